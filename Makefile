@@ -1,0 +1,88 @@
+# Tadamon — the two commands a newcomer needs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PYBABEL := $(VENV)/bin/pybabel
+FLASK := $(VENV)/bin/flask --app wsgi
+STAMP := $(VENV)/.installed
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
+SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test install system-packages axe translations extract update-catalogs init-catalog \
+        migrate serve lint test-sqlite test-postgres benchmark clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian packages the tests need: Chromium and its driver for browser tests, fonts and
+# poppler for the PDF exports. Installed only when missing.
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# axe-core from the npm registry, vendored once into .cache/ and never fetched at test time.
+$(AXE):
+	mkdir -p .cache/axe
+	cd .cache/axe && npm install --silent --no-audit --no-fund axe-core@4 >/dev/null
+
+axe: $(AXE)
+
+translations: $(STAMP)
+	$(PYBABEL) compile -d translations
+
+extract: $(STAMP)
+	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
+	  --add-comments=Translators: --sort-by-file --no-wrap --project=Tadamon \
+	  -o translations/messages.pot .
+
+update-catalogs: extract
+	$(PYBABEL) update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+
+init-catalog: extract
+	$(PYBABEL) init -i translations/messages.pot -d translations -l $(LANG_CODE)
+
+migrate: $(STAMP)
+	$(FLASK) db upgrade
+
+serve: $(STAMP)
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Install, compile catalogs, build a fresh demo database, seed it and serve.
+demo: $(STAMP) translations
+	rm -f instance/tadamon.sqlite3 instance/tadamon.sqlite3-wal instance/tadamon.sqlite3-shm
+	$(FLASK) db upgrade
+	$(FLASK) demo
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check platform tests
+
+# The whole suite on SQLite, then on PostgreSQL when it answers (always in CI).
+test: $(STAMP) system-packages axe translations
+	$(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+	@if $(PY) scripts/database_available.py "$(TEST_DATABASE_URL)"; then \
+	  echo "== PostgreSQL run: $(TEST_DATABASE_URL)"; \
+	  TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider -m "not browser"; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL is required in CI but does not answer at $(TEST_DATABASE_URL)"; exit 1; \
+	else \
+	  echo "PostgreSQL does not answer at $(TEST_DATABASE_URL): PostgreSQL run skipped."; \
+	fi
+
+benchmark: $(STAMP)
+	$(PY) -m tadamon.benchmarks $(or $(SCALE),10)
+
+clean:
+	rm -rf $(VENV) .cache instance test-artifacts

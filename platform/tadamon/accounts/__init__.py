@@ -1,0 +1,55 @@
+"""Accounts: people, their sessions, passwords, second factor and platform roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from tadamon.extensions import db, login_manager
+
+# Endpoints a person whose role requires a second factor may still reach before setting it up.
+TWO_FACTOR_SETUP_ALLOWED = frozenset(
+    {"accounts.two_factor_setup", "accounts.logout", "core.set_language", "static"}
+)
+
+
+def load_user(user_id: str) -> Any:
+    from tadamon.accounts import services
+    from tadamon.accounts.models import User
+    from tadamon.accounts.views import SESSION_ID_KEY
+
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_enabled:
+        return None
+    # The cookie alone is not enough: its server-side session must still exist, so log-out,
+    # a password change or an administrator ends it everywhere.
+    if services.find_session(user.id, session.get(SESSION_ID_KEY)) is None:
+        return None
+    return user
+
+
+def enforce_two_factor() -> Any:
+    from tadamon.accounts import services
+
+    if not current_user.is_authenticated or request.endpoint in TWO_FACTOR_SETUP_ALLOWED:
+        return None
+    if request.endpoint and request.endpoint.endswith(".static"):
+        return None
+    if services.requires_two_factor(current_user) and not current_user.two_factor_enabled:
+        flash(_("Your role requires two-factor authentication. Please set it up to continue."), "warning")
+        return redirect(url_for("accounts.two_factor_setup"))
+    return None
+
+
+def init_app(app: Flask) -> None:
+    from tadamon.accounts import permissions  # noqa: F401 - registers the rules
+    from tadamon.accounts.views import bp
+
+    login_manager.user_loader(load_user)
+    app.register_blueprint(bp)
+    app.before_request(enforce_two_factor)

@@ -1,0 +1,139 @@
+"""People's accounts, their platform roles, server-side sessions and emailed tokens."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tadamon.core.db import utcnow
+from tadamon.core.permissions import Role
+from tadamon.extensions import db
+
+
+def token_digest(token: str) -> str:
+    """Tokens and session ids are stored hashed: a database leak does not log anyone in."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class User(UserMixin, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased and trimmed: the unique constraint then means "one account per address".
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    preferred_language: Mapped[str] = mapped_column(String(8), default="ar")
+    timezone: Mapped[str] = mapped_column(String(64), default="Africa/Casablanca")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    email_verified_at: Mapped[datetime | None] = mapped_column()
+    privacy_consent_at: Mapped[datetime | None] = mapped_column()
+    password_changed_at: Mapped[datetime | None] = mapped_column()
+    # Administrators can disable an account; its sessions end and it cannot log in.
+    is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column()
+    # The last TOTP time-step accepted: a code is never accepted twice.
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+
+    role_assignments: Mapped[list[RoleAssignment]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+        foreign_keys="RoleAssignment.user_id",
+    )
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login: a disabled account is logged out
+        return self.is_enabled
+
+    @property
+    def roles(self) -> set[Role]:
+        return {Role(assignment.role) for assignment in self.role_assignments}
+
+    def has_role(self, role: Role | str) -> bool:
+        return Role(role) in self.roles
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def two_factor_enabled(self) -> bool:
+        return self.totp_enabled_at is not None and self.totp_secret is not None
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class RoleAssignment(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "role_assignments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "role"),
+        CheckConstraint("role IN ('admin', 'steering', 'facilitator')", name="known_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(back_populates="role_assignments", foreign_keys=[user_id])
+
+
+class UserSession(db.Model):  # type: ignore[name-defined]
+    """One logged-in browser. The cookie carries its id; deleting the row logs it out."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class TokenPurpose(StrEnum):
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose, not a secret
+    CHANGE_EMAIL = "change_email"
+
+
+class AccountToken(db.Model):  # type: ignore[name-defined]
+    """A single-use, expiring token sent by email."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (
+        CheckConstraint(
+            "purpose IN ('verify_email', 'reset_password', 'change_email')", name="known_purpose"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # For an email change: the new address, confirmed by following the link sent to it.
+    new_email: Mapped[str | None] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+
+    user: Mapped[User] = relationship()

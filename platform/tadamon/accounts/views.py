@@ -1,0 +1,445 @@
+"""Account pages: register, verify, log in (with TOTP), log out, reset, profile, security."""
+
+from __future__ import annotations
+
+import time
+from io import BytesIO
+from typing import Any
+
+import segno
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from tadamon.accounts import forms, services
+from tadamon.accounts.models import TokenPurpose, User, token_digest
+from tadamon.accounts.permissions import can_manage_own_account
+from tadamon.core import stash
+from tadamon.core.auth import public
+from tadamon.core.errors_domain import DomainError
+from tadamon.core.forms import ConfirmForm, TadamonForm, redisplays_form
+from tadamon.core.i18n import current_language
+from tadamon.core.permissions import require
+from tadamon.core.urls import safe_next
+from tadamon.extensions import db, limiter
+
+bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
+
+SESSION_ID_KEY = "sid"
+PENDING_TWO_FACTOR_KEY = "pending_two_factor_user"
+PENDING_TWO_FACTOR_SINCE_KEY = "pending_two_factor_since"
+PENDING_TWO_FACTOR_SECONDS = 300
+PENDING_TOTP_SECRET_KEY = "pending_totp_secret"  # noqa: S105 - a session key name
+# Kept across the session reset at log-in: where to go next, and a stashed form.
+CARRIED_ACROSS_LOGIN = (stash.SESSION_KEY, "next")
+
+
+def _limit(name: str) -> str:
+    return current_app.config[name]
+
+
+def _submitted_email_key() -> str:
+    """Per-account limits key on the address typed, so one attacked account is throttled
+    without locking out anyone else (and per-address limits stop one machine)."""
+    email = services.normalize_email(request.form.get("email", ""))[:254]
+    return f"account:{email}"
+
+
+def _failed(response: Response) -> bool:
+    # Only failed attempts count: a successful log-in redirects.
+    return response.status_code != 302
+
+
+def _apply_domain_error(form: TadamonForm, error: DomainError) -> None:
+    """Shows a service's refusal beside its field, or at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(str(error.message), "error")
+
+
+def _begin_session(user: User) -> None:
+    carried = {key: session[key] for key in CARRIED_ACROSS_LOGIN if key in session}
+    # A new session at log-in: nothing set before log-in survives but what we carry.
+    session.clear()
+    session.update(carried)
+    session[SESSION_ID_KEY] = services.start_session(
+        user, ip_address=request.remote_addr, user_agent=request.user_agent.string
+    )
+    session.permanent = True
+    login_user(user)
+
+
+def _after_login_target() -> str:
+    return safe_next(request.args.get("next") or session.pop("next", None), url_for("core.home"))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _limit("RATELIMIT_REGISTER"), methods=["POST"])
+@redisplays_form
+def register() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.home"))
+    form = forms.RegistrationForm()
+    if request.method == "GET" and not form.restored:
+        form.preferred_language.data = current_language()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(
+                email=form.email.data,
+                display_name=form.display_name.data,
+                password=form.password.data,
+                language=form.preferred_language.data,
+                consent=form.consent.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            return render_template("accounts/check_email.html", email=user.email)
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/verify/<token>", methods=["GET"])
+@public
+def verify_email(token: str) -> Any:
+    try:
+        services.verify_email(token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template(
+            "accounts/token_problem.html", message=error.message, form=forms.EmailOnlyForm()
+        ), 400
+    db.session.commit()
+    flash(_("Thank you: your email address is confirmed. You can now log in."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/verify/resend", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL"), methods=["POST"])
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL"), methods=["POST"], key_func=_submitted_email_key)
+@redisplays_form
+def resend_verification() -> Any:
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        services.resend_verification(form.email.data)
+        db.session.commit()
+        flash(_("If an account with this address waits for confirmation, we sent it a new link."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/resend_verification.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _limit("RATELIMIT_LOGIN_ADDRESS"), methods=["POST"], deduct_when=_failed)
+@limiter.limit(
+    lambda: _limit("RATELIMIT_LOGIN_ACCOUNT"),
+    methods=["POST"],
+    key_func=_submitted_email_key,
+    deduct_when=_failed,
+)
+@redisplays_form
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(_after_login_target())
+    form = forms.LoginForm()
+    if request.method == "GET" and request.args.get("next"):
+        session["next"] = safe_next(request.args["next"], url_for("core.home"))
+    show_resend = False
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.EmailNotVerified as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+            show_resend = True
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            db.session.commit()
+            if user.two_factor_enabled:
+                carried = {key: session[key] for key in CARRIED_ACROSS_LOGIN if key in session}
+                session.clear()
+                session.update(carried)
+                session[PENDING_TWO_FACTOR_KEY] = user.id
+                session[PENDING_TWO_FACTOR_SINCE_KEY] = int(time.time())
+                return redirect(url_for("accounts.two_factor"))
+            _begin_session(user)
+            db.session.commit()
+            return redirect(_after_login_target())
+    return render_template("accounts/login.html", form=form, show_resend=show_resend)
+
+
+def _pending_account_key() -> str:
+    return f"two-factor:{session.get(PENDING_TWO_FACTOR_KEY, '')}"
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _limit("RATELIMIT_LOGIN_ADDRESS"), methods=["POST"], deduct_when=_failed)
+@limiter.limit(lambda: _limit("RATELIMIT_LOGIN_ACCOUNT"), methods=["POST"], deduct_when=_failed,
+               key_func=_pending_account_key)
+@redisplays_form
+def two_factor() -> Any:
+    user_id = session.get(PENDING_TWO_FACTOR_KEY)
+    started = session.get(PENDING_TWO_FACTOR_SINCE_KEY, 0)
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or time.time() - started > PENDING_TWO_FACTOR_SECONDS:
+        # The password step is valid for five minutes: then it starts again.
+        session.pop(PENDING_TWO_FACTOR_KEY, None)
+        return redirect(url_for("accounts.login"))
+    form = forms.TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            services.check_totp(user, form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+        else:
+            session.pop(PENDING_TWO_FACTOR_KEY, None)
+            _begin_session(user)
+            db.session.commit()
+            return redirect(_after_login_target())
+    return render_template("accounts/two_factor.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.end_session(session.get(SESSION_ID_KEY))
+        db.session.commit()
+        logout_user()
+        session.clear()
+        flash(_("You are logged out."), "success")
+        return redirect(url_for("core.home"))
+    flash(_("Please try logging out again."), "error")
+    return redirect(url_for("core.home"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL"), methods=["POST"])
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL"), methods=["POST"], key_func=_submitted_email_key)
+@redisplays_form
+def forgot_password() -> Any:
+    form = forms.EmailOnlyForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=form.email.data, reset=True)
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL"), methods=["POST"])
+@redisplays_form
+def reset_password(token: str) -> Any:
+    try:
+        services.peek_token(token, TokenPurpose.RESET_PASSWORD)
+    except DomainError as error:
+        return render_template(
+            "accounts/token_problem.html", message=error.message, reset=True,
+            form=forms.EmailOnlyForm(),
+        ), 400
+    form = forms.ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            logout_user()
+            session.clear()
+            flash(_("Your password is changed. You can log in with it now."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/email/confirm/<token>", methods=["GET"])
+@public
+def confirm_email_change(token: str) -> Any:
+    try:
+        services.confirm_email_change(token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template(
+            "accounts/token_problem.html", message=error.message, form=forms.EmailOnlyForm()
+        ), 400
+    db.session.commit()
+    flash(_("Your new email address is confirmed."), "success")
+    return redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
+
+
+# --- the logged-in person's own account --------------------------------------------------
+
+
+@bp.route("/", methods=["GET", "POST"])
+@redisplays_form
+def profile() -> Any:
+    require(can_manage_own_account(current_user))
+    form = forms.ProfileForm(obj=current_user._get_current_object())
+    if form.validate_on_submit():
+        services.update_profile(
+            current_user,
+            display_name=form.display_name.data,
+            language=form.preferred_language.data,
+            timezone=form.timezone.data,
+        )
+        db.session.commit()
+        flash(_("Your profile is saved."), "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/security", methods=["GET"])
+def security() -> Any:
+    require(can_manage_own_account(current_user))
+    return _security_page()
+
+
+def _current_session_hash() -> str | None:
+    sid = session.get(SESSION_ID_KEY)
+    return token_digest(sid) if sid else None
+
+
+def _security_page(**forms_given: Any) -> Any:
+    context = {
+        "password_form": forms_given.get("password_form") or forms.ChangePasswordForm(formdata=None),
+        "email_form": forms_given.get("email_form") or forms.ChangeEmailForm(formdata=None),
+        "sessions": services.list_sessions(current_user),
+        "current_session_hash": _current_session_hash(),
+        "end_sessions_form": ConfirmForm(formdata=None),
+        "requires_two_factor": services.requires_two_factor(current_user),
+    }
+    return render_template("accounts/security.html", **context)
+
+
+@bp.route("/security/password", methods=["POST"])
+@redisplays_form
+def change_password() -> Any:
+    require(can_manage_own_account(current_user))
+    form = forms.ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(
+                current_user,
+                current_password=form.current_password.data,
+                new_password=form.new_password.data,
+                keep_session_id=session.get(SESSION_ID_KEY),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your password is changed. Your other sessions are logged out."), "success")
+            return redirect(url_for("accounts.security"))
+    return _security_page(password_form=form), 400
+
+
+@bp.route("/security/email", methods=["POST"])
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL"), methods=["POST"])
+@redisplays_form
+def change_email() -> Any:
+    require(can_manage_own_account(current_user))
+    form = forms.ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(
+                current_user, new_email=form.new_email.data, password=form.password.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("We sent a confirmation link to your new address. Your email changes when you follow it."), "success")
+            return redirect(url_for("accounts.security"))
+    return _security_page(email_form=form), 400
+
+
+@bp.route("/security/sessions/end-others", methods=["POST"])
+def end_other_sessions() -> Any:
+    require(can_manage_own_account(current_user))
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        services.end_other_sessions(current_user, session.get(SESSION_ID_KEY))
+        db.session.commit()
+        flash(_("Your other sessions are logged out."), "success")
+    return redirect(url_for("accounts.security"))
+
+
+@bp.route("/security/two-factor", methods=["GET", "POST"])
+@redisplays_form
+def two_factor_setup() -> Any:
+    require(can_manage_own_account(current_user))
+    if current_user.two_factor_enabled:
+        return _two_factor_manage()
+    secret = session.get(PENDING_TOTP_SECRET_KEY)
+    if not secret:
+        secret = services.new_totp_secret()
+        session[PENDING_TOTP_SECRET_KEY] = secret
+    form = forms.TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            services.enable_totp(current_user, secret=secret, code=form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            session.pop(PENDING_TOTP_SECRET_KEY, None)
+            flash(_("Two-factor authentication is on. You will be asked for a code at each log-in."), "success")
+            return redirect(url_for("accounts.security"))
+    uri = services.totp_provisioning_uri(current_user, secret)
+    qr_svg = _qr_svg(uri)
+    return render_template(
+        "accounts/two_factor_setup.html", form=form, secret=secret, uri=uri, qr_svg=qr_svg,
+        required=services.requires_two_factor(current_user),
+    )
+
+
+def _two_factor_manage() -> Any:
+    form = forms.TwoFactorForm()
+    if form.validate_on_submit():
+        try:
+            services.disable_totp(current_user, code=form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            _apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Two-factor authentication is off."), "success")
+            return redirect(url_for("accounts.security"))
+    return render_template(
+        "accounts/two_factor_manage.html", form=form,
+        required=services.requires_two_factor(current_user),
+    )
+
+
+def _qr_svg(uri: str) -> str:
+    buffer = BytesIO()
+    segno.make(uri, error="m").save(
+        buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,
+        title=_("QR code to scan with an authenticator app"),
+    )
+    return buffer.getvalue().decode("utf-8")

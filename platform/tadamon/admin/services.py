@@ -1,0 +1,55 @@
+"""Queries behind the administration pages: users and the audit log, filtered."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+
+from tadamon.accounts.models import RoleAssignment, User
+from tadamon.core.audit import AuditEntry
+from tadamon.core.i18n import select_timezone
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def users_query(search: str | None, role: str | None) -> Select[tuple[User]]:
+    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+    if search:
+        pattern = _like(search.strip().lower())
+        query = query.where(
+            or_(User.email.like(pattern, escape="\\"), User.display_name.ilike(pattern, escape="\\"))
+        )
+    if role:
+        query = query.where(
+            User.id.in_(select(RoleAssignment.user_id).where(RoleAssignment.role == role))
+        )
+    return query
+
+
+def _local_midnight_utc(day: date) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(select_timezone()))
+
+
+def audit_query(
+    *, action: str | None, actor: str | None, object_type: str | None,
+    since: date | None, until: date | None,
+) -> Select[Any]:
+    query = select(AuditEntry).order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
+    if action:
+        query = query.where(AuditEntry.action.like(_like(action.strip()), escape="\\"))
+    if actor:
+        query = query.where(AuditEntry.actor_label.ilike(_like(actor.strip()), escape="\\"))
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    if since:
+        query = query.where(AuditEntry.occurred_at >= _local_midnight_utc(since))
+    if until:
+        query = query.where(AuditEntry.occurred_at < _local_midnight_utc(until + timedelta(days=1)))
+    return query

@@ -1,0 +1,106 @@
+"""Benchmarks that print their figures (`make benchmark`): never timed assertions in tests.
+
+Builds a throwaway SQLite database with the demo at a chosen scale, then measures the
+heavy paths: the similar-proposals refresh as the number of proposals grows, and the
+response time and query count of the busiest list pages.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def _timed(function: Callable[[], Any], repeat: int = 5) -> tuple[float, float]:
+    durations = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        durations.append(time.perf_counter() - started)
+    return statistics.median(durations), max(durations)
+
+
+def main(scale: int = 10) -> None:
+    from flask_migrate import upgrade
+    from sqlalchemy import event, func, select
+
+    from tadamon import create_app, demo
+    from tadamon.extensions import db
+
+    folder = tempfile.mkdtemp(prefix="tadamon-bench-")
+    os.environ.setdefault("TADAMON_INSTANCE_PATH", folder)
+    app = create_app({"ENV": "testing", "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite3",
+                      "RATELIMIT_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
+                      "ARGON2_PARALLELISM": 1})
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        demo.build(scale=scale)
+        db.session.commit()
+        print(f"demo --scale {scale}: built in {time.perf_counter() - started:.1f} s")
+
+        from tadamon.membership.models import Organisation
+        from tadamon.proposals import similarity
+        from tadamon.proposals.models import Proposal
+        from tadamon.workshops.models import Consultation
+
+        organisations = db.session.scalar(select(func.count()).select_from(Organisation))
+        proposals = db.session.scalar(select(func.count()).select_from(Proposal))
+        print(f"organisations: {organisations}, proposals: {proposals}")
+        one = db.session.scalar(select(Proposal).where(Proposal.state == "published").limit(1))
+        median, worst = _timed(lambda: similarity.refresh(one))
+        print(f"similar proposals, refresh of one proposal against {proposals}: median {median * 1000:.0f} ms, "
+              f"worst {worst * 1000:.0f} ms")
+        median, worst = _timed(similarity.refresh_all, repeat=1)
+        print(f"similar proposals, full refresh of {proposals}: {median:.2f} s")
+        db.session.commit()
+        consultation_id = db.session.scalar(select(Consultation.id).where(Consultation.phase != "draft").limit(1))
+
+    client = app.test_client()
+    pages = ["/", "/organisations", "/organisations?q=جمعية", "/workshops",
+             f"/consultations/{consultation_id}/proposals", f"/consultations/{consultation_id}/proposals?sort=cosigned"]
+    with app.app_context():
+        for page in pages:
+            statements: list[str] = []
+            listener = lambda *args, seen=statements: seen.append(args[2])  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", listener)
+            try:
+                client.get(page)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", listener)
+            median, worst = _timed(lambda page=page: client.get(page), repeat=10)
+            print(f"GET {page}: {len(statements)} queries, median {median * 1000:.1f} ms, worst {worst * 1000:.1f} ms")
+
+
+def tallies(ballot_count: int = 10_000, candidate_count: int = 100) -> None:
+    """Prints how long each method's tally takes for ballot_count × candidate_count."""
+    import random
+
+    from tadamon.voting.tally import TALLIES
+
+    rng = random.Random(2026)
+    candidates = [f"p{i}" for i in range(candidate_count)]
+    makers = {
+        "approval": lambda: {"approvals": rng.sample(candidates, 5)},
+        "score": lambda: {"scores": {c: rng.randint(0, 5) for c in rng.sample(candidates, 20)}},
+        "majority_judgment": lambda: {"grades": {c: rng.randint(0, 5) for c in rng.sample(candidates, 30)}},
+        "schulze": lambda: {"ranking": [[c] for c in rng.sample(candidates, candidate_count)]},
+        "yes_no": lambda: {"votes": {c: rng.choice(("yes", "no", "abstain")) for c in rng.sample(candidates, 30)}},
+    }
+    for method, make in makers.items():
+        ballots = [make() for _ in range(ballot_count)]
+        options = {"max_approvals": 5, "quorum": 0.5, "threshold": 0.5, "eligible": ballot_count}
+        started = time.perf_counter()
+        TALLIES[method](candidates, ballots, options)
+        print(f"tally {method}: {ballot_count:,} ballots × {candidate_count} proposals in "
+              f"{time.perf_counter() - started:.2f} s")
+
+
+if __name__ == "__main__":
+    tallies()
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)

@@ -1,0 +1,124 @@
+"""Flask commands: `demo`, `create-admin`, `totp-code`."""
+
+from __future__ import annotations
+
+import click
+import pyotp
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from tadamon.extensions import db
+
+
+@click.command("demo")
+@click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000),
+              help="Multiply the volume of data (for benchmarks): 100 gives ~5,000 organisations.")
+@click.option("--reset/--no-reset", default=True, show_default=True,
+              help="Empty the database's tables before seeding.")
+@with_appcontext
+def demo_command(scale: int, reset: bool) -> None:
+    """Fill the database with trilingual, fictional demo data and print how to log in."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("The demo data is never loaded in production.")
+    from tadamon import demo
+
+    accounts = demo.build(scale=scale, reset=reset)
+    db.session.commit()
+    click.echo("Demo data is ready. Log in at /account/login with:")
+    for account in accounts:
+        line = f"  {account.role_label:<14} {account.email:<34} password: {account.password}"
+        if account.totp_secret:
+            line += f"  TOTP key: {account.totp_secret}"
+        click.echo(line)
+    click.echo(
+        "Roles with a TOTP key need a code at log-in: add the key to an authenticator app, "
+        "or print the current code with `flask --app wsgi totp-code EMAIL`."
+    )
+
+
+@click.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.option("--language", default="ar", type=click.Choice(["ar", "fr", "en"]))
+@click.password_option()
+@with_appcontext
+def create_admin_command(email: str, name: str, language: str, password: str) -> None:
+    """Create an administrator (or make an existing account one)."""
+    from tadamon.accounts import services
+    from tadamon.core.errors_domain import DomainError
+
+    try:
+        user = services.create_admin(
+            email=email, display_name=name, password=password, language=language
+        )
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(str(error.message)) from None
+    db.session.commit()
+    click.echo(f"{user.email} is an administrator. At first log-in they set up two-factor authentication.")
+
+
+@click.command("totp-code")
+@click.argument("email")
+@with_appcontext
+def totp_code_command(email: str) -> None:
+    """Print the current TOTP code of a demo account (development only)."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("Not available in production.")
+    from tadamon.accounts.models import User
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None or not user.totp_secret:
+        raise click.ClickException(f"No account with two-factor authentication for {email}.")
+    click.echo(pyotp.TOTP(user.totp_secret).now())
+
+
+@click.command("tick")
+@with_appcontext
+def tick_command() -> None:
+    """Periodic work (run it from cron, every minute): phase moves, grouped notifications."""
+    from tadamon.core.extension_points import PERIODIC_TASKS
+
+    for task in PERIODIC_TASKS:
+        done = task()
+        db.session.commit()
+        click.echo(f"{task.__module__}.{task.__name__}: {done}")
+
+
+@click.command("tally")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def tally_command(files: tuple[str, ...]) -> None:
+    """Recompute results from ballot files (tadamon-ballots/1): one JSON line per file."""
+    import json
+
+    from tadamon.voting.tally import BallotError, tally_document
+
+    failed = False
+    for name in files:
+        try:
+            with open(name, encoding="utf-8") as handle:
+                document = json.load(handle)
+            result = tally_document(document)
+        except FileNotFoundError:
+            problem = "file not found"
+        except json.JSONDecodeError as error:
+            problem = f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})"
+        except UnicodeDecodeError:
+            problem = "not UTF-8 text"
+        except BallotError as error:
+            problem = str(error)
+        else:
+            click.echo(json.dumps({"file": name, "method": document["method"], **result.as_dict()},
+                                  ensure_ascii=False, sort_keys=False))
+            continue
+        failed = True
+        click.echo(json.dumps({"file": name, "error": problem}, ensure_ascii=False))
+        click.echo(f"{name}: {problem}", err=True)
+    if failed:
+        raise SystemExit(1)
+
+
+def init_app(app: Flask) -> None:
+    for command in (demo_command, create_admin_command, totp_code_command, tick_command, tally_command):
+        app.cli.add_command(command)

@@ -1,0 +1,110 @@
+"""Settings read from the environment, with safe defaults for development."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+# The checkout's root: migrations/ and translations/ live there, beside platform/.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+# A key that only development may use; production refuses to start with it.
+DEVELOPMENT_SECRET_KEY = "tadamon-development-key-not-secret"  # noqa: S105
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a safe configuration."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: Path) -> str:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{instance_path / 'tadamon.sqlite3'}"
+    # Heroku-style URLs name the driver "postgres"; SQLAlchemy wants psycopg 3 spelt out.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Builds the settings: environment first, then the caller's overrides (tests)."""
+    overrides = dict(overrides or {})
+    env = overrides.pop("ENV", None) or os.environ.get("TADAMON_ENV", "development")
+    testing = bool(overrides.get("TESTING", env == "testing"))
+    production = env == "production"
+    redis_url = os.environ.get("REDIS_URL") or None
+
+    config: dict[str, Any] = {
+        "ENV": env,
+        "TESTING": testing,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Sessions: signed cookie holding a server-side session id (see core.sessions).
+        "SESSION_COOKIE_NAME": "tadamon_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", production),
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=14),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # Above every upload limit (documents 10 MB), so oversize files get a message by the
+        # field with the rest of the form kept; larger bodies get the 413 page.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 32 * 1024 * 1024)),
+        # Forms: a CSRF token lives as long as the session, so long texts are rarely hit.
+        "WTF_CSRF_TIME_LIMIT": None if not production else 8 * 3600,
+        "WTF_CSRF_SSL_STRICT": production,
+        # i18n
+        "LANGUAGES": ("ar", "fr", "en"),
+        "BABEL_DEFAULT_LOCALE": "ar",
+        "BABEL_DEFAULT_TIMEZONE": "Africa/Casablanca",
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        # Email
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "587")),
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", True),
+        "MAIL_USE_SSL": _flag("MAIL_USE_SSL", False),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Tadamon <no-reply@tadamon.local>"),
+        # Every message also lands in the outbox table outside production.
+        "MAIL_OUTBOX": _flag("MAIL_OUTBOX", not production),
+        "SHOW_OUTBOX_PAGE": _flag("SHOW_OUTBOX_PAGE", not production),
+        # Rate limits: memory by default, Redis when configured so workers share counts.
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        # Failed log-ins per address and per account; emails sent per address and per account.
+        "RATELIMIT_LOGIN_ADDRESS": "30 per minute;300 per day",
+        "RATELIMIT_LOGIN_ACCOUNT": "5 per minute;30 per day",
+        "RATELIMIT_REGISTER": "10 per hour",
+        "RATELIMIT_EMAIL": "5 per 10 minutes",
+        # Invitations are emails to addresses someone typed: not a relay for anyone's mail.
+        "RATELIMIT_INVITATIONS": "30 per hour;100 per day",
+        # Passwords: argon2id; tests lower the cost (the default costs ~200 ms a hash here).
+        "ARGON2_TIME_COST": 3,
+        "ARGON2_MEMORY_COST": 64 * 1024,
+        "ARGON2_PARALLELISM": 2,
+        # New comments are announced to a proposal's organisations in one message per this delay.
+        "COMMENT_DIGEST_MINUTES": int(os.environ.get("COMMENT_DIGEST_MINUTES", "15")),
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        "MIGRATIONS_DIRECTORY": str(PROJECT_ROOT / "migrations"),
+    }
+    config.update(overrides)
+    if production and config["SECRET_KEY"] in ("", DEVELOPMENT_SECRET_KEY):
+        raise ConfigurationError(
+            "TADAMON_ENV=production needs a real SECRET_KEY in the environment."
+        )
+    if production and len(config["SECRET_KEY"]) < 32:
+        raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
+    return config

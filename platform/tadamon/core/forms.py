@@ -1,0 +1,75 @@
+"""The base form: keeps typed input across expired sessions and CSRF tokens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from tadamon.core import stash
+
+F = TypeVar("F", bound=Callable[..., Any])
+REDISPLAYS_FORM_ATTRIBUTE = "tadamon_redisplays_form"
+
+
+def redisplays_form(view: F) -> F:
+    """Marks a view whose POST only ever changes anything through a validated form.
+
+    When such a request fails the CSRF check (an expired token after a long writing
+    session), the view is called again: its form fails validation the same way and the
+    page comes back with everything typed and a request to submit again. Views without
+    this mark get a plain 400 page, so a button without a form can never act unchecked.
+    """
+    setattr(view, REDISPLAYS_FORM_ATTRIBUTE, True)
+    return view
+
+
+class TadamonForm(FlaskForm):
+    """A FlaskForm that refills itself from a stash left by an expired session.
+
+    On a GET of the address where a stashed submission was made, the form is filled
+    with what was typed (secrets excepted) and `restored` is set, so the page can say so.
+    """
+
+    restored: bool = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        restored_data = None
+        if "formdata" not in kwargs and request.method == "GET":
+            restored_data = stash.take_stashed_submission(request.path)
+            if restored_data is not None:
+                kwargs["formdata"] = restored_data
+        super().__init__(*args, **kwargs)
+        self.restored = restored_data is not None
+
+    @property
+    def csrf_expired(self) -> bool:
+        """True when this submission was refused for an expired or missing CSRF token."""
+        return bool(g.get("csrf_redispatched")) or bool(
+            getattr(self, "csrf_token", None) is not None and self.csrf_token.errors
+        )
+
+
+class ConfirmForm(TadamonForm):
+    """A form with no field: a button that changes state still carries a CSRF token."""
+
+
+CSRF_EXPIRED_MESSAGE = _l(
+    "This form had expired, so nothing was saved yet. What you typed is kept below: "
+    "please check it and submit again."
+)
+STASH_RESTORED_MESSAGE = _l(
+    "Your session had ended. We kept what you typed: please check it and submit again."
+)
+
+
+def reasonable_date(form: Any, field: Any) -> None:
+    """Dates between 1900 and 2100: beyond, date arithmetic overflows and no one means it."""
+    from wtforms.validators import ValidationError
+
+    if field.data is not None and not 1900 <= field.data.year <= 2100:
+        field.data = None
+        raise ValidationError(str(_l("Enter a date between 1900 and 2100.")))

@@ -1,0 +1,84 @@
+"""The one permission layer: named rules that views and templates both ask.
+
+Each feature module declares its rules in its own `permissions.py` with
+`@rule("module.action")` on a `can_<action>(user, obj=None) -> bool` predicate.
+Views call `require(can_x(current_user, obj))`; templates call
+`can("module.action", obj)`. An unknown action is a programming error and raises,
+so a typo never silently grants or denies.
+
+Every endpoint needs a logged-in user unless its view is marked `@public`
+(see core.auth): deny by default at both levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user
+
+Predicate = Callable[..., bool]
+P = TypeVar("P", bound=Predicate)
+
+_RULES: dict[str, Predicate] = {}
+
+
+class Role(StrEnum):
+    """Platform roles. Organisation roles (representative, member) come with membership."""
+
+    ADMIN = "admin"
+    STEERING = "steering"
+    FACILITATOR = "facilitator"
+
+
+# Roles whose holders must use a second factor (TOTP) before doing anything else.
+ROLES_REQUIRING_TWO_FACTOR = frozenset({Role.ADMIN, Role.STEERING, Role.FACILITATOR})
+
+
+def rule(action: str) -> Callable[[P], P]:
+    """Registers `predicate` as the answer to `can(action, obj)`."""
+
+    def register(predicate: P) -> P:
+        existing = _RULES.get(action)
+        if existing is not None and existing is not predicate:
+            qualname = getattr(existing, "__qualname__", repr(existing))
+            raise ValueError(f"permission {action!r} is already defined by {qualname}")
+        _RULES[action] = predicate
+        return predicate
+
+    return register
+
+
+def registered_actions() -> list[str]:
+    return sorted(_RULES)
+
+
+def can(action: str, obj: Any = None, user: Any = None) -> bool:
+    """May `user` (default: the current user) do `action` on `obj`?"""
+    try:
+        predicate = _RULES[action]
+    except KeyError:
+        raise LookupError(f"unknown permission {action!r}") from None
+    subject = current_user if user is None else user
+    if subject is None:
+        return False
+    return bool(predicate(subject, obj))
+
+
+def require(allowed: bool) -> None:
+    """Stops the request with 403 unless `allowed`."""
+    if not allowed:
+        abort(403)
+
+
+def has_role(user: Any, *roles: Role) -> bool:
+    """True when an authenticated `user` holds any of `roles`."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return any(user.has_role(role) for role in roles)
+
+
+def is_authenticated(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))

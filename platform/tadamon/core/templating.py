@@ -1,0 +1,97 @@
+"""What templates can use: `can`, the language and direction, the navigation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_wtf.csrf import generate_csrf
+
+from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE
+from tadamon.core.i18n import LANGUAGE_NATIVE_NAMES, current_language, localized, text_direction
+from tadamon.core.permissions import can
+
+
+def globals_() -> dict[str, Any]:
+    return {
+        "can": can,
+        "localized": localized,
+        "form_field_errors": form_field_errors,
+        "page_url": page_url,
+        "text_direction": text_direction,
+        "current_language": current_language,
+        "language_names": LANGUAGE_NATIVE_NAMES,
+        "csrf_token": generate_csrf,
+        "CSRF_EXPIRED_MESSAGE": CSRF_EXPIRED_MESSAGE,
+        "STASH_RESTORED_MESSAGE": STASH_RESTORED_MESSAGE,
+    }
+
+
+def form_field_errors(form: Any) -> list[tuple[Any, str]]:
+    """(field, message) pairs for the error summary; the CSRF field has its own notice."""
+    return [
+        (field, str(message))
+        for field in form
+        if field.name != "csrf_token"
+        for message in field.errors
+    ]
+
+
+def reject_page(arguments: dict[str, Any]) -> dict[str, Any]:
+    """Query arguments without `page`, to build the pager's links."""
+    return {key: value for key, value in arguments.items() if key != "page"}
+
+
+def page_url(number: int) -> str:
+    """The current page's address with another page number, keeping its filters."""
+    from flask import url_for
+
+    arguments = {key: value for key, value in request.args.items() if key != "page"}
+    return url_for(request.endpoint or "core.home", **(request.view_args or {}), **arguments, page=number)
+
+
+def join_list(items: Any) -> str:
+    """Items joined the way the reader's language joins a list (Arabic «، و», French «, et»)."""
+    from babel.lists import format_list
+    from flask_babel import get_locale
+
+    values = [str(item) for item in items]
+    if not values:
+        return ""
+    return format_list(values, locale=get_locale() or "ar")
+
+
+def kilobytes(size: int) -> str:
+    from flask_babel import format_decimal, gettext
+
+    return gettext("%(size)s KB", size=format_decimal(max(1, round(size / 1024))))
+
+
+def filters() -> dict[str, Any]:
+    return {"reject_page": reject_page, "join_list": join_list, "kilobytes": kilobytes}
+
+
+def context() -> dict[str, Any]:
+    from flask_login import current_user
+
+    values: dict[str, Any] = {
+        # The address to come back to after switching language: the page the person is on.
+        "current_path": request.full_path.rstrip("?") if request else "/",
+        "unread_notifications": 0,
+        "my_organisation_choices": [],
+    }
+    if current_user and current_user.is_authenticated:
+        from tadamon.core.notifications import unread_count
+
+        values["unread_notifications"] = unread_count(current_user)
+        values["my_organisation_choices"] = _organisations_of(current_user)
+    return values
+
+
+def _organisations_of(user: Any) -> list[Any]:
+    # core imports no feature at import time; membership registers this when it loads.
+    provider = ORGANISATION_PROVIDERS[0] if ORGANISATION_PROVIDERS else None
+    return provider(user) if provider else []
+
+
+ORGANISATION_PROVIDERS: list[Any] = []

@@ -1,0 +1,106 @@
+"""Pages that belong to no feature: home, language switch, privacy notice, health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from tadamon.core.auth import public
+from tadamon.core.i18n import LOCALE_COOKIE
+from tadamon.core.mail import OutboxMessage
+from tadamon.core.urls import safe_next
+from tadamon.extensions import csrf, db
+
+bp = Blueprint("core", __name__)
+dev_bp = Blueprint("dev", __name__, url_prefix="/dev")
+
+
+@bp.route("/")
+@public
+def home() -> Any:
+    return render_template("core/home.html")
+
+
+@bp.route("/privacy")
+@public
+def privacy() -> Any:
+    return render_template("core/privacy.html")
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language() -> Any:
+    """Remembers the chosen language: on the account, and in a cookie for visitors.
+
+    A language switch carries no secret and changes nothing shared, but it is still a
+    POST with a CSRF token like every other change.
+    """
+    language = request.form.get("language", "")
+    target = safe_next(request.form.get("next"), url_for("core.home"))
+    response = make_response(redirect(target))
+    if language in current_app.config["LANGUAGES"]:
+        if current_user.is_authenticated:
+            from tadamon.accounts.services import set_preferred_language
+
+            set_preferred_language(current_user, language)
+            db.session.commit()
+        response.set_cookie(
+            LOCALE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
+        )
+    return response
+
+
+@bp.route("/healthz")
+@public
+@csrf.exempt
+def health() -> Any:
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+LOCAL_ADDRESSES = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+@dev_bp.before_request
+def _only_locally() -> None:
+    """The outbox holds live links (verification, reset, invitations): it is shown to the
+    machine it runs on (a developer, `make demo`) and to administrators, never the network."""
+    from flask import abort
+
+    from tadamon.core.permissions import Role, has_role
+
+    if request.remote_addr not in LOCAL_ADDRESSES and not has_role(current_user, Role.ADMIN):
+        abort(404)
+
+
+@dev_bp.route("/outbox")
+@public
+def outbox() -> Any:
+    messages = db.session.scalars(
+        select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(50)
+    ).all()
+    return render_template("core/outbox.html", messages=messages)
+
+
+@dev_bp.route("/outbox/<int:message_id>")
+@public
+def outbox_message(message_id: int) -> Any:
+    message = db.get_or_404(OutboxMessage, message_id)
+    return render_template("core/outbox_message.html", message=message)
+
+
+@bp.route("/notifications", methods=["GET", "POST"])
+def notifications() -> Any:
+    from tadamon.core import notifications as notes
+    from tadamon.core.forms import ConfirmForm
+
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        notes.mark_all_read(current_user)
+        db.session.commit()
+        return redirect(url_for("core.notifications"))
+    return render_template("core/notifications.html", items=notes.recent(current_user), form=form)

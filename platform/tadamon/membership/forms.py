@@ -1,0 +1,235 @@
+"""Membership forms: shapes and lengths; services check the rules."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    URL,
+    AnyOf,
+    Email,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tadamon.core.forms import TadamonForm, reasonable_date
+from tadamon.membership.models import LEGAL_FORM_LABELS, ORGANISATION_ROLE_LABELS, STATE_LABELS
+from tadamon.membership.regions import REGION_CODES
+
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("This text is too long.")
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def text(label: object, limit: int, **kwargs: object) -> StringField:
+    return StringField(label, filters=[_strip],
+                       validators=[Optional(), Length(max=limit, message=TOO_LONG)], **kwargs)
+
+
+def long_text(label: object, limit: int = 10000, **kwargs: object) -> TextAreaField:
+    return TextAreaField(label, filters=[_strip],
+                         validators=[Optional(), Length(max=limit, message=TOO_LONG)], **kwargs)
+
+
+def count_field(label: object) -> IntegerField:
+    return IntegerField(
+        label,
+        validators=[Optional(), NumberRange(min=0, max=10_000_000, message=_l("Enter a whole number, 0 or more."))],
+        render_kw={"inputmode": "numeric", "dir": "ltr"},
+    )
+
+
+def region_choices(blank: object) -> list[SelectChoice]:
+    from tadamon.membership.regions import REGIONS
+
+    return [SelectChoice("", str(blank))] + [SelectChoice(r.code, r.name()) for r in REGIONS]
+
+
+def legal_form_choices(blank: object | None = None) -> list[SelectChoice]:
+    choices = [SelectChoice(form.value, str(label)) for form, label in LEGAL_FORM_LABELS.items()]
+    return ([SelectChoice("", str(blank))] if blank is not None else []) + choices
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ApplicationForm(TadamonForm):
+    name_ar = text(_l("Name in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
+    name_fr = text(_l("Name in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
+    acronym = text(_l("Acronym"), 30)
+    legal_form = SelectField(_l("Legal form"), validators=[InputRequired(message=REQUIRED)])
+    registration_number = text(_l("Registration number"), 60, render_kw={"dir": "ltr"})
+    year_founded = IntegerField(
+        _l("Year of creation"),
+        validators=[Optional(), NumberRange(min=1900, message=_l("Enter a year between 1900 and this year."))],
+        render_kw={"inputmode": "numeric", "dir": "ltr"},
+    )
+
+    def validate_year_founded(self, field: IntegerField) -> None:
+        from wtforms.validators import ValidationError
+
+        # Checked against today's year at each request, not the year the process started.
+        if field.data is not None and field.data > date.today().year:
+            raise ValidationError(str(_l("Enter a year between 1900 and this year.")))
+    region = SelectField(
+        _l("Region"),
+        validators=[Optional(), AnyOf(("", *REGION_CODES), message=_l("Choose one of Morocco's twelve regions."))],
+        validate_choice=False,
+    )
+    province = text(_l("Province or city"), 120)
+    fields = MultiCheckboxField(_l("Fields of action"), coerce=int, validate_choice=False)
+    description_ar = long_text(_l("Description in Arabic"), render_kw={"dir": "rtl", "lang": "ar", "rows": 5})
+    description_fr = long_text(_l("Description in French"), render_kw={"dir": "ltr", "lang": "fr", "rows": 5})
+    description_en = long_text(_l("Description in English"), render_kw={"dir": "ltr", "lang": "en", "rows": 5})
+    website = StringField(
+        _l("Website"), filters=[_strip],
+        validators=[Optional(), Length(max=300, message=TOO_LONG),
+                    URL(require_tld=True, message=_l("Enter a web address such as https://example.org."))],
+        render_kw={"dir": "ltr", "inputmode": "url"},
+    )
+    social_links = long_text(_l("Social media links (one per line)"), 2000, render_kw={"dir": "ltr", "rows": 3})
+    members_count = count_field(_l("Number of members"))
+    volunteers_count = count_field(_l("Number of volunteers"))
+    staff_count = count_field(_l("Number of staff"))
+    contact_email = EmailField(
+        _l("Contact email address"), filters=[_strip],
+        validators=[Optional(), Length(max=254, message=TOO_LONG),
+                    Email(message=_l("Enter an email address such as name@example.org."), check_deliverability=False)],
+        render_kw={"dir": "ltr"},
+    )
+    contact_phone = text(_l("Contact phone"), 40, render_kw={"dir": "ltr", "inputmode": "tel"})
+    address = text(_l("Address"), 300)
+    statutes = FileField(
+        _l("Statutes (PDF, at most 5 MB)"),
+        render_kw={"accept": "application/pdf"},
+        description=_l("The statutes are seen only by the steering group and your organisation."),
+    )
+
+    def __init__(self, *args: object, field_choices: list[SelectChoice] | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.legal_form.choices = legal_form_choices()
+        self.region.choices = region_choices(_l("Choose a region"))
+        self.fields.choices = field_choices or []
+
+
+class SubmitApplicationForm(TadamonForm):
+    adhere = BooleanField(
+        _l("On behalf of the organisation, I adhere to the principles and values of the network's charter."),
+        validators=[InputRequired(message=_l("To join, the organisation must adhere to the network's charter."))],
+    )
+
+
+class DecisionForm(TadamonForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[
+            SelectChoice("approve", _l("Approve: the organisation becomes a member")),
+            SelectChoice("request_changes", _l("Ask for changes")),
+            SelectChoice("reject", _l("Reject")),
+        ],
+        validators=[InputRequired(message=_l("Choose a decision."))],
+    )
+    message = long_text(_l("Message to the organisation"), 5000,
+                        description=_l("Required to reject or to ask for changes."), render_kw={"rows": 4})
+
+
+class ReasonForm(TadamonForm):
+    message = TextAreaField(_l("Reason"), filters=[_strip],
+                            validators=[InputRequired(message=REQUIRED), Length(max=5000, message=TOO_LONG)],
+                            render_kw={"rows": 3})
+
+
+class FoundingForm(TadamonForm):
+    founding = BooleanField(_l("Founding member of the network"))
+
+
+class InviteForm(TadamonForm):
+    email = EmailField(
+        _l("Their email address"), filters=[_strip],
+        validators=[InputRequired(message=REQUIRED), Length(max=254, message=TOO_LONG),
+                    Email(message=_l("Enter an email address such as name@example.org."), check_deliverability=False)],
+        render_kw={"dir": "ltr", "autocomplete": "off"},
+    )
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role.value, label) for role, label in ORGANISATION_ROLE_LABELS.items()],
+        default="member",
+    )
+
+
+class PersonRoleForm(TadamonForm):
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role.value, label) for role, label in ORGANISATION_ROLE_LABELS.items()],
+    )
+
+
+class CharterTextForm(TadamonForm):
+    title_ar = text(_l("Title in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
+    title_fr = text(_l("Title in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
+    title_en = text(_l("Title in English"), 200, render_kw={"dir": "ltr", "lang": "en"})
+    preamble_ar = long_text(_l("Preamble in Arabic"), render_kw={"dir": "rtl", "lang": "ar", "rows": 4})
+    preamble_fr = long_text(_l("Preamble in French"), render_kw={"dir": "ltr", "lang": "fr", "rows": 4})
+    preamble_en = long_text(_l("Preamble in English"), render_kw={"dir": "ltr", "lang": "en", "rows": 4})
+
+
+class PrincipleForm(TadamonForm):
+    title_ar = text(_l("Principle in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
+    title_fr = text(_l("Principle in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
+    title_en = text(_l("Principle in English"), 200, render_kw={"dir": "ltr", "lang": "en"})
+    explanation_ar = long_text(_l("Explanation in Arabic"), 3000, render_kw={"dir": "rtl", "lang": "ar", "rows": 3})
+    explanation_fr = long_text(_l("Explanation in French"), 3000, render_kw={"dir": "ltr", "lang": "fr", "rows": 3})
+    explanation_en = long_text(_l("Explanation in English"), 3000, render_kw={"dir": "ltr", "lang": "en", "rows": 3})
+
+
+class FieldOfActionForm(TadamonForm):
+    name_ar = text(_l("Name in Arabic"), 120, render_kw={"dir": "rtl", "lang": "ar"})
+    name_fr = text(_l("Name in French"), 120, render_kw={"dir": "ltr", "lang": "fr"})
+    name_en = text(_l("Name in English"), 120, render_kw={"dir": "ltr", "lang": "en"})
+    active = BooleanField(_l("Offered to organisations"), default=True)
+
+
+class DirectoryFilterForm(TadamonForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search by name"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    region = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
+    field = SelectField(_l("Field of action"), validators=[Optional()], validate_choice=False)
+    legal_form = SelectField(_l("Legal form"), validators=[Optional()], validate_choice=False)
+
+
+class ReviewFilterForm(TadamonForm):
+    class Meta:
+        csrf = False
+
+    state = SelectField(_l("State"), validators=[Optional()], validate_choice=False,
+                        choices=[SelectChoice("", _l("Any state"))] + [
+                            SelectChoice(state.value, label) for state, label in STATE_LABELS.items()
+                            if state.value != "draft"])
+    region = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
+    legal_form = SelectField(_l("Legal form"), validators=[Optional()], validate_choice=False)
+    since = DateField(_l("Submitted from"), validators=[Optional(), reasonable_date])
+    until = DateField(_l("Submitted until"), validators=[Optional(), reasonable_date])

@@ -1,0 +1,327 @@
+"""Membership: the charter and its versions, organisations and their applications, the people
+who act for them, invitations, and the history of every decision."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tadamon.accounts.models import User
+from tadamon.core.db import utcnow
+from tadamon.extensions import db
+
+
+class LegalForm(StrEnum):
+    ASSOCIATION = "association"
+    FOUNDATION = "foundation"
+    COOPERATIVE = "cooperative"
+    NETWORK = "network"
+    SOCIAL_ENTERPRISE = "social_enterprise"
+    PUBLIC_INSTITUTION = "public_institution"
+    OTHER = "other"
+
+
+LEGAL_FORM_LABELS = {
+    LegalForm.ASSOCIATION: _l("Association"),
+    LegalForm.FOUNDATION: _l("Foundation"),
+    LegalForm.COOPERATIVE: _l("Cooperative"),
+    LegalForm.NETWORK: _l("Network or federation"),
+    LegalForm.SOCIAL_ENTERPRISE: _l("Social or solidarity enterprise"),
+    LegalForm.PUBLIC_INSTITUTION: _l("Public institution"),
+    LegalForm.OTHER: _l("Other"),
+}
+
+
+class MembershipState(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+    LEFT = "left"
+
+
+STATE_LABELS = {
+    MembershipState.DRAFT: _l("Draft"),
+    MembershipState.SUBMITTED: _l("Submitted"),
+    MembershipState.CHANGES_REQUESTED: _l("Changes requested"),
+    MembershipState.APPROVED: _l("Member"),
+    MembershipState.REJECTED: _l("Rejected"),
+    MembershipState.SUSPENDED: _l("Suspended"),
+    MembershipState.LEFT: _l("Left the network"),
+}
+
+# The legal moves of an application and a membership; services refuse any other.
+TRANSITIONS: dict[MembershipState, frozenset[MembershipState]] = {
+    MembershipState.DRAFT: frozenset({MembershipState.SUBMITTED}),
+    MembershipState.SUBMITTED: frozenset(
+        {MembershipState.APPROVED, MembershipState.REJECTED, MembershipState.CHANGES_REQUESTED}
+    ),
+    MembershipState.CHANGES_REQUESTED: frozenset({MembershipState.SUBMITTED}),
+    MembershipState.APPROVED: frozenset({MembershipState.SUSPENDED, MembershipState.LEFT}),
+    MembershipState.SUSPENDED: frozenset({MembershipState.APPROVED, MembershipState.LEFT}),
+    MembershipState.REJECTED: frozenset(),
+    MembershipState.LEFT: frozenset(),
+}
+EDITABLE_STATES = frozenset({MembershipState.DRAFT, MembershipState.CHANGES_REQUESTED})
+
+
+class OrganisationRole(StrEnum):
+    REPRESENTATIVE = "representative"
+    MEMBER = "member"
+
+
+ORGANISATION_ROLE_LABELS = {
+    OrganisationRole.REPRESENTATIVE: _l("Representative"),
+    OrganisationRole.MEMBER: _l("Member"),
+}
+
+_STATE_VALUES = ", ".join(f"'{state.value}'" for state in MembershipState)
+_LEGAL_FORM_VALUES = ", ".join(f"'{form.value}'" for form in LegalForm)
+
+
+class Charter(db.Model):  # type: ignore[name-defined]
+    """One version of the network's charter. Published versions never change."""
+
+    __tablename__ = "charters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    title_ar: Mapped[str] = mapped_column(String(200), default="")
+    title_fr: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    preamble_ar: Mapped[str] = mapped_column(Text, default="")
+    preamble_fr: Mapped[str] = mapped_column(Text, default="")
+    preamble_en: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_at: Mapped[datetime | None] = mapped_column()
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    principles: Mapped[list[CharterPrinciple]] = relationship(
+        back_populates="charter", order_by="CharterPrinciple.position",
+        cascade="all, delete-orphan", lazy="selectin",
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class CharterPrinciple(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "charter_principles"
+    __table_args__ = (UniqueConstraint("charter_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    charter_id: Mapped[int] = mapped_column(ForeignKey("charters.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title_ar: Mapped[str] = mapped_column(String(200), default="")
+    title_fr: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    explanation_ar: Mapped[str] = mapped_column(Text, default="")
+    explanation_fr: Mapped[str] = mapped_column(Text, default="")
+    explanation_en: Mapped[str] = mapped_column(Text, default="")
+
+    charter: Mapped[Charter] = relationship(back_populates="principles")
+
+
+class FieldOfAction(db.Model):  # type: ignore[name-defined]
+    """A field organisations work in (education, health, ...): a list the steering group keeps."""
+
+    __tablename__ = "fields_of_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(120), default="")
+    name_fr: Mapped[str] = mapped_column(String(120), default="")
+    name_en: Mapped[str] = mapped_column(String(120), default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+organisation_fields = Table(
+    "organisation_fields",
+    db.metadata,
+    Column("organisation_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+    Column("field_id", ForeignKey("fields_of_action.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Organisation(db.Model):  # type: ignore[name-defined]
+    """A member (or applicant) organisation: the network's voter, not its people."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_STATE_VALUES})", name="known_state"),
+        CheckConstraint(f"legal_form IN ({_LEGAL_FORM_VALUES})", name="known_legal_form"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(200), default="")
+    name_fr: Mapped[str] = mapped_column(String(200), default="")
+    acronym: Mapped[str] = mapped_column(String(30), default="")
+    # Names folded for Arabic- and accent-aware search (core.text.normalize_for_search).
+    search_name: Mapped[str] = mapped_column(String(500), default="", index=True)
+    legal_form: Mapped[str] = mapped_column(String(30), default=LegalForm.ASSOCIATION.value)
+    registration_number: Mapped[str] = mapped_column(String(60), default="")
+    year_founded: Mapped[int | None] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(3), default="", index=True)
+    province: Mapped[str] = mapped_column(String(120), default="")
+    description_ar: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str] = mapped_column(String(300), default="")
+    social_links: Mapped[str] = mapped_column(Text, default="")
+    members_count: Mapped[int | None] = mapped_column(Integer)
+    volunteers_count: Mapped[int | None] = mapped_column(Integer)
+    staff_count: Mapped[int | None] = mapped_column(Integer)
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    state: Mapped[str] = mapped_column(String(20), default=MembershipState.DRAFT.value, index=True)
+    is_founding_member: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    approved_at: Mapped[datetime | None] = mapped_column()
+    # The message of the last decision: the reason for a rejection, a suspension, the changes asked.
+    decision_message: Mapped[str] = mapped_column(Text, default="")
+
+    fields: Mapped[list[FieldOfAction]] = relationship(
+        secondary=organisation_fields, lazy="selectin", order_by=FieldOfAction.id
+    )
+    people: Mapped[list[OrganisationMember]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+    statutes: Mapped[StatutesDocument | None] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", uselist=False
+    )
+    events: Mapped[list[MembershipEvent]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan",
+        order_by="MembershipEvent.id",  # insertion order: timestamps can tie
+    )
+
+    @property
+    def membership_state(self) -> MembershipState:
+        return MembershipState(self.state)
+
+    @property
+    def display_name(self) -> str:
+        return self.name_ar or self.name_fr
+
+    def can_move_to(self, target: MembershipState) -> bool:
+        return target in TRANSITIONS[self.membership_state]
+
+
+class StatutesDocument(db.Model):  # type: ignore[name-defined]
+    """The statutes PDF, stored outside the static folder and served only to the allowed."""
+
+    __tablename__ = "statutes_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), unique=True
+    )
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    original_filename: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="statutes")
+
+
+class OrganisationMember(db.Model):  # type: ignore[name-defined]
+    """A person who acts for an organisation, as its representative or as a member."""
+
+    __tablename__ = "organisation_members"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "user_id"),
+        CheckConstraint("role IN ('representative', 'member')", name="known_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="people")
+    user: Mapped[User] = relationship(lazy="joined")
+
+    @property
+    def is_representative(self) -> bool:
+        return self.role == OrganisationRole.REPRESENTATIVE.value
+
+
+class Invitation(db.Model):  # type: ignore[name-defined]
+    """A single-use invitation to act for an organisation, valid seven days."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (CheckConstraint("role IN ('representative', 'member')", name="known_role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    accepted_at: Mapped[datetime | None] = mapped_column()
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+    organisation: Mapped[Organisation] = relationship()
+
+
+class CharterAdherence(db.Model):  # type: ignore[name-defined]
+    """An organisation's explicit adherence to one version of the charter."""
+
+    __tablename__ = "charter_adherences"
+    __table_args__ = (UniqueConstraint("organisation_id", "charter_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    charter_id: Mapped[int] = mapped_column(ForeignKey("charters.id", ondelete="RESTRICT"), index=True)
+    adhered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    adhered_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    charter: Mapped[Charter] = relationship()
+
+
+class MembershipEvent(db.Model):  # type: ignore[name-defined]
+    """One step in an application's or membership's history, shown on the application."""
+
+    __tablename__ = "membership_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text, default="")
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,130 @@
+"""Proposal forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from tadamon.core.forms import TadamonForm
+from tadamon.proposals.models import EVALUATION_LABELS, STANCE_LABELS, TERRITORY_LABELS
+from tadamon.workshops.forms import optional_int
+
+REQUIRED = _l("This field is required.")
+TOO_LONG = _l("This text is too long.")
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+def _area(label: object, limit: int = 5000, rows: int = 3) -> TextAreaField:
+    return TextAreaField(label, filters=[_strip], validators=[Optional(), Length(max=limit, message=TOO_LONG)],
+                         render_kw={"rows": rows, "dir": "auto"})
+
+
+class ProposalForm(TadamonForm):
+    title = StringField(_l("Title"), filters=[_strip], validators=[Optional(), Length(max=200, message=TOO_LONG)],
+                        render_kw={"dir": "auto"})
+    body = TextAreaField(_l("The proposal"), filters=[_strip],
+                         validators=[Optional(), Length(max=30000, message=TOO_LONG)],
+                         description=_l("You can use simple formatting: **bold**, *italics*, lists with “- ”, links."),
+                         render_kw={"rows": 12, "dir": "auto"})
+    language = SelectField(_l("Language of the proposal"),
+                           choices=[SelectChoice("ar", "العربية", render_kw={"lang": "ar"}),
+                                    SelectChoice("fr", "Français", render_kw={"lang": "fr"}),
+                                    SelectChoice("en", "English", render_kw={"lang": "en"})])
+    theme_id = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False)
+    territory_scope = RadioField(_l("Territory"), choices=[SelectChoice(k, v) for k, v in TERRITORY_LABELS.items()],
+                                 default="national")
+    territory_region = SelectField(_l("Region"), validate_choice=False)
+    territory_province = StringField(_l("Province"), filters=[_strip], validators=[Optional(), Length(max=120)])
+    beneficiaries = _area(_l("Who benefits"))
+    expected_impact = _area(_l("Expected impact"))
+    resources_needed = _area(_l("Resources needed"))
+    partners_sought = _area(_l("Partners sought"))
+    attachment = FileField(_l("Attach a PDF or an image (at most 5 MB)"),
+                           render_kw={"accept": "application/pdf,image/png,image/jpeg,image/webp"})
+
+
+class CommentForm(TadamonForm):
+    body = TextAreaField(_l("Your comment"), filters=[_strip],
+                         validators=[InputRequired(message=_l("Write your comment.")), Length(max=5000, message=TOO_LONG)],
+                         render_kw={"rows": 4, "dir": "auto"})
+    stance = RadioField(_l("Your organisation's position"),
+                        choices=[SelectChoice(k.value, v) for k, v in STANCE_LABELS.items()], default="neutral")
+    parent_id = HiddenField()
+
+
+class ReasonForm(TadamonForm):
+    reason = TextAreaField(_l("Reason"), filters=[_strip],
+                           validators=[InputRequired(message=REQUIRED), Length(max=2000, message=TOO_LONG)],
+                           render_kw={"rows": 2, "dir": "auto"})
+
+
+class EvaluationForm(TadamonForm):
+    evaluation = RadioField(_l("Evaluation"), choices=[SelectChoice(k.value, v) for k, v in EVALUATION_LABELS.items()],
+                            validators=[InputRequired(message=_l("Choose an evaluation."))])
+    answer = _area(_l("Public answer to the organisation"), 5000)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class MergeForm(TadamonForm):
+    sources = MultiCheckboxField(_l("Proposals to merge into this one"), coerce=int, validate_choice=False)
+    reason = TextAreaField(_l("Why they are merged (shown publicly)"), filters=[_strip],
+                           validators=[InputRequired(message=REQUIRED), Length(max=2000)], render_kw={"rows": 2})
+
+
+class ProposalFilterForm(TadamonForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), filters=[_strip], validators=[Optional(), Length(max=200)])
+    theme = SelectField(_l("Theme"), validate_choice=False)
+    region = SelectField(_l("Region"), validate_choice=False)
+    evaluation = SelectField(_l("Evaluation"), validate_choice=False)
+    sort = SelectField(_l("Sort by"), validate_choice=False, choices=[
+        SelectChoice("recent", _l("Most recent")), SelectChoice("cosigned", _l("Most co-signed")),
+        SelectChoice("discussed", _l("Most discussed")), SelectChoice("random", _l("Random order"))])
+
+
+class AmendmentForm(TadamonForm):
+    title = StringField(_l("Amended title"), filters=[_strip],
+                        validators=[InputRequired(message=REQUIRED), Length(max=200, message=TOO_LONG)],
+                        render_kw={"dir": "auto"})
+    body = TextAreaField(_l("Amended text"), filters=[_strip],
+                         validators=[InputRequired(message=REQUIRED), Length(max=30000, message=TOO_LONG)],
+                         render_kw={"rows": 8, "dir": "auto"})
+    justification = TextAreaField(_l("Why this change"), filters=[_strip],
+                                  validators=[InputRequired(message=_l("Explain why you propose this change.")),
+                                              Length(max=3000, message=TOO_LONG)],
+                                  render_kw={"rows": 3, "dir": "auto"})
+
+
+class SplitForm(TadamonForm):
+    title_1 = StringField(_l("First part: title"), filters=[_strip],
+                          validators=[InputRequired(message=REQUIRED), Length(max=200)], render_kw={"dir": "auto"})
+    body_1 = TextAreaField(_l("First part: text"), filters=[_strip],
+                           validators=[InputRequired(message=REQUIRED), Length(max=30000)],
+                           render_kw={"rows": 6, "dir": "auto"})
+    title_2 = StringField(_l("Second part: title"), filters=[_strip],
+                          validators=[InputRequired(message=REQUIRED), Length(max=200)], render_kw={"dir": "auto"})
+    body_2 = TextAreaField(_l("Second part: text"), filters=[_strip],
+                           validators=[InputRequired(message=REQUIRED), Length(max=30000)],
+                           render_kw={"rows": 6, "dir": "auto"})
+    reason = TextAreaField(_l("Why it is split (shown publicly)"), filters=[_strip],
+                           validators=[InputRequired(message=REQUIRED), Length(max=2000)], render_kw={"rows": 2})

@@ -1,0 +1,1 @@
+"""Voting: one organisation, one ballot."""

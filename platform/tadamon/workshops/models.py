@@ -1,0 +1,361 @@
+"""Themes, workshops (with their regions, facilitators, documents and registrations) and the
+consultations that run inside them through their phases."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tadamon.accounts.models import User
+from tadamon.core.db import utcnow
+from tadamon.extensions import db
+from tadamon.membership.models import Organisation
+
+
+class Theme(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "themes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name_ar: Mapped[str] = mapped_column(String(200), default="")
+    name_fr: Mapped[str] = mapped_column(String(200), default="")
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    description_ar: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+
+class WorkshopFormat(StrEnum):
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    HYBRID = "hybrid"
+
+
+FORMAT_LABELS = {
+    WorkshopFormat.IN_PERSON: _l("In person"),
+    WorkshopFormat.ONLINE: _l("Online"),
+    WorkshopFormat.HYBRID: _l("Hybrid"),
+}
+
+
+class WorkshopStatus(StrEnum):
+    PLANNED = "planned"
+    REGISTRATION_OPEN = "registration_open"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+WORKSHOP_STATUS_LABELS = {
+    WorkshopStatus.PLANNED: _l("Planned"),
+    WorkshopStatus.REGISTRATION_OPEN: _l("Registration open"),
+    WorkshopStatus.IN_PROGRESS: _l("In progress"),
+    WorkshopStatus.CLOSED: _l("Closed"),
+}
+WORKSHOP_STATUS_ORDER = list(WorkshopStatus)
+
+workshop_facilitators = Table(
+    "workshop_facilitators",
+    db.metadata,
+    Column("workshop_id", ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+_FORMATS = ", ".join(f"'{value.value}'" for value in WorkshopFormat)
+_STATUSES = ", ".join(f"'{value.value}'" for value in WorkshopStatus)
+
+
+class Workshop(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "workshops"
+    __table_args__ = (
+        CheckConstraint(f"format IN ({_FORMATS})", name="known_format"),
+        CheckConstraint(f"status IN ({_STATUSES})", name="known_status"),
+        CheckConstraint("capacity > 0", name="positive_capacity"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title_ar: Mapped[str] = mapped_column(String(200), default="")
+    title_fr: Mapped[str] = mapped_column(String(200), default="")
+    title_en: Mapped[str] = mapped_column(String(200), default="")
+    description_ar: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="RESTRICT"), index=True)
+    is_national: Mapped[bool] = mapped_column(default=True)
+    format: Mapped[str] = mapped_column(String(20), default=WorkshopFormat.IN_PERSON.value)
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    # Shown only to the registered organisations' people and the facilitators.
+    online_link: Mapped[str] = mapped_column(String(500), default="")
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime] = mapped_column()
+    capacity: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default=WorkshopStatus.PLANNED.value, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Minutes written in the platform (uploaded minutes are documents of kind "minutes").
+    minutes_ar: Mapped[str] = mapped_column(Text, default="")
+    minutes_fr: Mapped[str] = mapped_column(Text, default="")
+    minutes_en: Mapped[str] = mapped_column(Text, default="")
+
+    theme: Mapped[Theme] = relationship(lazy="joined")
+    facilitators: Mapped[list[User]] = relationship(secondary=workshop_facilitators, lazy="selectin")
+    documents: Mapped[list[WorkshopDocument]] = relationship(
+        back_populates="workshop", cascade="all, delete-orphan", order_by="WorkshopDocument.id"
+    )
+    consultations: Mapped[list[Consultation]] = relationship(
+        back_populates="workshop", order_by="Consultation.id"
+    )
+    region_rows: Mapped[list[WorkshopRegion]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="WorkshopRegion.region"
+    )
+
+    @property
+    def region_codes(self) -> list[str]:
+        return [row.region for row in self.region_rows]
+
+    @property
+    def workshop_status(self) -> WorkshopStatus:
+        return WorkshopStatus(self.status)
+
+    @property
+    def workshop_format(self) -> WorkshopFormat:
+        return WorkshopFormat(self.format)
+
+
+class WorkshopRegion(db.Model):  # type: ignore[name-defined]
+    """A region a regional workshop is for."""
+
+    __tablename__ = "workshop_regions"
+
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True)
+    region: Mapped[str] = mapped_column(String(3), primary_key=True)
+
+
+class DocumentKind(StrEnum):
+    AGENDA = "agenda"
+    REFERENCE = "reference"
+    MINUTES = "minutes"
+
+
+DOCUMENT_KIND_LABELS = {
+    DocumentKind.AGENDA: _l("Agenda"),
+    DocumentKind.REFERENCE: _l("Reference document"),
+    DocumentKind.MINUTES: _l("Minutes and report"),
+}
+
+
+class WorkshopDocument(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "workshop_documents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('agenda', 'reference', 'minutes')", name="known_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    file_type: Mapped[str] = mapped_column(String(10))
+    original_filename: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    workshop: Mapped[Workshop] = relationship(back_populates="documents")
+
+
+class RoomRecord(db.Model):  # type: ignore[name-defined]
+    """What was produced in the room, recorded by a facilitator on behalf of an organisation:
+    a proposal written on paper, the notes of a discussion. Provenance is kept and shown."""
+
+    __tablename__ = "room_records"
+    __table_args__ = (CheckConstraint("kind IN ('paper_proposal', 'discussion_notes')", name="known_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="ar")
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(lazy="joined")
+    recorded_by: Mapped[User | None] = relationship(lazy="joined")
+
+
+ROOM_RECORD_LABELS = {
+    "paper_proposal": _l("Proposal written on paper"),
+    "discussion_notes": _l("Notes of a discussion"),
+}
+
+
+class RegistrationStatus(StrEnum):
+    PENDING = "pending"  # holds a place, waits for the facilitator
+    ACCEPTED = "accepted"
+    WAITLISTED = "waitlisted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.PENDING: _l("Waiting for the facilitator"),
+    RegistrationStatus.ACCEPTED: _l("Accepted"),
+    RegistrationStatus.WAITLISTED: _l("On the waiting list"),
+    RegistrationStatus.DECLINED: _l("Declined"),
+    RegistrationStatus.WITHDRAWN: _l("Withdrawn"),
+}
+# Registrations that hold one of the workshop's places.
+HOLDING_PLACE = (RegistrationStatus.PENDING.value, RegistrationStatus.ACCEPTED.value)
+_REGISTRATION_STATUSES = ", ".join(f"'{value.value}'" for value in RegistrationStatus)
+
+
+class Registration(db.Model):  # type: ignore[name-defined]
+    """An organisation's registration to a workshop: one per organisation and workshop."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "organisation_id"),
+        CheckConstraint(f"status IN ({_REGISTRATION_STATUSES})", name="known_status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    attendees: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Waiting-list order: the registration time, then the id.
+    status_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attended: Mapped[bool | None] = mapped_column()
+    attendees_present: Mapped[int | None] = mapped_column(Integer)
+
+    workshop: Mapped[Workshop] = relationship()
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+    @property
+    def registration_status(self) -> RegistrationStatus:
+        return RegistrationStatus(self.status)
+
+
+class Phase(StrEnum):
+    DRAFT = "draft"
+    PROPOSALS_OPEN = "proposals_open"
+    DELIBERATION = "deliberation"
+    VOTING = "voting"
+    CLOSED = "closed"
+    RESULTS_PUBLISHED = "results_published"
+
+
+PHASE_ORDER = list(Phase)
+PHASE_LABELS = {
+    Phase.DRAFT: _l("Draft"),
+    Phase.PROPOSALS_OPEN: _l("Proposals open"),
+    Phase.DELIBERATION: _l("Deliberation"),
+    Phase.VOTING: _l("Voting"),
+    Phase.CLOSED: _l("Closed"),
+    Phase.RESULTS_PUBLISHED: _l("Results published"),
+}
+PHASE_ACTIVITIES = {
+    Phase.DRAFT: _l("The facilitators are preparing the consultation."),
+    Phase.PROPOSALS_OPEN: _l("Participating organisations can submit proposals."),
+    Phase.DELIBERATION: _l("Participating organisations discuss, co-sign and amend the proposals."),
+    Phase.VOTING: _l("Each participating organisation casts one ballot."),
+    Phase.CLOSED: _l("Voting is closed; the facilitators prepare the results."),
+    Phase.RESULTS_PUBLISHED: _l("The results are published."),
+}
+# The scheduled phases: a time may be set for the move into each of them.
+SCHEDULED_PHASES = (Phase.PROPOSALS_OPEN, Phase.DELIBERATION, Phase.VOTING, Phase.CLOSED)
+
+
+class Participation(StrEnum):
+    ALL_MEMBERS = "all_members"
+    REGISTERED = "registered"
+
+
+PARTICIPATION_LABELS = {
+    Participation.ALL_MEMBERS: _l("Every member organisation"),
+    Participation.REGISTERED: _l("The organisations registered in the workshop"),
+}
+_PHASES = ", ".join(f"'{value.value}'" for value in Phase)
+
+
+class Consultation(db.Model):  # type: ignore[name-defined]
+    """A question put to the organisations, inside a workshop or national (no workshop)."""
+
+    __tablename__ = "consultations"
+    __table_args__ = (
+        CheckConstraint(f"phase IN ({_PHASES})", name="known_phase"),
+        CheckConstraint("participation IN ('all_members', 'registered')", name="known_participation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int | None] = mapped_column(ForeignKey("workshops.id", ondelete="RESTRICT"), index=True)
+    question_ar: Mapped[str] = mapped_column(String(300), default="")
+    question_fr: Mapped[str] = mapped_column(String(300), default="")
+    question_en: Mapped[str] = mapped_column(String(300), default="")
+    description_ar: Mapped[str] = mapped_column(Text, default="")
+    description_fr: Mapped[str] = mapped_column(Text, default="")
+    description_en: Mapped[str] = mapped_column(Text, default="")
+    participation: Mapped[str] = mapped_column(String(20), default=Participation.ALL_MEMBERS.value)
+    phase: Mapped[str] = mapped_column(String(20), default=Phase.DRAFT.value, index=True)
+    proposals_open_at: Mapped[datetime | None] = mapped_column()
+    deliberation_at: Mapped[datetime | None] = mapped_column()
+    voting_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    # When the next scheduled move is due: one indexed column makes the per-request check cheap.
+    next_move_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Other organisations may propose amendments during the deliberation.
+    amendments_allowed: Mapped[bool] = mapped_column(default=True)
+    voting_method: Mapped[str] = mapped_column(String(30), default="approval")
+    max_approvals: Mapped[int | None] = mapped_column(Integer)
+    quorum: Mapped[float | None] = mapped_column()
+    threshold: Mapped[float | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    workshop: Mapped[Workshop | None] = relationship(back_populates="consultations")
+    moves: Mapped[list[PhaseMove]] = relationship(
+        back_populates="consultation", order_by="PhaseMove.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def current_phase(self) -> Phase:
+        return Phase(self.phase)
+
+    def scheduled_at(self, phase: Phase) -> datetime | None:
+        return getattr(self, f"{phase.value}_at", None) if phase in SCHEDULED_PHASES else None
+
+
+class PhaseMove(db.Model):  # type: ignore[name-defined]
+    """One move of a consultation from a phase to the next, by hand or by schedule."""
+
+    __tablename__ = "phase_moves"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
+    from_phase: Mapped[str] = mapped_column(String(20))
+    to_phase: Mapped[str] = mapped_column(String(20))
+    moved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None when the schedule moved it.
+    moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    consultation: Mapped[Consultation] = relationship(back_populates="moves")
+    moved_by: Mapped[User | None] = relationship(lazy="joined")

@@ -1,0 +1,153 @@
+"""Helpers shared by the test suites (kept out of conftest so tests can import them)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import quote
+
+import psycopg
+from flask import Flask, g
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import Connection
+
+from tadamon import create_app
+from tadamon.extensions import db
+
+# Argon2 at production cost takes ~200 ms a hash here: tests use the cheapest setting.
+FAST_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
+
+
+class EnglishByDefaultClient(FlaskClient):
+    """Tests read English unless they ask for a language: the product's default is Arabic."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
+
+
+def make_test_app(database_url: str, **overrides: Any) -> Flask:
+    config = {
+        "ENV": "testing",
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "WTF_CSRF_ENABLED": False,
+        # Limits stay on (so their hooks are installed) but generous; tests/accounts/
+        # test_rate_limits.py tightens them through the config, read at request time.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_LOGIN_ADDRESS": "10000 per minute",
+        "RATELIMIT_LOGIN_ACCOUNT": "10000 per minute",
+        "RATELIMIT_REGISTER": "10000 per minute",
+        "RATELIMIT_EMAIL": "10000 per minute",
+        "RATELIMIT_INVITATIONS": "10000 per minute",
+        "MAIL_SERVER": "",
+        "MAIL_OUTBOX": True,
+        "SHOW_OUTBOX_PAGE": True,
+        "SERVER_NAME": None,
+        "PUBLIC_BASE_URL": "http://localhost",
+        **FAST_ARGON2,
+    }
+    config.update(overrides)
+    app = create_app(config)
+    app.test_client_class = EnglishByDefaultClient
+
+    @app.teardown_request
+    def _forget_request_globals(_error: BaseException | None) -> None:
+        # Tests keep an application context open (for the rolled-back session), and Flask
+        # reuses it for every request: clear what a real request would not inherit
+        # (the logged-in user, the locale Flask-Babel cached, flags set by handlers).
+        for name in list(g):
+            g.pop(name, None)
+
+    return app
+
+
+def upgrade_database() -> None:
+    upgrade()
+
+
+@contextmanager
+def rolled_back_session() -> Iterator[Connection]:
+    """Binds db.session to one connection whose outer transaction is rolled back at the end.
+
+    The application's own commits release savepoints inside it, so views and services run
+    unchanged and the database is left as it was.
+    """
+    engine = db.engine
+    connection = engine.connect()
+    transaction = connection.begin()
+    engines = db.engines
+    saved_engine = engines[None]
+    engines[None] = connection  # type: ignore[assignment]
+    factory_options = db.session.session_factory.kw
+    saved_mode = factory_options.get("join_transaction_mode")
+    factory_options["join_transaction_mode"] = "create_savepoint"
+    db.session.remove()
+    try:
+        yield connection
+    finally:
+        db.session.remove()
+        if transaction.is_active:
+            transaction.rollback()
+        connection.close()
+        engines[None] = saved_engine
+        if saved_mode is None:
+            factory_options.pop("join_transaction_mode", None)
+        else:
+            factory_options["join_transaction_mode"] = saved_mode
+
+
+def _libpq(url: str) -> str:
+    return re.sub(r"^postgresql\+psycopg://", "postgresql://", url)
+
+
+@contextmanager
+def postgres_schema(url: str, schema: str) -> Iterator[str]:
+    """A fresh schema on the PostgreSQL at `url`, dropped afterwards; yields a URL using it."""
+    with psycopg.connect(_libpq(url), autocommit=True) as connection:
+        connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    separator = "&" if "?" in url else "?"
+    scoped = f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
+    if not scoped.startswith("postgresql+psycopg://"):
+        scoped = scoped.replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield scoped
+    finally:
+        with psycopg.connect(_libpq(url), autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@contextmanager
+def committed_app(tmp_path: Any, **overrides: Any) -> Iterator[Flask]:
+    """An app on its own fresh database whose commits are real: for parallel requests.
+
+    PostgreSQL (TEST_DATABASE_URL) gets a throwaway schema; otherwise a SQLite file.
+    """
+    import os
+    import secrets
+
+    postgres = os.environ.get("TEST_DATABASE_URL")
+    if postgres:
+        with postgres_schema(postgres, f"tadamon_parallel_{secrets.token_hex(4)}") as url:
+            app = make_test_app(url, **overrides)
+            with app.app_context():
+                upgrade_database()
+            try:
+                yield app
+            finally:
+                with app.app_context():
+                    db.engine.dispose()
+        return
+    app = make_test_app(f"sqlite:///{tmp_path / 'parallel.sqlite3'}", **overrides)
+    with app.app_context():
+        upgrade_database()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.engine.dispose()

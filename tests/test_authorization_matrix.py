@@ -1,0 +1,328 @@
+"""Every route of the url_map, asked by every role: the expected answer is written here.
+
+A route added without a row here fails the suite, so no endpoint escapes review.
+Outcomes: "ok" (served, whatever the page decides), "login" (sent to log in),
+"deny" (403). Organisation roles are object-level: "rep" and "member" act for
+organisation A (the one in the URLs), "other" is the representative of organisation B;
+"facilitator" facilitates the workshop in the URLs, "other_facilitator" does not.
+Each request runs in a savepoint rolled back afterwards, so no route changes the next.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from flask import url_for
+from werkzeug.datastructures import FileStorage
+
+from tadamon.core.mail import OutboxMessage
+from tadamon.core.permissions import Role
+from tadamon.extensions import db
+from tadamon.membership import services as membership
+from tadamon.membership.models import FieldOfAction, MembershipState, OrganisationRole
+
+ROLES = ("anonymous", "user", "rep", "member", "other", "facilitator", "other_facilitator", "steering",
+         "admin")
+
+OK, LOGIN, DENY = "ok", "login", "deny"
+
+
+def answers(default: str, anonymous: str = LOGIN, **by_role: str) -> dict[str, str]:
+    table = dict.fromkeys(ROLES, default)
+    table["anonymous"] = anonymous
+    table.update(by_role)
+    return table
+
+
+EVERYONE = answers(OK, anonymous=OK)
+LOGGED_IN = answers(OK)
+ADMIN_ONLY = answers(DENY, admin=OK)
+STEERING_AND_ADMIN = answers(DENY, steering=OK, admin=OK)
+ORGANISATION_AND_STEERING = answers(DENY, rep=OK, member=OK, steering=OK, admin=OK)
+REPRESENTATIVE_ONLY = answers(DENY, rep=OK)
+NOBODY = answers(DENY)
+WORKSHOP_MANAGERS = answers(DENY, facilitator=OK, steering=OK, admin=OK)
+FACILITATORS_AND_STEERING = answers(DENY, facilitator=OK, other_facilitator=OK, steering=OK, admin=OK)
+
+MATRIX: dict[str, dict[str, str]] = {
+    "static": EVERYONE,
+    "core.home": EVERYONE,
+    "core.privacy": EVERYONE,
+    "core.set_language": EVERYONE,
+    "core.health": EVERYONE,
+    "core.notifications": LOGGED_IN,
+    "dev.outbox": EVERYONE,  # registered only outside production (SHOW_OUTBOX_PAGE)
+    "dev.outbox_message": EVERYONE,
+    "accounts.register": EVERYONE,
+    "accounts.verify_email": EVERYONE,
+    "accounts.resend_verification": EVERYONE,
+    "accounts.login": EVERYONE,
+    # The second step of log-in: without a first step pending, it sends back to log in.
+    "accounts.two_factor": answers(LOGIN),
+    "accounts.logout": LOGGED_IN,
+    "accounts.forgot_password": EVERYONE,
+    "accounts.reset_password": EVERYONE,
+    "accounts.confirm_email_change": EVERYONE,
+    "accounts.profile": LOGGED_IN,
+    "accounts.security": LOGGED_IN,
+    "accounts.change_password": LOGGED_IN,
+    "accounts.change_email": LOGGED_IN,
+    "accounts.end_other_sessions": LOGGED_IN,
+    "accounts.two_factor_setup": LOGGED_IN,
+    "admin.users": ADMIN_ONLY,
+    "admin.edit_user": ADMIN_ONLY,
+    "admin.audit_log": STEERING_AND_ADMIN,
+    # membership: organisation A is an approved member
+    "membership.charter": EVERYONE,
+    "membership.charter_version": EVERYONE,
+    "membership.directory": EVERYONE,
+    "membership.profile": EVERYONE,
+    "membership.accept_invitation": EVERYONE,
+    "membership.my_organisations": LOGGED_IN,
+    # acting for organisation A: only A's own people may
+    "membership.set_acting_for": answers(DENY, rep=OK, member=OK),
+    "membership.apply": LOGGED_IN,
+    "membership.application": ORGANISATION_AND_STEERING,
+    "membership.statutes": ORGANISATION_AND_STEERING,
+    "membership.people": ORGANISATION_AND_STEERING,
+    # an approved member's application is no longer edited (draft cases: tests/membership)
+    "membership.edit_application": NOBODY,
+    "membership.submit_application": NOBODY,
+    "membership.adhere": REPRESENTATIVE_ONLY,
+    "membership.leave": REPRESENTATIVE_ONLY,
+    "membership.change_person_role": REPRESENTATIVE_ONLY,
+    "membership.remove_person": REPRESENTATIVE_ONLY,
+    "membership.hand_over": REPRESENTATIVE_ONLY,
+    "membership.revoke_invitation": REPRESENTATIVE_ONLY,
+    "membership.review_queue": STEERING_AND_ADMIN,
+    "membership.review_application": STEERING_AND_ADMIN,
+    "membership.suspend": STEERING_AND_ADMIN,
+    "membership.reinstate": STEERING_AND_ADMIN,
+    "membership.set_founding": STEERING_AND_ADMIN,
+    "membership.manage_charter": STEERING_AND_ADMIN,
+    "membership.start_charter_draft": STEERING_AND_ADMIN,
+    "membership.add_principle": STEERING_AND_ADMIN,
+    "membership.edit_principle": STEERING_AND_ADMIN,
+    "membership.remove_principle": STEERING_AND_ADMIN,
+    "membership.move_principle": STEERING_AND_ADMIN,
+    "membership.publish_charter": STEERING_AND_ADMIN,
+    "membership.manage_fields": STEERING_AND_ADMIN,
+    "membership.edit_field": STEERING_AND_ADMIN,
+    # workshops: the workshop is open for registration, organisation A is registered
+    "workshops.index": EVERYONE,
+    "workshops.workshop": EVERYONE,
+    "workshops.workshop_ics": EVERYONE,
+    "workshops.calendar_feed": EVERYONE,
+    "workshops.document": EVERYONE,
+    "workshops.consultation": EVERYONE,
+    "workshops.month_view": FACILITATORS_AND_STEERING,
+    "workshops.dashboard": FACILITATORS_AND_STEERING,
+    "workshops.new_workshop": FACILITATORS_AND_STEERING,
+    "workshops.edit_workshop": WORKSHOP_MANAGERS,
+    "workshops.manage": WORKSHOP_MANAGERS,
+    "workshops.move_status": WORKSHOP_MANAGERS,
+    "workshops.add_document": WORKSHOP_MANAGERS,
+    "workshops.remove_document": WORKSHOP_MANAGERS,
+    "workshops.decide_registration": WORKSHOP_MANAGERS,
+    "workshops.attendance": WORKSHOP_MANAGERS,
+    "workshops.in_the_room": WORKSHOP_MANAGERS,
+    "workshops.new_consultation": WORKSHOP_MANAGERS,
+    "workshops.edit_consultation": WORKSHOP_MANAGERS,
+    "workshops.move_phase": WORKSHOP_MANAGERS,
+    "workshops.set_facilitators": STEERING_AND_ADMIN,
+    "workshops.new_national_consultation": STEERING_AND_ADMIN,
+    "workshops.themes": STEERING_AND_ADMIN,
+    "workshops.edit_theme": STEERING_AND_ADMIN,
+    # representatives of members taking part register; only A's own may withdraw A
+    "workshops.register": answers(DENY, rep=OK, other=OK),
+    "workshops.withdraw": REPRESENTATIVE_ONLY,
+    # proposals: the consultation takes proposals; the proposal is organisation A's
+    "proposals.index": EVERYONE,
+    "proposals.show": EVERYONE,
+    "proposals.version": EVERYONE,
+    "proposals.new": answers(DENY, rep=OK, member=OK, other=OK),
+    "proposals.autosave_new": answers(DENY, rep=OK, member=OK, other=OK),
+    # the proposal is published: its autosave answers 409 to its own organisation
+    "proposals.autosave_draft": answers(DENY, rep=OK, member=OK),
+    "proposals.edit": answers(DENY, rep=OK, member=OK),
+    "proposals.withdraw": answers(DENY, rep=OK, member=OK),
+    "proposals.cosign": answers(DENY, other=OK),
+    "proposals.comment": NOBODY,  # comments open with the deliberation phase
+    "proposals.report": LOGGED_IN,
+    "proposals.hide_comment": WORKSHOP_MANAGERS,
+    "proposals.evaluate": WORKSHOP_MANAGERS,
+    "proposals.merge": WORKSHOP_MANAGERS,
+    "proposals.attachment": EVERYONE,
+    "proposals.remove_attachment": answers(DENY, rep=OK, member=OK),
+    "proposals.split": WORKSHOP_MANAGERS,
+    "proposals.amend": NOBODY,  # amendments open with the deliberation phase
+    # only the proposal's own organisation decides on an amendment (B proposed it)
+    "proposals.decide_amendment": answers(DENY, rep=OK, member=OK),
+}
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - set(MATRIX) == set(), "routes missing from the authorization matrix"
+    assert set(MATRIX) - endpoints == set(), "matrix rows for routes that no longer exist"
+
+
+@pytest.fixture
+def world(create_user):
+    """People for every role, organisations A and B, a published charter, an invitation."""
+    people = {
+        "user": create_user(),
+        "rep": create_user(),
+        "member": create_user(),
+        "other": create_user(),
+        "facilitator": create_user(roles=[Role.FACILITATOR]),
+        "other_facilitator": create_user(roles=[Role.FACILITATOR]),
+        "steering": create_user(roles=[Role.STEERING]),
+        "admin": create_user(roles=[Role.ADMIN]),
+    }
+    steering = people["steering"]
+    draft = membership.start_charter_draft(steering)
+    draft.title_fr = "Charte"
+    principle = membership.save_principle(draft, None, {"title_fr": "Solidarité"})
+    membership.publish_charter(steering, draft)
+    field = FieldOfAction(name_fr="Éducation")
+    db.session.add(field)
+    organisations = {}
+    for key, representative in (("A", people["rep"]), ("B", people["other"])):
+        organisation = membership.start_application(representative)
+        membership.update_application(
+            organisation,
+            membership.ApplicationData(name_fr=f"Association {key}", region="CAS", province="Settat",
+                                       description_fr="Solidarité", contact_email="a@example.org"),
+        )
+        membership.attach_statutes(organisation, FileStorage(io.BytesIO(PDF), "s.pdf"), representative)
+        membership.submit_application(organisation, representative, adheres=True)
+        membership.decide_application(steering, organisation, "approve", "")
+        organisations[key] = organisation
+    organisation = organisations["A"]
+    member_row = membership.OrganisationMember(
+        organisation_id=organisation.id, user_id=people["member"].id, role=OrganisationRole.MEMBER.value
+    )
+    db.session.add(member_row)
+    invitation = membership.invite(organisation, people["rep"], email="new@example.org", role="member",
+                                   language="fr")
+    from datetime import timedelta
+
+    from tadamon.core.db import utcnow
+    from tadamon.workshops import services as workshops
+    from tadamon.workshops.models import Theme, WorkshopStatus
+
+    theme = Theme(name_fr="Économie solidaire")
+    db.session.add(theme)
+    db.session.flush()
+    start = utcnow() + timedelta(days=10)
+    workshop = workshops.create_workshop(people["facilitator"], workshops.WorkshopData(
+        title_fr="Atelier", theme_id=theme.id, venue="Salle", starts_at=start,
+        ends_at=start + timedelta(hours=4), capacity=10))
+    workshops.move_workshop_status(people["facilitator"], workshop, WorkshopStatus.REGISTRATION_OPEN)
+    registration = workshops.register(people["rep"], workshop, organisation, "Amina")
+    document = workshops.attach_document(people["facilitator"], workshop,
+                                         FileStorage(io.BytesIO(PDF), "agenda.pdf"), "agenda", "")
+    consultation = workshops.save_consultation(people["facilitator"], None, workshop, workshops.ConsultationData(
+        question_fr="Quelles priorités ?", max_approvals=3))
+    from tadamon.proposals import services as proposals
+    from tadamon.workshops.models import Phase
+
+    workshops.move_phase(people["facilitator"], consultation, Phase.PROPOSALS_OPEN)
+    proposal_data = proposals.ProposalData(title="Un fonds solidaire", body="Créer un fonds de garantie solidaire.")
+    proposal = proposals.save_draft(consultation, organisation, people["rep"], proposal_data)
+    proposals.publish(proposal, people["rep"], proposal_data)
+    comment = proposals.add_comment(proposal, organisations["B"], people["other"], "D'accord", "for")
+    attachment = proposals.attach(proposal, FileStorage(io.BytesIO(PDF), "plan.pdf"), people["rep"])
+    amendment = proposals.propose_amendment(proposal, organisations["B"], people["other"], title="Un fonds élargi",
+                                            body="Créer un fonds de garantie solidaire et régional.",
+                                            justification="Plus large")
+    message = OutboxMessage(recipient="x@example.org", subject="s", language="en", text_body="t", html_body="h")
+    db.session.add(message)
+    db.session.commit()
+    assert organisation.membership_state is MembershipState.APPROVED
+    values = {
+        "user_id": people["user"].id,
+        "token": "not-a-real-token",
+        "message_id": message.id,
+        "filename": "css/tadamon.css",
+        "organisation_id": organisation.id,
+        "member_id": member_row.id,
+        "invitation_id": invitation.id,
+        "principle_id": principle.id,
+        "field_id": field.id,
+        "version": 1,
+        "workshop_id": workshop.id,
+        "registration_id": registration.id,
+        "document_id": document.id,
+        "consultation_id": consultation.id,
+        "theme_id": theme.id,
+        "proposal_id": proposal.id,
+        "number": 1,
+        "comment_id": comment.id,
+        "amendment_id": amendment.id,
+        "attachment_id": attachment.id,
+    }
+    return people, values, organisations
+
+
+def _outcome(response) -> str:
+    if response.status_code == 403:
+        return DENY
+    if response.status_code in (301, 302, 303) and "/account/login" in response.headers["Location"]:
+        return LOGIN
+    assert response.status_code < 500, response.status_code
+    return OK
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(app, role, world, login):
+    people, values, organisations = world
+    client = app.test_client()
+    if role != "anonymous":
+        login(client, people[role])
+    connection = db.engines[None]
+    cookie = client.get_cookie("tadamon_session")
+    organisation_a = organisations["A"].id
+    failures = []
+    for rule in app.url_map.iter_rules():
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+        method = "GET" if "GET" in rule.methods else "POST"
+        data = {"organisation_id": organisation_a} if rule.endpoint == "membership.set_acting_for" else {}
+        # The session's own transaction must start inside our savepoint, not around it.
+        db.session.remove()
+        savepoint = connection.begin_nested()
+        try:
+            response = client.open(url, method=method, data=data)
+            got = _outcome(response)
+            response.close()
+        finally:
+            db.session.remove()
+            savepoint.rollback()
+        if cookie is not None:
+            # a log-out (or a session reset) was rolled back with its savepoint: carry on
+            client.set_cookie("tadamon_session", cookie.value)
+        expected = MATRIX[rule.endpoint][role]
+        if got != expected:
+            failures.append(f"{method} {url} ({rule.endpoint}) as {role}: {got}, expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+def test_templates_ask_the_same_permission_layer(app, create_user, login):
+    user_client, admin_client = app.test_client(), app.test_client()
+    login(user_client, create_user())
+    login(admin_client, create_user(roles=[Role.ADMIN]))
+    assert "/admin/users" not in user_client.get("/").get_data(as_text=True)
+    page = admin_client.get("/").get_data(as_text=True)
+    assert "/admin/users" in page and "/admin/audit" in page
+
+
+def test_an_unknown_permission_is_a_programming_error(app):
+    from tadamon.core.permissions import can
+
+    with app.test_request_context(), pytest.raises(LookupError):
+        can("no.such.action")
