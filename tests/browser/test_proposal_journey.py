@@ -687,14 +687,6 @@ def merge(
 def proposal_journey(
     texts: Texts, locale: str, journey: Journey, new_page: Any, axe: Any, live_server: Any
 ) -> None:
-    import threading, traceback
-    from tadamon.proposals import services as ps
-    from flask import request as rq
-    orig = ps.save_draft
-    def logged(*a, **k):
-        print("SAVE_DRAFT", threading.current_thread().name, rq.method, rq.path, dict(rq.headers).get("Content-Length"), k, a[-1] if len(a) > 4 else None)
-        return orig(*a, **k)
-    ps.save_draft = logged
     first, second, third = journey.members
     dialogs: list[str] = []
     pages: dict[str, Any] = {}
@@ -706,7 +698,6 @@ def proposal_journey(
     ):
         page = new_page(locale)
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-        page.on("request", lambda r, k=key: print("REQ", k, r.method, r.url, r.resource_type) if r.method == "POST" else None)
         log_in(page, account)
         assert_direction(page, texts.language)
         pages[key] = page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from tadamon.extensions import db
@@ -321,4 +323,23 @@ def test_autosave_keeps_a_draft_as_people_write(client, members, consultation, l
                                               "language": "fr", "territory_scope": "national"})
     db.session.expire_all()
     assert db.session.get(Proposal, draft.id).body == "Un texte plus long maintenant"
+    assert db.session.scalar(select(func.count()).select_from(Proposal)) == 1
+
+
+def test_the_submit_and_an_autosave_of_one_writing_page_keep_one_draft(client, members, consultation, login):
+    """The script may save the page while its form is being submitted: both name the same draft."""
+    login(client, members[0][0])
+    page = client.get(f"/consultations/{consultation.id}/proposals/new").get_data(as_text=True)
+    draft_key = re.search(r'name="draft_key" type="hidden" value="([^"]+)"', page).group(1)
+    fields = {"title": "Une caisse", "body": "Une caisse solidaire\r\npour les coopératives", "language": "fr",
+              "territory_scope": "national", "draft_key": draft_key}
+    autosaved = client.post(f"/consultations/{consultation.id}/proposals/autosave", data=fields).get_json()
+    response = client.post(f"/consultations/{consultation.id}/proposals/new", data={**fields, "action": "publish"})
+    assert response.status_code == 302
+    proposals = db.session.scalars(select(Proposal)).all()
+    assert [(p.id, p.state) for p in proposals] == [(autosaved["id"], "published")]
+    # Line breaks are stored in one form, whatever the browser sent.
+    assert proposals[0].body == "Une caisse solidaire\npour les coopératives"
+    # A late autosave of the same page does not bring the draft back.
+    client.post(f"/consultations/{consultation.id}/proposals/autosave", data=fields)
     assert db.session.scalar(select(func.count()).select_from(Proposal)) == 1

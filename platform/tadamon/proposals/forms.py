@@ -25,7 +25,8 @@ TOO_LONG = _l("This text is too long.")
 
 
 def _strip(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+    # Browsers send a textarea's line breaks as CRLF; one form of text is stored and versioned.
+    return value.replace("\r\n", "\n").strip() if isinstance(value, str) else value
 
 
 def _area(label: object, limit: int = 5000, rows: int = 3) -> TextAreaField:
@@ -53,6 +54,8 @@ class ProposalForm(TadamonForm):
     expected_impact = _area(_l("Expected impact"))
     resources_needed = _area(_l("Resources needed"))
     partners_sought = _area(_l("Partners sought"))
+    # Names the draft this page writes, so a submit and an autosave in flight keep one draft.
+    draft_key = HiddenField(validators=[Optional(), Length(max=43)])
     attachment = FileField(_l("Attach a PDF or an image (at most 5 MB)"),
                            render_kw={"accept": "application/pdf,image/png,image/jpeg,image/webp"})
 

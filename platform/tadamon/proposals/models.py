@@ -85,6 +85,7 @@ class Proposal(db.Model):  # type: ignore[name-defined]
         CheckConstraint(f"state IN ({_STATES})", name="known_state"),
         CheckConstraint(f"evaluation IS NULL OR evaluation IN ({_EVALUATIONS})", name="known_evaluation"),
         CheckConstraint("territory_scope IN ('national', 'region', 'province')", name="known_territory"),
+        UniqueConstraint("organisation_id", "draft_key", name="one_draft_per_writing_page"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -118,6 +119,9 @@ class Proposal(db.Model):  # type: ignore[name-defined]
     # Denormalised counters, kept by the services, so lists sort without counting rows.
     cosignature_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # A random key given to the writing page of a new proposal: the form's submit and the
+    # autosave script may both arrive first, and must land in the same draft.
+    draft_key: Mapped[str | None] = mapped_column(String(43))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined", foreign_keys=[organisation_id])
     consultation: Mapped[Consultation] = relationship(lazy="joined")

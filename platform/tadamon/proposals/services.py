@@ -62,6 +62,7 @@ class ProposalData:
     expected_impact: str = ""
     resources_needed: str = ""
     partners_sought: str = ""
+    draft_key: str = ""
 
 
 def _timeline(proposal: Proposal, kind: str, actor: User | None, detail: str = "") -> None:
@@ -71,6 +72,8 @@ def _timeline(proposal: Proposal, kind: str, actor: User | None, detail: str = "
 
 def _apply(proposal: Proposal, data: ProposalData) -> None:
     for name, value in vars(data).items():
+        if name == "draft_key":  # set once, when the draft is created
+            continue
         setattr(proposal, name, value.strip() if isinstance(value, str) else value)
     proposal.search_text = normalize_for_search(f"{proposal.title} {proposal.body}")
     proposal.updated_at = utcnow()
@@ -91,9 +94,7 @@ def save_draft(consultation: Consultation, organisation: Organisation, author: U
                proposal: Proposal | None = None, *, refresh_similar: bool = True) -> Proposal:
     """Keeps what was typed on the server, whatever its shape: nothing is ever lost."""
     if proposal is None:
-        proposal = Proposal(consultation_id=consultation.id, organisation_id=organisation.id, author_id=author.id,
-                            state=ProposalState.DRAFT.value)
-        db.session.add(proposal)
+        proposal = _draft_of_writing_page(consultation, organisation, author, data.draft_key)
     if proposal.state == ProposalState.DRAFT.value:
         _apply(proposal, data)
         # The length limits of the columns still hold for a draft.
@@ -102,6 +103,33 @@ def save_draft(consultation: Consultation, organisation: Organisation, author: U
     if refresh_similar:
         similarity.refresh(proposal)
     return proposal
+
+
+def _draft_of_writing_page(consultation: Consultation, organisation: Organisation, author: User,
+                           draft_key: str) -> Proposal:
+    """The draft a writing page already started, or a new one; a parallel request with the same
+    key (the autosave script racing the submit) lands in the same row, by the unique key."""
+    def existing() -> Proposal | None:
+        if not draft_key:
+            return None
+        return db.session.scalar(select(Proposal).where(Proposal.organisation_id == organisation.id,
+                                                        Proposal.draft_key == draft_key,
+                                                        Proposal.consultation_id == consultation.id))
+
+    found = existing()
+    if found is not None:
+        return found
+    proposal = Proposal(consultation_id=consultation.id, organisation_id=organisation.id, author_id=author.id,
+                        state=ProposalState.DRAFT.value, draft_key=draft_key or None)
+    if add_unless_duplicate(proposal):
+        return proposal
+    found = existing()
+    if found is None:  # the key belongs to another consultation's page: start afresh, unkeyed
+        proposal = Proposal(consultation_id=consultation.id, organisation_id=organisation.id, author_id=author.id,
+                            state=ProposalState.DRAFT.value)
+        db.session.add(proposal)
+        return proposal
+    return found
 
 
 def publish(proposal: Proposal, author: User, data: ProposalData, *, refresh_similar: bool = True) -> None:

@@ -118,12 +118,15 @@ def _data(form: forms.ProposalForm) -> services.ProposalData:
         territory_scope=form.territory_scope.data if form.territory_scope.data in TERRITORY_LABELS else "national",
         territory_region=form.territory_region.data or "", territory_province=form.territory_province.data or "",
         beneficiaries=form.beneficiaries.data or "", expected_impact=form.expected_impact.data or "",
-        resources_needed=form.resources_needed.data or "", partners_sought=form.partners_sought.data or "")
+        resources_needed=form.resources_needed.data or "", partners_sought=form.partners_sought.data or "",
+        draft_key=form.draft_key.data or "")
 
 
 def _write(consultation: Consultation, proposal: Proposal | None) -> Any:
     form = forms.ProposalForm(obj=proposal if request.method == "GET" else None)
     _prepare(form)
+    if proposal is None and not form.draft_key.data:
+        form.draft_key.data = secrets.token_urlsafe(24)
     if form.is_submitted():
         organisation = proposal.organisation if proposal else acting_organisation()
         valid = form.validate()

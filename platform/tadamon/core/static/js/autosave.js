@@ -40,5 +40,10 @@
     if (timer) { window.clearTimeout(timer); }
     timer = window.setTimeout(save, 3000);
   });
+  // The submit itself keeps a draft: nothing more to send as the page goes.
+  form.addEventListener("submit", function () {
+    if (timer) { window.clearTimeout(timer); }
+    dirty = false;
+  });
   window.addEventListener("pagehide", save);
 }());
