@@ -93,6 +93,10 @@ def test_500_page_shows_no_traceback(database_url):
 
     response = app.test_client().get("/boom-for-test", headers={"Accept-Language": "fr"})
     body = response.get_data(as_text=True)
+    with app.app_context():  # this app's own pool: closed now, not by the garbage collector later
+        from tadamon.extensions import db
+
+        db.engine.dispose()
     assert response.status_code == 500
     assert "secret internals" not in body and "Traceback" not in body
     assert 'lang="fr"' in body
