@@ -159,7 +159,17 @@ MATRIX: dict[str, dict[str, str]] = {
     "proposals.amend": NOBODY,  # amendments open with the deliberation phase
     # only the proposal's own organisation decides on an amendment (B proposed it)
     "proposals.decide_amendment": answers(DENY, rep=OK, member=OK),
+    # voting: a second consultation of the workshop is voting; A and B are on its roll; A lets
+    # only its representatives vote. A third one is closed, its results not yet published.
+    "voting.ballot": answers(DENY, rep=OK, other=OK),
+    "voting.receipts": EVERYONE,
+    "voting.results": answers(DENY, anonymous=DENY, facilitator=OK, steering=OK, admin=OK),
+    "voting.voting_rights": REPRESENTATIVE_ONLY,
 }
+
+# Routes asked about another consultation than the one taking proposals.
+CONSULTATION_FOR = {"voting.ballot": "voting_consultation_id", "voting.receipts": "voting_consultation_id",
+                    "voting.results": "closed_consultation_id"}
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -240,6 +250,18 @@ def world(create_user):
     amendment = proposals.propose_amendment(proposal, organisations["B"], people["other"], title="Un fonds élargi",
                                             body="Créer un fonds de garantie solidaire et régional.",
                                             justification="Plus large")
+    voting_ids = {}
+    for key, last_phase in (("voting_consultation_id", Phase.VOTING), ("closed_consultation_id", Phase.CLOSED)):
+        other = workshops.save_consultation(people["facilitator"], None, workshop, workshops.ConsultationData(
+            question_fr=f"Vote {key}", max_approvals=1))
+        workshops.move_phase(people["facilitator"], other, Phase.PROPOSALS_OPEN)
+        candidate = proposals.save_draft(other, organisation, people["rep"], proposal_data)
+        proposals.publish(candidate, people["rep"], proposal_data)
+        for phase in (Phase.DELIBERATION, Phase.VOTING, Phase.CLOSED):
+            workshops.move_phase(people["facilitator"], other, phase)
+            if phase is last_phase:
+                break
+        voting_ids[key] = other.id
     message = OutboxMessage(recipient="x@example.org", subject="s", language="en", text_body="t", html_body="h")
     db.session.add(message)
     db.session.commit()
@@ -265,6 +287,7 @@ def world(create_user):
         "comment_id": comment.id,
         "amendment_id": amendment.id,
         "attachment_id": attachment.id,
+        **voting_ids,
     }
     return people, values, organisations
 
@@ -290,7 +313,10 @@ def test_matrix(app, role, world, login):
     failures = []
     for rule in app.url_map.iter_rules():
         with app.test_request_context():
-            url = url_for(rule.endpoint, **{name: values[name] for name in rule.arguments})
+            arguments = {name: values[name] for name in rule.arguments}
+            if rule.endpoint in CONSULTATION_FOR:
+                arguments["consultation_id"] = values[CONSULTATION_FOR[rule.endpoint]]
+            url = url_for(rule.endpoint, **arguments)
         method = "GET" if "GET" in rule.methods else "POST"
         data = {"organisation_id": organisation_a} if rule.endpoint == "membership.set_acting_for" else {}
         # The session's own transaction must start inside our savepoint, not around it.

@@ -60,10 +60,22 @@ def main(scale: int = 10) -> None:
         print(f"similar proposals, full refresh of {proposals}: {median:.2f} s")
         db.session.commit()
         consultation_id = db.session.scalar(select(Consultation.id).where(Consultation.phase != "draft").limit(1))
+        published_id = db.session.scalar(select(Consultation.id).where(Consultation.phase == "results_published")
+                                         .limit(1))
+        if published_id is not None:
+            from tadamon.voting import services as voting
+
+            vote = voting.round_of(db.session.get(Consultation, published_id))
+            median, _ = _timed(lambda: voting.export_document(vote))
+            print(f"export of {vote.participants} ballots: median {median * 1000:.1f} ms")
+            median, _ = _timed(lambda: voting.verify(vote))
+            print(f"verify-ledger of {vote.ledger_length} entries (chain and tally): median {median * 1000:.1f} ms")
 
     client = app.test_client()
     pages = ["/", "/organisations", "/organisations?q=جمعية", "/workshops",
              f"/consultations/{consultation_id}/proposals", f"/consultations/{consultation_id}/proposals?sort=cosigned"]
+    if published_id is not None:
+        pages += [f"/consultations/{published_id}/results", f"/consultations/{published_id}/receipts"]
     with app.app_context():
         for page in pages:
             statements: list[str] = []

@@ -50,8 +50,11 @@ def _reset() -> None:
     from tadamon.core.notifications import Notification
     from tadamon.membership import models as m
     from tadamon.proposals import models as p
+    from tadamon.voting import models as v
     from tadamon.workshops import models as w
 
+    for model in (v.LedgerEntry, v.Ballot, v.EligibleOrganisation, v.VotingRound):
+        db.session.execute(delete(model))
     for model in (p.Similarity, p.TimelineEvent, p.Lineage, p.Report, p.Comment, p.CoSignature, p.CoAuthor,
                   p.ProposalVersion):
         db.session.execute(delete(model))
@@ -122,6 +125,9 @@ def build(*, scale: int = 1, reset: bool = True) -> list[DemoAccount]:
     from tadamon import demo_proposals
 
     demo_proposals.build(scale=scale)
+    from tadamon import demo_voting
+
+    demo_voting.build(scale=scale)
     audit.record("demo.seeded", "platform", None, object_label=f"scale={scale}")
     db.session.flush()
     return accounts

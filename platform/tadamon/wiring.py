@@ -118,7 +118,7 @@ def _configure_templates(app: Flask) -> None:
 
 
 def _register_modules(app: Flask) -> None:
-    from tadamon import accounts, admin, membership, proposals, workshops
+    from tadamon import accounts, admin, membership, proposals, voting, workshops
     from tadamon.core import views as core_views
 
     app.register_blueprint(core_views.bp)
@@ -129,3 +129,4 @@ def _register_modules(app: Flask) -> None:
     membership.init_app(app)
     workshops.init_app(app)
     proposals.init_app(app)
+    voting.init_app(app)

@@ -36,6 +36,7 @@ from tadamon.core.db import utcnow
 from tadamon.core.notifications import Notification
 from tadamon.extensions import db
 from tadamon.membership import services as membership
+from tadamon.membership.models import Organisation
 from tadamon.workshops.models import (
     Consultation,
     Registration,
@@ -221,6 +222,23 @@ def consultation_row(live_server: Any, consultation_id: int) -> dict[str, Any]:
         }
 
     return _read(live_server, work)
+
+
+def publish_a_proposal(live_server: Any, consultation_id: int, member: Member) -> None:
+    """Voting refuses to open on an empty ballot; the proposals' own journey is tested
+    elsewhere, so one is published straight into the database while proposals are open."""
+    from tadamon.proposals import services as proposals
+
+    with live_server.app.app_context():
+        try:
+            consultation = db.session.get(Consultation, consultation_id)
+            person = db.session.scalar(select(User).where(User.email == member.account.email))
+            organisation = db.session.get(Organisation, member.organisation_id)
+            data = proposals.ProposalData(title="صندوق تضامني", body="إحداث صندوق ضمان تضامني.")
+            proposals.publish(proposals.save_draft(consultation, organisation, person, data), person, data)
+            db.session.commit()
+        finally:
+            db.session.remove()
 
 
 def notifications_of(live_server: Any, email: str, kind: str) -> list[str]:
@@ -426,7 +444,7 @@ def register_organisation(
 
 
 def run_consultation(
-    facilitator: Any, anonymous: Any, axe: Any, live_server: Any, workshop_id: int
+    facilitator: Any, anonymous: Any, axe: Any, live_server: Any, workshop_id: int, author: Member
 ) -> int:
     new = f"/workshops/{workshop_id}/consultations/new"
     facilitator.goto(f"/workshops/{workshop_id}/manage")
@@ -468,6 +486,8 @@ def run_consultation(
         assert_arabic(anonymous)
         assert_timeline(anonymous, phase)
         expect(anonymous.locator(move_form)).to_have_count(0)
+        if phase == "proposals_open":
+            publish_a_proposal(live_server, consultation_id, author)
         if phase == "voting":
             axe(anonymous, "public consultation page (ar)")
 
@@ -542,7 +562,9 @@ def test_arabic_workshop_journey(new_page, axe, mail_outbox, live_server, seed, 
 
     # 4. A consultation of the registered organisations, moved through every phase.
     anonymous = new_page("ar")
-    consultation_id = run_consultation(facilitator, anonymous, axe, live_server, workshop_id)
+    consultation_id = run_consultation(
+        facilitator, anonymous, axe, live_server, workshop_id, first
+    )
 
     # 5. The steering group sees the moves in the audit log; the participants got emails.
     steering = new_page("ar")

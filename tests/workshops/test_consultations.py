@@ -42,6 +42,8 @@ def test_facilitator_moves_a_consultation_through_every_phase(app, client, login
             assert consultation.phase != later
         client.post(f"/consultations/{consultation.id}/move", data={"phase": phase})
         assert consultation.phase == phase
+        if phase == "proposals_open":
+            put_a_proposal(consultation, *members[0])  # voting opens only with something to vote on
         public = app.test_client().get(f"/consultations/{consultation.id}", headers={"Accept-Language": "fr"})
         assert 'aria-current="step"' in public.get_data(as_text=True)
     moves = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "consultation.phase_changed")).all()
@@ -51,13 +53,16 @@ def test_facilitator_moves_a_consultation_through_every_phase(app, client, login
     assert notified == {"rep0@example.org", "rep1@example.org", "rep2@example.org"}
 
 
-def test_settings_that_define_the_vote_freeze_once_voting_opens(client, login, facilitator, open_workshop):
+def test_settings_that_define_the_vote_freeze_once_voting_opens(client, login, facilitator, open_workshop, members):
     workshop = open_workshop()
     login(client, facilitator)
     client.post(f"/workshops/{workshop.id}/consultations/new", data=consultation_form())
     consultation = db.session.scalar(select(Consultation))
     for phase in ("proposals_open", "deliberation", "voting"):
         client.post(f"/consultations/{consultation.id}/move", data={"phase": phase})
+        if phase == "proposals_open":
+            put_a_proposal(consultation, *members[0])
+    assert consultation.phase == "voting"
     response = client.post(f"/consultations/{consultation.id}/edit", data=consultation_form(max_approvals="5"))
     assert "can no longer change" in response.get_data(as_text=True)
     assert consultation.max_approvals == 3
@@ -84,7 +89,8 @@ def test_bad_consultation_input_gets_messages(client, login, facilitator, open_w
     assert db.session.scalar(select(Consultation)) is None
 
 
-def test_the_schedule_moves_phases_on_requests_and_with_the_tick_command(app, client, facilitator, open_workshop):
+def test_the_schedule_moves_phases_on_requests_and_with_the_tick_command(app, client, facilitator, open_workshop,
+                                                                        members):
     workshop = open_workshop()
     now = utcnow()
     consultation = services.save_consultation(facilitator, None, workshop, services.ConsultationData(
@@ -94,6 +100,7 @@ def test_the_schedule_moves_phases_on_requests_and_with_the_tick_command(app, cl
     client.get("/")  # any request runs the schedule
     assert consultation.phase == "deliberation"
     assert [move.moved_by_id for move in consultation.moves] == [None, None]
+    put_a_proposal(consultation, *members[0])
     consultation.voting_at = now - timedelta(minutes=1)
     consultation.next_move_at = consultation.voting_at
     db.session.commit()
@@ -122,3 +129,12 @@ def test_dashboard_shows_my_workshops_and_next_moves(client, login, facilitator,
     page = client.get("/facilitation").get_data(as_text=True)
     assert f"/workshops/{workshop.id}/manage" in page
     assert "Proposals open" in page
+
+
+def put_a_proposal(consultation, person, organisation):
+    from tadamon.proposals import services as proposals
+
+    data = proposals.ProposalData(title="Un fonds solidaire", body="Créer un fonds de garantie solidaire.")
+    proposal = proposals.save_draft(consultation, organisation, person, data)
+    proposals.publish(proposal, person, data)
+    db.session.commit()

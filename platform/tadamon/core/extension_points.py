@@ -69,3 +69,19 @@ def dashboard_counters(consultation_ids: list[int]) -> dict[int, dict[str, int]]
         for consultation_id, values in counter(consultation_ids).items():
             merged.setdefault(consultation_id, {}).update(values)
     return merged
+
+
+# Callables `(actor, consultation, from_phase, to_phase)` run inside a phase move's transaction
+# (the voting module freezes the roll when voting opens and closes it at the end). Raising a
+# DomainError refuses the move.
+ON_PHASE_CHANGE: list[Callable[[Any, Any, Any, Any], None]] = []
+
+
+def register_on_phase_change(hook: Callable[[Any, Any, Any, Any], None]) -> None:
+    if hook not in ON_PHASE_CHANGE:
+        ON_PHASE_CHANGE.append(hook)
+
+
+def run_on_phase_change(actor: Any, consultation: Any, from_phase: Any, to_phase: Any) -> None:
+    for hook in ON_PHASE_CHANGE:
+        hook(actor, consultation, from_phase, to_phase)

@@ -191,6 +191,8 @@ class Organisation(db.Model):  # type: ignore[name-defined]
     address: Mapped[str] = mapped_column(String(300), default="")
     state: Mapped[str] = mapped_column(String(20), default=MembershipState.DRAFT.value, index=True)
     is_founding_member: Mapped[bool] = mapped_column(default=False)
+    # Ballots are cast by a representative, or by any of its people when the organisation says so.
+    members_may_vote: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submitted_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -182,6 +182,10 @@ class ConsultationForm(TadamonForm):
                              render_kw={"inputmode": "decimal", "dir": "ltr"})
 
 
+    secret_ballots = BooleanField(_l("Secret ballots: only the totals and the list of organisations that voted are "
+                                     "shown, never how an organisation voted"), default=False)
+
+
 class WorkshopFilterForm(TadamonForm):
     class Meta:
         csrf = False

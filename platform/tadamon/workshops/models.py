@@ -328,6 +328,8 @@ class Consultation(db.Model):  # type: ignore[name-defined]
     max_approvals: Mapped[int | None] = mapped_column(Integer)
     quorum: Mapped[float | None] = mapped_column()
     threshold: Mapped[float | None] = mapped_column()
+    # Secret: only totals and who took part are shown, never how an organisation voted.
+    secret_ballots: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

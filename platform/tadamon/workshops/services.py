@@ -518,9 +518,10 @@ class ConsultationData:
     max_approvals: int | None = None
     quorum: float | None = None
     threshold: float | None = None
+    secret_ballots: bool = False
 
 
-VOTE_DEFINING = ("participation", "voting_method", "max_approvals", "quorum", "threshold")
+VOTE_DEFINING = ("participation", "voting_method", "max_approvals", "quorum", "threshold", "secret_ballots")
 
 
 def _check_consultation(data: ConsultationData, workshop: Workshop | None) -> None:
@@ -591,6 +592,9 @@ def move_phase(actor: User | None, consultation: Consultation, target: Phase) ->
         raise WorkshopError(_l("Someone moved this consultation meanwhile. Reload the page."))
     db.session.refresh(consultation)
     consultation.next_move_at = _next_move_at(consultation)
+    from tadamon.core.extension_points import run_on_phase_change
+
+    run_on_phase_change(actor, consultation, current, target)
     db.session.add(PhaseMove(consultation_id=consultation.id, from_phase=current.value, to_phase=target.value,
                              moved_by_id=actor.id if actor else None))
     db.session.flush()
@@ -622,9 +626,12 @@ def advance_due_consultations(now: datetime | None = None) -> int:
             if target is None:
                 break
             try:
-                move_phase(None, consultation, target)
-            except WorkshopError:
-                db.session.refresh(consultation)  # moved by someone else meanwhile
+                # A savepoint per move: a refused move (moved by someone else meanwhile, or a
+                # vote that cannot open) leaves the other consultations' moves in place.
+                with db.session.begin_nested():
+                    move_phase(None, consultation, target)
+            except DomainError:
+                db.session.refresh(consultation)
                 break
             moves += 1
     return moves

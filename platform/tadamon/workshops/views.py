@@ -517,6 +517,7 @@ def _consultation_data(form: forms.ConsultationForm) -> services.ConsultationDat
         max_approvals=form.max_approvals.data,
         quorum=share(form.quorum.data),
         threshold=share(form.threshold.data),
+        secret_ballots=bool(form.secret_ballots.data),
     )
 
 

@@ -1,0 +1,95 @@
+"""The vote of a consultation: its frozen roll, its ballots and its hash-chained ledger.
+
+One organisation, one current ballot: `Ballot.is_current` is True for the ballot that counts
+and NULL for the ones it replaced, so a plain unique constraint on (round, organisation,
+is_current) holds the invariant on SQLite and PostgreSQL alike (NULLs never collide).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tadamon.core.db import utcnow
+from tadamon.extensions import db
+from tadamon.membership.models import Organisation
+from tadamon.workshops.models import Consultation
+
+# The hash the chain starts from: 64 zeros, as in most hash chains.
+GENESIS = "0" * 64
+
+
+class VotingRound(db.Model):  # type: ignore[name-defined]
+    """Opened when a consultation enters its voting phase: the definition and the list of
+    eligible organisations are frozen and hashed; the ledger's running head lives here so that
+    every ballot of the consultation appends to it in turn (the row is locked while it does)."""
+
+    __tablename__ = "voting_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), unique=True)
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Canonical JSON of the method, options, candidates, secrecy and eligible organisations.
+    definition: Mapped[str] = mapped_column(Text)
+    definition_hash: Mapped[str] = mapped_column(String(64))
+    eligible_count: Mapped[int] = mapped_column(Integer, default=0)
+    ledger_length: Mapped[int] = mapped_column(Integer, default=0)
+    ledger_head: Mapped[str] = mapped_column(String(64), default=GENESIS)
+    # Set once, by compare-and-set, when voting closes; the head published then.
+    closed_at: Mapped[datetime | None] = mapped_column()
+    published_head: Mapped[str | None] = mapped_column(String(64))
+    participants: Mapped[int] = mapped_column(Integer, default=0)
+    # The tally computed at close (JSON), shown once the facilitator publishes it.
+    results: Mapped[str | None] = mapped_column(Text)
+
+    consultation: Mapped[Consultation] = relationship()
+
+
+class EligibleOrganisation(db.Model):  # type: ignore[name-defined]
+    """One row per organisation on the frozen roll, with its region and legal form as they
+    were then (participation is reported by both)."""
+
+    __tablename__ = "eligible_organisations"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("voting_rounds.id", ondelete="CASCADE"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"),
+                                                 primary_key=True)
+    region: Mapped[str] = mapped_column(String(3), default="")
+    legal_form: Mapped[str] = mapped_column(String(30), default="")
+    has_voted: Mapped[bool] = mapped_column(default=False)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Ballot(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "ballots"
+    __table_args__ = (
+        UniqueConstraint("round_id", "organisation_id", "is_current", name="one_current_ballot_per_organisation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("voting_rounds.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    # The person who cast it; NULL for a secret ballot (stored without the person).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Canonical JSON in the tadamon-ballots/1 shape, candidates named "p<proposal id>".
+    content: Mapped[str] = mapped_column(Text)
+    cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+    is_current: Mapped[bool | None] = mapped_column(default=True)
+    receipt: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class LedgerEntry(db.Model):  # type: ignore[name-defined]
+    """entry_hash = SHA-256(previous_hash ‖ canonical); positions count from 1 without gaps."""
+
+    __tablename__ = "ledger_entries"
+    __table_args__ = (UniqueConstraint("round_id", "position", name="one_entry_per_position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("voting_rounds.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    previous_hash: Mapped[str] = mapped_column(String(64))
+    canonical: Mapped[str] = mapped_column(Text)
+    entry_hash: Mapped[str] = mapped_column(String(64), index=True)

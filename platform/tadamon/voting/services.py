@@ -1,0 +1,467 @@
+"""Opening, casting, closing and verifying a consultation's vote.
+
+Concurrency: every ballot of a consultation locks its VotingRound row (SELECT … FOR UPDATE on
+PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers already) before it checks the window
+and appends to the ledger, and closing is a compare-and-set UPDATE of that same row. So a
+ballot either commits before the close (and is counted) or sees the close and is refused;
+the ledger's positions never fork. The one-current-ballot rule is a unique constraint besides.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tadamon.accounts.models import User
+from tadamon.core import audit
+from tadamon.core.db import utcnow
+from tadamon.core.notifications import notify, register_kind, texts
+from tadamon.core.urls import external_url
+from tadamon.extensions import db
+from tadamon.membership import services as membership
+from tadamon.membership.models import (
+    CharterAdherence,
+    MembershipState,
+    Organisation,
+    OrganisationMember,
+    OrganisationRole,
+)
+from tadamon.proposals.models import Evaluation, Proposal, ProposalState
+from tadamon.voting.methods import VoteError, method
+from tadamon.voting.models import GENESIS, Ballot, EligibleOrganisation, LedgerEntry, VotingRound
+from tadamon.voting.tally import FORMAT, BallotError, Result
+from tadamon.workshops.models import Consultation, Participation, Phase
+
+DEFINITION_FORMAT = "tadamon-vote-definition/1"
+ENTRY_FORMAT = "tadamon-ledger-entry/1"
+
+register_kind("voting.receipt", subject=_l("Your ballot is recorded: %(question)s"),
+              text=_l("Your organisation's ballot on “%(question)s” is recorded. Its receipt is %(receipt)s: "
+                      "find it on the consultation's public list of receipts to check that it was counted."))
+
+
+def canonical(value: Any) -> str:
+    """One text per value: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def chain_hash(previous_hash: str, canonical_entry: str) -> str:
+    return sha256(previous_hash + canonical_entry)
+
+
+def candidate_key(proposal_id: int) -> str:
+    return f"p{proposal_id}"
+
+
+def proposal_id_of(candidate: str) -> int:
+    return int(candidate[1:])
+
+
+# --- opening ---------------------------------------------------------------------------------
+
+
+def candidates_of(consultation: Consultation) -> list[Proposal]:
+    """What is put to the vote: published proposals the facilitators did not set aside."""
+    return list(db.session.scalars(
+        select(Proposal).where(
+            Proposal.consultation_id == consultation.id,
+            Proposal.state == ProposalState.PUBLISHED.value,
+            (Proposal.evaluation.is_(None)) | (Proposal.evaluation == Evaluation.ACCEPTED.value),
+        ).order_by(Proposal.id)))
+
+
+def eligible_organisations(consultation: Consultation) -> list[Organisation]:
+    """Approved members adhering to the current charter and taking part in the consultation."""
+    query = select(Organisation).where(Organisation.state == MembershipState.APPROVED.value).order_by(Organisation.id)
+    charter = membership.current_charter()
+    if charter is not None:  # no charter published yet: nothing to adhere to
+        query = query.where(Organisation.id.in_(select(CharterAdherence.organisation_id)
+                                                .where(CharterAdherence.charter_id == charter.id)))
+    if consultation.participation == Participation.REGISTERED.value and consultation.workshop is not None:
+        from tadamon.workshops import services as workshops
+
+        query = query.where(Organisation.id.in_(workshops._registered_organisation_ids(consultation.workshop)))
+    # One query for the whole roll, however many members the network has.
+    return list(db.session.scalars(query))
+
+
+def open_round(actor: User | None, consultation: Consultation) -> VotingRound:
+    candidates = candidates_of(consultation)
+    if not candidates:
+        raise VoteError(_l("No proposal is put to the vote: publish or accept at least one before voting opens."))
+    module = method(consultation.voting_method)
+    roll = eligible_organisations(consultation)
+    definition = {
+        "format": DEFINITION_FORMAT,
+        "consultation": consultation.id,
+        "method": consultation.voting_method,
+        "options": module.options(consultation),
+        "secret": consultation.secret_ballots,
+        "candidates": [{"id": candidate_key(p.id), "title": p.title, "version": p.version} for p in candidates],
+        "eligible": [o.id for o in roll],
+    }
+    text = canonical(definition)
+    vote = VotingRound(consultation_id=consultation.id, definition=text, definition_hash=sha256(text),
+                       eligible_count=len(roll), ledger_head=GENESIS, ledger_length=0)
+    db.session.add(vote)
+    db.session.flush()
+    db.session.add_all(EligibleOrganisation(round_id=vote.id, organisation_id=o.id, region=o.region,
+                                            legal_form=o.legal_form) for o in roll)
+    db.session.flush()
+    audit.record("vote.opened", "consultation", consultation.id,
+                 object_label=consultation.question_fr or consultation.question_ar,
+                 after={"definition_hash": vote.definition_hash, "eligible": len(roll),
+                        "candidates": len(candidates)}, actor=actor)
+    return vote
+
+
+def round_of(consultation: Consultation) -> VotingRound | None:
+    return db.session.scalar(select(VotingRound).where(VotingRound.consultation_id == consultation.id))
+
+
+def definition_of(vote: VotingRound) -> dict[str, Any]:
+    return json.loads(vote.definition)
+
+
+def candidate_keys(vote: VotingRound) -> list[str]:
+    return [c["id"] for c in definition_of(vote)["candidates"]]
+
+
+# --- who may cast ----------------------------------------------------------------------------
+
+
+def is_eligible(vote: VotingRound, organisation: Organisation | None) -> bool:
+    if organisation is None:
+        return False
+    return db.session.get(EligibleOrganisation, (vote.id, organisation.id)) is not None
+
+
+def may_cast_for(user: User, organisation: Organisation) -> bool:
+    """A representative casts; any member does too when the organisation allows it."""
+    role = db.session.scalar(select(OrganisationMember.role).where(OrganisationMember.organisation_id == organisation.id,
+                                                                   OrganisationMember.user_id == user.id))
+    if role is None:
+        return False
+    return role == OrganisationRole.REPRESENTATIVE.value or organisation.members_may_vote
+
+
+def window_is_open(consultation: Consultation, vote: VotingRound | None, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (vote is not None and vote.closed_at is None and consultation.current_phase is Phase.VOTING
+            and (consultation.closed_at is None or now < consultation.closed_at))
+
+
+def refusal(user: Any, consultation: Consultation, organisation: Organisation | None) -> Any:
+    """Why this person cannot vote now, in words; None when they can."""
+    vote = round_of(consultation)
+    if not window_is_open(consultation, vote):
+        return _l("Voting is not open for this consultation.")
+    if not getattr(user, "is_authenticated", False):
+        return _l("Log in to vote for your organisation.")
+    if organisation is None:
+        return _l("Choose the organisation you act for before voting.")
+    if not is_eligible(vote, organisation):
+        return _l("%(organisation)s is not on the list of organisations that may vote, frozen when voting opened "
+                  "(approved members adhering to the current charter and taking part in the consultation).",
+                  organisation=organisation.display_name)
+    if not may_cast_for(user, organisation):
+        return _l("Only a representative of %(organisation)s may vote for it (its representatives can allow "
+                  "every member to vote).", organisation=organisation.display_name)
+    return None
+
+
+# --- casting ---------------------------------------------------------------------------------
+
+
+def current_ballot(vote: VotingRound, organisation: Organisation) -> Ballot | None:
+    return db.session.scalar(select(Ballot).where(Ballot.round_id == vote.id,
+                                                  Ballot.organisation_id == organisation.id,
+                                                  Ballot.is_current.is_(True)))
+
+
+def parse_ballot(vote: VotingRound, formdata: Any) -> dict[str, Any]:
+    definition = definition_of(vote)
+    module = method(definition["method"])
+    candidates = [c["id"] for c in definition["candidates"]]
+    ballot = module.parse(formdata, candidates, definition["options"])
+    try:  # the method's own tally is the final word on what a valid ballot is
+        module.tally(candidates, [ballot], {**definition["options"], "eligible": 1})
+    except BallotError:
+        raise VoteError(_l("This ballot cannot be counted. Check your choices and try again.")) from None
+    return ballot
+
+
+def cast_ballot(user: User, consultation: Consultation, organisation: Organisation, formdata: Any,
+                now: datetime | None = None) -> Ballot:
+    """Records the organisation's ballot, replacing its previous one, and appends it to the ledger."""
+    vote = db.session.execute(
+        select(VotingRound).where(VotingRound.consultation_id == consultation.id)
+        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
+    db.session.refresh(consultation)  # the phase as it is now, inside this transaction
+    now = now or utcnow()
+    if not window_is_open(consultation, vote, now):
+        raise VoteError(_l("Voting is closed: this ballot was not recorded."))
+    assert vote is not None
+    reason = refusal(user, consultation, organisation)
+    if reason is not None:
+        raise VoteError(reason)
+    content = parse_ballot(vote, formdata)
+    secret = consultation.secret_ballots
+    previous = current_ballot(vote, organisation)
+    entry = {
+        "format": ENTRY_FORMAT,
+        "consultation": consultation.id,
+        "position": vote.ledger_length + 1,
+        "cast_at": now.isoformat(timespec="microseconds"),
+        "ballot": content,
+        # A public ballot names its organisation; a secret one carries a random nonce instead,
+        # so that equal ballots still get distinct receipts.
+        "organisation": None if secret else organisation.id,
+        "nonce": secrets.token_hex(16) if secret else None,
+        "replaces": previous.receipt if previous else None,
+    }
+    text = canonical(entry)
+    entry_hash = chain_hash(vote.ledger_head, text)
+    try:
+        with db.session.begin_nested():
+            if previous is not None:
+                db.session.execute(update(Ballot).where(Ballot.id == previous.id).values(is_current=None)
+                                   .execution_options(synchronize_session="fetch"))
+            db.session.add(LedgerEntry(round_id=vote.id, position=entry["position"], previous_hash=vote.ledger_head,
+                                       canonical=text, entry_hash=entry_hash))
+            ballot = Ballot(round_id=vote.id, organisation_id=organisation.id,
+                            person_id=None if secret else user.id, content=canonical(content), cast_at=now,
+                            is_current=True, receipt=entry_hash)
+            db.session.add(ballot)
+            vote.ledger_length = entry["position"]
+            vote.ledger_head = entry_hash
+            db.session.execute(update(EligibleOrganisation)
+                               .where(EligibleOrganisation.round_id == vote.id,
+                                      EligibleOrganisation.organisation_id == organisation.id)
+                               .values(has_voted=True))
+            db.session.flush()
+    except IntegrityError:
+        raise VoteError(_l("Another ballot of your organisation was being recorded at the same moment. "
+                           "Reload the page to see which one counts.")) from None
+    recipients = [user, *(m.user for m in membership.people_of(organisation) if m.is_representative)]
+    notify(recipients, "voting.receipt", link=external_url("voting.receipts", consultation_id=consultation.id),
+           question=texts(consultation, "question"), receipt=entry_hash)
+    return ballot
+
+
+# --- closing ---------------------------------------------------------------------------------
+
+
+def current_contents(vote: VotingRound) -> list[dict[str, Any]]:
+    rows = db.session.scalars(select(Ballot.content).where(Ballot.round_id == vote.id, Ballot.is_current.is_(True)))
+    return [json.loads(row) for row in rows]
+
+
+def tally_ballots(definition: dict[str, Any], ballots: Iterable[dict[str, Any]], eligible: int) -> Result:
+    module = method(definition["method"])
+    candidates = [c["id"] for c in definition["candidates"]]
+    return module.tally(candidates, list(ballots), {**definition["options"], "eligible": eligible})
+
+
+def close_round(actor: User | None, consultation: Consultation, now: datetime | None = None) -> bool:
+    """Compare-and-set: the first close wins, computes the results and publishes the head."""
+    vote = round_of(consultation)
+    if vote is None:
+        return False
+    now = now or utcnow()
+    closed = db.session.execute(update(VotingRound).where(VotingRound.id == vote.id, VotingRound.closed_at.is_(None))
+                                .values(closed_at=now).execution_options(synchronize_session=False))
+    if closed.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    db.session.refresh(vote)  # after the UPDATE: every ballot committed before the close is seen
+    definition = definition_of(vote)
+    ballots = current_contents(vote)
+    result = tally_ballots(definition, ballots, vote.eligible_count)
+    vote.participants = len(ballots)
+    vote.published_head = vote.ledger_head
+    vote.results = canonical({"method": definition["method"], "eligible": vote.eligible_count,
+                              "participants": len(ballots), **result.as_dict()})
+    db.session.flush()
+    audit.record("vote.closed", "consultation", consultation.id,
+                 object_label=consultation.question_fr or consultation.question_ar,
+                 after={"ledger_head": vote.published_head, "ballots": vote.ledger_length,
+                        "participants": vote.participants, "definition_hash": vote.definition_hash}, actor=actor)
+    return True
+
+
+def on_phase_change(actor: User | None, consultation: Consultation, from_phase: Phase, to_phase: Phase) -> None:
+    if to_phase is Phase.VOTING and round_of(consultation) is None:
+        open_round(actor, consultation)
+    elif to_phase is Phase.CLOSED:
+        close_round(actor, consultation)
+    elif to_phase is Phase.RESULTS_PUBLISHED:
+        vote = round_of(consultation)
+        if vote is not None:
+            audit.record("vote.results_published", "consultation", consultation.id,
+                         object_label=consultation.question_fr or consultation.question_ar,
+                         after={"ledger_head": vote.published_head}, actor=actor)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ParticipationCount:
+    label_key: str
+    eligible: int
+    voted: int
+
+
+def participation_by(vote: VotingRound, column: Any) -> list[ParticipationCount]:
+    rows = db.session.execute(
+        select(column, func.count(), func.sum(func.cast(EligibleOrganisation.has_voted, db.Integer)))
+        .where(EligibleOrganisation.round_id == vote.id).group_by(column).order_by(column)).all()
+    return [ParticipationCount(key or "", int(eligible), int(voted or 0)) for key, eligible, voted in rows]
+
+
+def results_of(vote: VotingRound) -> dict[str, Any] | None:
+    return json.loads(vote.results) if vote.results else None
+
+
+def public_ballots(vote: VotingRound) -> list[tuple[Organisation, dict[str, Any]]]:
+    """Who voted for what: only for a closed vote with public ballots."""
+    definition = definition_of(vote)
+    if definition["secret"] or vote.closed_at is None:
+        return []
+    rows = db.session.execute(
+        select(Organisation, Ballot.content).join(Ballot, Ballot.organisation_id == Organisation.id)
+        .where(Ballot.round_id == vote.id, Ballot.is_current.is_(True)).order_by(Organisation.name_fr,
+                                                                                 Organisation.name_ar)).all()
+    return [(organisation, json.loads(content)) for organisation, content in rows]
+
+
+def proposals_by_key(vote: VotingRound) -> dict[str, Proposal]:
+    keys = candidate_keys(vote)
+    rows = db.session.scalars(select(Proposal).where(Proposal.id.in_([proposal_id_of(k) for k in keys])))
+    return {candidate_key(p.id): p for p in rows}
+
+
+def receipts(vote: VotingRound) -> list[LedgerEntry]:
+    return list(db.session.scalars(select(LedgerEntry).where(LedgerEntry.round_id == vote.id)
+                                   .order_by(LedgerEntry.position)))
+
+
+def superseded_receipts(entries: Iterable[LedgerEntry]) -> set[str]:
+    replaced = set()
+    for entry in entries:
+        previous = json.loads(entry.canonical).get("replaces")
+        if previous:
+            replaced.add(previous)
+    return replaced
+
+
+# --- export and verification ------------------------------------------------------------------
+
+
+def export_document(vote: VotingRound) -> dict[str, Any]:
+    """The anonymised ballots of a closed vote, in the tadamon-ballots/1 format. Sorted by
+    their own text, so nothing of the order of casting (nor who cast) survives."""
+    if vote.closed_at is None:
+        raise VoteError(_l("Ballots are exported once voting has closed."))
+    definition = definition_of(vote)
+    ballots = sorted(current_contents(vote), key=canonical)
+    return {"format": FORMAT, "method": definition["method"],
+            "candidates": [c["id"] for c in definition["candidates"]],
+            "options": {**definition["options"], "eligible": vote.eligible_count},
+            "ballots": ballots}
+
+
+@dataclass
+class Problem:
+    position: int | None
+    entry_id: int | None
+    message: str
+
+
+def verify(vote: VotingRound) -> list[Problem]:
+    """Recomputes the chain and the tally; names every entry that was modified, removed,
+    inserted or moved, and any difference with the ballots and the published results."""
+    problems: list[Problem] = []
+    entries = receipts(vote)
+    previous = GENESIS
+    expected_position = 1
+    ledger_ballots: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if entry.position != expected_position:
+            kind = "removed" if entry.position > expected_position else "inserted or reordered"
+            problems.append(Problem(entry.position, entry.id,
+                                    f"entry {entry.id}: position {entry.position} where {expected_position} was "
+                                    f"expected (an entry was {kind})"))
+        if entry.previous_hash != previous:
+            problems.append(Problem(entry.position, entry.id,
+                                    f"entry {entry.id} at position {entry.position}: its previous hash does not match "
+                                    "the entry before it (an entry was removed, inserted or reordered)"))
+        if chain_hash(entry.previous_hash, entry.canonical) != entry.entry_hash:
+            problems.append(Problem(entry.position, entry.id,
+                                    f"entry {entry.id} at position {entry.position}: its content does not match its "
+                                    "hash (the entry was modified)"))
+        try:
+            data = json.loads(entry.canonical)
+        except ValueError:
+            data = {}
+        if data.get("position") not in (None, entry.position):
+            problems.append(Problem(entry.position, entry.id,
+                                    f"entry {entry.id}: it was recorded at position {data.get('position')}, "
+                                    f"it now stands at {entry.position} (entries were reordered)"))
+        if isinstance(data.get("ballot"), dict):
+            ledger_ballots[entry.entry_hash] = data
+        previous = entry.entry_hash
+        expected_position = entry.position + 1
+    if vote.ledger_length != len(entries):
+        problems.append(Problem(None, None, f"the ledger holds {len(entries)} entries, the vote recorded "
+                                            f"{vote.ledger_length}"))
+    head = vote.published_head or vote.ledger_head
+    if entries and entries[-1].entry_hash != head:
+        problems.append(Problem(entries[-1].position, entries[-1].id,
+                                f"the last entry's hash {entries[-1].entry_hash} is not the published head {head}"))
+    # The ballots that count, by the ledger alone: every entry no later entry replaces.
+    replaced = {data["replaces"] for data in ledger_ballots.values() if data.get("replaces")}
+    counted = [data["ballot"] for key, data in ledger_ballots.items() if key not in replaced]
+    stored_receipts = set(db.session.scalars(select(Ballot.receipt).where(Ballot.round_id == vote.id,
+                                                                          Ballot.is_current.is_(True))))
+    ledger_receipts = {key for key in ledger_ballots if key not in replaced}
+    for receipt in sorted(stored_receipts - ledger_receipts):
+        problems.append(Problem(None, None, f"ballot with receipt {receipt} counts but is not in the ledger"))
+    for receipt in sorted(ledger_receipts - stored_receipts):
+        problems.append(Problem(None, None, f"ledger entry {receipt} has no current ballot"))
+    stored = results_of(vote)
+    if stored is not None:
+        try:
+            recomputed = tally_ballots(definition_of(vote), counted, vote.eligible_count).as_dict()
+        except BallotError as error:
+            problems.append(Problem(None, None, f"the ledger's ballots cannot be tallied: {error}"))
+        else:
+            published = {key: stored[key] for key in ("winners", "ranking", "details")}
+            if canonical(recomputed) != canonical(published):
+                problems.append(Problem(None, None, "the tally of the ledger's ballots differs from the published "
+                                                    "results"))
+    return problems
+
+
+def ballot_counts(consultation_ids: list[int]) -> dict[int, dict[str, int]]:
+    """The facilitators' dashboard: organisations that voted, per consultation, in one query."""
+    if not consultation_ids:
+        return {}
+    rows = db.session.execute(
+        select(VotingRound.consultation_id, func.count(Ballot.id)).join(Ballot, Ballot.round_id == VotingRound.id)
+        .where(VotingRound.consultation_id.in_(consultation_ids), Ballot.is_current.is_(True))
+        .group_by(VotingRound.consultation_id)).all()
+    return {cid: {"ballots": int(count)} for cid, count in rows}

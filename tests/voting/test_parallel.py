@@ -1,0 +1,125 @@
+"""One organisation, one current ballot, under parallel requests; a vote racing the close.
+
+On SQLite here and on PostgreSQL when TEST_DATABASE_URL is set (CI runs both).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+from sqlalchemy import func, select
+
+from tadamon.extensions import db
+from tadamon.membership import services as membership
+from tadamon.proposals import services as proposals
+from tadamon.voting import services
+from tadamon.voting.models import Ballot, LedgerEntry, VotingRound
+from tadamon.workshops import services as workshops
+from tadamon.workshops.models import Consultation, Phase
+from tests import support
+from tests.membership.test_parallel import logged_in_client, make_user
+from tests.proposals.test_parallel import _organisation
+
+BALLOTS = 50
+
+
+@pytest.fixture
+def live_app(tmp_path):
+    with support.committed_app(tmp_path) as app:
+        yield app
+
+
+def _voting_consultation(app):
+    """A national approval vote with two proposals; returns ids of it, its voter and the steering."""
+    with app.app_context():
+        steering = make_user("steering@example.org", "steering")
+        draft = membership.start_charter_draft(steering)
+        draft.title_fr = "Charte"
+        membership.save_principle(draft, None, {"title_fr": "Solidarité"})
+        membership.publish_charter(steering, draft)
+        voter, organisation = _organisation(steering, "voter@example.org", "Votante")
+        consultation = workshops.save_consultation(steering, None, None, workshops.ConsultationData(
+            question_fr="Q ?", max_approvals=1))
+        workshops.move_phase(steering, consultation, Phase.PROPOSALS_OPEN)
+        keys = []
+        for title in ("Un fonds solidaire", "Une école numérique"):
+            data = proposals.ProposalData(title=title, body=f"{title} pour les coopératives du réseau.")
+            proposal = proposals.save_draft(consultation, organisation, voter, data)
+            proposals.publish(proposal, voter, data)
+            keys.append(f"p{proposal.id}")
+        workshops.move_phase(steering, consultation, Phase.DELIBERATION)
+        workshops.move_phase(steering, consultation, Phase.VOTING)
+        db.session.commit()
+        return consultation.id, voter.id, steering.id, keys
+
+
+def _parallel(functions):
+    barrier = Barrier(len(functions))
+
+    def start(function):
+        barrier.wait()
+        return function()
+
+    with ThreadPoolExecutor(max_workers=len(functions)) as pool:
+        return list(pool.map(start, functions))
+
+
+def test_fifty_parallel_ballots_of_one_organisation_leave_one_current_ballot(live_app):
+    consultation_id, voter_id, _, keys = _voting_consultation(live_app)
+    clients = [logged_in_client(live_app, voter_id) for _ in range(BALLOTS)]
+
+    def cast(index):
+        return lambda: clients[index].post(f"/consultations/{consultation_id}/vote",
+                                           data={"approve": [keys[index % 2]]}).status_code
+
+    statuses = _parallel([cast(i) for i in range(BALLOTS)])
+    assert set(statuses) <= {302, 400} and statuses.count(302) >= 1
+    with live_app.app_context():
+        current = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.is_current.is_(True)))
+        assert current == 1
+        vote = db.session.scalar(select(VotingRound))
+        # Every accepted ballot is in the chain, in one unbroken line.
+        assert vote.ledger_length == statuses.count(302)
+        assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == statuses.count(302)
+        assert services.verify(vote) == []
+
+
+def test_a_ballot_racing_the_close_is_either_counted_or_refused(live_app):
+    consultation_id, voter_id, steering_id, keys = _voting_consultation(live_app)
+    racers = 12
+    clients = [logged_in_client(live_app, voter_id) for _ in range(racers)]
+
+    def cast(index):
+        return lambda: clients[index].post(f"/consultations/{consultation_id}/vote",
+                                           data={"approve": [keys[index % 2]]}).status_code
+
+    def close():
+        with live_app.app_context():
+            from tadamon.accounts.models import User
+
+            workshops.move_phase(db.session.get(User, steering_id), db.session.get(Consultation, consultation_id),
+                                 Phase.CLOSED)
+            db.session.commit()
+            return "closed"
+
+    functions = [cast(i) for i in range(racers)]
+    functions.insert(racers // 2, close)
+    outcomes = _parallel(functions)
+    statuses = [outcome for outcome in outcomes if outcome != "closed"]
+    assert set(statuses) <= {302, 400}
+    with live_app.app_context():
+        vote = db.session.scalar(select(VotingRound))
+        assert vote.closed_at is not None
+        # Accepted ballots all precede the close: the published head is the chain's last entry.
+        assert vote.ledger_length == statuses.count(302)
+        assert vote.published_head == vote.ledger_head
+        results = services.results_of(vote)
+        assert results["participants"] == (1 if statuses.count(302) else 0)
+        assert services.verify(vote) == []
+        # After the close, a ballot is refused and nothing is appended.
+    late = clients[0].post(f"/consultations/{consultation_id}/vote", data={"approve": [keys[0]]})
+    assert late.status_code in (400, 403)
+    with live_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == statuses.count(302)
