@@ -8,12 +8,15 @@ PYBABEL := $(VENV)/bin/pybabel
 FLASK := $(VENV)/bin/flask --app wsgi
 STAMP := $(VENV)/.installed
 AXE := .cache/axe/node_modules/axe-core/axe.min.js
-SYSTEM_PACKAGES := chromium chromium-driver fonts-noto-core poppler-utils libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# What the app needs to render PDFs (Pango/HarfBuzz and the Noto fonts, Arabic included), and
+# what the tests add: Chromium and its driver for browser tests, poppler to read PDFs back.
+RUNTIME_PACKAGES := fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) chromium chromium-driver poppler-utils
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install system-packages axe translations extract update-catalogs init-catalog \
-        migrate serve lint test-sqlite test-postgres benchmark clean
+.PHONY: demo test install runtime-packages system-packages axe translations extract update-catalogs init-catalog \
+        migrate serve worker lint test-sqlite test-postgres benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,14 +26,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian packages the tests need: Chromium and its driver for browser tests, fonts and
-# poppler for the PDF exports. Installed only when missing.
-system-packages:
-	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Debian packages, installed only when missing: the runtime's for `make demo`, all for the tests.
+define install_missing
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
+endef
+
+runtime-packages:
+	$(call install_missing,$(RUNTIME_PACKAGES))
+
+system-packages:
+	$(call install_missing,$(SYSTEM_PACKAGES))
 
 # axe-core from the npm registry, vendored once into .cache/ and never fetched at test time.
 $(AXE):
@@ -48,7 +57,7 @@ extract: $(STAMP)
 	  -o translations/messages.pot .
 
 update-catalogs: extract
-	$(PYBABEL) update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+	$(PYBABEL) update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete --no-fuzzy-matching
 
 init-catalog: extract
 	$(PYBABEL) init -i translations/messages.pot -d translations -l $(LANG_CODE)
@@ -59,8 +68,13 @@ migrate: $(STAMP)
 serve: $(STAMP)
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# Plan exports in the background: set REDIS_URL for both the server and this worker.
+worker: $(STAMP)
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, for example redis://127.0.0.1:6379/0"; exit 1; }
+	$(VENV)/bin/rq worker --url "$$REDIS_URL" $${TADAMON_EXPORT_QUEUE:-tadamon-exports}
+
 # Install, compile catalogs, build a fresh demo database, seed it and serve.
-demo: $(STAMP) translations
+demo: $(STAMP) runtime-packages translations
 	rm -f instance/tadamon.sqlite3 instance/tadamon.sqlite3-wal instance/tadamon.sqlite3-shm
 	$(FLASK) db upgrade
 	$(FLASK) demo

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -49,6 +50,7 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "SHOW_OUTBOX_PAGE": True,
         "SERVER_NAME": None,
         "PUBLIC_BASE_URL": "http://localhost",
+        "EXPORT_FOLDER": tempfile.mkdtemp(prefix="tadamon-exports-"),
         **FAST_ARGON2,
     }
     config.update(overrides)

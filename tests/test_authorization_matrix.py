@@ -165,7 +165,40 @@ MATRIX: dict[str, dict[str, str]] = {
     "voting.receipts": EVERYONE,
     "voting.results": answers(DENY, anonymous=DENY, facilitator=OK, steering=OK, admin=OK),
     "voting.voting_rights": REPRESENTATIVE_ONLY,
+    # action plan: two actions of the working plan, made from the closed consultation's
+    # proposal. A is the confirmed lead of the first; B's offer for the second awaits an answer.
+    # Version 1 is in review; the export token is a draft export the steering member asked for.
+    "action_plan.plan": EVERYONE,
+    "action_plan.version_list": EVERYONE,
+    "action_plan.version": EVERYONE,  # in review: a 404 for whoever may not see it
+    "action_plan.version_diff": EVERYONE,
+    "action_plan.schema": EVERYONE,
+    "action_plan.action": EVERYONE,  # unpublished: a 404 outside the members and the steering group
+    "action_plan.export": EVERYONE,
+    "action_plan.submit_version": STEERING_AND_ADMIN,
+    "action_plan.publish_version": STEERING_AND_ADMIN,
+    "action_plan.discard_version": STEERING_AND_ADMIN,
+    "action_plan.board": STEERING_AND_ADMIN,
+    "action_plan.working_plan": STEERING_AND_ADMIN,
+    "action_plan.set_aside": STEERING_AND_ADMIN,
+    "action_plan.restore_candidate": STEERING_AND_ADMIN,
+    "action_plan.new_action": STEERING_AND_ADMIN,
+    "action_plan.edit_action": STEERING_AND_ADMIN,
+    "action_plan.merge_into_action": STEERING_AND_ADMIN,
+    "action_plan.remove_action": STEERING_AND_ADMIN,
+    "action_plan.call_for_lead": STEERING_AND_ADMIN,
+    "action_plan.decide_commitment": STEERING_AND_ADMIN,
+    # A already carries the action; B may offer to
+    "action_plan.volunteer": answers(DENY, other=OK),
+    # object-level: only the action's own (confirmed) organisation posts its progress
+    "action_plan.post_update": answers(DENY, rep=OK, member=OK),
+    # a draft export: only the person who asked, authorised again at download time
+    "action_plan.export_status": answers(DENY, anonymous=DENY, steering=OK),
+    "action_plan.export_download": answers(DENY, anonymous=DENY, steering=OK),
 }
+
+# Routes asked with another token than the accounts' placeholder.
+TOKEN_FOR = {"action_plan.export_status": "export_token", "action_plan.export_download": "export_token"}
 
 # Routes asked about another consultation than the one taking proposals.
 CONSULTATION_FOR = {"voting.ballot": "voting_consultation_id", "voting.receipts": "voting_consultation_id",
@@ -262,6 +295,15 @@ def world(create_user):
             if phase is last_phase:
                 break
         voting_ids[key] = other.id
+    from tadamon.action_plan import jobs as plan_jobs
+    from tadamon.action_plan import services as plan
+
+    sources = plan.candidate_proposals([proposals_of(voting_ids["closed_consultation_id"])])
+    actions = [plan.create_action(steering, sources, plan.draft_from_proposals(sources)) for _ in range(2)]
+    plan.decide_commitment(steering, plan.volunteer(people["rep"], organisation, actions[0], "lead", ""), True)
+    pending = plan.volunteer(people["other"], organisations["B"], actions[1], "partner", "")
+    plan.submit_for_review(steering)
+    draft_export = plan_jobs.request_export(steering, None, "csv", "fr")
     message = OutboxMessage(recipient="x@example.org", subject="s", language="en", text_body="t", html_body="h")
     db.session.add(message)
     db.session.commit()
@@ -288,8 +330,20 @@ def world(create_user):
         "amendment_id": amendment.id,
         "attachment_id": attachment.id,
         **voting_ids,
+        "action_id": actions[0].id,
+        "commitment_id": pending.id,
+        "decision": "confirm",
+        "export_token": draft_export.token,
     }
     return people, values, organisations
+
+
+def proposals_of(consultation_id: int) -> int:
+    from sqlalchemy import select
+
+    from tadamon.proposals.models import Proposal
+
+    return db.session.scalars(select(Proposal.id).where(Proposal.consultation_id == consultation_id)).first()
 
 
 def _outcome(response) -> str:
@@ -316,6 +370,8 @@ def test_matrix(app, role, world, login):
             arguments = {name: values[name] for name in rule.arguments}
             if rule.endpoint in CONSULTATION_FOR:
                 arguments["consultation_id"] = values[CONSULTATION_FOR[rule.endpoint]]
+            if rule.endpoint in TOKEN_FOR:
+                arguments["token"] = values[TOKEN_FOR[rule.endpoint]]
             url = url_for(rule.endpoint, **arguments)
         method = "GET" if "GET" in rule.methods else "POST"
         data = {"organisation_id": organisation_a} if rule.endpoint == "membership.set_acting_for" else {}

@@ -19,6 +19,10 @@ def _post_rules(app):
     return [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
 
 
+# URL arguments that are not ids: any value the route accepts.
+PLACEHOLDERS = {"token": "x", "decision": "confirm"}
+
+
 def test_every_state_changing_route_needs_a_token(csrf_on, create_user, login):
     app = csrf_on
     admin = create_user(roles=[Role.ADMIN])
@@ -30,7 +34,7 @@ def test_every_state_changing_route_needs_a_token(csrf_on, create_user, login):
             login(client, admin)
         for rule in rules:
             with app.test_request_context():
-                url = url_for(rule.endpoint, **{name: "x" if name == "token" else admin.id
+                url = url_for(rule.endpoint, **{name: PLACEHOLDERS.get(name, admin.id)
                                                 for name in rule.arguments})
             response = client.post(url, data={"display_name": "x", "email": "a@example.org"})
             if who == "anonymous" and response.status_code == 302:

@@ -76,6 +76,7 @@ def main(scale: int = 10) -> None:
              f"/consultations/{consultation_id}/proposals", f"/consultations/{consultation_id}/proposals?sort=cosigned"]
     if published_id is not None:
         pages += [f"/consultations/{published_id}/results", f"/consultations/{published_id}/receipts"]
+    pages += ["/plan", "/plan?status=in_progress", "/plan/actions/1", "/plan/versions/1/diff"]
     with app.app_context():
         for page in pages:
             statements: list[str] = []
@@ -87,6 +88,44 @@ def main(scale: int = 10) -> None:
                 event.remove(db.engine, "before_cursor_execute", listener)
             median, worst = _timed(lambda page=page: client.get(page), repeat=10)
             print(f"GET {page}: {len(statements)} queries, median {median * 1000:.1f} ms, worst {worst * 1000:.1f} ms")
+
+
+def plan_exports(action_count: int = 200) -> None:
+    """Prints how long each export format takes for a plan of `action_count` actions: the
+    demo's plan, its actions repeated with their sources, progress and trail."""
+    import copy
+    import json
+
+    from flask_migrate import upgrade
+
+    from tadamon import create_app, demo
+    from tadamon.action_plan import exports, services
+    from tadamon.extensions import db
+
+    folder = tempfile.mkdtemp(prefix="tadamon-bench-plan-")
+    app = create_app({"ENV": "testing", "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/plan.sqlite3",
+                      "RATELIMIT_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
+                      "ARGON2_PARALLELISM": 1, "EXPORT_FOLDER": folder})
+    with app.app_context():
+        upgrade()
+        demo.build(scale=1)
+        db.session.commit()
+        base = services.build_snapshot()
+        actions = []
+        for number in range(action_count):
+            action = copy.deepcopy(base["actions"][number % len(base["actions"])])
+            action["id"], action["number"] = f"action-{number + 1}", number + 1
+            action["title"] = {code: f"{text} ({number + 1})" if text else "" for code, text in action["title"].items()}
+            actions.append(action)
+        snapshot = {**base, "version": 1, "state": "published", "actions": actions}
+        print(f"plan export: {action_count} actions, snapshot of {len(json.dumps(snapshot)) // 1024} KiB")
+        with app.test_request_context("/"):
+            for file_format in exports.FORMATS:
+                for language in ("ar", "fr") if file_format == "pdf" else ("ar",):
+                    started = time.perf_counter()
+                    data = exports.render(snapshot, file_format, language)
+                    print(f"export {file_format} ({language}) of {action_count} actions: "
+                          f"{time.perf_counter() - started:.2f} s, {len(data) // 1024} KiB")
 
 
 def tallies(ballot_count: int = 10_000, candidate_count: int = 100) -> None:
@@ -115,4 +154,5 @@ def tallies(ballot_count: int = 10_000, candidate_count: int = 100) -> None:
 
 if __name__ == "__main__":
     tallies()
+    plan_exports()
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)

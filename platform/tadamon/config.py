@@ -99,6 +99,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "COMMENT_DIGEST_MINUTES": int(os.environ.get("COMMENT_DIGEST_MINUTES", "15")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "MIGRATIONS_DIRECTORY": str(PROJECT_ROOT / "migrations"),
+        # Exported plans wait here for their download, outside the static folder.
+        "EXPORT_FOLDER": os.environ.get("TADAMON_EXPORT_FOLDER") or str(instance_path / "exports"),
+        # The RQ queue for exports when REDIS_URL is set (`make worker` listens to it).
+        "EXPORT_QUEUE": os.environ.get("TADAMON_EXPORT_QUEUE") or "tadamon-exports",
     }
     config.update(overrides)
     if production and config["SECRET_KEY"] in ("", DEVELOPMENT_SECRET_KEY):

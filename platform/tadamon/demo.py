@@ -47,12 +47,17 @@ LAST_NAMES = ["العلوي", "Bennani", "Tazi", "الشرقاوي", "Alaoui", "
 def _reset() -> None:
     # The audit log is append-only even for the demo: `make demo` starts from a new database.
     # Here every other table is emptied, children first.
+    from tadamon.action_plan import models as plan
     from tadamon.core.notifications import Notification
     from tadamon.membership import models as m
     from tadamon.proposals import models as p
     from tadamon.voting import models as v
     from tadamon.workshops import models as w
 
+    # Published versions refuse ORM deletes (they are immutable); a bulk delete is the reset.
+    for model in (plan.PlanExport, plan.PlanVersion, plan.Decision, plan.ProgressUpdate, plan.Commitment,
+                  plan.Indicator, plan.Milestone, plan.ActionSource, plan.SetAside, plan.Action):
+        db.session.execute(delete(model))
     for model in (v.LedgerEntry, v.Ballot, v.EligibleOrganisation, v.VotingRound):
         db.session.execute(delete(model))
     for model in (p.Similarity, p.TimelineEvent, p.Lineage, p.Report, p.Comment, p.CoSignature, p.CoAuthor,
@@ -128,6 +133,9 @@ def build(*, scale: int = 1, reset: bool = True) -> list[DemoAccount]:
     from tadamon import demo_voting
 
     demo_voting.build(scale=scale)
+    from tadamon import demo_plan
+
+    demo_plan.build(scale=scale)
     audit.record("demo.seeded", "platform", None, object_label=f"scale={scale}")
     db.session.flush()
     return accounts

@@ -118,7 +118,7 @@ def _configure_templates(app: Flask) -> None:
 
 
 def _register_modules(app: Flask) -> None:
-    from tadamon import accounts, admin, membership, proposals, voting, workshops
+    from tadamon import accounts, action_plan, admin, membership, proposals, voting, workshops
     from tadamon.core import views as core_views
 
     app.register_blueprint(core_views.bp)
@@ -130,3 +130,4 @@ def _register_modules(app: Flask) -> None:
     workshops.init_app(app)
     proposals.init_app(app)
     voting.init_app(app)
+    action_plan.init_app(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import flash, g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
@@ -73,3 +73,13 @@ def reasonable_date(form: Any, field: Any) -> None:
     if field.data is not None and not 1900 <= field.data.year <= 2100:
         field.data = None
         raise ValidationError(str(_l("Enter a date between 1900 and 2100.")))
+
+
+def show_error(form: FlaskForm | None, error: Any) -> None:
+    """A refused use-case (a DomainError) on the form: under its field when it names one,
+    else as a message at the top of the page."""
+    field = getattr(form, error.field, None) if (form is not None and error.field) else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        flash(str(error.message), "error")

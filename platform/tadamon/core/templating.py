@@ -28,13 +28,21 @@ def globals_() -> dict[str, Any]:
 
 
 def form_field_errors(form: Any) -> list[tuple[Any, str]]:
-    """(field, message) pairs for the error summary; the CSRF field has its own notice."""
-    return [
-        (field, str(message))
-        for field in form
-        if field.name != "csrf_token"
-        for message in field.errors
-    ]
+    """(field, message) pairs for the error summary; the CSRF field has its own notice.
+    Lists of sub-forms (rows of a table) name the sub-field that is wrong."""
+    pairs: list[tuple[Any, str]] = []
+    for field in form:
+        if field.name == "csrf_token":
+            continue
+        if hasattr(field, "entries"):
+            for entry in field.entries:
+                pairs.extend(form_field_errors(entry.form) if hasattr(entry, "form") else
+                             [(entry, str(message)) for message in entry.errors])
+        elif hasattr(field, "form") and hasattr(field.form, "_fields"):
+            pairs.extend(form_field_errors(field.form))
+        else:
+            pairs.extend((field, str(message)) for message in field.errors)
+    return pairs
 
 
 def reject_page(arguments: dict[str, Any]) -> dict[str, Any]:

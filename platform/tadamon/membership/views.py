@@ -25,7 +25,8 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.auth import public
 from tadamon.core.errors_domain import DomainError
-from tadamon.core.forms import ConfirmForm, TadamonForm, redisplays_form
+from tadamon.core.forms import ConfirmForm, redisplays_form
+from tadamon.core.forms import show_error as _show_error
 from tadamon.core.i18n import current_language, localized, select_timezone
 from tadamon.core.permissions import require
 from tadamon.core.urls import int_arg, page_arg
@@ -66,14 +67,6 @@ ACTING_FOR_KEY = "acting_for"
 
 def _page() -> int:
     return page_arg()
-
-
-def _show_error(form: TadamonForm | None, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if (form is not None and error.field) else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")
 
 
 def _field_choices() -> list[SelectChoice]:

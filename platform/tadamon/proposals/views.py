@@ -13,7 +13,8 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.auth import public
 from tadamon.core.errors_domain import DomainError
-from tadamon.core.forms import ConfirmForm, TadamonForm, redisplays_form
+from tadamon.core.forms import ConfirmForm, redisplays_form
+from tadamon.core.forms import show_error as _show_error
 from tadamon.core.i18n import localized
 from tadamon.core.markup import render_markdown
 from tadamon.core.permissions import require
@@ -63,14 +64,6 @@ def _labels() -> dict[str, Any]:
             "timeline_labels": TIMELINE_LABELS,
             "stance_labels": STANCE_LABELS, "territory_labels": TERRITORY_LABELS, "regions": REGIONS_BY_CODE,
             "phase_labels": PHASE_LABELS, "render_markdown": render_markdown}
-
-
-def _show_error(form: TadamonForm | None, error: DomainError) -> None:
-    field = getattr(form, error.field, None) if (form is not None and error.field) else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")
 
 
 def _seed() -> int:

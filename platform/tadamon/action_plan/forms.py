@@ -1,0 +1,159 @@
+"""Action plan forms: an action (with rows of milestones and indicators), an offer to carry
+it, a progress update, the steering group's answers, versions and exports."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from tadamon.action_plan.models import ROLE_LABELS, SCOPE_LABELS, STATUS_LABELS
+from tadamon.core.forms import TadamonForm, reasonable_date
+from tadamon.membership.forms import long_text, text
+from tadamon.workshops.forms import MultiCheckboxField, optional_int
+
+REQUIRED = _l("This field is required.")
+DATE_MESSAGE = _l("Enter a date, for example 2027-03-14.")
+NUMBER_MESSAGE = _l("Enter a number, for example 1500 or 12.5.")
+PERCENT_MESSAGE = _l("Enter a whole number from 0 to 100.")
+# Rows offered blank under the existing ones, so that rows are added without JavaScript.
+BLANK_ROWS = 2
+
+
+class LocalisedDateField(DateField):
+    """A date with our own message for a bad value (WTForms' default is English only)."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(DATE_MESSAGE)) from None
+
+
+class LocalisedDecimalField(DecimalField):
+    def process_formdata(self, valuelist: list[str]) -> None:
+        if valuelist:
+            valuelist = [valuelist[0].replace(" ", "").replace("\u00a0", "").replace(",", ".")]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(NUMBER_MESSAGE)) from None
+
+
+def date_field(label: object) -> LocalisedDateField:
+    return LocalisedDateField(label, validators=[Optional(), reasonable_date], render_kw={"dir": "ltr"})
+
+
+def decimal_field(label: object) -> LocalisedDecimalField:
+    return LocalisedDecimalField(label, places=2, validators=[
+        Optional(), NumberRange(min=-1e12, max=1e12, message=NUMBER_MESSAGE)],
+        render_kw={"inputmode": "decimal", "dir": "ltr"})
+
+
+def percent_field(label: object, required: bool = False) -> IntegerField:
+    return IntegerField(label, validators=[InputRequired(message=REQUIRED) if required else Optional(),
+                                           NumberRange(min=0, max=100, message=PERCENT_MESSAGE)],
+                        render_kw={"inputmode": "numeric", "dir": "ltr", "min": 0, "max": 100})
+
+
+class MilestoneRow(Form):
+    title = text(_l("Milestone"), 300)
+    due_on = date_field(_l("Due on"))
+    done = BooleanField(_l("Reached"))
+
+
+class IndicatorRow(Form):
+    indicator_id = HiddenField()
+    name = text(_l("Indicator"), 300)
+    unit = text(_l("Unit"), 60)
+    baseline = decimal_field(_l("Baseline"))
+    target = decimal_field(_l("Target"))
+    current_value = decimal_field(_l("Current value"))
+
+
+class ActionForm(TadamonForm):
+    title_ar = text(_l("Title in Arabic"), 300)
+    title_fr = text(_l("Title in French"), 300)
+    title_en = text(_l("Title in English"), 300)
+    description_ar = long_text(_l("Description in Arabic"), 20000)
+    description_fr = long_text(_l("Description in French"), 20000)
+    description_en = long_text(_l("Description in English"), 20000)
+    objectives = long_text(_l("Objectives"), 5000, description=_l("One objective per line."))
+    theme_id = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False)
+    territory_scope = RadioField(_l("Territory"), choices=[SelectChoice(k.value, v) for k, v in SCOPE_LABELS.items()],
+                                 default="national", validators=[InputRequired(message=REQUIRED)])
+    regions = MultiCheckboxField(_l("Regions"))
+    provinces = text(_l("Provinces or cities"), 1000, description=_l("Separated by commas."))
+    starts_on = date_field(_l("Start date"))
+    ends_on = date_field(_l("End date"))
+    milestones = FieldList(FormField(MilestoneRow), min_entries=0, max_entries=40)
+    indicators = FieldList(FormField(IndicatorRow), min_entries=0, max_entries=40)
+    budget_estimate = decimal_field(_l("Budget estimate (MAD)"))
+    funding_sources = long_text(_l("Funding sources"), 5000)
+    status = SelectField(_l("Status"), choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()], default="planned")
+    progress = percent_field(_l("Progress (%)"))
+
+
+class VolunteerForm(TadamonForm):
+    role = RadioField(_l("Your organisation offers to"), choices=[
+        SelectChoice("lead", _l("Lead the action")), SelectChoice("partner", _l("Be a partner"))], default="partner",
+        validators=[InputRequired(message=REQUIRED)])
+    message = long_text(_l("What your organisation brings"), 3000,
+                        description=_l("Your experience, your people in the territories, your resources."))
+
+
+class DecideCommitmentForm(TadamonForm):
+    answer = long_text(_l("Answer to the organisation (optional)"), 2000)
+
+
+class IndicatorValueRow(Form):
+    indicator_id = HiddenField()
+    value = decimal_field(_l("Value now"))
+
+
+class ProgressUpdateForm(TadamonForm):
+    happened_on = LocalisedDateField(_l("Date"), validators=[InputRequired(message=REQUIRED), reasonable_date],
+                                     render_kw={"dir": "ltr"})
+    text = TextAreaField(_l("What was done"), validators=[InputRequired(message=REQUIRED),
+                                                          Length(max=10000, message=_l("This text is too long."))])
+    progress = percent_field(_l("Progress now (%)"))
+    indicator_values = FieldList(FormField(IndicatorValueRow), min_entries=0, max_entries=40)
+
+
+class ReasonForm(TadamonForm):
+    reason = TextAreaField(_l("Reason (public)"), validators=[
+        InputRequired(message=REQUIRED), Length(max=3000, message=_l("This text is too long."))])
+
+
+class AddSourcesForm(TadamonForm):
+    pass
+
+
+class VersionForm(TadamonForm):
+    note = long_text(_l("What changed (for the reviewers)"), 3000)
+
+
+class ExportForm(TadamonForm):
+    version = SelectField(_l("Version"), validate_choice=True)
+    file_format = RadioField(_l("Format"), validators=[InputRequired(message=REQUIRED)], default="pdf")
+    language = RadioField(_l("Language"), choices=[
+        SelectChoice("ar", "العربية"), SelectChoice("fr", "Français"), SelectChoice("en", "English")],
+                          validators=[InputRequired(message=REQUIRED)])
+
+
+ROLE_CHOICES = [SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()]

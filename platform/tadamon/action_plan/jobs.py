@@ -1,0 +1,185 @@
+"""Exports as jobs: requested, rendered (in an RQ worker when Redis is configured, in the
+request otherwise), stored outside the static folder, downloaded by token until they expire.
+
+Run the worker with `make worker` (`rq worker tadamon-exports --url $REDIS_URL`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from tadamon.accounts.models import User
+from tadamon.action_plan import exports, services
+from tadamon.action_plan.models import ExportState, PlanExport, PlanVersion
+from tadamon.core import audit
+from tadamon.core.db import utcnow
+from tadamon.extensions import db
+
+QUEUE_NAME = "tadamon-exports"
+EXPORT_LIFETIME = timedelta(hours=2)
+
+
+def export_folder() -> Path:
+    folder = Path(current_app.config["EXPORT_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def file_name(version: int | None, file_format: str, language: str) -> str:
+    label = f"v{version}" if version else "draft"
+    return f"tadamon-action-plan-{label}-{language}.{exports.FORMATS[file_format].extension}"
+
+
+def request_export(actor: User | None, version: PlanVersion | None, file_format: str, language: str) -> PlanExport:
+    """Records the request (and audits it); the caller commits, then calls `start`."""
+    if file_format not in exports.FORMATS or language not in services.LANGUAGES:
+        raise services.PlanError(_l("Choose a format and a language."))
+    number = version.number if version is not None else None
+    export = PlanExport(token=secrets.token_urlsafe(32), version_number=number, file_format=file_format,
+                        language=language, requested_by_id=getattr(actor, "id", None),
+                        file_name=file_name(number, file_format, language), expires_at=utcnow() + EXPORT_LIFETIME)
+    db.session.add(export)
+    db.session.flush()
+    audit.record("plan.exported", "plan_version", number if number is not None else "draft",
+                 object_label=export.file_name, after={"format": file_format, "language": language}, actor=actor)
+    return export
+
+
+def start(export: PlanExport) -> bool:
+    """Queues the export when Redis is configured (True), or renders it now (False)."""
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        from redis import Redis
+        from rq import Queue
+
+        queue_name = current_app.config.get("EXPORT_QUEUE") or QUEUE_NAME
+        Queue(queue_name, connection=Redis.from_url(redis_url)).enqueue(
+            "tadamon.action_plan.jobs.export_job", export.id, job_timeout=600, result_ttl=3600)
+        return True
+    run_export(export.id)
+    return False
+
+
+def _progress(export_id: int, value: int, state: ExportState = ExportState.RUNNING) -> None:
+    db.session.execute(update(PlanExport).where(PlanExport.id == export_id).values(progress=value, state=state.value))
+    db.session.commit()
+
+
+def _cache_path(snapshot: dict[str, Any], file_format: str, language: str) -> Path | None:
+    """Where a published version's file is kept once rendered: a published snapshot never
+    changes, so the second export of it in a format and language is a copy, not a render (a
+    200-action PDF takes seconds). The key holds the snapshot, the format, the language and
+    the compiled catalog of that language, so new translations make a new file."""
+    if snapshot.get("state") != "published":
+        return None
+    catalog = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"]) / language / "LC_MESSAGES" / "messages.mo"
+    stamp = catalog.stat().st_mtime_ns if catalog.is_file() else 0
+    key = hashlib.sha256(f"{services.canonical(snapshot)}|{file_format}|{language}|{stamp}".encode()).hexdigest()
+    folder = export_folder() / "published"
+    folder.mkdir(exist_ok=True)
+    return folder / f"{key}.{exports.FORMATS[file_format].extension}"
+
+
+def run_export(export_id: int) -> None:
+    """Renders one export. Commits its progress as it goes, so the waiting page shows it."""
+    export = db.session.get(PlanExport, export_id)
+    if export is None or export.state == ExportState.DONE.value:
+        return
+    _progress(export_id, 10)
+    try:
+        if export.version_number is None:
+            snapshot = services.build_snapshot()
+        else:
+            version = services.version_numbered(export.version_number)
+            if version is None:
+                raise LookupError(f"version {export.version_number} is gone")
+            snapshot = services.snapshot_of(version)
+        _progress(export_id, 40)
+        cached = _cache_path(snapshot, export.file_format, export.language)
+        if cached is not None and cached.is_file():
+            data = cached.read_bytes()
+        else:
+            if has_request_context():
+                data = exports.render(snapshot, export.file_format, export.language)
+            else:
+                with current_app.test_request_context("/"):
+                    data = exports.render(snapshot, export.file_format, export.language)
+            if cached is not None:
+                cached.write_bytes(data)
+        _progress(export_id, 90)
+        path = export_folder() / f"{export.token}.{exports.FORMATS[export.file_format].extension}"
+        path.write_bytes(data)
+        db.session.execute(update(PlanExport).where(PlanExport.id == export_id).values(
+            state=ExportState.DONE.value, progress=100, stored_path=path.name, size=len(data)))
+        db.session.commit()
+    except Exception as error:  # the waiting page says it failed; the log keeps why
+        db.session.rollback()
+        current_app.logger.exception("plan export %s failed", export_id)
+        db.session.execute(update(PlanExport).where(PlanExport.id == export_id).values(
+            state=ExportState.FAILED.value, error=type(error).__name__))
+        db.session.commit()
+
+
+def export_job(export_id: int) -> None:
+    """The RQ job: runs inside an application (the worker's own, created here)."""
+    if has_app_context():
+        run_export(export_id)
+        return
+    from tadamon import create_app
+
+    with create_app().app_context():
+        run_export(export_id)
+
+
+def export_by_token(token: str) -> PlanExport | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(PlanExport).where(PlanExport.token == token))
+
+
+def stored_file(export: PlanExport) -> Path | None:
+    if export.state != ExportState.DONE.value or not export.stored_path:
+        return None
+    path = export_folder() / Path(export.stored_path).name
+    return path if path.is_file() else None
+
+
+def purge_expired_exports() -> int:
+    """Deletes expired export files and rows (run by `flask tick`)."""
+    expired = db.session.scalars(select(PlanExport).where(PlanExport.expires_at < utcnow())).all()
+    for export in expired:
+        if export.stored_path:
+            (export_folder() / Path(export.stored_path).name).unlink(missing_ok=True)
+        db.session.delete(export)
+    db.session.flush()
+    return len(expired)
+
+
+def export_to_file(version_number: int | None, file_format: str, language: str, output: Path) -> int:
+    """The `export-plan` command: renders straight to a file (no row, audited as a script)."""
+    if version_number is None:
+        snapshot = services.build_snapshot()
+    else:
+        version = services.version_numbered(version_number)
+        if version is None or not version.is_published and version.state != "review":
+            raise services.PlanError(_l("There is no such version of the plan."))
+        snapshot = services.snapshot_of(version)
+    with current_app.test_request_context("/"):
+        data = exports.render(snapshot, file_format, language)
+    output.write_bytes(data)
+    audit.record("plan.exported", "plan_version", version_number if version_number is not None else "draft",
+                 object_label=output.name, after={"format": file_format, "language": language, "by": "command"})
+    db.session.commit()
+    return len(data)
+
+
+def describe(export: PlanExport) -> dict[str, Any]:
+    return {"state": export.state, "progress": export.progress, "file_name": export.file_name}

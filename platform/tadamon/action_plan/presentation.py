@@ -1,0 +1,430 @@
+"""The plan in one reader's language: the public pages and every export lay out this view,
+built from a snapshot, so what is published, shown and exported is the same document.
+
+Charts are server-rendered SVG (no script), mirrored for RTL, each with a table of the
+same figures beside it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+
+from tadamon.action_plan.models import (
+    ROLE_LABELS,
+    SCOPE_LABELS,
+    STATUS_LABELS,
+    ActionStatus,
+    CommitmentRole,
+    TerritoryScope,
+)
+from tadamon.core.i18n import current_language, text_direction
+from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
+from tadamon.voting.registry import METHODS
+
+
+@dataclass
+class LocalText:
+    text: str
+    lang: str
+    # True when the reader's language has no text yet and another language stands in.
+    untranslated: bool = False
+
+
+# When the reader's language has no text: the language they most likely also read.
+FALLBACKS = {"ar": ("fr", "en"), "fr": ("ar", "en"), "en": ("fr", "ar")}
+
+
+def pick(texts: dict[str, str] | None, language: str) -> LocalText:
+    texts = texts or {}
+    if texts.get(language):
+        return LocalText(texts[language], language)
+    for code in FALLBACKS.get(language, ("ar", "fr", "en")):
+        if texts.get(code):
+            return LocalText(texts[code], code, untranslated=True)
+    return LocalText("", language, untranslated=True)
+
+
+def _organisation_name(organisation: dict[str, Any] | None, language: str) -> str:
+    if not organisation:
+        return ""
+    return pick(organisation.get("name"), language).text
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass
+class SourceView:
+    key: str
+    title: str
+    lang: str
+    url: str
+    organisation: str
+    co_authors: list[str]
+    cosignatures: int
+    consultation: LocalText
+    consultation_url: str
+    workshop: LocalText | None
+    workshop_url: str
+    vote_sentence: str
+    vote_figure: str
+    results_url: str
+    ledger_head: str
+    definition_hash: str
+    lineage: list[str]
+
+
+@dataclass
+class ActionView:
+    key: str
+    number: int
+    title: LocalText
+    description: LocalText
+    objectives: str
+    theme_key: str | None
+    theme: str
+    scope: str
+    territory: str
+    region_codes: list[str]
+    status: str
+    status_label: str
+    progress: int
+    lead: str
+    lead_key: str | None
+    partners: list[str]
+    organisation_keys: list[str]
+    starts_on: date | None
+    ends_on: date | None
+    period: str
+    milestones: list[dict[str, Any]]
+    indicators: list[dict[str, Any]]
+    budget: str
+    funding_sources: str
+    sources: list[SourceView]
+    updates: list[dict[str, Any]]
+    decisions: list[tuple[datetime | None, str]]
+
+
+@dataclass
+class PlanView:
+    version: int | None
+    state: str
+    published_at: datetime | None
+    language: str
+    themes: list[tuple[str, str]]
+    actions: list[ActionView]
+    sections: list[tuple[str, list[ActionView]]] = field(default_factory=list)
+
+
+def territory_text(territory: dict[str, Any]) -> str:
+    scope = territory.get("scope", TerritoryScope.NATIONAL.value)
+    if scope == TerritoryScope.NATIONAL.value:
+        return str(SCOPE_LABELS[TerritoryScope.NATIONAL])
+    names = [REGIONS_BY_CODE[code].name() for code in territory.get("regions", []) if code in REGIONS_BY_CODE]
+    provinces = territory.get("provinces") or []
+    return "، ".join(names + provinces) if current_language() == "ar" else ", ".join(names + provinces)
+
+
+def decision_sentence(kind: str, detail: dict[str, Any]) -> str:
+    if kind == "created":
+        return _("The steering group made this action from %(count)s proposals: %(titles)s.",
+                 count=format_decimal(len(detail.get("titles", []))), titles="; ".join(detail.get("titles", []))) \
+            if len(detail.get("titles", [])) > 1 else \
+            _("The steering group made this action from the proposal “%(title)s”.",
+              title=(detail.get("titles") or [""])[0])
+    if kind == "merged":
+        return _("The steering group merged into this action: %(titles)s.", titles="; ".join(detail.get("titles", [])))
+    if kind == "status_changed":
+        status = detail.get("status", "")
+        label = STATUS_LABELS.get(ActionStatus(status)) if status in {s.value for s in ActionStatus} else status
+        return _("Status set to %(status)s.", status=label)
+    if kind == "removed":
+        return _("The steering group removed this action from the plan: %(reason)s", reason=detail.get("reason", ""))
+    if kind in ("commitment_confirmed", "commitment_declined"):
+        role = detail.get("role", "")
+        role_label = ROLE_LABELS.get(CommitmentRole(role)) if role in {r.value for r in CommitmentRole} else role
+        if kind == "commitment_confirmed":
+            return _("%(organisation)s confirmed as %(role)s.", organisation=detail.get("organisation", ""),
+                     role=role_label)
+        return _("%(organisation)s's offer to act as %(role)s declined. %(answer)s",
+                 organisation=detail.get("organisation", ""), role=role_label, answer=detail.get("answer", ""))
+    if kind == "lead_requested":
+        return _("The steering group called for a lead organisation.")
+    if kind == "published":
+        return _("Published in version %(number)s of the plan.", number=format_decimal(detail.get("version", 0)))
+    if kind == "set_aside":
+        return _("The steering group set the proposal “%(title)s” aside: %(reason)s",
+                 title=detail.get("proposal", ""), reason=detail.get("reason", ""))
+    if kind == "restored":
+        return _("The steering group brought the proposal “%(title)s” back to the candidates.",
+                 title=detail.get("proposal", ""))
+    return kind
+
+
+def _vote_sentence(vote: dict[str, Any] | None, language: str) -> str:
+    if not vote:
+        return _("Not put to a vote.")
+    method = METHODS.get(vote["method"])
+    label = str(method.label) if method else vote["method"]
+    if vote.get("adopted") is not None:
+        verdict = _("adopted") if vote["adopted"] else _("not adopted")
+        return _("%(method)s: %(verdict)s; %(participants)s of %(eligible)s organisations voted.",
+                 method=label, verdict=verdict, participants=format_decimal(vote["participants"]),
+                 eligible=format_decimal(vote["eligible"]))
+    return _("%(method)s: ranked %(rank)s; %(participants)s of %(eligible)s organisations voted.",
+             method=label, rank=format_decimal(vote["rank"]), participants=format_decimal(vote["participants"]),
+             eligible=format_decimal(vote["eligible"]))
+
+
+def _lineage_sentence(step: dict[str, Any], language: str) -> str:
+    organisation = _organisation_name(step.get("from_organisation"), language)
+    moment = _moment(step.get("at"))
+    when = format_date(moment, "medium") if moment else ""
+    if step["kind"] == "merge":
+        return _("Merged from “%(title)s” by %(organisation)s (%(date)s): %(reason)s", title=step["from_title"],
+                 organisation=organisation, date=when, reason=step.get("reason") or "—")
+    return _("Split from “%(title)s” by %(organisation)s (%(date)s): %(reason)s", title=step["from_title"],
+             organisation=organisation, date=when, reason=step.get("reason") or "—")
+
+
+def _source_view(source: dict[str, Any], language: str) -> SourceView:
+    vote = source.get("vote")
+    workshop = source.get("workshop")
+    return SourceView(
+        key=source["proposal"], title=source["title"], lang=source.get("language") or language, url=source["url"],
+        organisation=_organisation_name(source.get("organisation"), language),
+        co_authors=[_organisation_name(o, language) for o in source.get("co_authors", [])],
+        cosignatures=source.get("cosignatures", 0),
+        consultation=pick(source["consultation"].get("question"), language),
+        consultation_url=source["consultation"]["url"],
+        workshop=pick(workshop["title"], language) if workshop else None,
+        workshop_url=workshop["url"] if workshop else "",
+        vote_sentence=_vote_sentence(vote, language),
+        vote_figure=(vote or {}).get("figure", {}).get(language, ""),
+        results_url=(vote or {}).get("results_url", ""),
+        ledger_head=(vote or {}).get("ledger_head") or "",
+        definition_hash=(vote or {}).get("definition_hash") or "",
+        lineage=[_lineage_sentence(step, language) for step in source.get("lineage", [])],
+    )
+
+
+def _number_text(value: float | None) -> str:
+    return "—" if value is None else format_decimal(value, format="#,##0.##")
+
+
+def action_view(action: dict[str, Any], themes: dict[str, str], language: str) -> ActionView:
+    starts, ends = _day(action.get("starts_on")), _day(action.get("ends_on"))
+    if starts and ends:
+        period = _("%(start)s to %(end)s", start=format_date(starts, "medium"), end=format_date(ends, "medium"))
+    elif starts or ends:
+        period = format_date(starts or ends, "medium")
+    else:
+        period = _("Dates not set")
+    status = action.get("status", ActionStatus.PLANNED.value)
+    budget = action.get("budget") or {}
+    estimate = budget.get("estimate")
+    lead = action.get("lead")
+    partners = action.get("partners", [])
+    return ActionView(
+        key=action["id"], number=action["number"], title=pick(action.get("title"), language),
+        description=pick(action.get("description"), language), objectives=action.get("objectives", ""),
+        theme_key=action.get("theme"), theme=themes.get(action.get("theme") or "", _("No theme")),
+        scope=action["territory"]["scope"], territory=territory_text(action["territory"]),
+        region_codes=action["territory"].get("regions", []), status=status,
+        status_label=str(STATUS_LABELS[ActionStatus(status)]), progress=int(action.get("progress") or 0),
+        lead=_organisation_name(lead, language), lead_key=lead["id"] if lead else None,
+        partners=[_organisation_name(p, language) for p in partners],
+        organisation_keys=([lead["id"]] if lead else []) + [p["id"] for p in partners],
+        starts_on=starts, ends_on=ends, period=period,
+        milestones=[{"title": m["title"], "due": format_date(_day(m["due_on"]), "medium") if m.get("due_on") else "",
+                     "done": m.get("done", False)} for m in action.get("milestones", [])],
+        indicators=[{"name": i["name"], "unit": i.get("unit", ""), "baseline": _number_text(i.get("baseline")),
+                     "target": _number_text(i.get("target")), "current": _number_text(i.get("current"))}
+                    for i in action.get("indicators", [])],
+        budget=(_("%(amount)s %(currency)s", amount=_number_text(estimate), currency=budget.get("currency", "MAD"))
+                if estimate is not None else _("Not estimated")),
+        funding_sources=budget.get("funding_sources", ""),
+        sources=[_source_view(s, language) for s in action.get("sources", [])],
+        updates=[{"on": format_date(_day(u["on"]), "medium") if u.get("on") else "",
+                  "organisation": _organisation_name(u.get("organisation"), language), "text": u["text"],
+                  "progress": u.get("progress")} for u in action.get("updates", [])],
+        decisions=[(_moment(d.get("at")), decision_sentence(d["kind"], d.get("detail", {})))
+                   for d in action.get("decisions", [])],
+    )
+
+
+def plan_view(snapshot: dict[str, Any], language: str | None = None) -> PlanView:
+    language = language or current_language()
+    themes = {t["id"]: pick(t["name"], language).text for t in snapshot.get("themes", [])}
+    actions = [action_view(a, themes, language) for a in snapshot.get("actions", [])]
+    sections: dict[str, list[ActionView]] = {}
+    for action in actions:
+        sections.setdefault(action.theme, []).append(action)
+    ordered = [(name, sections[name]) for name in list(themes.values()) + [_("No theme")] if name in sections]
+    return PlanView(version=snapshot.get("version"), state=snapshot.get("state", "draft"),
+                    published_at=_moment(snapshot.get("published_at")), language=language,
+                    themes=list(themes.items()), actions=actions, sections=ordered)
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PlanFilters:
+    theme: str = ""
+    region: str = ""
+    organisation: str = ""
+    status: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.theme or self.region or self.organisation or self.status)
+
+
+def filter_actions(actions: list[ActionView], filters: PlanFilters) -> list[ActionView]:
+    def keep(action: ActionView) -> bool:
+        if filters.theme and action.theme_key != filters.theme:
+            return False
+        if filters.region == "national" and action.scope != TerritoryScope.NATIONAL.value:
+            return False
+        if filters.region and filters.region != "national" and filters.region not in action.region_codes:
+            return False
+        if filters.organisation and filters.organisation not in action.organisation_keys:
+            return False
+        return not (filters.status and action.status != filters.status)
+
+    return [action for action in actions if keep(action)]
+
+
+def organisation_choices(snapshot: dict[str, Any], language: str) -> list[tuple[str, str]]:
+    found: dict[str, str] = {}
+    for action in snapshot.get("actions", []):
+        for organisation in ([action["lead"]] if action.get("lead") else []) + action.get("partners", []):
+            found[organisation["id"]] = _organisation_name(organisation, language)
+    return sorted(found.items(), key=lambda item: item[1])
+
+
+def region_choices() -> list[tuple[str, str]]:
+    return [("national", str(SCOPE_LABELS[TerritoryScope.NATIONAL]))] + [(r.code, r.name()) for r in REGIONS]
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [(status.value, str(label)) for status, label in STATUS_LABELS.items()]
+
+
+# --- summary pictures --------------------------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    caption_id: str
+    svg: Markup
+    rows: list[tuple[str, str]]
+
+
+def _bars(caption_id: str, rows: list[tuple[str, float, str]], css_class: str = "seg-yes") -> Chart:
+    """Horizontal bars starting at the inline start; labels in the label column."""
+    rtl = text_direction() == "rtl"
+    width, label_width, bar_height, gap = 640, 240, 20, 10
+    bar_area = width - label_width - 60
+    scale = max((value for _label, value, _text in rows), default=0) or 1
+    height = max(len(rows), 1) * (bar_height + gap) + gap
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-labelledby="{caption_id}" focusable="false">']
+    for index, (label, value, text) in enumerate(rows):
+        y = gap + index * (bar_height + gap)
+        short = label if len(label) <= 32 else label[:31] + "…"
+        label_x, anchor = (width - 4, "start") if rtl else (4, "start")
+        parts.append(f'<text x="{label_x}" y="{y + bar_height * 0.72:.1f}" text-anchor="{anchor}" '
+                     f'direction="{"rtl" if rtl else "ltr"}" class="chart-label">{escape(short)}</text>')
+        length = bar_area * value / scale
+        x = (width - label_width - length) if rtl else label_width
+        if length > 0:
+            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{length:.1f}" height="{bar_height}" class="{css_class}">'
+                         f'<title>{escape(label)}: {escape(text)}</title></rect>')
+        value_x = (x - 6) if rtl else (x + length + 6)
+        parts.append(f'<text x="{value_x:.1f}" y="{y + bar_height * 0.72:.1f}" text-anchor="{"end" if rtl else "start"}" '
+                     f'class="chart-value" direction="ltr">{escape(text)}</text>')
+    parts.append("</svg>")
+    return Chart(caption_id=caption_id, svg=Markup("".join(parts)),  # noqa: S704 - texts escaped above
+                 rows=[(label, text) for label, _value, text in rows])
+
+
+def charts(actions: list[ActionView]) -> dict[str, Chart]:
+    by_theme = Counter(action.theme for action in actions)
+    by_region: Counter[str] = Counter()
+    for action in actions:
+        if action.scope == TerritoryScope.NATIONAL.value:
+            by_region[str(SCOPE_LABELS[TerritoryScope.NATIONAL])] += 1
+        for code in action.region_codes:
+            if code in REGIONS_BY_CODE:
+                by_region[REGIONS_BY_CODE[code].name()] += 1
+    by_status = Counter(action.status for action in actions)
+    status_rows = [(str(label), float(by_status[s.value]), format_decimal(by_status[s.value]))
+                   for s, label in STATUS_LABELS.items()]
+    return {
+        "theme": _bars("chart-theme", [(name, float(n), format_decimal(n)) for name, n in by_theme.most_common()]),
+        "region": _bars("chart-region", [(name, float(n), format_decimal(n)) for name, n in by_region.most_common()]),
+        "status": _bars("chart-status", status_rows, "seg-progress"),
+    }
+
+
+def average_progress(actions: list[ActionView]) -> str:
+    if not actions:
+        return format_percent(0)
+    return format_percent(sum(a.progress for a in actions) / len(actions) / 100)
+
+
+def timeline(actions: list[ActionView], caption_id: str = "chart-timeline") -> Chart | None:
+    """Each dated action as a bar from its start to its end, on a shared time axis (years
+    marked), mirrored in RTL so that time runs in the reading direction."""
+    dated = [a for a in actions if a.starts_on and a.ends_on]
+    if not dated:
+        return None
+    first = min(a.starts_on for a in dated if a.starts_on)
+    last = max(a.ends_on for a in dated if a.ends_on)
+    span = max((last - first).days, 1)
+    rtl = text_direction() == "rtl"
+    width, label_width, row, top = 640, 200, 18, 24
+    area = width - label_width - 10
+    height = top + len(dated) * row + 6
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart plan-timeline" viewBox="0 0 {width} {height}" '
+             f'role="img" aria-labelledby="{caption_id}" focusable="false">']
+
+    def position(day: date) -> float:
+        offset = area * (day - first).days / span
+        return (width - label_width - offset) if rtl else (label_width + offset)
+
+    for year in range(first.year, last.year + 2):
+        mark = date(year, 1, 1)
+        if first <= mark <= last:
+            x = position(mark)
+            parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height}" class="chart-axis"/>'
+                         f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" class="chart-value" '
+                         f'direction="ltr">{year}</text>')
+    for index, action in enumerate(dated):
+        y = top + index * row
+        label = action.title.text if len(action.title.text) <= 28 else action.title.text[:27] + "…"
+        label_x = width - 4 if rtl else 4
+        parts.append(f'<text x="{label_x}" y="{y + 12}" class="chart-label" direction="{"rtl" if rtl else "ltr"}">'
+                     f'{escape(label)}</text>')
+        start, end = position(action.starts_on), position(action.ends_on)  # type: ignore[arg-type]
+        x, length = min(start, end), max(abs(end - start), 2)
+        parts.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" '
+                     f'class="status-{escape(action.status)}"><title>{escape(action.title.text)}: '
+                     f'{escape(action.period)}</title></rect>')
+    parts.append("</svg>")
+    return Chart(caption_id=caption_id, svg=Markup("".join(parts)),  # noqa: S704 - texts escaped above
+                 rows=[(a.title.text, a.period) for a in dated])
