@@ -74,7 +74,7 @@ def test_from_two_winning_proposals_to_a_published_second_version(
     member_client = client.application.test_client()
     login(member_client, person)
     page = member_client.get(f"/plan/actions/{action.id}")
-    assert page.status_code == 200 and "We commit to carry this" in page.get_data(as_text=True)
+    assert page.status_code == 200 and f"/plan/actions/{action.id}/volunteer" in page.get_data(as_text=True)
     response = member_client.post(f"/plan/actions/{action.id}/volunteer",
                                   data={"role": "lead", "message": "Nous avons 20 formateurs."})
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -4,6 +4,7 @@ permission, immutable versions and their diff."""
 from __future__ import annotations
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from tadamon.action_plan import services
@@ -56,9 +57,9 @@ def test_one_offer_per_organisation_and_one_confirmed_lead(results, members, ste
     with pytest.raises(services.PlanError):
         services.volunteer(rep0, org0, action, "partner", "")
     services.decide_commitment(steering, first, True)
-    with pytest.raises(services.PlanError, match="already has a confirmed lead"):
+    with force_locale("en"), pytest.raises(services.PlanError, match="already has a confirmed lead"):
         services.decide_commitment(steering, second, True)
-    with pytest.raises(services.PlanError, match="already answered"):
+    with force_locale("en"), pytest.raises(services.PlanError, match="already answered"):
         services.decide_commitment(steering, first, False)
     services.decide_commitment(steering, second, False, "Un seul chef de file.")
     services.decide_commitment(steering, partner, True)
