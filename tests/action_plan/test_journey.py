@@ -70,9 +70,10 @@ def test_from_two_winning_proposals_to_a_published_second_version(
     person, organisation = members[1]
     assert any(f"/plan/actions/{action.id}" in m.text_body for m in outbox(to=person.email))
 
-    # The organisation volunteers to lead.
+    # The organisation finds the action among those it can carry, and volunteers to lead.
     member_client = client.application.test_client()
     login(member_client, person)
+    assert f'href="/plan/actions/{action.id}"' in member_client.get("/plan").get_data(as_text=True)
     page = member_client.get(f"/plan/actions/{action.id}")
     assert page.status_code == 200 and f"/plan/actions/{action.id}/volunteer" in page.get_data(as_text=True)
     response = member_client.post(f"/plan/actions/{action.id}/volunteer",
@@ -80,6 +81,8 @@ def test_from_two_winning_proposals_to_a_published_second_version(
     assert response.status_code == 302, response.get_data(as_text=True)
     commitment = db.session.scalar(select(Commitment).where(Commitment.action_id == action.id))
     assert commitment.state == "volunteered"
+    # Offered: no longer among the actions the organisation is invited to carry.
+    assert f'href="/plan/actions/{action.id}"' not in member_client.get("/plan").get_data(as_text=True)
     # Not yet confirmed: no progress update.
     assert member_client.get(f"/plan/actions/{action.id}/updates/new").status_code == 403
 

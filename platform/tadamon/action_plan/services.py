@@ -455,6 +455,17 @@ def working_actions() -> list[Action]:
     return list(db.session.scalars(select(Action).where(Action.removed_at.is_(None)).order_by(Action.id)))
 
 
+def open_to(organisation: Organisation, limit: int = 50) -> list[Action]:
+    """Actions of the working plan that `organisation` could still offer to carry: live, not
+    done or dropped, and not already offered by it. One query, whatever the plan's size."""
+    offered = select(Commitment.action_id).where(Commitment.organisation_id == organisation.id)
+    return list(db.session.scalars(
+        select(Action).where(Action.removed_at.is_(None),
+                             Action.status.not_in([ActionStatus.DONE.value, ActionStatus.DROPPED.value]),
+                             Action.id.not_in(offered))
+        .order_by(Action.id).limit(limit)))
+
+
 # --- commitments and progress ---------------------------------------------------------------
 
 

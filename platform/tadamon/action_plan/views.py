@@ -42,6 +42,7 @@ from tadamon.core.i18n import current_language, localized
 from tadamon.core.permissions import require
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
+from tadamon.membership.permissions import can_take_part
 from tadamon.membership.regions import REGIONS
 from tadamon.proposals.models import Proposal
 from tadamon.workshops.models import Theme
@@ -88,6 +89,14 @@ def _filters() -> presentation.PlanFilters:
                                     organisation=args.get("organisation", "")[:30], status=args.get("status", "")[:12])
 
 
+def _open_actions() -> list[Action]:
+    """For a member organisation's people: the working plan's actions it may still offer to carry."""
+    organisation = _acting()
+    if organisation is None or not can_take_part(current_user, organisation):
+        return []
+    return services.open_to(organisation)
+
+
 def _plan_page(version: PlanVersion, *, is_current: bool) -> Any:
     snapshot = services.snapshot_of(version)
     view = presentation.plan_view(snapshot)
@@ -100,7 +109,8 @@ def _plan_page(version: PlanVersion, *, is_current: bool) -> Any:
         average_progress=presentation.average_progress(shown), previous=previous,
         theme_choices=view.themes, region_choices=presentation.region_choices(),
         organisation_choices=presentation.organisation_choices(snapshot, view.language),
-        status_choices=presentation.status_choices(), export_form=_export_form(version))
+        status_choices=presentation.status_choices(), export_form=_export_form(version),
+        open_actions=_open_actions())
 
 
 @bp.route("/plan")
@@ -108,7 +118,7 @@ def _plan_page(version: PlanVersion, *, is_current: bool) -> Any:
 def plan() -> Any:
     version = services.current_version()
     if version is None:
-        return render_template("action_plan/no_plan.html"), 200
+        return render_template("action_plan/no_plan.html", open_actions=_open_actions()), 200
     return _plan_page(version, is_current=True)
 
 
