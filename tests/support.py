@@ -51,6 +51,8 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "SERVER_NAME": None,
         "PUBLIC_BASE_URL": "http://localhost",
         "EXPORT_FOLDER": tempfile.mkdtemp(prefix="tadamon-exports-"),
+        # The production scheduler, run on every request so tests see phases move at once.
+        "TICK_EVERY_SECONDS": 0,
         **FAST_ARGON2,
     }
     config.update(overrides)

@@ -78,12 +78,10 @@ def totp_code_command(email: str) -> None:
 @with_appcontext
 def tick_command() -> None:
     """Periodic work (run it from cron, every minute): phase moves, grouped notifications."""
-    from tadamon.core.extension_points import PERIODIC_TASKS
+    from tadamon.core.hooks import run_periodic
 
-    for task in PERIODIC_TASKS:
-        done = task()
-        db.session.commit()
-        click.echo(f"{task.__module__}.{task.__name__}: {done}")
+    for task, done in run_periodic().items():
+        click.echo(f"{task}: {done}")
 
 
 @click.command("tally")

@@ -95,6 +95,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "ARGON2_TIME_COST": 3,
         "ARGON2_MEMORY_COST": 64 * 1024,
         "ARGON2_PARALLELISM": 2,
+        # Requests run the periodic work (phase moves, digests) at most this often per process;
+        # `flask tick` from cron runs it regardless.
+        "TICK_EVERY_SECONDS": int(os.environ.get("TICK_EVERY_SECONDS", "30")),
         # New comments are announced to a proposal's organisations in one message per this delay.
         "COMMENT_DIGEST_MINUTES": int(os.environ.get("COMMENT_DIGEST_MINUTES", "15")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -14,6 +16,13 @@ from flask_wtf import CSRFProtect
 from tadamon.core.db import Base
 
 db = SQLAlchemy(model_class=Base)
+
+# The base every model subclasses. Flask-SQLAlchemy builds `db.Model` at run time, which a
+# type checker cannot follow; to it, models derive from the typed declarative base itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 babel = Babel()

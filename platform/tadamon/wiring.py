@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from tadamon.extensions import babel, csrf, db, limiter, login_manager, migrate
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """SQLite: enforce foreign keys, let readers and a writer work together, wait on locks."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        # Let SQLAlchemy, not the driver, issue BEGIN: savepoints then work as documented.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        cursor.close()
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock at the start: a deferred transaction that later
-    # writes gets SQLITE_BUSY at once (no waiting) when another writer is active, which
-    # would turn parallel requests into errors. WAL keeps readers of other connections free.
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _escape_lazy_strings() -> None:
-    """Flask-Babel's LazyString declares itself safe HTML (`__html__` returns the raw text),
-    so a lazy message interpolated with user input would reach the page unescaped.
-    Our messages never carry markup: treat them as the plain text they are."""
-    from flask_babel.speaklater import LazyString
-    from markupsafe import escape
-
-    LazyString.__html__ = lambda self: escape(str(self))  # type: ignore[method-assign]
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -54,13 +19,13 @@ class BoundedIntegerConverter(IntegerConverter):
 
 
 def configure(app: Flask) -> None:
-    from tadamon.core import uploads
+    from tadamon.core import auth, errors, security, uploads
+    from tadamon.core.i18n import escape_lazy_strings, select_locale, select_timezone
+    from tadamon.core.use_case import rollback_on_error
 
-    _escape_lazy_strings()
+    escape_lazy_strings()
     uploads.install()
     app.url_map.converters["int"] = BoundedIntegerConverter
-    from tadamon.core import auth, errors, security
-    from tadamon.core.i18n import select_locale, select_timezone
 
     db.init_app(app)
     migrate.init_app(
@@ -79,7 +44,9 @@ def configure(app: Flask) -> None:
     errors.init_app(app)
     _configure_login_messages()
     _configure_templates(app)
+    app.teardown_request(rollback_on_error)
     _register_modules(app)
+    app.before_request(_run_schedule)
     # CSRF is checked after the log-in and two-factor gates, so a POST from an expired
     # session is kept and sent to log in, and a form re-shown after a CSRF failure never
     # bypasses a gate (see core.errors.handle_csrf_error).
@@ -117,17 +84,35 @@ def _configure_templates(app: Flask) -> None:
     app.context_processor(templating.context)
 
 
+# The feature modules, in the order they build on each other (and seed the demo).
+FEATURES = ("accounts", "admin", "membership", "workshops", "proposals", "voting", "action_plan")
+
+
+def modules() -> list[Any]:
+    """Every feature module's declaration (`<feature>.module()`), in `FEATURES` order."""
+    from importlib import import_module
+
+    return [import_module(f"tadamon.{name}").module() for name in FEATURES]
+
+
 def _register_modules(app: Flask) -> None:
-    from tadamon import accounts, action_plan, admin, membership, proposals, voting, workshops
     from tadamon.core import views as core_views
+    from tadamon.core.modules import register_modules
 
     app.register_blueprint(core_views.bp)
     if app.config["SHOW_OUTBOX_PAGE"]:
         app.register_blueprint(core_views.dev_bp)
-    accounts.init_app(app)
-    admin.init_app(app)
-    membership.init_app(app)
-    workshops.init_app(app)
-    proposals.init_app(app)
-    voting.init_app(app)
-    action_plan.init_app(app)
+    register_modules(app, modules())
+
+
+def _run_schedule() -> None:
+    """Periodic work from ordinary requests (see core.hooks.tick_on_request)."""
+    from datetime import timedelta
+
+    from flask import current_app, request
+
+    from tadamon.core.db import utcnow
+    from tadamon.core.hooks import tick_on_request
+
+    if request.endpoint and not request.endpoint.endswith("static"):
+        tick_on_request(utcnow(), timedelta(seconds=current_app.config["TICK_EVERY_SECONDS"]))

@@ -8,6 +8,7 @@ from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from tadamon.core.modules import Module
 from tadamon.extensions import db, login_manager
 
 # Endpoints a person whose role requires a second factor may still reach before setting it up.
@@ -46,10 +47,13 @@ def enforce_two_factor() -> Any:
     return None
 
 
-def init_app(app: Flask) -> None:
-    from tadamon.accounts import permissions  # noqa: F401 - registers the rules
+def _setup(app: Flask) -> None:
+    login_manager.user_loader(load_user)
+    app.before_request(enforce_two_factor)
+
+
+def module() -> Module:
+    from tadamon.accounts import demo, permissions
     from tadamon.accounts.views import bp
 
-    login_manager.user_loader(load_user)
-    app.register_blueprint(bp)
-    app.before_request(enforce_two_factor)
+    return Module(name="accounts", blueprint=bp, permissions=permissions, seed=demo.seed, setup=_setup)

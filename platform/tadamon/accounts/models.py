@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.core.db import utcnow
 from tadamon.core.permissions import Role
-from tadamon.extensions import db
+from tadamon.extensions import Model
 
 
 def token_digest(token: str) -> str:
@@ -27,7 +27,7 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-class User(UserMixin, db.Model):  # type: ignore[name-defined]
+class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -78,7 +78,7 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
         return f"<User {self.id} {self.email}>"
 
 
-class RoleAssignment(db.Model):  # type: ignore[name-defined]
+class RoleAssignment(Model):
     __tablename__ = "role_assignments"
     __table_args__ = (
         UniqueConstraint("user_id", "role"),
@@ -94,7 +94,7 @@ class RoleAssignment(db.Model):  # type: ignore[name-defined]
     user: Mapped[User] = relationship(back_populates="role_assignments", foreign_keys=[user_id])
 
 
-class UserSession(db.Model):  # type: ignore[name-defined]
+class UserSession(Model):
     """One logged-in browser. The cookie carries its id; deleting the row logs it out."""
 
     __tablename__ = "user_sessions"
@@ -116,7 +116,7 @@ class TokenPurpose(StrEnum):
     CHANGE_EMAIL = "change_email"
 
 
-class AccountToken(db.Model):  # type: ignore[name-defined]
+class AccountToken(Model):
     """A single-use, expiring token sent by email."""
 
     __tablename__ = "account_tokens"

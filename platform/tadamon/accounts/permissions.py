@@ -1,27 +1,13 @@
-"""Who may do what with accounts and their administration."""
+"""Who may manage their own account."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from tadamon.core.permissions import Role, has_role, is_authenticated, rule
+from tadamon.core.actor import Actor
+from tadamon.core.permissions import is_authenticated, rule
 
 
 @rule("accounts.manage_own_account")
-def can_manage_own_account(user: Any, obj: Any = None) -> bool:
-    return is_authenticated(user)
-
-
-@rule("admin.manage_users")
-def can_manage_users(user: Any, obj: Any = None) -> bool:
-    return has_role(user, Role.ADMIN)
-
-
-@rule("admin.view_audit_log")
-def can_view_audit_log(user: Any, obj: Any = None) -> bool:
-    return has_role(user, Role.ADMIN, Role.STEERING)
-
-
-@rule("admin.enter_area")
-def can_enter_admin_area(user: Any, obj: Any = None) -> bool:
-    return can_manage_users(user) or can_view_audit_log(user)
+def can_manage_own_account(actor: Actor, obj: Any = None) -> bool:
+    return is_authenticated(actor)

@@ -25,6 +25,7 @@ from tadamon.accounts import forms, services
 from tadamon.accounts.models import TokenPurpose, User, token_digest
 from tadamon.accounts.permissions import can_manage_own_account
 from tadamon.core import stash
+from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import ConfirmForm, TadamonForm, redisplays_form
@@ -295,7 +296,7 @@ def confirm_email_change(token: str) -> Any:
 @bp.route("/", methods=["GET", "POST"])
 @redisplays_form
 def profile() -> Any:
-    require(can_manage_own_account(current_user))
+    require(can_manage_own_account(current_actor()))
     form = forms.ProfileForm(obj=current_user._get_current_object())
     if form.validate_on_submit():
         services.update_profile(
@@ -312,7 +313,7 @@ def profile() -> Any:
 
 @bp.route("/security", methods=["GET"])
 def security() -> Any:
-    require(can_manage_own_account(current_user))
+    require(can_manage_own_account(current_actor()))
     return _security_page()
 
 
@@ -336,7 +337,7 @@ def _security_page(**forms_given: Any) -> Any:
 @bp.route("/security/password", methods=["POST"])
 @redisplays_form
 def change_password() -> Any:
-    require(can_manage_own_account(current_user))
+    require(can_manage_own_account(current_actor()))
     form = forms.ChangePasswordForm()
     if form.validate_on_submit():
         try:
@@ -360,7 +361,7 @@ def change_password() -> Any:
 @limiter.limit(lambda: _limit("RATELIMIT_EMAIL"), methods=["POST"])
 @redisplays_form
 def change_email() -> Any:
-    require(can_manage_own_account(current_user))
+    require(can_manage_own_account(current_actor()))
     form = forms.ChangeEmailForm()
     if form.validate_on_submit():
         try:
@@ -379,7 +380,7 @@ def change_email() -> Any:
 
 @bp.route("/security/sessions/end-others", methods=["POST"])
 def end_other_sessions() -> Any:
-    require(can_manage_own_account(current_user))
+    require(can_manage_own_account(current_actor()))
     form = ConfirmForm()
     if form.validate_on_submit():
         services.end_other_sessions(current_user, session.get(SESSION_ID_KEY))
@@ -391,7 +392,7 @@ def end_other_sessions() -> Any:
 @bp.route("/security/two-factor", methods=["GET", "POST"])
 @redisplays_form
 def two_factor_setup() -> Any:
-    require(can_manage_own_account(current_user))
+    require(can_manage_own_account(current_actor()))
     if current_user.two_factor_enabled:
         return _two_factor_manage()
     secret = session.get(PENDING_TOTP_SECRET_KEY)

@@ -3,16 +3,14 @@ published in immutable versions and exported in three languages."""
 
 from __future__ import annotations
 
-from flask import Flask
+from tadamon.core.modules import Module
 
 
-def init_app(app: Flask) -> None:
-    from tadamon.action_plan import permissions  # noqa: F401 - registers the rules
+def module() -> Module:
+    from tadamon.action_plan import demo, permissions
     from tadamon.action_plan.cli import export_plan_command
     from tadamon.action_plan.jobs import purge_expired_exports
-    from tadamon.action_plan.views import bp
-    from tadamon.core.extension_points import register_periodic
+    from tadamon.action_plan.views import bp, labels
 
-    register_periodic(purge_expired_exports)
-    app.cli.add_command(export_plan_command)
-    app.register_blueprint(bp)
+    return Module(name="action_plan", blueprint=bp, permissions=permissions, labels=labels,
+                  commands=[export_plan_command], periodic=[purge_expired_exports], seed=demo.seed)

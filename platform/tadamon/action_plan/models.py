@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.core.db import utcnow
-from tadamon.extensions import db
+from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
 
 
@@ -87,7 +87,7 @@ class VersionState(StrEnum):
     PUBLISHED = "published"
 
 
-class Action(db.Model):  # type: ignore[name-defined]
+class Action(Model):
     """An action of the working plan. Texts in three languages, at least one filled."""
 
     __tablename__ = "plan_actions"
@@ -139,7 +139,7 @@ class Action(db.Model):  # type: ignore[name-defined]
         return [name.strip() for name in self.provinces.split(",") if name.strip()]
 
 
-class ActionSource(db.Model):  # type: ignore[name-defined]
+class ActionSource(Model):
     """A proposal an action was made from: the link that traceability starts from."""
 
     __tablename__ = "plan_action_sources"
@@ -152,7 +152,7 @@ class ActionSource(db.Model):  # type: ignore[name-defined]
     action: Mapped[Action] = relationship(back_populates="sources")
 
 
-class SetAside(db.Model):  # type: ignore[name-defined]
+class SetAside(Model):
     """A candidate the steering group decided not to turn into an action, and why."""
 
     __tablename__ = "plan_set_asides"
@@ -164,7 +164,7 @@ class SetAside(db.Model):  # type: ignore[name-defined]
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Milestone(db.Model):  # type: ignore[name-defined]
+class Milestone(Model):
     __tablename__ = "plan_milestones"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -175,7 +175,7 @@ class Milestone(db.Model):  # type: ignore[name-defined]
     done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Indicator(db.Model):  # type: ignore[name-defined]
+class Indicator(Model):
     __tablename__ = "plan_indicators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -188,7 +188,7 @@ class Indicator(db.Model):  # type: ignore[name-defined]
     current_value: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
 
 
-class Commitment(db.Model):  # type: ignore[name-defined]
+class Commitment(Model):
     """An organisation's "we commit to carry this", as lead or partner, and the steering
     group's answer. One per organisation and action; one confirmed lead per action: the
     confirmed lead's `lead_marker` is TRUE and every other row's NULL, so a plain unique
@@ -219,7 +219,7 @@ class Commitment(db.Model):  # type: ignore[name-defined]
         return self.state == CommitmentState.CONFIRMED.value
 
 
-class ProgressUpdate(db.Model):  # type: ignore[name-defined]
+class ProgressUpdate(Model):
     """A dated progress report by one of the action's own organisations."""
 
     __tablename__ = "plan_progress_updates"
@@ -238,7 +238,7 @@ class ProgressUpdate(db.Model):  # type: ignore[name-defined]
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
-class Decision(db.Model):  # type: ignore[name-defined]
+class Decision(Model):
     """The public decision trail: what the steering group decided, on which action or
     candidate, when, and why. Append-only in practice (no service edits or deletes it)."""
 
@@ -254,7 +254,7 @@ class Decision(db.Model):  # type: ignore[name-defined]
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-class PlanVersion(db.Model):  # type: ignore[name-defined]
+class PlanVersion(Model):
     """Version N of the plan: a snapshot taken for review, then published. Published
     versions are immutable."""
 
@@ -302,7 +302,7 @@ class ExportState(StrEnum):
     FAILED = "failed"
 
 
-class PlanExport(db.Model):  # type: ignore[name-defined]
+class PlanExport(Model):
     """A requested export: its file lives outside the static folder and is served by token,
     to who may still see it, until it expires."""
 

@@ -10,59 +10,54 @@ from __future__ import annotations
 from typing import Any
 
 from tadamon.action_plan.models import Action, ActionStatus, PlanVersion
+from tadamon.core.actor import Actor
 from tadamon.core.permissions import is_authenticated, rule
 from tadamon.membership.permissions import can_take_part, is_steering
 
 
-def _acting(user: Any) -> Any:
-    from tadamon.proposals.permissions import _acting as acting
-
-    return acting(user)
-
-
 @rule("plan.compose")
-def can_compose(user: Any, obj: Any = None) -> bool:
+def can_compose(actor: Actor, obj: Any = None) -> bool:
     """The board, actions, set-asides, answers to volunteers and versions."""
-    return is_steering(user)
+    return is_steering(actor)
 
 
 @rule("plan.view_action")
-def can_view_action(user: Any, action: Action) -> bool:
+def can_view_action(actor: Actor, action: Action) -> bool:
     """Published actions: anyone. Actions of the working plan: the steering group and the
     member organisations, who co-construct the plan by volunteering before it is published."""
-    if action.first_published_version is not None or is_steering(user):
+    if action.first_published_version is not None or is_steering(actor):
         return True
-    organisation = _acting(user)
-    return organisation is not None and can_take_part(user, organisation)
+    organisation = actor.organisation
+    return organisation is not None and can_take_part(actor, organisation)
 
 
 @rule("plan.volunteer")
-def can_volunteer(user: Any, action: Action) -> bool:
-    organisation = _acting(user)
-    if organisation is None or not can_take_part(user, organisation):
+def can_volunteer(actor: Actor, action: Action) -> bool:
+    organisation = actor.organisation
+    if organisation is None or not can_take_part(actor, organisation):
         return False
     if action.removed_at is not None or action.status in (ActionStatus.DONE.value, ActionStatus.DROPPED.value):
         return False
-    return can_view_action(user, action) and all(c.organisation_id != organisation.id for c in action.commitments)
+    return can_view_action(actor, action) and all(c.organisation_id != organisation.id for c in action.commitments)
 
 
 @rule("plan.post_update")
-def can_post_update(user: Any, action: Action) -> bool:
+def can_post_update(actor: Actor, action: Action) -> bool:
     from tadamon.action_plan.services import is_carried_by
 
-    organisation = _acting(user)
-    return (organisation is not None and action.removed_at is None and can_take_part(user, organisation)
+    organisation = actor.organisation
+    return (organisation is not None and action.removed_at is None and can_take_part(actor, organisation)
             and is_carried_by(action, organisation))
 
 
 @rule("plan.view_version")
-def can_view_version(user: Any, version: PlanVersion) -> bool:
-    return version.is_published or is_steering(user)
+def can_view_version(actor: Actor, version: PlanVersion) -> bool:
+    return version.is_published or is_steering(actor)
 
 
 @rule("plan.export")
-def can_export(user: Any, version: PlanVersion | None) -> bool:
+def can_export(actor: Actor, version: PlanVersion | None) -> bool:
     """Published versions: anyone. The working draft and versions in review: the steering group."""
     if version is not None and version.is_published:
         return True
-    return is_authenticated(user) and is_steering(user)
+    return is_authenticated(actor) and is_steering(actor)

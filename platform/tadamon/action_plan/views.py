@@ -33,6 +33,7 @@ from tadamon.action_plan.permissions import (
     can_view_version,
     can_volunteer,
 )
+from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
@@ -50,17 +51,15 @@ from tadamon.workshops.models import Theme
 bp = Blueprint("action_plan", __name__, template_folder="templates")
 
 
-@bp.context_processor
-def _labels() -> dict[str, Any]:
+def labels() -> dict[str, Any]:
+    """State and role names for the plan's templates."""
     return {"status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
             "role_labels": {k.value: v for k, v in ROLE_LABELS.items()},
             "commitment_state_labels": {k.value: v for k, v in COMMITMENT_STATE_LABELS.items()}}
 
 
 def _acting() -> Organisation | None:
-    from tadamon.membership.views import acting_organisation
-
-    return acting_organisation()
+    return current_actor().organisation
 
 
 def _carry_out(operation: Callable[[], Any], done: Callable[[Any], str]) -> bool:
@@ -92,7 +91,7 @@ def _filters() -> presentation.PlanFilters:
 def _open_actions() -> list[Action]:
     """For a member organisation's people: the working plan's actions it may still offer to carry."""
     organisation = _acting()
-    if organisation is None or not can_take_part(current_user, organisation):
+    if organisation is None or not can_take_part(current_actor(), organisation):
         return []
     return services.open_to(organisation)
 
@@ -125,16 +124,16 @@ def plan() -> Any:
 @bp.route("/plan/versions")
 @public
 def version_list() -> Any:
-    shown = [v for v in services.versions() if can_view_version(current_user, v)]
+    shown = [v for v in services.versions() if can_view_version(current_actor(), v)]
     return render_template("action_plan/versions.html", versions=shown, form=forms.VersionForm(),
-                           may_compose=can_compose(current_user))
+                           may_compose=can_compose(current_actor()))
 
 
 @bp.route("/plan/versions/<int:number>")
 @public
 def version(number: int) -> Any:
     item = services.version_numbered(number)
-    if item is None or not can_view_version(current_user, item):
+    if item is None or not can_view_version(current_actor(), item):
         abort(404)
     current = services.current_version()
     return _plan_page(item, is_current=current is not None and current.id == item.id)
@@ -144,7 +143,7 @@ def version(number: int) -> Any:
 @public
 def version_diff(number: int) -> Any:
     item = services.version_numbered(number)
-    if item is None or not can_view_version(current_user, item):
+    if item is None or not can_view_version(current_actor(), item):
         abort(404)
     previous = services.previous_published(item)
     new = services.snapshot_of(item)
@@ -163,7 +162,7 @@ def version_diff(number: int) -> Any:
         "action_plan/diff.html", version=item, previous=previous,
         added=[view(a) for a in changes.added], removed=[view(a) for a in changes.removed],
         changed=[(view(c.action), view(c.before) if c.before else None, c.fields) for c in changes.changed],
-        field_labels=_field_labels(), form=ConfirmForm(), may_compose=can_compose(current_user))
+        field_labels=_field_labels(), form=ConfirmForm(), may_compose=can_compose(current_actor()))
 
 
 def _field_labels() -> dict[str, str]:
@@ -177,7 +176,7 @@ def _field_labels() -> dict[str, str]:
 @bp.route("/plan/versions", methods=["POST"])
 @redisplays_form
 def submit_version() -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     form = forms.VersionForm()
     if not form.validate():
         return render_template("action_plan/versions.html", versions=services.versions(), form=form,
@@ -196,7 +195,7 @@ def submit_version() -> Any:
 
 @bp.route("/plan/versions/<int:number>/publish", methods=["POST"])
 def publish_version(number: int) -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     item = services.version_numbered(number)
     if item is None:
         abort(404)
@@ -210,7 +209,7 @@ def publish_version(number: int) -> Any:
 
 @bp.route("/plan/versions/<int:number>/discard", methods=["POST"])
 def discard_version(number: int) -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     item = services.version_numbered(number)
     if item is None:
         abort(404)
@@ -233,7 +232,7 @@ def schema() -> Any:
 
 @bp.route("/plan/board")
 def board() -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     # ?into=N: the board chooses proposals to merge into action N instead of making a new one.
     into = request.args.get("into", "")
     into_action = db.session.get(Action, int(into)) if into.isdigit() and len(into) < 10 else None
@@ -245,7 +244,7 @@ def board() -> Any:
 
 @bp.route("/plan/working")
 def working_plan() -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     snapshot = services.build_snapshot()
     view = presentation.plan_view(snapshot)
     pending = db.session.scalars(select(Commitment).where(Commitment.state == CommitmentState.VOLUNTEERED.value)
@@ -258,7 +257,7 @@ def working_plan() -> Any:
 @bp.route("/plan/candidates/<int:proposal_id>/set-aside", methods=["POST"])
 @redisplays_form
 def set_aside(proposal_id: int) -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     proposal = db.get_or_404(Proposal, proposal_id)
     form = forms.ReasonForm()
     if form.validate():
@@ -276,7 +275,7 @@ def set_aside(proposal_id: int) -> Any:
 
 @bp.route("/plan/candidates/<int:proposal_id>/restore", methods=["POST"])
 def restore_candidate(proposal_id: int) -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     proposal = db.get_or_404(Proposal, proposal_id)
     if not ConfirmForm().validate():
         abort(400)
@@ -342,7 +341,7 @@ def _chosen_proposals() -> list[Proposal]:
 @bp.route("/plan/actions/new", methods=["GET", "POST"])
 @redisplays_form
 def new_action() -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     form = forms.ActionForm()
     try:
         proposals = _chosen_proposals()
@@ -374,7 +373,7 @@ def new_action() -> Any:
 @public
 def action(action_id: int) -> Any:
     item = _live_action(action_id)
-    if not can_view_action(current_user, item):
+    if not can_view_action(current_actor(), item):
         abort(404)
     snapshot = services.build_snapshot([item])
     view = presentation.plan_view(snapshot).actions[0]
@@ -386,15 +385,15 @@ def action(action_id: int) -> Any:
         decisions=[(d.at, presentation.decision_sentence(d.kind, json.loads(d.detail or "{}")))
                    for d in services.decisions_of(item)],
         form=ConfirmForm(), answer_form=forms.DecideCommitmentForm(formdata=None),
-        may_compose=can_compose(current_user), may_volunteer=can_volunteer(current_user, item),
+        may_compose=can_compose(current_actor()), may_volunteer=can_volunteer(current_actor(), item),
         has_lead=services.has_confirmed_lead(item),
-        may_update=can_post_update(current_user, item))
+        may_update=can_post_update(current_actor(), item))
 
 
 @bp.route("/plan/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @redisplays_form
 def edit_action(action_id: int) -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     item = _live_action(action_id)
     form = forms.ActionForm()
     if request.method == "GET" and not form.restored:
@@ -425,7 +424,7 @@ def edit_action(action_id: int) -> Any:
 
 @bp.route("/plan/actions/<int:action_id>/merge", methods=["POST"])
 def merge_into_action(action_id: int) -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     item = _live_action(action_id)
     if not ConfirmForm().validate():
         abort(400)
@@ -437,7 +436,7 @@ def merge_into_action(action_id: int) -> Any:
 
 @bp.route("/plan/actions/<int:action_id>/call-for-lead", methods=["POST"])
 def call_for_lead(action_id: int) -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     item = _live_action(action_id)
     if not ConfirmForm().validate():
         abort(400)
@@ -449,7 +448,7 @@ def call_for_lead(action_id: int) -> Any:
 @bp.route("/plan/actions/<int:action_id>/remove", methods=["GET", "POST"])
 @redisplays_form
 def remove_action(action_id: int) -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     item = _live_action(action_id)
     form = forms.ReasonForm()
     if request.method == "POST" and form.validate():
@@ -473,7 +472,7 @@ def remove_action(action_id: int) -> Any:
 @redisplays_form
 def volunteer(action_id: int) -> Any:
     item = _live_action(action_id)
-    require(can_volunteer(current_user, item))
+    require(can_volunteer(current_actor(), item))
     organisation = _acting()
     form = forms.VolunteerForm()
     if request.method == "POST" and form.validate():
@@ -493,7 +492,7 @@ def volunteer(action_id: int) -> Any:
 
 @bp.route("/plan/commitments/<int:commitment_id>/<any(confirm, decline):decision>", methods=["POST"])
 def decide_commitment(commitment_id: int, decision: str) -> Any:
-    require(can_compose(current_user))
+    require(can_compose(current_actor()))
     commitment = db.get_or_404(Commitment, commitment_id)
     form = forms.DecideCommitmentForm()
     if not form.validate():
@@ -508,7 +507,7 @@ def decide_commitment(commitment_id: int, decision: str) -> Any:
 @redisplays_form
 def post_update(action_id: int) -> Any:
     item = _live_action(action_id)
-    require(can_post_update(current_user, item))
+    require(can_post_update(current_actor(), item))
     organisation = _acting()
     form = forms.ProgressUpdateForm()
     if request.method == "GET" and not form.restored:
@@ -545,8 +544,8 @@ def post_update(action_id: int) -> Any:
 def _export_form(version: PlanVersion | None, formdata: Any = None) -> forms.ExportForm:
     form = forms.ExportForm(formdata=formdata)
     choices = [SelectChoice(str(v.number), _("Version %(number)s", number=v.number)) for v in services.versions()
-               if can_export(current_user, v)]
-    if can_export(current_user, None):
+               if can_export(current_actor(), v)]
+    if can_export(current_actor(), None):
         choices.insert(0, SelectChoice("draft", _("Working draft (not published)")))
     form.version.choices = choices
     form.file_format.choices = [SelectChoice(f.key, f.label) for f in exports.FORMATS.values()]
@@ -570,7 +569,7 @@ def export() -> Any:
     if not form.validate():
         return render_template("action_plan/export.html", form=form), 400
     version = None if form.version.data == "draft" else services.version_numbered(int(form.version.data))
-    require(can_export(current_user, version))
+    require(can_export(current_actor(), version))
     actor = current_user if current_user.is_authenticated else None
     item = jobs.request_export(actor, version, form.file_format.data, form.language.data)
     db.session.commit()
@@ -589,7 +588,7 @@ def _authorised_export(token: str) -> PlanExport:
     version = services.version_numbered(item.version_number) if item.version_number is not None else None
     if item.version_number is not None and version is None:
         abort(404)
-    require(can_export(current_user, version))
+    require(can_export(current_actor(), version))
     if (version is None or not version.is_published) and item.requested_by_id != getattr(current_user, "id", None):
         abort(403)
     return item

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from tadamon.core.modules import Module
 
 
-def init_app(app: Flask) -> None:
+def module() -> Module:
+    from tadamon.admin import permissions
     from tadamon.admin.views import bp
 
-    app.register_blueprint(bp)
+    return Module(name="admin", blueprint=bp, permissions=permissions)

@@ -12,9 +12,10 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.accounts import services as account_services
 from tadamon.accounts.models import User
-from tadamon.accounts.permissions import can_manage_users, can_view_audit_log
 from tadamon.admin import services
 from tadamon.admin.forms import ROLE_LABELS, AuditFilterForm, UserRolesForm, UserSearchForm
+from tadamon.admin.permissions import can_manage_users, can_view_audit_log
+from tadamon.core.actor import current_actor
 from tadamon.core.audit import AuditEntry
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import redisplays_form
@@ -38,7 +39,7 @@ def _page() -> int:
 
 @bp.route("/users")
 def users() -> Any:
-    require(can_manage_users(current_user))
+    require(can_manage_users(current_actor()))
     form = UserSearchForm(request.args)
     form.role.choices = [SelectChoice("", _("Any role"))] + [
         SelectChoice(role.value, ROLE_LABELS[role]) for role in Role
@@ -54,7 +55,7 @@ def users() -> Any:
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @redisplays_form
 def edit_user(user_id: int) -> Any:
-    require(can_manage_users(current_user))
+    require(can_manage_users(current_actor()))
     user = db.get_or_404(User, user_id)
     form = UserRolesForm()
     if request.method == "GET":
@@ -77,7 +78,7 @@ def edit_user(user_id: int) -> Any:
 
 @bp.route("/audit")
 def audit_log() -> Any:
-    require(can_view_audit_log(current_user))
+    require(can_view_audit_log(current_actor()))
     form = AuditFilterForm(request.args)
     object_types = db.session.scalars(
         select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)

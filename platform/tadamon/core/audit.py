@@ -17,14 +17,14 @@ from sqlalchemy import Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tadamon.core.db import utcnow
-from tadamon.extensions import db
+from tadamon.extensions import Model, db
 
 
 class AuditLogIsAppendOnly(RuntimeError):
     pass
 
 
-class AuditEntry(db.Model):  # type: ignore[name-defined]
+class AuditEntry(Model):
     __tablename__ = "audit_entries"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,3 +69,13 @@ def localized(obj: object, field: str, language: str | None = None) -> tuple[str
         if text:
             return text, code
     return "", language
+
+
+def escape_lazy_strings() -> None:
+    """Flask-Babel's LazyString declares itself safe HTML (`__html__` returns the raw text),
+    so a lazy message interpolated with user input would reach the page unescaped.
+    Our messages never carry markup: treat them as the plain text they are."""
+    from flask_babel.speaklater import LazyString
+    from markupsafe import escape
+
+    LazyString.__html__ = lambda self: escape(str(self))  # type: ignore[method-assign]

@@ -22,12 +22,12 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import text_direction
-from tadamon.extensions import db
+from tadamon.extensions import Model, db
 
 log = logging.getLogger(__name__)
 
 
-class OutboxMessage(db.Model):  # type: ignore[name-defined]
+class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)

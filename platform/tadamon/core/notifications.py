@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tadamon.core.db import utcnow
 from tadamon.core.mail import send_email
-from tadamon.extensions import db
+from tadamon.extensions import Model, db
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def register_kind(name: str, *, subject: Any, text: Any) -> None:
     _KINDS[name] = NotificationKind(subject=subject, text=text)
 
 
-class Notification(db.Model):  # type: ignore[name-defined]
+class Notification(Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,8 +1,9 @@
 """The one permission layer: named rules that views and templates both ask.
 
 Each feature module declares its rules in its own `permissions.py` with
-`@rule("module.action")` on a `can_<action>(user, obj=None) -> bool` predicate.
-Views call `require(can_x(current_user, obj))`; templates call
+`@rule("module.action")` on a `can_<action>(actor, obj=None) -> bool` predicate, where
+`actor` is a `core.actor.Actor` (the person and the organisation they act for).
+Views call `require(can_x(current_actor(), obj))`; templates call
 `can("module.action", obj)`. An unknown action is a programming error and raises,
 so a typo never silently grants or denies.
 
@@ -17,7 +18,8 @@ from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import abort
-from flask_login import current_user
+
+from tadamon.core.actor import Actor, actor_for, current_actor
 
 Predicate = Callable[..., bool]
 P = TypeVar("P", bound=Predicate)
@@ -56,15 +58,18 @@ def registered_actions() -> list[str]:
 
 
 def can(action: str, obj: Any = None, user: Any = None) -> bool:
-    """May `user` (default: the current user) do `action` on `obj`?"""
+    """May `user` (a person or an Actor; default: the current actor) do `action` on `obj`?"""
     try:
         predicate = _RULES[action]
     except KeyError:
         raise LookupError(f"unknown permission {action!r}") from None
-    subject = current_user if user is None else user
-    if subject is None:
-        return False
-    return bool(predicate(subject, obj))
+    if user is None:
+        actor = current_actor()
+    elif isinstance(user, Actor):
+        actor = user
+    else:
+        actor = actor_for(user)
+    return bool(predicate(actor, obj))
 
 
 def require(allowed: bool) -> None:
@@ -73,12 +78,10 @@ def require(allowed: bool) -> None:
         abort(403)
 
 
-def has_role(user: Any, *roles: Role) -> bool:
-    """True when an authenticated `user` holds any of `roles`."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return any(user.has_role(role) for role in roles)
+def has_role(actor: Actor, *roles: Role) -> bool:
+    """True when an authenticated actor's person holds any of `roles`."""
+    return any(actor.has_role(role) for role in roles)
 
 
-def is_authenticated(user: Any) -> bool:
-    return bool(user is not None and getattr(user, "is_authenticated", False))
+def is_authenticated(actor: Actor) -> bool:
+    return actor.is_authenticated

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import MultiDict
 
 from tadamon.core.db import utcnow
-from tadamon.extensions import db
+from tadamon.extensions import Model, db
 
 SESSION_KEY = "stashed_submission"
 KEEP_FOR = timedelta(days=2)
@@ -29,7 +29,7 @@ SECRET_FIELDS = frozenset(
 )
 
 
-class StashedSubmission(db.Model):  # type: ignore[name-defined]
+class StashedSubmission(Model):
     __tablename__ = "stashed_submissions"
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -7,6 +7,8 @@ from typing import Any
 from flask import request
 from flask_wtf.csrf import generate_csrf
 
+from tadamon.core import hooks
+from tadamon.core.actor import current_actor
 from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE
 from tadamon.core.i18n import LANGUAGE_NATIVE_NAMES, current_language, localized, text_direction
 from tadamon.core.permissions import can
@@ -15,6 +17,7 @@ from tadamon.core.permissions import can
 def globals_() -> dict[str, Any]:
     return {
         "can": can,
+        "current_actor": current_actor,
         "localized": localized,
         "form_field_errors": form_field_errors,
         "page_url": page_url,
@@ -92,14 +95,5 @@ def context() -> dict[str, Any]:
         from tadamon.core.notifications import unread_count
 
         values["unread_notifications"] = unread_count(current_user)
-        values["my_organisation_choices"] = _organisations_of(current_user)
+        values["my_organisation_choices"] = hooks.organisations_of(current_user)
     return values
-
-
-def _organisations_of(user: Any) -> list[Any]:
-    # core imports no feature at import time; membership registers this when it loads.
-    provider = ORGANISATION_PROVIDERS[0] if ORGANISATION_PROVIDERS else None
-    return provider(user) if provider else []
-
-
-ORGANISATION_PROVIDERS: list[Any] = []

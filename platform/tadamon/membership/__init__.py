@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from flask import Flask
 
+from tadamon.core.modules import Module
 
-def init_app(app: Flask) -> None:
-    from tadamon.core.templating import ORGANISATION_PROVIDERS
-    from tadamon.membership import permissions  # noqa: F401 - registers the rules
+
+def _setup(app: Flask) -> None:
+    from tadamon.core.actor import set_organisation_resolver
+    from tadamon.membership.acting import resolve_organisation
+
+    set_organisation_resolver(resolve_organisation)
+
+
+def module() -> Module:
+    from tadamon.membership import demo, permissions
     from tadamon.membership.services import organisations_of
     from tadamon.membership.views import bp
 
-    if organisations_of not in ORGANISATION_PROVIDERS:
-        ORGANISATION_PROVIDERS.append(organisations_of)
-
-    app.register_blueprint(bp)
+    return Module(name="membership", blueprint=bp, permissions=permissions,
+                  organisations_of=[organisations_of], seed=demo.seed, setup=_setup)

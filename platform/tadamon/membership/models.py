@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.accounts.models import User
 from tadamon.core.db import utcnow
-from tadamon.extensions import db
+from tadamon.extensions import Model, db
 
 
 class LegalForm(StrEnum):
@@ -94,7 +94,7 @@ _STATE_VALUES = ", ".join(f"'{state.value}'" for state in MembershipState)
 _LEGAL_FORM_VALUES = ", ".join(f"'{form.value}'" for form in LegalForm)
 
 
-class Charter(db.Model):  # type: ignore[name-defined]
+class Charter(Model):
     """One version of the network's charter. Published versions never change."""
 
     __tablename__ = "charters"
@@ -121,7 +121,7 @@ class Charter(db.Model):  # type: ignore[name-defined]
         return self.published_at is not None
 
 
-class CharterPrinciple(db.Model):  # type: ignore[name-defined]
+class CharterPrinciple(Model):
     __tablename__ = "charter_principles"
     __table_args__ = (UniqueConstraint("charter_id", "position"),)
 
@@ -138,7 +138,7 @@ class CharterPrinciple(db.Model):  # type: ignore[name-defined]
     charter: Mapped[Charter] = relationship(back_populates="principles")
 
 
-class FieldOfAction(db.Model):  # type: ignore[name-defined]
+class FieldOfAction(Model):
     """A field organisations work in (education, health, ...): a list the steering group keeps."""
 
     __tablename__ = "fields_of_action"
@@ -158,7 +158,7 @@ organisation_fields = Table(
 )
 
 
-class Organisation(db.Model):  # type: ignore[name-defined]
+class Organisation(Model):
     """A member (or applicant) organisation: the network's voter, not its people."""
 
     __tablename__ = "organisations"
@@ -226,7 +226,7 @@ class Organisation(db.Model):  # type: ignore[name-defined]
         return target in TRANSITIONS[self.membership_state]
 
 
-class StatutesDocument(db.Model):  # type: ignore[name-defined]
+class StatutesDocument(Model):
     """The statutes PDF, stored outside the static folder and served only to the allowed."""
 
     __tablename__ = "statutes_documents"
@@ -245,7 +245,7 @@ class StatutesDocument(db.Model):  # type: ignore[name-defined]
     organisation: Mapped[Organisation] = relationship(back_populates="statutes")
 
 
-class OrganisationMember(db.Model):  # type: ignore[name-defined]
+class OrganisationMember(Model):
     """A person who acts for an organisation, as its representative or as a member."""
 
     __tablename__ = "organisation_members"
@@ -270,7 +270,7 @@ class OrganisationMember(db.Model):  # type: ignore[name-defined]
         return self.role == OrganisationRole.REPRESENTATIVE.value
 
 
-class Invitation(db.Model):  # type: ignore[name-defined]
+class Invitation(Model):
     """A single-use invitation to act for an organisation, valid seven days."""
 
     __tablename__ = "invitations"
@@ -293,7 +293,7 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     organisation: Mapped[Organisation] = relationship()
 
 
-class CharterAdherence(db.Model):  # type: ignore[name-defined]
+class CharterAdherence(Model):
     """An organisation's explicit adherence to one version of the charter."""
 
     __tablename__ = "charter_adherences"
@@ -310,7 +310,7 @@ class CharterAdherence(db.Model):  # type: ignore[name-defined]
     charter: Mapped[Charter] = relationship()
 
 
-class MembershipEvent(db.Model):  # type: ignore[name-defined]
+class MembershipEvent(Model):
     """One step in an application's or membership's history, shown on the application."""
 
     __tablename__ = "membership_events"

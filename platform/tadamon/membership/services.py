@@ -570,7 +570,7 @@ def reinstate_membership(actor: User, organisation: Organisation) -> None:
 
 def leave_network(user: User, organisation: Organisation) -> None:
     before = _move(organisation, MembershipState.LEFT, user)
-    from tadamon.core.extension_points import run_on_leave
+    from tadamon.core.hooks import run_on_leave
 
     run_on_leave(organisation, user)
     audit.record("membership.left", "organisation", organisation.id,

@@ -15,7 +15,6 @@ from flask import (
     render_template,
     request,
     send_file,
-    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import ConfirmForm, redisplays_form
@@ -32,6 +32,7 @@ from tadamon.core.permissions import require
 from tadamon.core.urls import int_arg, page_arg
 from tadamon.extensions import db, limiter
 from tadamon.membership import forms, services
+from tadamon.membership.acting import act_for
 from tadamon.membership.models import (
     LEGAL_FORM_LABELS,
     ORGANISATION_ROLE_LABELS,
@@ -62,7 +63,6 @@ from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
 bp = Blueprint("membership", __name__, template_folder="templates")
 
 PER_PAGE = 20
-ACTING_FOR_KEY = "acting_for"
 
 
 def _page() -> int:
@@ -83,26 +83,7 @@ def _template_context() -> dict[str, Any]:
     }
 
 
-@bp.app_context_processor
-def _membership_globals() -> dict[str, Any]:
-    return {"acting_organisation": acting_organisation}
-
-
 # --- acting for an organisation --------------------------------------------------------------
-
-
-def acting_organisation() -> Organisation | None:
-    """The organisation the current person acts for: chosen explicitly, else their first."""
-    if not current_user.is_authenticated:
-        return None
-    organisations = services.organisations_of(current_user)
-    if not organisations:
-        return None
-    chosen = session.get(ACTING_FOR_KEY)
-    for organisation in organisations:
-        if organisation.id == chosen:
-            return organisation
-    return organisations[0]
 
 
 @bp.route("/acting-for", methods=["POST"])
@@ -113,7 +94,7 @@ def set_acting_for() -> Any:
                     if organisation_id and 0 < organisation_id <= 2_147_483_647 else None)
     if form.validate_on_submit() and organisation is not None:
         require(services.membership_of(current_user, organisation) is not None)
-        session[ACTING_FOR_KEY] = organisation.id
+        act_for(organisation)
         flash(_("You now act for %(organisation)s.", organisation=organisation.display_name), "success")
     from tadamon.core.urls import safe_next
 
@@ -122,7 +103,7 @@ def set_acting_for() -> Any:
 
 @bp.route("/membership")
 def my_organisations() -> Any:
-    require(can_apply(current_user))
+    require(can_apply(current_actor()))
     memberships = {m.organisation_id: m for m in services._memberships_by_organisation(current_user).values()}
     return render_template(
         "membership/my_organisations.html", organisations=services.organisations_of(current_user),
@@ -154,13 +135,13 @@ def charter_version(version: int) -> Any:
 
 @bp.route("/membership/apply", methods=["POST"])
 def apply() -> Any:
-    require(can_apply(current_user))
+    require(can_apply(current_actor()))
     form = ConfirmForm()
     if not form.validate_on_submit():
         return redirect(url_for("membership.my_organisations"))
     organisation = services.start_application(current_user)
     db.session.commit()
-    session[ACTING_FOR_KEY] = organisation.id
+    act_for(organisation)
     return redirect(url_for("membership.edit_application", organisation_id=organisation.id))
 
 
@@ -171,7 +152,7 @@ def _load(organisation_id: int) -> Organisation:
 @bp.route("/membership/<int:organisation_id>")
 def application(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_view_application(current_user, organisation))
+    require(can_view_application(current_actor(), organisation))
     return render_template(
         "membership/application.html", organisation=organisation,
         missing=services.missing_for_submission(organisation),
@@ -199,7 +180,7 @@ def _application_data(form: forms.ApplicationForm) -> services.ApplicationData:
 @redisplays_form
 def edit_application(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_edit_application(current_user, organisation))
+    require(can_edit_application(current_actor(), organisation))
     form = forms.ApplicationForm(obj=organisation if request.method == "GET" else None,
                                  field_choices=_field_choices())
     if request.method == "GET" and not form.restored:
@@ -238,7 +219,7 @@ def edit_application(organisation_id: int) -> Any:
 @redisplays_form
 def submit_application(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_edit_application(current_user, organisation))
+    require(can_edit_application(current_actor(), organisation))
     form = forms.SubmitApplicationForm()
     missing = services.missing_for_submission(organisation)
     if form.validate_on_submit():
@@ -261,7 +242,7 @@ def submit_application(organisation_id: int) -> Any:
 @bp.route("/membership/<int:organisation_id>/statutes")
 def statutes(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_view_statutes(current_user, organisation))
+    require(can_view_statutes(current_actor(), organisation))
     document = organisation.statutes
     if document is None or not services.statutes_path(document).is_file():
         abort(404)
@@ -274,7 +255,7 @@ def statutes(organisation_id: int) -> Any:
 @bp.route("/membership/<int:organisation_id>/adhere", methods=["POST"])
 def adhere(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_adhere(current_user, organisation))
+    require(can_adhere(current_actor(), organisation))
     if ConfirmForm().validate_on_submit():
         services.adhere_to_current_charter(organisation, current_user)
         db.session.commit()
@@ -285,7 +266,7 @@ def adhere(organisation_id: int) -> Any:
 @bp.route("/membership/<int:organisation_id>/leave", methods=["POST"])
 def leave(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_leave(current_user, organisation))
+    require(can_leave(current_actor(), organisation))
     if ConfirmForm().validate_on_submit():
         try:
             services.leave_network(current_user, organisation)
@@ -310,10 +291,10 @@ def _current_user_key() -> str:
 @redisplays_form
 def people(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_view_people(current_user, organisation))
+    require(can_view_people(current_actor(), organisation))
     form = forms.InviteForm()
     if form.is_submitted():
-        require(can_manage_people(current_user, organisation))
+        require(can_manage_people(current_actor(), organisation))
     if form.validate_on_submit():
         try:
             services.invite(organisation, current_user, email=form.email.data, role=form.role.data,
@@ -344,7 +325,7 @@ def _load_person(organisation: Organisation, member_id: int) -> OrganisationMemb
 @bp.route("/membership/<int:organisation_id>/people/<int:member_id>/role", methods=["POST"])
 def change_person_role(organisation_id: int, member_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_manage_people(current_user, organisation))
+    require(can_manage_people(current_actor(), organisation))
     membership = _load_person(organisation, member_id)
     form = forms.PersonRoleForm()
     if form.validate_on_submit():
@@ -362,7 +343,7 @@ def change_person_role(organisation_id: int, member_id: int) -> Any:
 @bp.route("/membership/<int:organisation_id>/people/<int:member_id>/remove", methods=["POST"])
 def remove_person(organisation_id: int, member_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_manage_people(current_user, organisation))
+    require(can_manage_people(current_actor(), organisation))
     membership = _load_person(organisation, member_id)
     if ConfirmForm().validate_on_submit():
         try:
@@ -379,7 +360,7 @@ def remove_person(organisation_id: int, member_id: int) -> Any:
 @bp.route("/membership/<int:organisation_id>/people/<int:member_id>/hand-over", methods=["POST"])
 def hand_over(organisation_id: int, member_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_manage_people(current_user, organisation))
+    require(can_manage_people(current_actor(), organisation))
     target = _load_person(organisation, member_id)
     mine = services.membership_of(current_user, organisation)
     if ConfirmForm().validate_on_submit() and mine is not None:
@@ -392,7 +373,7 @@ def hand_over(organisation_id: int, member_id: int) -> Any:
 @bp.route("/membership/<int:organisation_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 def revoke_invitation(organisation_id: int, invitation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_manage_people(current_user, organisation))
+    require(can_manage_people(current_actor(), organisation))
     invitation = db.get_or_404(Invitation, invitation_id)
     if invitation.organisation_id != organisation.id:
         abort(404)
@@ -420,7 +401,7 @@ def accept_invitation(token: str) -> Any:
             db.session.rollback()
             return render_template("membership/invitation_problem.html", message=error.message), 400
         db.session.commit()
-        session[ACTING_FOR_KEY] = organisation.id
+        act_for(organisation)
         flash(_("Welcome! You now act for %(organisation)s.", organisation=organisation.display_name), "success")
         return redirect(url_for("membership.application", organisation_id=organisation.id))
     return render_template("membership/invitation.html", invitation=invitation, form=form,
@@ -436,7 +417,7 @@ def _local_midnight(day: Any) -> datetime:
 
 @bp.route("/steering/applications")
 def review_queue() -> Any:
-    require(can_review(current_user))
+    require(can_review(current_actor()))
     form = forms.ReviewFilterForm(request.args)
     form.region.choices = forms.region_choices(_("Any region"))
     form.legal_form.choices = forms.legal_form_choices(_("Any legal form"))
@@ -456,7 +437,7 @@ def review_queue() -> Any:
 @redisplays_form
 def review_application(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_review(current_user))
+    require(can_review(current_actor()))
     form = forms.DecisionForm()
     if form.validate_on_submit():
         try:
@@ -483,7 +464,7 @@ def review_application(organisation_id: int) -> Any:
 @redisplays_form
 def suspend(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_review(current_user))
+    require(can_review(current_actor()))
     form = forms.ReasonForm()
     if form.validate_on_submit():
         try:
@@ -502,7 +483,7 @@ def suspend(organisation_id: int) -> Any:
 @bp.route("/steering/applications/<int:organisation_id>/reinstate", methods=["POST"])
 def reinstate(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_review(current_user))
+    require(can_review(current_actor()))
     if ConfirmForm().validate_on_submit():
         try:
             services.reinstate_membership(current_user, organisation)
@@ -518,7 +499,7 @@ def reinstate(organisation_id: int) -> Any:
 @bp.route("/steering/applications/<int:organisation_id>/founding", methods=["POST"])
 def set_founding(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
-    require(can_review(current_user))
+    require(can_review(current_actor()))
     form = forms.FoundingForm()
     if form.validate_on_submit():
         services.set_founding_member(current_user, organisation, bool(form.founding.data))
@@ -533,7 +514,7 @@ def set_founding(organisation_id: int) -> Any:
 @bp.route("/steering/charter", methods=["GET", "POST"])
 @redisplays_form
 def manage_charter() -> Any:
-    require(can_manage_charter(current_user))
+    require(can_manage_charter(current_actor()))
     draft = services.draft_charter()
     form = forms.CharterTextForm(obj=draft if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -557,7 +538,7 @@ def manage_charter() -> Any:
 
 @bp.route("/steering/charter/draft", methods=["POST"])
 def start_charter_draft() -> Any:
-    require(can_manage_charter(current_user))
+    require(can_manage_charter(current_actor()))
     if ConfirmForm().validate_on_submit():
         services.start_charter_draft(current_user)
         db.session.commit()
@@ -579,7 +560,7 @@ def _principle_texts(form: forms.PrincipleForm) -> dict[str, str]:
 @bp.route("/steering/charter/principles", methods=["POST"])
 @redisplays_form
 def add_principle() -> Any:
-    require(can_manage_charter(current_user))
+    require(can_manage_charter(current_actor()))
     draft = _draft_or_404()
     form = forms.PrincipleForm()
     if form.validate_on_submit():
@@ -607,7 +588,7 @@ def _principle(principle_id: int, draft: Charter) -> CharterPrinciple:
 @bp.route("/steering/charter/principles/<int:principle_id>", methods=["GET", "POST"])
 @redisplays_form
 def edit_principle(principle_id: int) -> Any:
-    require(can_manage_charter(current_user))
+    require(can_manage_charter(current_actor()))
     draft = _draft_or_404()
     principle = _principle(principle_id, draft)
     form = forms.PrincipleForm(obj=principle if request.method == "GET" else None)
@@ -626,7 +607,7 @@ def edit_principle(principle_id: int) -> Any:
 
 @bp.route("/steering/charter/principles/<int:principle_id>/remove", methods=["POST"])
 def remove_principle(principle_id: int) -> Any:
-    require(can_manage_charter(current_user))
+    require(can_manage_charter(current_actor()))
     draft = _draft_or_404()
     principle = _principle(principle_id, draft)
     if ConfirmForm().validate_on_submit():
@@ -638,7 +619,7 @@ def remove_principle(principle_id: int) -> Any:
 
 @bp.route("/steering/charter/principles/<int:principle_id>/move", methods=["POST"])
 def move_principle(principle_id: int) -> Any:
-    require(can_manage_charter(current_user))
+    require(can_manage_charter(current_actor()))
     draft = _draft_or_404()
     principle = _principle(principle_id, draft)
     if ConfirmForm().validate_on_submit():
@@ -649,7 +630,7 @@ def move_principle(principle_id: int) -> Any:
 
 @bp.route("/steering/charter/publish", methods=["POST"])
 def publish_charter() -> Any:
-    require(can_manage_charter(current_user))
+    require(can_manage_charter(current_actor()))
     draft = _draft_or_404()
     if ConfirmForm().validate_on_submit():
         try:
@@ -670,7 +651,7 @@ def publish_charter() -> Any:
 @bp.route("/steering/fields", methods=["GET", "POST"])
 @redisplays_form
 def manage_fields() -> Any:
-    require(can_manage_fields(current_user))
+    require(can_manage_fields(current_actor()))
     form = forms.FieldOfActionForm()
     if form.validate_on_submit():
         try:
@@ -689,7 +670,7 @@ def manage_fields() -> Any:
 @bp.route("/steering/fields/<int:field_id>", methods=["GET", "POST"])
 @redisplays_form
 def edit_field(field_id: int) -> Any:
-    require(can_manage_fields(current_user))
+    require(can_manage_fields(current_actor()))
     field_of_action = db.get_or_404(FieldOfAction, field_id)
     form = forms.FieldOfActionForm(obj=field_of_action if request.method == "GET" else None)
     if request.method == "GET":
@@ -738,9 +719,9 @@ def directory() -> Any:
 def profile(organisation_id: int) -> Any:
     organisation = _load(organisation_id)
     if organisation.membership_state is not MembershipState.APPROVED:
-        if not (current_user.is_authenticated and can_view_application(current_user, organisation)):
+        if not (current_user.is_authenticated and can_view_application(current_actor(), organisation)):
             abort(404)
-    from tadamon.core.extension_points import profile_sections
+    from tadamon.core.hooks import profile_sections
 
     return render_template("membership/profile.html", organisation=organisation,
                            sections=profile_sections(organisation), **_template_context())

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.accounts.models import User
 from tadamon.core.db import utcnow
-from tadamon.extensions import db
+from tadamon.extensions import Model
 from tadamon.membership.models import Organisation
 from tadamon.workshops.models import Consultation
 
@@ -79,7 +79,7 @@ _STATES = ", ".join(f"'{s.value}'" for s in ProposalState)
 _EVALUATIONS = ", ".join(f"'{e.value}'" for e in Evaluation)
 
 
-class Proposal(db.Model):  # type: ignore[name-defined]
+class Proposal(Model):
     __tablename__ = "proposals"
     __table_args__ = (
         CheckConstraint(f"state IN ({_STATES})", name="known_state"),
@@ -133,7 +133,7 @@ class Proposal(db.Model):  # type: ignore[name-defined]
         return ProposalState(self.state)
 
 
-class ProposalVersion(db.Model):  # type: ignore[name-defined]
+class ProposalVersion(Model):
     """Every published version, kept and viewable."""
 
     __tablename__ = "proposal_versions"
@@ -150,7 +150,7 @@ class ProposalVersion(db.Model):  # type: ignore[name-defined]
     reason: Mapped[str] = mapped_column(String(20), default="edit")
 
 
-class CoAuthor(db.Model):  # type: ignore[name-defined]
+class CoAuthor(Model):
     """An organisation credited as co-author (through a merge or an accepted amendment)."""
 
     __tablename__ = "proposal_coauthors"
@@ -164,7 +164,7 @@ class CoAuthor(db.Model):  # type: ignore[name-defined]
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
-class CoSignature(db.Model):  # type: ignore[name-defined]
+class CoSignature(Model):
     """'We support this and would help carry it': one per organisation and proposal."""
 
     __tablename__ = "cosignatures"
@@ -179,7 +179,7 @@ class CoSignature(db.Model):  # type: ignore[name-defined]
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
-class Comment(db.Model):  # type: ignore[name-defined]
+class Comment(Model):
     __tablename__ = "comments"
     __table_args__ = (
         CheckConstraint("stance IN ('for', 'against', 'neutral')", name="known_stance"),
@@ -205,7 +205,7 @@ class Comment(db.Model):  # type: ignore[name-defined]
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
 
 
-class Report(db.Model):  # type: ignore[name-defined]
+class Report(Model):
     """Someone flagged a proposal or a comment for the moderators."""
 
     __tablename__ = "reports"
@@ -221,7 +221,7 @@ class Report(db.Model):  # type: ignore[name-defined]
     resolved_at: Mapped[datetime | None] = mapped_column()
 
 
-class Lineage(db.Model):  # type: ignore[name-defined]
+class Lineage(Model):
     """A curation step: `source` was merged into, or split into, `target`."""
 
     __tablename__ = "proposal_lineage"
@@ -240,7 +240,7 @@ class Lineage(db.Model):  # type: ignore[name-defined]
     by: Mapped[User | None] = relationship(lazy="joined")
 
 
-class TimelineEvent(db.Model):  # type: ignore[name-defined]
+class TimelineEvent(Model):
     """The proposal's public timeline: published, edited, evaluated, merged, hidden..."""
 
     __tablename__ = "proposal_timeline"
@@ -255,7 +255,7 @@ class TimelineEvent(db.Model):  # type: ignore[name-defined]
     actor: Mapped[User | None] = relationship(lazy="joined")
 
 
-class Similarity(db.Model):  # type: ignore[name-defined]
+class Similarity(Model):
     """Precomputed nearest proposals (TF-IDF on character n-grams), refreshed on save."""
 
     __tablename__ = "proposal_similarities"
@@ -280,7 +280,7 @@ AMENDMENT_STATE_LABELS = {
 }
 
 
-class Amendment(db.Model):  # type: ignore[name-defined]
+class Amendment(Model):
     """Another organisation's proposed change to a proposal, with its justification.
 
     Only the proposal's own organisation decides; an accepted amendment becomes the
@@ -306,7 +306,7 @@ class Amendment(db.Model):  # type: ignore[name-defined]
     proposal: Mapped[Proposal] = relationship()
 
 
-class Attachment(db.Model):  # type: ignore[name-defined]
+class Attachment(Model):
     """A PDF or an image attached to a proposal, checked by content, stored outside static."""
 
     __tablename__ = "proposal_attachments"

@@ -8,16 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from tadamon.core.actor import Actor
 from tadamon.core.permissions import is_authenticated, rule
 from tadamon.membership.permissions import can_take_part
 from tadamon.workshops.models import Consultation, Participation, Phase
 from tadamon.workshops.permissions import can_manage_consultation
-
-
-def _acting(user: Any) -> Any:
-    from tadamon.membership.views import acting_organisation
-
-    return acting_organisation() if is_authenticated(user) else None
 
 
 def participates(organisation: Any, consultation: Consultation) -> bool:
@@ -27,57 +22,57 @@ def participates(organisation: Any, consultation: Consultation) -> bool:
     if consultation.participation == Participation.REGISTERED.value and consultation.workshop is not None:
         from tadamon.workshops import services as workshops
 
-        return organisation.id in workshops._registered_organisation_ids(consultation.workshop)
+        return organisation.id in workshops.registered_organisation_ids(consultation.workshop)
     return True
 
 
-def _takes_part(user: Any, consultation: Consultation) -> Any:
-    organisation = _acting(user)
-    if organisation is None or not can_take_part(user, organisation) or not participates(organisation, consultation):
+def _takes_part(actor: Actor, consultation: Consultation) -> Any:
+    organisation = actor.organisation
+    if organisation is None or not can_take_part(actor, organisation) or not participates(organisation, consultation):
         return None
     return organisation
 
 
-def _of_own_organisation(user: Any, proposal: Any) -> bool:
-    if not is_authenticated(user):
+def _of_own_organisation(actor: Actor, proposal: Any) -> bool:
+    if not is_authenticated(actor):
         return False
     from tadamon.membership import services as membership
 
-    return membership.membership_of(user, proposal.organisation) is not None
+    return membership.membership_of(actor.user, proposal.organisation) is not None
 
 
 @rule("proposals.submit")
-def can_submit(user: Any, consultation: Consultation) -> bool:
-    return consultation.current_phase is Phase.PROPOSALS_OPEN and _takes_part(user, consultation) is not None
+def can_submit(actor: Actor, consultation: Consultation) -> bool:
+    return consultation.current_phase is Phase.PROPOSALS_OPEN and _takes_part(actor, consultation) is not None
 
 
 @rule("proposals.edit")
-def can_edit(user: Any, proposal: Any) -> bool:
+def can_edit(actor: Actor, proposal: Any) -> bool:
     from tadamon.proposals.models import ProposalState
 
     return (
-        _of_own_organisation(user, proposal)
+        _of_own_organisation(actor, proposal)
         and proposal.state in (ProposalState.DRAFT.value, ProposalState.PUBLISHED.value)
         and proposal.consultation.current_phase is Phase.PROPOSALS_OPEN
     )
 
 
 @rule("proposals.withdraw")
-def can_withdraw(user: Any, proposal: Any) -> bool:
+def can_withdraw(actor: Actor, proposal: Any) -> bool:
     from tadamon.proposals.models import ProposalState
 
     return (
-        _of_own_organisation(user, proposal)
+        _of_own_organisation(actor, proposal)
         and proposal.state in (ProposalState.DRAFT.value, ProposalState.PUBLISHED.value)
         and proposal.consultation.current_phase in (Phase.PROPOSALS_OPEN, Phase.DELIBERATION)
     )
 
 
 @rule("proposals.cosign")
-def can_cosign(user: Any, proposal: Any) -> bool:
+def can_cosign(actor: Actor, proposal: Any) -> bool:
     from tadamon.proposals.models import ProposalState
 
-    organisation = _takes_part(user, proposal.consultation)
+    organisation = _takes_part(actor, proposal.consultation)
     return (
         organisation is not None
         and organisation.id != proposal.organisation_id
@@ -87,45 +82,45 @@ def can_cosign(user: Any, proposal: Any) -> bool:
 
 
 @rule("proposals.comment")
-def can_comment(user: Any, proposal: Any) -> bool:
+def can_comment(actor: Actor, proposal: Any) -> bool:
     from tadamon.proposals.models import ProposalState
 
     return (
         proposal.state == ProposalState.PUBLISHED.value
         and proposal.consultation.current_phase is Phase.DELIBERATION
-        and _takes_part(user, proposal.consultation) is not None
+        and _takes_part(actor, proposal.consultation) is not None
     )
 
 
 @rule("proposals.report")
-def can_report(user: Any, proposal: Any = None) -> bool:
-    return is_authenticated(user)
+def can_report(actor: Actor, proposal: Any = None) -> bool:
+    return is_authenticated(actor)
 
 
 @rule("proposals.moderate")
-def can_moderate(user: Any, proposal: Any) -> bool:
-    return can_manage_consultation(user, proposal.consultation)
+def can_moderate(actor: Actor, proposal: Any) -> bool:
+    return can_manage_consultation(actor, proposal.consultation)
 
 
 @rule("proposals.curate")
-def can_curate(user: Any, proposal: Any) -> bool:
-    return can_manage_consultation(user, proposal.consultation)
+def can_curate(actor: Actor, proposal: Any) -> bool:
+    return can_manage_consultation(actor, proposal.consultation)
 
 
 @rule("proposals.view")
-def can_view(user: Any, proposal: Any) -> bool:
+def can_view(actor: Actor, proposal: Any) -> bool:
     from tadamon.proposals.models import ProposalState
 
     if proposal.state == ProposalState.DRAFT.value:
-        return _of_own_organisation(user, proposal)
+        return _of_own_organisation(actor, proposal)
     return True
 
 
 @rule("proposals.amend")
-def can_amend(user: Any, proposal: Any) -> bool:
+def can_amend(actor: Actor, proposal: Any) -> bool:
     from tadamon.proposals.models import ProposalState
 
-    organisation = _takes_part(user, proposal.consultation)
+    organisation = _takes_part(actor, proposal.consultation)
     return (
         organisation is not None
         and organisation.id != proposal.organisation_id
@@ -136,8 +131,8 @@ def can_amend(user: Any, proposal: Any) -> bool:
 
 
 @rule("proposals.decide_amendment")
-def can_decide_amendment(user: Any, amendment: Any) -> bool:
+def can_decide_amendment(actor: Actor, amendment: Any) -> bool:
     """Only the proposal's own organisation (a real platform let anyone accept)."""
     from tadamon.proposals.models import AmendmentState
 
-    return amendment.state == AmendmentState.PENDING.value and _of_own_organisation(user, amendment.proposal)
+    return amendment.state == AmendmentState.PENDING.value and _of_own_organisation(actor, amendment.proposal)

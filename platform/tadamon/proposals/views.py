@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import ConfirmForm, redisplays_form
@@ -22,7 +23,6 @@ from tadamon.core.urls import int_arg, page_arg
 from tadamon.extensions import db
 from tadamon.membership.forms import region_choices
 from tadamon.membership.regions import REGIONS_BY_CODE
-from tadamon.membership.views import acting_organisation
 from tadamon.proposals import forms, services, similarity
 from tadamon.proposals.models import (
     AMENDMENT_STATE_LABELS,
@@ -94,7 +94,7 @@ def index(consultation_id: int) -> Any:
     page = db.paginate(query, page=page_arg(), per_page=PER_PAGE,
                        error_out=False)
     return render_template("proposals/index.html", consultation=consultation, form=form, page=page,
-                           can_submit=can_submit(current_user, consultation), **_labels())
+                           can_submit=can_submit(current_actor(), consultation), **_labels())
 
 
 def _prepare(form: forms.ProposalForm) -> None:
@@ -121,7 +121,7 @@ def _write(consultation: Consultation, proposal: Proposal | None) -> Any:
     if proposal is None and not form.draft_key.data:
         form.draft_key.data = secrets.token_urlsafe(24)
     if form.is_submitted():
-        organisation = proposal.organisation if proposal else acting_organisation()
+        organisation = proposal.organisation if proposal else current_actor().organisation
         valid = form.validate()
         data = _data(form)
         # Whatever happens next, the text is kept on the server as a draft.
@@ -162,7 +162,7 @@ def _write(consultation: Consultation, proposal: Proposal | None) -> Any:
 @redisplays_form
 def new(consultation_id: int) -> Any:
     consultation = db.get_or_404(Consultation, consultation_id)
-    require(can_submit(current_user, consultation))
+    require(can_submit(current_actor(), consultation))
     return _write(consultation, None)
 
 
@@ -174,7 +174,7 @@ def _load(proposal_id: int) -> Proposal:
 @redisplays_form
 def edit(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
-    require(can_edit(current_user, proposal))
+    require(can_edit(current_actor(), proposal))
     return _write(proposal.consultation, proposal)
 
 
@@ -184,13 +184,13 @@ def show(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
     if proposal.merged_into_id is not None:
         return redirect(url_for("proposals.show", proposal_id=proposal.merged_into_id), code=301)
-    if not can_view(current_user, proposal):
+    if not can_view(current_actor(), proposal):
         abort(404)
     return _show_page(proposal)
 
 
 def _show_page(proposal: Proposal, *, comment_form: Any = None, amendment_form: Any = None) -> Any:
-    organisation = acting_organisation()
+    organisation = current_actor().organisation
     comment_form = comment_form or forms.CommentForm(formdata=None)
     if amendment_form is None:
         amendment_form = forms.AmendmentForm(formdata=None, title=proposal.title, body=proposal.body)
@@ -204,7 +204,7 @@ def _show_page(proposal: Proposal, *, comment_form: Any = None, amendment_form: 
         versions=services.versions(proposal), similar=similarity.similar_to(proposal),
         has_cosigned=services.has_cosigned(proposal, organisation), comment_form=comment_form,
         reason_form=forms.ReasonForm(formdata=None), evaluation_form=forms.EvaluationForm(formdata=None),
-        confirm_form=ConfirmForm(formdata=None), can_moderate=can_moderate(current_user, proposal)
+        confirm_form=ConfirmForm(formdata=None), can_moderate=can_moderate(current_actor(), proposal)
         if current_user.is_authenticated else False, **_labels())
 
 
@@ -212,7 +212,7 @@ def _show_page(proposal: Proposal, *, comment_form: Any = None, amendment_form: 
 @public
 def version(proposal_id: int, number: int) -> Any:
     proposal = _load(proposal_id)
-    if not can_view(current_user, proposal):
+    if not can_view(current_actor(), proposal):
         abort(404)
     item = db.session.scalar(db.select(ProposalVersion).where(ProposalVersion.proposal_id == proposal.id,
                                                               ProposalVersion.number == number))
@@ -224,7 +224,7 @@ def version(proposal_id: int, number: int) -> Any:
 @bp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
 def withdraw(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
-    require(can_withdraw(current_user, proposal))
+    require(can_withdraw(current_actor(), proposal))
     if ConfirmForm().validate_on_submit():
         services.withdraw(proposal, current_user)
         db.session.commit()
@@ -235,8 +235,8 @@ def withdraw(proposal_id: int) -> Any:
 @bp.route("/proposals/<int:proposal_id>/cosign", methods=["POST"])
 def cosign(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
-    require(can_cosign(current_user, proposal))
-    organisation = acting_organisation()
+    require(can_cosign(current_actor(), proposal))
+    organisation = current_actor().organisation
     if ConfirmForm().validate_on_submit():
         if request.form.get("withdraw") == "1":
             services.withdraw_cosignature(proposal, organisation)
@@ -253,7 +253,7 @@ def cosign(proposal_id: int) -> Any:
 @redisplays_form
 def comment(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
-    require(can_comment(current_user, proposal))
+    require(can_comment(current_actor(), proposal))
     form = forms.CommentForm()
     if form.validate_on_submit():
         parent = None
@@ -265,7 +265,7 @@ def comment(proposal_id: int) -> Any:
             if parent is None:
                 abort(404)
         try:
-            services.add_comment(proposal, acting_organisation(), current_user, form.body.data, form.stance.data,
+            services.add_comment(proposal, current_actor().organisation, current_user, form.body.data, form.stance.data,
                                  parent)
         except DomainError as error:
             db.session.rollback()
@@ -280,7 +280,7 @@ def comment(proposal_id: int) -> Any:
 @bp.route("/proposals/<int:proposal_id>/report", methods=["POST"])
 def report(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
-    require(can_report(current_user, proposal))
+    require(can_report(current_actor(), proposal))
     form = forms.ReasonForm()
     target_type = request.form.get("target_type", "proposal")
     target_id = request.form.get("target_id", type=int) or proposal.id
@@ -299,7 +299,7 @@ def report(proposal_id: int) -> Any:
 def hide_comment(comment_id: int) -> Any:
     item = db.get_or_404(Comment, comment_id)
     proposal = _load(item.proposal_id)
-    require(can_moderate(current_user, proposal))
+    require(can_moderate(current_actor(), proposal))
     form = forms.ReasonForm()
     if form.validate_on_submit():
         services.hide_comment(current_user, item, form.reason.data)
@@ -313,7 +313,7 @@ def hide_comment(comment_id: int) -> Any:
 @bp.route("/proposals/<int:proposal_id>/evaluate", methods=["POST"])
 def evaluate(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
-    require(can_curate(current_user, proposal))
+    require(can_curate(current_actor(), proposal))
     form = forms.EvaluationForm()
     if form.validate_on_submit():
         try:
@@ -333,7 +333,7 @@ def evaluate(proposal_id: int) -> Any:
 @redisplays_form
 def merge(proposal_id: int) -> Any:
     target = _load(proposal_id)
-    require(can_curate(current_user, target))
+    require(can_curate(current_actor(), target))
     form = forms.MergeForm()
     candidates = [p for p in db.session.scalars(services.list_query(target.consultation)) if p.id != target.id]
     form.sources.choices = [SelectChoice(p.id, p.title) for p in candidates]
@@ -355,11 +355,11 @@ def merge(proposal_id: int) -> Any:
 @redisplays_form
 def amend(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
-    require(can_amend(current_user, proposal))
+    require(can_amend(current_actor(), proposal))
     form = forms.AmendmentForm()
     if form.validate_on_submit():
         try:
-            services.propose_amendment(proposal, acting_organisation(), current_user, title=form.title.data,
+            services.propose_amendment(proposal, current_actor().organisation, current_user, title=form.title.data,
                                        body=form.body.data, justification=form.justification.data)
         except DomainError as error:
             db.session.rollback()
@@ -374,7 +374,7 @@ def amend(proposal_id: int) -> Any:
 @bp.route("/amendments/<int:amendment_id>/decide", methods=["POST"])
 def decide_amendment(amendment_id: int) -> Any:
     amendment = db.get_or_404(Amendment, amendment_id)
-    require(can_decide_amendment(current_user, amendment))
+    require(can_decide_amendment(current_actor(), amendment))
     if ConfirmForm().validate_on_submit():
         accept = request.form.get("decision") == "accept"
         try:
@@ -405,7 +405,7 @@ def attachment(proposal_id: int, attachment_id: int) -> Any:
     from tadamon.core.uploads import MIMETYPES
 
     proposal, item = _attachment(proposal_id, attachment_id)
-    if not can_view(current_user, proposal) or not services.attachment_path(item).is_file():
+    if not can_view(current_actor(), proposal) or not services.attachment_path(item).is_file():
         abort(404)
     return send_file(services.attachment_path(item), mimetype=MIMETYPES[item.file_type],
                      as_attachment=True, download_name=f"proposal-{proposal.id}-{item.id}.{item.file_type}", max_age=0)
@@ -414,7 +414,7 @@ def attachment(proposal_id: int, attachment_id: int) -> Any:
 @bp.route("/proposals/<int:proposal_id>/attachments/<int:attachment_id>/remove", methods=["POST"])
 def remove_attachment(proposal_id: int, attachment_id: int) -> Any:
     proposal, item = _attachment(proposal_id, attachment_id)
-    require(can_edit(current_user, proposal))
+    require(can_edit(current_actor(), proposal))
     if ConfirmForm().validate_on_submit():
         services.remove_attachment(item)
         db.session.commit()
@@ -426,7 +426,7 @@ def remove_attachment(proposal_id: int, attachment_id: int) -> Any:
 @redisplays_form
 def split(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
-    require(can_curate(current_user, proposal))
+    require(can_curate(current_actor(), proposal))
     form = forms.SplitForm(data={"title_1": proposal.title, "body_1": proposal.body,
                                  "title_2": proposal.title, "body_2": ""} if request.method == "GET" else None)
     if form.validate_on_submit():
@@ -451,7 +451,7 @@ def _autosave(consultation: Consultation, proposal: Proposal | None) -> Any:
     form = forms.ProposalForm()
     _prepare(form)
     form.validate()  # shape only: a draft keeps whatever was typed, within the column limits
-    organisation = proposal.organisation if proposal else acting_organisation()
+    organisation = proposal.organisation if proposal else current_actor().organisation
     if proposal is not None and proposal.state != ProposalState.DRAFT.value:
         return jsonify({"message": _("Published proposals are saved when you publish them again.")}), 409
     proposal = services.save_draft(consultation, organisation, current_user, _data(form), proposal)
@@ -467,12 +467,12 @@ def _autosave(consultation: Consultation, proposal: Proposal | None) -> Any:
 @bp.route("/consultations/<int:consultation_id>/proposals/autosave", methods=["POST"])
 def autosave_new(consultation_id: int) -> Any:
     consultation = db.get_or_404(Consultation, consultation_id)
-    require(can_submit(current_user, consultation))
+    require(can_submit(current_actor(), consultation))
     return _autosave(consultation, None)
 
 
 @bp.route("/proposals/<int:proposal_id>/autosave", methods=["POST"])
 def autosave_draft(proposal_id: int) -> Any:
     proposal = _load(proposal_id)
-    require(can_edit(current_user, proposal))
+    require(can_edit(current_actor(), proposal))
     return _autosave(proposal.consultation, proposal)

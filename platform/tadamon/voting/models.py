@@ -13,7 +13,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.core.db import utcnow
-from tadamon.extensions import db
+from tadamon.extensions import Model
 from tadamon.membership.models import Organisation
 from tadamon.workshops.models import Consultation
 
@@ -21,7 +21,7 @@ from tadamon.workshops.models import Consultation
 GENESIS = "0" * 64
 
 
-class VotingRound(db.Model):  # type: ignore[name-defined]
+class VotingRound(Model):
     """Opened when a consultation enters its voting phase: the definition and the list of
     eligible organisations are frozen and hashed; the ledger's running head lives here so that
     every ballot of the consultation appends to it in turn (the row is locked while it does)."""
@@ -47,7 +47,7 @@ class VotingRound(db.Model):  # type: ignore[name-defined]
     consultation: Mapped[Consultation] = relationship()
 
 
-class EligibleOrganisation(db.Model):  # type: ignore[name-defined]
+class EligibleOrganisation(Model):
     """One row per organisation on the frozen roll, with its region and legal form as they
     were then (participation is reported by both)."""
 
@@ -63,7 +63,7 @@ class EligibleOrganisation(db.Model):  # type: ignore[name-defined]
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
-class Ballot(db.Model):  # type: ignore[name-defined]
+class Ballot(Model):
     __tablename__ = "ballots"
     __table_args__ = (
         UniqueConstraint("round_id", "organisation_id", "is_current", name="one_current_ballot_per_organisation"),
@@ -81,7 +81,7 @@ class Ballot(db.Model):  # type: ignore[name-defined]
     receipt: Mapped[str] = mapped_column(String(64), index=True)
 
 
-class LedgerEntry(db.Model):  # type: ignore[name-defined]
+class LedgerEntry(Model):
     """entry_hash = SHA-256(previous_hash ‖ canonical); positions count from 1 without gaps."""
 
     __tablename__ = "ledger_entries"

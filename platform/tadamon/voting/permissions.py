@@ -9,38 +9,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from tadamon.core.actor import Actor
 from tadamon.core.permissions import rule
 from tadamon.membership.permissions import can_manage_people
 from tadamon.workshops.models import Consultation, Phase
 from tadamon.workshops.permissions import can_manage_consultation
 
 
-def _acting(user: Any) -> Any:
-    from tadamon.proposals.permissions import _acting as acting
-
-    return acting(user)
-
-
 @rule("voting.cast")
-def can_cast(user: Any, consultation: Consultation) -> bool:
+def can_cast(actor: Actor, consultation: Consultation) -> bool:
     from tadamon.voting import services
 
-    return services.refusal(user, consultation, _acting(user)) is None
+    return services.refusal(actor.user, consultation, actor.organisation) is None
 
 
 @rule("voting.view_results")
-def can_view_results(user: Any, consultation: Consultation) -> bool:
+def can_view_results(actor: Actor, consultation: Consultation) -> bool:
     """Everyone once published; the consultation's facilitators as soon as voting closed."""
     if consultation.current_phase is Phase.RESULTS_PUBLISHED:
         return True
-    return consultation.current_phase is Phase.CLOSED and can_manage_consultation(user, consultation)
+    return consultation.current_phase is Phase.CLOSED and can_manage_consultation(actor, consultation)
 
 
 @rule("voting.view_receipts")
-def can_view_receipts(user: Any, consultation: Consultation) -> bool:
+def can_view_receipts(actor: Actor, consultation: Consultation) -> bool:
     return consultation.current_phase in (Phase.VOTING, Phase.CLOSED, Phase.RESULTS_PUBLISHED)
 
 
 @rule("voting.set_voting_rights")
-def can_set_voting_rights(user: Any, organisation: Any) -> bool:
-    return can_manage_people(user, organisation)
+def can_set_voting_rights(actor: Actor, organisation: Any) -> bool:
+    return can_manage_people(actor, organisation)

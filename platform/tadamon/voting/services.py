@@ -93,7 +93,7 @@ def eligible_organisations(consultation: Consultation) -> list[Organisation]:
     if consultation.participation == Participation.REGISTERED.value and consultation.workshop is not None:
         from tadamon.workshops import services as workshops
 
-        query = query.where(Organisation.id.in_(workshops._registered_organisation_ids(consultation.workshop)))
+        query = query.where(Organisation.id.in_(workshops.registered_organisation_ids(consultation.workshop)))
     # One query for the whole roll, however many members the network has.
     return list(db.session.scalars(query))
 

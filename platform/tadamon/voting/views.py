@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tadamon.core import audit
+from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.forms import ConfirmForm
 from tadamon.core.permissions import require
@@ -27,8 +28,8 @@ from tadamon.workshops.permissions import can_manage_consultation
 bp = Blueprint("voting", __name__, template_folder="templates")
 
 
-@bp.context_processor
-def _method_names() -> dict[str, Any]:
+def labels() -> dict[str, Any]:
+    """The method names and explanations every voting template shows."""
     from tadamon.voting.registry import METHODS
 
     return {"method_labels": {key: info.label for key, info in METHODS.items()},
@@ -36,9 +37,7 @@ def _method_names() -> dict[str, Any]:
 
 
 def _acting() -> Organisation | None:
-    from tadamon.membership.views import acting_organisation
-
-    return acting_organisation()
+    return current_actor().organisation
 
 
 def _consultation(consultation_id: int) -> Consultation:
@@ -108,7 +107,7 @@ def _typed_values(definition: dict[str, Any]) -> dict[str, Any]:
 @public
 def receipts(consultation_id: int) -> Any:
     consultation = _consultation(consultation_id)
-    if not can_view_receipts(current_user, consultation):
+    if not can_view_receipts(current_actor(), consultation):
         abort(404)
     vote = services.round_of(consultation)
     if vote is None:
@@ -125,7 +124,7 @@ def receipts(consultation_id: int) -> Any:
 @public
 def results(consultation_id: int) -> Any:
     consultation = _consultation(consultation_id)
-    require(can_view_results(current_user, consultation))
+    require(can_view_results(current_actor(), consultation))
     vote = services.round_of(consultation)
     data = services.results_of(vote) if vote is not None else None
     if vote is None or data is None:
@@ -141,13 +140,13 @@ def results(consultation_id: int) -> Any:
                            by_region=by_region, by_form=by_form, proposals=proposals,
                            public_ballots=ballots, ballot_summaries=summaries, grade_labels=GRADE_LABELS,
                            vote_labels=VOTE_LABELS, definition=services.definition_of(vote),
-                           is_manager=can_manage_consultation(current_user, consultation))
+                           is_manager=can_manage_consultation(current_actor(), consultation))
 
 
 @bp.route("/organisations/<int:organisation_id>/voting-rights", methods=["POST"])
 def voting_rights(organisation_id: int) -> Any:
     organisation = db.get_or_404(Organisation, organisation_id)
-    require(can_set_voting_rights(current_user, organisation))
+    require(can_set_voting_rights(current_actor(), organisation))
     if ConfirmForm().validate_on_submit():
         allowed = request.form.get("members_may_vote") == "yes"
         before = organisation.members_may_vote

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from tadamon.core.modules import Module
 
 
-def init_app(app: Flask) -> None:
-    from tadamon.core.extension_points import (
-        register_on_leave,
-        register_periodic,
-        register_profile_section,
-    )
-    from tadamon.workshops import permissions  # noqa: F401 - registers the rules
-    from tadamon.workshops.services import profile_section
+def module() -> Module:
+    from tadamon.workshops import demo, permissions
+    from tadamon.workshops.services import give_back_places, move_due_phases, profile_section
     from tadamon.workshops.views import bp
 
-    register_profile_section(profile_section)
-    from tadamon.workshops.services import give_back_places
-
-    register_on_leave(give_back_places)
-    from tadamon.workshops.services import move_due_phases
-
-    register_periodic(move_due_phases)
-
-    app.register_blueprint(bp)
+    return Module(name="workshops", blueprint=bp, permissions=permissions,
+                  periodic=[move_due_phases], profile_sections=[profile_section],
+                  on_leave=[give_back_places], seed=demo.seed)

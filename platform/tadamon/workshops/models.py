@@ -21,11 +21,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.accounts.models import User
 from tadamon.core.db import utcnow
-from tadamon.extensions import db
+from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
 
 
-class Theme(db.Model):  # type: ignore[name-defined]
+class Theme(Model):
     __tablename__ = "themes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,7 +77,7 @@ _FORMATS = ", ".join(f"'{value.value}'" for value in WorkshopFormat)
 _STATUSES = ", ".join(f"'{value.value}'" for value in WorkshopStatus)
 
 
-class Workshop(db.Model):  # type: ignore[name-defined]
+class Workshop(Model):
     __tablename__ = "workshops"
     __table_args__ = (
         CheckConstraint(f"format IN ({_FORMATS})", name="known_format"),
@@ -136,7 +136,7 @@ class Workshop(db.Model):  # type: ignore[name-defined]
         return WorkshopFormat(self.format)
 
 
-class WorkshopRegion(db.Model):  # type: ignore[name-defined]
+class WorkshopRegion(Model):
     """A region a regional workshop is for."""
 
     __tablename__ = "workshop_regions"
@@ -158,7 +158,7 @@ DOCUMENT_KIND_LABELS = {
 }
 
 
-class WorkshopDocument(db.Model):  # type: ignore[name-defined]
+class WorkshopDocument(Model):
     __tablename__ = "workshop_documents"
     __table_args__ = (
         CheckConstraint("kind IN ('agenda', 'reference', 'minutes')", name="known_kind"),
@@ -179,7 +179,7 @@ class WorkshopDocument(db.Model):  # type: ignore[name-defined]
     workshop: Mapped[Workshop] = relationship(back_populates="documents")
 
 
-class RoomRecord(db.Model):  # type: ignore[name-defined]
+class RoomRecord(Model):
     """What was produced in the room, recorded by a facilitator on behalf of an organisation:
     a proposal written on paper, the notes of a discussion. Provenance is kept and shown."""
 
@@ -226,7 +226,7 @@ HOLDING_PLACE = (RegistrationStatus.PENDING.value, RegistrationStatus.ACCEPTED.v
 _REGISTRATION_STATUSES = ", ".join(f"'{value.value}'" for value in RegistrationStatus)
 
 
-class Registration(db.Model):  # type: ignore[name-defined]
+class Registration(Model):
     """An organisation's registration to a workshop: one per organisation and workshop."""
 
     __tablename__ = "registrations"
@@ -297,7 +297,7 @@ PARTICIPATION_LABELS = {
 _PHASES = ", ".join(f"'{value.value}'" for value in Phase)
 
 
-class Consultation(db.Model):  # type: ignore[name-defined]
+class Consultation(Model):
     """A question put to the organisations, inside a workshop or national (no workshop)."""
 
     __tablename__ = "consultations"
@@ -346,7 +346,7 @@ class Consultation(db.Model):  # type: ignore[name-defined]
         return getattr(self, f"{phase.value}_at", None) if phase in SCHEDULED_PHASES else None
 
 
-class PhaseMove(db.Model):  # type: ignore[name-defined]
+class PhaseMove(Model):
     """One move of a consultation from a phase to the next, by hand or by schedule."""
 
     __tablename__ = "phase_moves"

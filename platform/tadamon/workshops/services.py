@@ -10,10 +10,10 @@ schedule (`advance_due_consultations`, called on requests and by `flask tick`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from flask import current_app, g, has_request_context
+from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -224,7 +224,7 @@ def move_workshop_status(actor: User, workshop: Workshop, target: WorkshopStatus
     db.session.refresh(workshop)
     audit.record("workshop.status_changed", "workshop", workshop.id, object_label=workshop.title_fr or workshop.title_ar,
                  before={"status": current.value}, after={"status": target.value}, actor=actor)
-    notify(_representatives(_registered_organisation_ids(workshop)), "workshops.status_changed",
+    notify(_representatives(registered_organisation_ids(workshop)), "workshops.status_changed",
            link=external_url("workshops.workshop", workshop_id=workshop.id),
            workshop=texts(workshop, "title"), status=label("workshop_status", target))
 
@@ -439,7 +439,7 @@ def record_in_room(actor: User, workshop: Workshop, *, organisation_id: int | No
         raise WorkshopError(_l("Choose what you are recording."), field="kind")
     if not body.strip():
         raise WorkshopError(_l("Write what was produced in the room."), field="body")
-    if organisation_id is not None and organisation_id not in _registered_organisation_ids(workshop):
+    if organisation_id is not None and organisation_id not in registered_organisation_ids(workshop):
         raise WorkshopError(_l("Choose an organisation registered in this workshop."), field="organisation_id")
     record = RoomRecord(workshop_id=workshop.id, organisation_id=organisation_id, kind=kind, title=title.strip(),
                         body=body.strip(), language=language, recorded_by_id=actor.id)
@@ -457,7 +457,7 @@ def room_records(workshop: Workshop) -> list[RoomRecord]:
 
 
 def registered_organisations(workshop: Workshop) -> list[Organisation]:
-    ids = _registered_organisation_ids(workshop)
+    ids = registered_organisation_ids(workshop)
     if not ids:
         return []
     return list(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.id)))
@@ -478,7 +478,7 @@ def has_place(user: User, workshop: Workshop) -> bool:
     return bool(cache[key])
 
 
-def _registered_organisation_ids(workshop: Workshop) -> list[int]:
+def registered_organisation_ids(workshop: Workshop) -> list[int]:
     return list(db.session.scalars(select(Registration.organisation_id).where(
         Registration.workshop_id == workshop.id, Registration.status.in_(HOLDING_PLACE))))
 
@@ -592,7 +592,7 @@ def move_phase(actor: User | None, consultation: Consultation, target: Phase) ->
         raise WorkshopError(_l("Someone moved this consultation meanwhile. Reload the page."))
     db.session.refresh(consultation)
     consultation.next_move_at = _next_move_at(consultation)
-    from tadamon.core.extension_points import run_on_phase_change
+    from tadamon.core.hooks import run_on_phase_change
 
     run_on_phase_change(actor, consultation, current, target)
     db.session.add(PhaseMove(consultation_id=consultation.id, from_phase=current.value, to_phase=target.value,
@@ -610,7 +610,7 @@ def move_phase(actor: User | None, consultation: Consultation, target: Phase) ->
 
 def participant_representatives(consultation: Consultation) -> list[User]:
     if consultation.participation == Participation.REGISTERED.value and consultation.workshop is not None:
-        return _representatives(_registered_organisation_ids(consultation.workshop))
+        return _representatives(registered_organisation_ids(consultation.workshop))
     return _representatives(None)
 
 
@@ -635,24 +635,6 @@ def advance_due_consultations(now: datetime | None = None) -> int:
                 break
             moves += 1
     return moves
-
-
-_LAST_TICK: dict[str, datetime] = {}
-TICK_EVERY = timedelta(seconds=30)
-
-
-def tick_on_request() -> None:
-    """Runs the schedule at most every 30 seconds per process, from ordinary requests."""
-    now = utcnow()
-    last = _LAST_TICK.get("at")
-    if last is not None and now - last < TICK_EVERY and not current_app.testing:
-        return
-    _LAST_TICK["at"] = now
-    from tadamon.core.extension_points import PERIODIC_TASKS
-
-    for task in PERIODIC_TASKS:
-        if task():
-            db.session.commit()
 
 
 def move_due_phases() -> int:

@@ -23,6 +23,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
+from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import ConfirmForm, redisplays_form
@@ -69,12 +70,6 @@ from tadamon.workshops.permissions import (
 
 bp = Blueprint("workshops", __name__, template_folder="templates")
 PER_PAGE = 20
-
-
-@bp.before_app_request
-def _run_schedule() -> None:
-    if request.endpoint and request.endpoint != "static":
-        services.tick_on_request()
 
 
 def region_names(codes: list[str]) -> list[str]:
@@ -173,7 +168,7 @@ def document(workshop_id: int, document_id: int) -> Any:
 @public
 def consultation(consultation_id: int) -> Any:
     item = db.get_or_404(Consultation, consultation_id)
-    if item.current_phase is Phase.DRAFT and not (current_user.is_authenticated and can_manage_consultation(current_user, item)):
+    if item.current_phase is Phase.DRAFT and not (current_user.is_authenticated and can_manage_consultation(current_actor(), item)):
         abort(404)
     return render_template("workshops/consultation.html", consultation=item, phase_order=PHASE_ORDER,
                            next_phase=services.next_phase(item), move_form=ConfirmForm(formdata=None), **_labels())
@@ -181,7 +176,7 @@ def consultation(consultation_id: int) -> Any:
 
 @bp.route("/steering/calendar")
 def month_view() -> Any:
-    require(can_view_calendar(current_user))
+    require(can_view_calendar(current_actor()))
     zone = ZoneInfo(select_timezone())
     today = datetime.now(zone).date()
     year = int_arg("year", today.year, low=1900, high=2100)
@@ -229,7 +224,7 @@ def _prepare_workshop_form(form: forms.WorkshopForm) -> None:
 @bp.route("/workshops/new", methods=["GET", "POST"])
 @redisplays_form
 def new_workshop() -> Any:
-    require(can_create_workshop(current_user))
+    require(can_create_workshop(current_actor()))
     form = forms.WorkshopForm()
     _prepare_workshop_form(form)
     if form.validate_on_submit():
@@ -249,7 +244,7 @@ def new_workshop() -> Any:
 @redisplays_form
 def edit_workshop(workshop_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_manage_workshop(current_user, item))
+    require(can_manage_workshop(current_actor(), item))
     form = forms.WorkshopForm(obj=item if request.method == "GET" else None)
     _prepare_workshop_form(form)
     if request.method == "GET" and not form.restored:
@@ -273,7 +268,7 @@ def edit_workshop(workshop_id: int) -> Any:
 @bp.route("/workshops/<int:workshop_id>/manage", methods=["GET"])
 def manage(workshop_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_manage_workshop(current_user, item))
+    require(can_manage_workshop(current_actor(), item))
     facilitators_form = forms.FacilitatorsForm(formdata=None)
     facilitators_form.facilitators.choices = [SelectChoice(u.id, u.display_name) for u in services.facilitator_candidates()]
     facilitators_form.facilitators.data = [u.id for u in item.facilitators]
@@ -291,7 +286,7 @@ def manage(workshop_id: int) -> Any:
 @bp.route("/workshops/<int:workshop_id>/status", methods=["POST"])
 def move_status(workshop_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_manage_workshop(current_user, item))
+    require(can_manage_workshop(current_actor(), item))
     form = forms.StatusForm()
     if form.validate_on_submit():
         try:
@@ -308,7 +303,7 @@ def move_status(workshop_id: int) -> Any:
 @bp.route("/workshops/<int:workshop_id>/facilitators", methods=["POST"])
 def set_facilitators(workshop_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_assign_facilitators(current_user))
+    require(can_assign_facilitators(current_actor()))
     form = forms.FacilitatorsForm()
     if form.validate_on_submit():
         services.set_facilitators(current_user, item, list(form.facilitators.data or []))
@@ -321,7 +316,7 @@ def set_facilitators(workshop_id: int) -> Any:
 @redisplays_form
 def add_document(workshop_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_manage_workshop(current_user, item))
+    require(can_manage_workshop(current_actor(), item))
     form = forms.DocumentForm()
     if form.validate_on_submit():
         try:
@@ -345,7 +340,7 @@ def add_document(workshop_id: int) -> Any:
 @bp.route("/workshops/<int:workshop_id>/documents/<int:document_id>/remove", methods=["POST"])
 def remove_document(workshop_id: int, document_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_manage_workshop(current_user, item))
+    require(can_manage_workshop(current_actor(), item))
     doc = db.get_or_404(WorkshopDocument, document_id)
     if doc.workshop_id != item.id:
         abort(404)
@@ -361,7 +356,7 @@ def remove_document(workshop_id: int, document_id: int) -> Any:
 def in_the_room(workshop_id: int) -> Any:
     """Minutes written in the platform, and what was produced in the room."""
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_manage_workshop(current_user, item))
+    require(can_manage_workshop(current_actor(), item))
     minutes_form = forms.MinutesForm(obj=item if request.method == "GET" else None,
                                      formdata=request.form if request.form.get("part") == "minutes" else None)
     record_form = forms.RoomRecordForm(formdata=request.form if request.form.get("part") == "record" else None)
@@ -399,9 +394,7 @@ class _FormInvalid(Exception):
 
 
 def _acting_organisation() -> Any:
-    from tadamon.membership.views import acting_organisation
-
-    return acting_organisation()
+    return current_actor().organisation
 
 
 @bp.route("/workshops/<int:workshop_id>/register", methods=["GET", "POST"])
@@ -456,7 +449,7 @@ def withdraw(workshop_id: int, registration_id: int) -> Any:
 @bp.route("/workshops/<int:workshop_id>/registrations/<int:registration_id>/decide", methods=["POST"])
 def decide_registration(workshop_id: int, registration_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_manage_workshop(current_user, item))
+    require(can_manage_workshop(current_actor(), item))
     registration = _registration(workshop_id, registration_id)
     form = forms.RegistrationDecisionForm()
     if form.validate_on_submit():
@@ -474,7 +467,7 @@ def decide_registration(workshop_id: int, registration_id: int) -> Any:
 @bp.route("/workshops/<int:workshop_id>/attendance", methods=["GET", "POST"])
 def attendance(workshop_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_manage_workshop(current_user, item))
+    require(can_manage_workshop(current_actor(), item))
     form = ConfirmForm()
     registrations = [r for r in services.registrations_of(item) if r.status == RegistrationStatus.ACCEPTED.value]
     if form.validate_on_submit():
@@ -527,14 +520,14 @@ def _consultation_page(form: forms.ConsultationForm, workshop: Workshop | None, 
 @redisplays_form
 def new_consultation(workshop_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    require(can_manage_workshop(current_user, item))
+    require(can_manage_workshop(current_actor(), item))
     return _save_consultation(item, None)
 
 
 @bp.route("/consultations/new", methods=["GET", "POST"])
 @redisplays_form
 def new_national_consultation() -> Any:
-    require(can_create_national_consultation(current_user))
+    require(can_create_national_consultation(current_actor()))
     return _save_consultation(None, None)
 
 
@@ -542,7 +535,7 @@ def new_national_consultation() -> Any:
 @redisplays_form
 def edit_consultation(consultation_id: int) -> Any:
     item = db.get_or_404(Consultation, consultation_id)
-    require(can_manage_consultation(current_user, item))
+    require(can_manage_consultation(current_actor(), item))
     return _save_consultation(item.workshop, item)
 
 
@@ -568,7 +561,7 @@ def _save_consultation(workshop: Workshop | None, item: Consultation | None) -> 
 @bp.route("/consultations/<int:consultation_id>/move", methods=["POST"])
 def move_phase(consultation_id: int) -> Any:
     item = db.get_or_404(Consultation, consultation_id)
-    require(can_manage_consultation(current_user, item))
+    require(can_manage_consultation(current_actor(), item))
     if ConfirmForm().validate_on_submit():
         try:
             target = Phase(request.form.get("phase", ""))
@@ -589,11 +582,11 @@ def move_phase(consultation_id: int) -> Any:
 
 @bp.route("/facilitation")
 def dashboard() -> Any:
-    require(can_see_dashboard(current_user))
+    require(can_see_dashboard(current_actor()))
     mine = services.workshops_of_facilitator(current_user)
     consultations = services.consultations_of_facilitator(current_user)
     counts = services.registration_counts([w.id for w in mine])
-    from tadamon.core.extension_points import dashboard_counters
+    from tadamon.core.hooks import dashboard_counters
 
     activity = dashboard_counters([c.id for c in consultations])
     return render_template("workshops/dashboard.html", workshops=mine, consultations=consultations,
@@ -603,7 +596,7 @@ def dashboard() -> Any:
 @bp.route("/steering/themes", methods=["GET", "POST"])
 @redisplays_form
 def themes() -> Any:
-    require(can_manage_themes(current_user))
+    require(can_manage_themes(current_actor()))
     form = forms.ThemeForm()
     if form.validate_on_submit():
         return _save_theme(form, None) or redirect(url_for("workshops.themes"))
@@ -613,7 +606,7 @@ def themes() -> Any:
 @bp.route("/steering/themes/<int:theme_id>", methods=["GET", "POST"])
 @redisplays_form
 def edit_theme(theme_id: int) -> Any:
-    require(can_manage_themes(current_user))
+    require(can_manage_themes(current_actor()))
     theme = db.get_or_404(Theme, theme_id)
     form = forms.ThemeForm(obj=theme if request.method == "GET" else None)
     if request.method == "GET":

@@ -5,16 +5,20 @@ All organisations and people are fictional."""
 from __future__ import annotations
 
 import itertools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from tadamon.accounts.demo import DEMO_PASSWORD, DemoAccount
 from tadamon.accounts.models import User
 from tadamon.core.db import utcnow
 from tadamon.core.text import normalize_for_search
 from tadamon.extensions import db
 from tadamon.membership import models as m
 from tadamon.membership.regions import REGIONS
+
+if TYPE_CHECKING:
+    from tadamon.demo import DemoContext
 
 PRINCIPLES = [
     ("التضامن", "Solidarité", "Solidarity",
@@ -104,8 +108,9 @@ def _organisation(index: int, state: m.MembershipState, *, founding: bool, now: 
     return organisation
 
 
-def build(*, scale: int, password_hash: str) -> list[Any]:
-    from tadamon.demo import DEMO_PASSWORD, DemoAccount
+def seed(demo: DemoContext) -> None:
+    """The charter, 48 × scale members and applications in every state, with their people."""
+    scale, password_hash = demo.scale, demo.password_hash
 
     now = utcnow()
     charter = _charter(now)
@@ -143,7 +148,7 @@ def build(*, scale: int, password_hash: str) -> list[Any]:
     # People in each organisation role: the demo members represent the first organisations,
     # the ordinary demo people are their colleagues.
     people = {u.email: u for u in db.session.scalars(select(User))}
-    accounts = []
+    accounts = demo.accounts
     rep = people["member@demo.tadamon.ma"]
     colleague = people["member.en@demo.tadamon.ma"]
     db.session.add(m.OrganisationMember(organisation_id=organisations[0].id, user_id=rep.id, role="representative"))
@@ -162,4 +167,3 @@ def build(*, scale: int, password_hash: str) -> list[Any]:
     db.session.add(m.OrganisationMember(organisation_id=pending.id, user_id=applicant.id, role="representative"))
     accounts.append(DemoAccount("applicant", applicant.email, DEMO_PASSWORD, None))
     db.session.flush()
-    return accounts

@@ -4,7 +4,7 @@ state, with consultations in different phases, registrations, attendance and min
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -14,6 +14,9 @@ from tadamon.core.db import utcnow
 from tadamon.extensions import db
 from tadamon.membership.models import MembershipState, Organisation
 from tadamon.workshops import models as w
+
+if TYPE_CHECKING:
+    from tadamon.demo import DemoContext
 
 THEMES = [
     ("الاقتصاد الاجتماعي والتضامني", "Économie sociale et solidaire", "Social and solidarity economy"),
@@ -50,7 +53,8 @@ MINUTES_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
                b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
-def build(*, scale: int) -> None:
+def seed(demo: DemoContext) -> None:
+    """Themes, five workshops in every state, registrations and consultations in every phase."""
     now = utcnow()
     facilitator = db.session.scalar(select(User).where(User.email == "facilitator@demo.tadamon.ma"))
     themes = [w.Theme(name_ar=a, name_fr=f, name_en=e,

@@ -3,6 +3,8 @@ a merge, and proposals a facilitator recorded in the room."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from tadamon.accounts.models import User
@@ -11,6 +13,9 @@ from tadamon.membership.models import OrganisationMember
 from tadamon.proposals import services
 from tadamon.proposals.models import Proposal
 from tadamon.workshops.models import Consultation, Phase, Registration
+
+if TYPE_CHECKING:
+    from tadamon.demo import DemoContext
 
 TEXTS = [
     ("ar", "صندوق جهوي لدعم التعاونيات النسائية",
@@ -28,7 +33,8 @@ TEXTS = [
 ]
 
 
-def build(*, scale: int) -> None:
+def seed(demo: DemoContext) -> None:
+    scale = demo.scale
     consultations = db.session.scalars(select(Consultation).where(Consultation.phase.in_(
         [Phase.PROPOSALS_OPEN.value, Phase.DELIBERATION.value, Phase.VOTING.value, Phase.CLOSED.value,
          Phase.RESULTS_PUBLISHED.value])).order_by(Consultation.id)).all()

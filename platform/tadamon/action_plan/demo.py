@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -15,6 +15,9 @@ from tadamon.action_plan import services
 from tadamon.core.db import utcnow
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
+
+if TYPE_CHECKING:
+    from tadamon.demo import DemoContext
 
 # Trilingual titles for the demo's actions (invented), used in order.
 TITLES = [
@@ -35,9 +38,9 @@ def _steering() -> User:
 
 
 def _representative(organisation: Organisation) -> User | None:
-    from tadamon.demo_voting import _representative as representative
+    from tadamon.voting.demo import representative_of
 
-    return representative(organisation.id)
+    return representative_of(organisation.id)
 
 
 def _organisations(limit: int) -> list[Organisation]:
@@ -69,7 +72,8 @@ def _action(steering: User, proposal_ids: list[int], number: int) -> Any:
     return services.create_action(steering, proposals, data)
 
 
-def build(*, scale: int) -> None:
+def seed(demo: DemoContext) -> None:
+    """Version 1 published from the demo votes, and a working draft that moved on since."""
     steering = _steering()
     board = services.candidate_board()
     if steering is None or not board:

@@ -4,7 +4,7 @@ page); closed ones are closed, with results and a published ledger head."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
@@ -15,6 +15,9 @@ from tadamon.membership.models import OrganisationMember, OrganisationRole
 from tadamon.voting import services
 from tadamon.voting.methods import VoteError
 from tadamon.workshops.models import Consultation, Phase
+
+if TYPE_CHECKING:
+    from tadamon.demo import DemoContext
 
 VOTERS = 12
 
@@ -34,13 +37,14 @@ def _form(method: str, keys: list[str], number: int) -> MultiDict[str, str]:
                       for position, key in enumerate(shifted)})
 
 
-def _representative(organisation_id: int) -> User | None:
+def representative_of(organisation_id: int) -> User | None:
     return db.session.scalar(select(User).join(OrganisationMember, OrganisationMember.user_id == User.id).where(
         OrganisationMember.organisation_id == organisation_id,
         OrganisationMember.role == OrganisationRole.REPRESENTATIVE.value).limit(1))
 
 
-def build(*, scale: int) -> None:
+def seed(demo: DemoContext) -> None:
+    scale = demo.scale
     consultations = db.session.scalars(select(Consultation).where(Consultation.phase.in_(
         [Phase.VOTING.value, Phase.CLOSED.value, Phase.RESULTS_PUBLISHED.value])).order_by(Consultation.id)).all()
     for number, consultation in enumerate(consultations):
@@ -57,7 +61,7 @@ def build(*, scale: int) -> None:
         keys = services.candidate_keys(vote)
         definition = services.definition_of(vote)
         for position, organisation_id in enumerate(definition["eligible"][: VOTERS * scale]):
-            person = _representative(organisation_id)
+            person = representative_of(organisation_id)
             if person is None or position % 5 == 4:  # not every organisation votes
                 continue
             from tadamon.membership.models import Organisation

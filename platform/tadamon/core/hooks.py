@@ -1,0 +1,116 @@
+"""The one hook registry: where a feature adds to another's work without importing it.
+
+Modules fill it through their declaration (`core.modules.Module`); nothing else appends.
+
+- `profile_sections`: `(organisation) -> (template, context) | None`, rendered in order on an
+  organisation's public profile.
+- `on_leave`: `(organisation, actor)` run when an organisation leaves the network.
+- `periodic`: `() -> int` (how many things it did), run by `flask tick` and, at most every
+  30 seconds per process, by ordinary requests: phase moves, grouped notifications, purges.
+- `dashboard_counters`: `(consultation_ids) -> {consultation_id: {"label": count}}` for the
+  facilitators' dashboard.
+- `on_phase_change`: `(actor, consultation, from_phase, to_phase)` inside a phase move's
+  transaction; raising a DomainError refuses the move.
+- `organisations_of`: `(user) -> [organisation]`, the organisations a person acts for (the
+  membership module's answer, used by the page header's switcher).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+ProfileSection = Callable[[Any], tuple[str, dict[str, Any]] | None]
+OnLeave = Callable[[Any, Any], None]
+PeriodicTask = Callable[[], int]
+DashboardCounter = Callable[[list[int]], dict[int, dict[str, int]]]
+OnPhaseChange = Callable[[Any, Any, Any, Any], None]
+OrganisationsOf = Callable[[Any], list[Any]]
+
+
+@dataclass
+class Hooks:
+    profile_sections: list[ProfileSection] = field(default_factory=list)
+    on_leave: list[OnLeave] = field(default_factory=list)
+    periodic: list[PeriodicTask] = field(default_factory=list)
+    dashboard_counters: list[DashboardCounter] = field(default_factory=list)
+    on_phase_change: list[OnPhaseChange] = field(default_factory=list)
+    organisations_of: list[OrganisationsOf] = field(default_factory=list)
+
+    def add(self, kind: str, *callables: Any) -> None:
+        """Registers each callable once (a second application adds nothing twice)."""
+        registered: list[Any] = getattr(self, kind)
+        for hook in callables:
+            if hook not in registered:
+                registered.append(hook)
+
+
+HOOKS = Hooks()
+
+
+def profile_sections(organisation: Any) -> list[tuple[str, dict[str, Any]]]:
+    rendered = (section(organisation) for section in HOOKS.profile_sections)
+    return [section for section in rendered if section is not None]
+
+
+def run_on_leave(organisation: Any, actor: Any) -> None:
+    for hook in HOOKS.on_leave:
+        hook(organisation, actor)
+
+
+def dashboard_counters(consultation_ids: list[int]) -> dict[int, dict[str, int]]:
+    merged: dict[int, dict[str, int]] = {}
+    for counter in HOOKS.dashboard_counters:
+        for consultation_id, values in counter(consultation_ids).items():
+            merged.setdefault(consultation_id, {}).update(values)
+    return merged
+
+
+def run_on_phase_change(actor: Any, consultation: Any, from_phase: Any, to_phase: Any) -> None:
+    for hook in HOOKS.on_phase_change:
+        hook(actor, consultation, from_phase, to_phase)
+
+
+def organisations_of(user: Any) -> list[Any]:
+    return [organisation for provider in HOOKS.organisations_of for organisation in provider(user)]
+
+
+# --- periodic work: one loop for `flask tick` and for requests ------------------------------
+
+_last_tick: dict[str, datetime] = {}
+
+
+def run_periodic() -> dict[str, int]:
+    """Runs every periodic task, each in its own transaction; returns what each did.
+
+    This is infrastructure, not a service: it owns the transactions it runs, so one task's
+    failure (rolled back by the caller's teardown) never undoes another's committed work.
+    """
+    from tadamon.extensions import db
+
+    done: dict[str, int] = {}
+    for task in HOOKS.periodic:
+        count = task()
+        if count:  # committing nothing would still expire every loaded object
+            db.session.commit()
+        done[f"{task.__module__}.{task.__name__}"] = count
+    return done
+
+
+def tick_on_request(now: datetime, every: timedelta) -> bool:
+    """The request-time scheduler: runs the periodic work at most once per `every` in each
+    process (the `TICK_EVERY_SECONDS` setting, 30 by default), so a site without cron still
+    moves its phases. True when it ran."""
+    last = _last_tick.get("at")
+    if last is not None and now - last < every:
+        return False
+    _last_tick["at"] = now
+    run_periodic()
+    return True
+
+
+def forget_last_tick() -> None:
+    """Lets the next request run the periodic work at once (tests, after moving the clock)."""
+    _last_tick.clear()
