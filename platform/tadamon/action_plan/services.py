@@ -648,7 +648,7 @@ def _vote_entry(proposal: Proposal, rounds: dict[int, VotingRound]) -> dict[str,
         if row is not None:
             figures[code], rank, tied = row.figure, row.rank, row.tied
     details = results.get("details", {})
-    adopted = details.get("adopted", {}).get(key) if results["method"] == "yes_no" else None
+    adopted = details.get("adopted", {}).get(key)  # methods that adopt (yes/no) say so
     return {"method": results["method"], "rank": rank, "tied": tied, "winner": key in results["winners"],
             "adopted": adopted, "participants": results["participants"], "eligible": vote.eligible_count,
             "figure": figures, "definition_hash": vote.definition_hash, "ledger_head": vote.published_head,

@@ -13,6 +13,10 @@ Modules fill it through their declaration (`core.modules.Module`); nothing else 
   transaction; raising a DomainError refuses the move.
 - `organisations_of`: `(user) -> [organisation]`, the organisations a person acts for (the
   membership module's answer, used by the page header's switcher).
+- `voting_methods`: `() -> {id: method}`, the voting methods a consultation may choose (the
+  voting module's registry). Each method has `id`, `label`, `explanation`, `settings` (the
+  consultation's setting names it uses) and `validate_settings(settings)`, which raises a
+  DomainError naming the field. Workshops store the choice without importing voting.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ PeriodicTask = Callable[[], int]
 DashboardCounter = Callable[[list[int]], dict[int, dict[str, int]]]
 OnPhaseChange = Callable[[Any, Any, Any, Any], None]
 OrganisationsOf = Callable[[Any], list[Any]]
+VotingMethods = Callable[[], dict[str, Any]]
 
 
 @dataclass
@@ -38,6 +43,7 @@ class Hooks:
     dashboard_counters: list[DashboardCounter] = field(default_factory=list)
     on_phase_change: list[OnPhaseChange] = field(default_factory=list)
     organisations_of: list[OrganisationsOf] = field(default_factory=list)
+    voting_methods: list[VotingMethods] = field(default_factory=list)
 
     def add(self, kind: str, *callables: Any) -> None:
         """Registers each callable once (a second application adds nothing twice)."""
@@ -75,6 +81,11 @@ def run_on_phase_change(actor: Any, consultation: Any, from_phase: Any, to_phase
 
 def organisations_of(user: Any) -> list[Any]:
     return [organisation for provider in HOOKS.organisations_of for organisation in provider(user)]
+
+
+def voting_methods() -> dict[str, Any]:
+    """Every voting method a consultation may choose, by id, in the order they were declared."""
+    return {key: method for provider in HOOKS.voting_methods for key, method in provider().items()}
 
 
 # --- periodic work: one loop for `flask tick` and for requests ------------------------------

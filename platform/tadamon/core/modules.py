@@ -26,6 +26,7 @@ from tadamon.core.hooks import (
     OrganisationsOf,
     PeriodicTask,
     ProfileSection,
+    VotingMethods,
 )
 
 Seed = Callable[[Any], None]
@@ -46,6 +47,7 @@ class Module:
     dashboard_counters: Sequence[DashboardCounter] = ()
     on_phase_change: Sequence[OnPhaseChange] = ()
     organisations_of: Sequence[OrganisationsOf] = ()
+    voting_methods: Sequence[VotingMethods] = ()
     # `seed(demo)`: the module's demo data (`<module>/demo.py`), given the shared demo context.
     seed: Seed | None = None
     # Anything else the module needs on the application (a user loader, a request gate).
@@ -66,5 +68,6 @@ def register_modules(app: Flask, modules: Sequence[Module]) -> None:
         HOOKS.add("dashboard_counters", *module.dashboard_counters)
         HOOKS.add("on_phase_change", *module.on_phase_change)
         HOOKS.add("organisations_of", *module.organisations_of)
+        HOOKS.add("voting_methods", *module.voting_methods)
         if module.setup is not None:
             module.setup(app)

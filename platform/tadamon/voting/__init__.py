@@ -8,9 +8,11 @@ from tadamon.core.modules import Module
 def module() -> Module:
     from tadamon.voting import demo, permissions
     from tadamon.voting.cli import export_ballots_command, verify_ledger_command
+    from tadamon.voting.registry import voting_methods
     from tadamon.voting.services import ballot_counts, on_phase_change
     from tadamon.voting.views import bp, labels
 
     return Module(name="voting", blueprint=bp, permissions=permissions, labels=labels,
                   commands=[export_ballots_command, verify_ledger_command],
-                  on_phase_change=[on_phase_change], dashboard_counters=[ballot_counts], seed=demo.seed)
+                  on_phase_change=[on_phase_change], dashboard_counters=[ballot_counts], voting_methods=[voting_methods],
+                  seed=demo.seed)

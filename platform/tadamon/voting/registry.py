@@ -7,9 +7,13 @@ store and show.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
+
+from tadamon.core.errors_domain import DomainError
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,16 @@ class MethodInfo:
     label: object
     explanation: object
     settings: tuple[str, ...] = field(default_factory=tuple)
+
+    def validate_settings(self, settings: Mapping[str, Any]) -> None:
+        """Refuses a consultation's settings this method cannot run with (names the field)."""
+        if "max_approvals" in self.settings and not settings.get("max_approvals"):
+            raise DomainError(_l("Say how many proposals each organisation may support."), field="max_approvals")
+        for name in ("quorum", "threshold"):
+            if name in self.settings:
+                value = settings.get(name)
+                if value is None or not 0 < value <= 1:
+                    raise DomainError(_l("Give a share between 0 and 1, for example 0.5."), field=name)
 
 
 METHODS: dict[str, MethodInfo] = {
@@ -36,3 +50,8 @@ METHODS: dict[str, MethodInfo] = {
                    ("quorum", "threshold")),
     )
 }
+
+
+def voting_methods() -> dict[str, MethodInfo]:
+    """The catalogue the workshops module offers consultations (through core.hooks)."""
+    return METHODS

@@ -23,6 +23,7 @@ from tadamon.accounts.models import RoleAssignment, User
 from tadamon.core import audit, uploads
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
+from tadamon.core.hooks import voting_methods
 from tadamon.core.notifications import label, notify, register_kind, register_labels, texts
 from tadamon.core.permissions import Role
 from tadamon.core.urls import external_url
@@ -34,7 +35,6 @@ from tadamon.membership.models import (
     OrganisationRole,
 )
 from tadamon.membership.regions import REGION_CODES
-from tadamon.voting.registry import METHODS
 from tadamon.workshops.models import (
     HOLDING_PLACE,
     PHASE_LABELS,
@@ -529,15 +529,10 @@ def _check_consultation(data: ConsultationData, workshop: Workshop | None) -> No
         raise WorkshopError(_l("Write the question in at least one language."), field="question_ar")
     if data.participation == Participation.REGISTERED.value and workshop is None:
         raise WorkshopError(_l("A national consultation is open to every member organisation."), field="participation")
-    if data.voting_method not in METHODS:
+    method = voting_methods().get(data.voting_method)
+    if method is None:
         raise WorkshopError(_l("Choose a voting method."), field="voting_method")
-    if data.voting_method == "approval" and not data.max_approvals:
-        raise WorkshopError(_l("Say how many proposals each organisation may support."), field="max_approvals")
-    if data.voting_method == "yes_no":
-        for name in ("quorum", "threshold"):
-            value = getattr(data, name)
-            if value is None or not 0 < value <= 1:
-                raise WorkshopError(_l("Give a share between 0 and 1, for example 0.5."), field=name)
+    method.validate_settings({name: getattr(data, name) for name in method.settings})
     times = [(phase, getattr(data, f"{phase.value}_at")) for phase in SCHEDULED_PHASES]
     given = [(phase, moment) for phase, moment in times if moment is not None]
     for (_, earlier), (later_phase, later) in zip(given, given[1:], strict=False):

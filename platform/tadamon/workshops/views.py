@@ -28,13 +28,13 @@ from tadamon.core.auth import public
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import ConfirmForm, redisplays_form
 from tadamon.core.forms import show_error as _show_error
+from tadamon.core.hooks import voting_methods
 from tadamon.core.i18n import localized, select_timezone
 from tadamon.core.permissions import can, require
 from tadamon.core.urls import int_arg, page_arg
 from tadamon.extensions import db
 from tadamon.membership.forms import region_choices
 from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
-from tadamon.voting.registry import METHODS
 from tadamon.workshops import calendars, forms, services
 from tadamon.workshops.models import (
     DOCUMENT_KIND_LABELS,
@@ -82,7 +82,7 @@ def _labels() -> dict[str, Any]:
         "format_labels": FORMAT_LABELS, "status_labels": WORKSHOP_STATUS_LABELS,
         "registration_labels": REGISTRATION_STATUS_LABELS, "phase_labels": PHASE_LABELS,
         "phase_activities": PHASE_ACTIVITIES, "document_labels": DOCUMENT_KIND_LABELS,
-        "participation_labels": PARTICIPATION_LABELS, "regions": REGIONS_BY_CODE, "methods": METHODS,
+        "participation_labels": PARTICIPATION_LABELS, "regions": REGIONS_BY_CODE, "methods": voting_methods(),
         "Phase": Phase, "WorkshopStatus": WorkshopStatus, "RegistrationStatus": RegistrationStatus,
         "WorkshopFormat": WorkshopFormat,
     }
@@ -508,7 +508,7 @@ def _consultation_data(form: forms.ConsultationForm) -> services.ConsultationDat
 
 
 def _prepare_consultation_form(form: forms.ConsultationForm) -> None:
-    form.voting_method.choices = [SelectChoice(info.id, info.label) for info in METHODS.values()]
+    form.voting_method.choices = [SelectChoice(info.id, info.label) for info in voting_methods().values()]
 
 
 def _consultation_page(form: forms.ConsultationForm, workshop: Workshop | None, consultation: Consultation | None) -> Any:
