@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from tadamon.accounts.models import User
+from tadamon.accounts.queries import holders_of
 from tadamon.action_plan.models import (
     COMMITMENT_STATE_LABELS,
     ROLE_LABELS,
@@ -44,8 +45,10 @@ from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.notifications import notify, register_kind, register_labels, texts
+from tadamon.core.permissions import Role
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
+from tadamon.membership.queries import representatives_of
 from tadamon.proposals.models import CoAuthor, CoSignature, Lineage, Proposal
 from tadamon.voting.models import VotingRound
 from tadamon.workshops.models import Consultation, Phase, Theme, Workshop
@@ -108,19 +111,6 @@ def _decide(kind: str, actor: User | None, *, action: Action | None = None, prop
 
 def action_label(action: Action) -> str:
     return action.title_fr or action.title_ar or action.title_en
-
-
-def _representatives(organisation_ids: list[int]) -> list[User]:
-    from tadamon.workshops.services import _representatives as representatives
-
-    return representatives(organisation_ids)
-
-
-def _steering_group() -> list[User]:
-    from tadamon.accounts.models import RoleAssignment
-
-    return list(db.session.scalars(select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-                                   .where(RoleAssignment.role == "steering")))
 
 
 # --- candidates -------------------------------------------------------------------------------
@@ -497,7 +487,7 @@ def volunteer(person: User, organisation: Organisation, action: Action, role: st
     db.session.refresh(action, ["commitments"])
     audit.record("plan.volunteered", "plan_action", action.id, object_label=action_label(action),
                  after={"organisation": organisation.id, "role": role}, actor=person)
-    notify(_steering_group(), "plan.volunteered", link=f"/plan/actions/{action.id}",
+    notify(holders_of(Role.STEERING), "plan.volunteered", link=f"/plan/actions/{action.id}",
            organisation=organisation.display_name, action=texts(action, "title"),
            role={"label": "plan.role", "value": role})
     return commitment
@@ -514,9 +504,8 @@ def call_for_lead(actor: User, action: Action) -> int:
         raise PlanError(_l("This action no longer takes volunteers."))
     if has_confirmed_lead(action):
         raise PlanError(_l("This action already has a confirmed lead organisation."))
-    from tadamon.workshops.services import _representatives as representatives
 
-    people = representatives(None)
+    people = representatives_of(None)
     _decide("lead_requested", actor, action=action)
     audit.record("plan.lead_requested", "plan_action", action.id, object_label=action_label(action),
                  after={"told": len(people)}, actor=actor)
@@ -549,7 +538,7 @@ def decide_commitment(actor: User, commitment: Commitment, confirm: bool, answer
             organisation_id=commitment.organisation_id, role=commitment.role, answer=values["answer"])
     audit.record(f"plan.commitment_{target.value}", "plan_action", action.id, object_label=action_label(action),
                  after={"organisation": commitment.organisation_id, "role": commitment.role}, actor=actor)
-    notify(_representatives([commitment.organisation_id]), "plan.commitment_decided",
+    notify(representatives_of([commitment.organisation_id]), "plan.commitment_decided",
            link=f"/plan/actions/{action.id}", organisation=commitment.organisation.display_name,
            action=texts(action, "title"), decision={"label": "plan.commitment_state", "value": target.value},
            answer=values["answer"])
@@ -837,9 +826,8 @@ def publish_version(actor: User, version: PlanVersion) -> None:
     audit.record("plan.version_published", "plan_version", version.number, object_label=f"v{version.number}",
                  after={"actions": len(ids)}, actor=actor)
     # Every member organisation's representatives: the plan is the whole network's.
-    from tadamon.workshops.services import _representatives as representatives
 
-    notify(representatives(None), "plan.published", link="/plan", number=version.number, count=len(ids))
+    notify(representatives_of(None), "plan.published", link="/plan", number=version.number, count=len(ids))
 
 
 def discard_review(actor: User, version: PlanVersion) -> None:

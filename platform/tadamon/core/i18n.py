@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import NamedTuple
+
 from babel import Locale
 from flask import current_app, g, has_request_context, request
 from flask_babel import get_locale
@@ -56,19 +59,41 @@ def current_language() -> str:
     return locale.language if locale else "ar"
 
 
-def localized(obj: object, field: str, language: str | None = None) -> tuple[str, str]:
-    """The text of a multilingual field (`<field>_ar`, `_fr`, `_en`) in the reader's language.
+TEXT_LANGUAGES = ("ar", "fr", "en")
 
-    Falls back to another language when this one is empty, and says which language the
-    text is in, so templates can mark it with `lang` (screen readers, fonts, direction).
-    """
+
+class LocalText(NamedTuple):
+    """A text picked for a reader: the text, the language it is in, and whether it is another
+    language than the reader's (pages mark it "not yet translated" and set `lang` on it)."""
+
+    text: str
+    language: str
+    untranslated: bool = False
+
+
+def pick_text(texts: Mapping[str, str | None] | None, language: str | None = None) -> LocalText:
+    """The one language fallback of the platform, for pages, notifications and exports alike:
+    the reader's language, then Arabic, French and English, the first that has a text."""
     language = language or current_language()
-    order = [language] + [code for code in ("ar", "fr", "en") if code != language]
-    for code in order:
-        text = getattr(obj, f"{field}_{code}", None)
-        if text:
-            return text, code
-    return "", language
+    texts = texts or {}
+    if texts.get(language):
+        return LocalText(str(texts[language]), language)
+    for code in TEXT_LANGUAGES:
+        if code != language and texts.get(code):
+            return LocalText(str(texts[code]), code, untranslated=True)
+    return LocalText("", language, untranslated=True)
+
+
+def texts_of(obj: object, field: str) -> dict[str, str]:
+    """A multilingual field's texts (`<field>_ar`, `_fr`, `_en`), by language."""
+    return {code: getattr(obj, f"{field}_{code}", None) or "" for code in TEXT_LANGUAGES}
+
+
+def localized(obj: object, field: str, language: str | None = None) -> tuple[str, str]:
+    """The text of a multilingual field in the reader's language, and the language it is in
+    (templates mark it with `lang`: screen readers, fonts, direction). See `pick_text`."""
+    picked = pick_text(texts_of(obj, field), language)
+    return picked.text, picked.language
 
 
 def escape_lazy_strings() -> None:

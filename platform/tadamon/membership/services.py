@@ -19,7 +19,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from werkzeug.datastructures import FileStorage
 
-from tadamon.accounts.models import RoleAssignment, User, token_digest
+from tadamon.accounts.models import User, token_digest
+from tadamon.accounts.queries import holders_of
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
@@ -148,15 +149,6 @@ def _people_to_notify(organisation: Organisation) -> list[User]:
         db.session.scalars(
             select(User).join(OrganisationMember, OrganisationMember.user_id == User.id)
             .where(OrganisationMember.organisation_id == organisation.id)
-        )
-    )
-
-
-def _steering_group() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User).join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(RoleAssignment.role == Role.STEERING.value, User.is_enabled.is_(True))
         )
     )
 
@@ -514,7 +506,7 @@ def submit_application(organisation: Organisation, user: User, *, adheres: bool)
         raise MembershipError(_l("To join, the organisation must adhere to the network's charter."), field="adhere")
     adhere_to_current_charter(organisation, user)
     _move(organisation, MembershipState.SUBMITTED, user)
-    notify(_steering_group(), "membership.submitted",
+    notify(holders_of(Role.STEERING), "membership.submitted",
            link=external_url("membership.review_application", organisation_id=organisation.id),
            organisation=organisation.display_name)
 
@@ -576,7 +568,7 @@ def leave_network(user: User, organisation: Organisation) -> None:
     audit.record("membership.left", "organisation", organisation.id,
                  object_label=organisation.display_name, before={"state": before.value},
                  after={"state": "left"}, actor=user)
-    notify(_people_to_notify(organisation) + _steering_group(), "membership.left",
+    notify(_people_to_notify(organisation) + holders_of(Role.STEERING), "membership.left",
            link=external_url("membership.application", organisation_id=organisation.id),
            organisation=organisation.display_name)
 

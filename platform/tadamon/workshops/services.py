@@ -32,8 +32,8 @@ from tadamon.membership.models import (
     MembershipState,
     Organisation,
     OrganisationMember,
-    OrganisationRole,
 )
+from tadamon.membership.queries import representatives_of
 from tadamon.membership.regions import REGION_CODES
 from tadamon.workshops.models import (
     HOLDING_PLACE,
@@ -224,7 +224,7 @@ def move_workshop_status(actor: User, workshop: Workshop, target: WorkshopStatus
     db.session.refresh(workshop)
     audit.record("workshop.status_changed", "workshop", workshop.id, object_label=workshop.title_fr or workshop.title_ar,
                  before={"status": current.value}, after={"status": target.value}, actor=actor)
-    notify(_representatives(registered_organisation_ids(workshop)), "workshops.status_changed",
+    notify(representatives_of(registered_organisation_ids(workshop)), "workshops.status_changed",
            link=external_url("workshops.workshop", workshop_id=workshop.id),
            workshop=texts(workshop, "title"), status=label("workshop_status", target))
 
@@ -358,7 +358,7 @@ def _promote_waiting(workshop: Workshop) -> None:
         registration.status = RegistrationStatus.PENDING.value
         registration.status_changed_at = utcnow()
         db.session.flush()
-        notify(_representatives([registration.organisation_id]), "workshops.moved_up",
+        notify(representatives_of([registration.organisation_id]), "workshops.moved_up",
                link=external_url("workshops.workshop", workshop_id=workshop.id),
                workshop=texts(workshop, "title"), organisation=registration.organisation.display_name)
 
@@ -398,7 +398,7 @@ def decide_registration(actor: User, registration: Registration, accept: bool) -
     audit.record(f"registration.{target.value}", "workshop", registration.workshop_id,
                  object_label=registration.organisation.display_name,
                  before={"status": before}, after={"status": target.value}, actor=actor)
-    notify(_representatives([registration.organisation_id]), "workshops.registration_decided",
+    notify(representatives_of([registration.organisation_id]), "workshops.registration_decided",
            link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
            workshop=texts(registration.workshop, "title"),
            organisation=registration.organisation.display_name, status=label("registration_status", target))
@@ -481,20 +481,6 @@ def has_place(user: User, workshop: Workshop) -> bool:
 def registered_organisation_ids(workshop: Workshop) -> list[int]:
     return list(db.session.scalars(select(Registration.organisation_id).where(
         Registration.workshop_id == workshop.id, Registration.status.in_(HOLDING_PLACE))))
-
-
-def _representatives(organisation_ids: list[int] | None) -> list[User]:
-    """The representatives of these organisations (all approved members when None)."""
-    query = (select(User).join(OrganisationMember, OrganisationMember.user_id == User.id)
-             .where(OrganisationMember.role == OrganisationRole.REPRESENTATIVE.value))
-    if organisation_ids is None:
-        query = query.join(Organisation, Organisation.id == OrganisationMember.organisation_id).where(
-            Organisation.state == MembershipState.APPROVED.value)
-    else:
-        if not organisation_ids:
-            return []
-        query = query.where(OrganisationMember.organisation_id.in_(organisation_ids))
-    return list(db.session.scalars(query))
 
 
 # --- consultations -------------------------------------------------------------------------
@@ -598,15 +584,15 @@ def move_phase(actor: User | None, consultation: Consultation, target: Phase) ->
                  before={"phase": current.value}, after={"phase": target.value,
                                                          "by": "schedule" if actor is None else "hand"},
                  actor=actor)
-    notify(participant_representatives(consultation), "consultations.phase_changed",
+    notify(participantrepresentatives_of(consultation), "consultations.phase_changed",
            link=external_url("workshops.consultation", consultation_id=consultation.id),
            question=texts(consultation, "question"), phase=label("phase", target))
 
 
-def participant_representatives(consultation: Consultation) -> list[User]:
+def participantrepresentatives_of(consultation: Consultation) -> list[User]:
     if consultation.participation == Participation.REGISTERED.value and consultation.workshop is not None:
-        return _representatives(registered_organisation_ids(consultation.workshop))
-    return _representatives(None)
+        return representatives_of(registered_organisation_ids(consultation.workshop))
+    return representatives_of(None)
 
 
 def advance_due_consultations(now: datetime | None = None) -> int:
