@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Enum,
     ForeignKey,
     Integer,
     String,
@@ -25,6 +27,17 @@ from tadamon.extensions import Model
 def token_digest(token: str) -> str:
     """Tokens and session ids are stored hashed: a database leak does not log anyone in."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def string_enum(enum: type[StrEnum], length: int) -> Enum:
+    """A column typed as `enum` but stored as before: a plain string of `length` (the named
+    CheckConstraint of the table keeps the database honest); Python reads and writes members."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                values_callable=_values)
+
+
+def _values(enum: Any) -> list[str]:
+    return [member.value for member in enum]
 
 
 class User(UserMixin, Model):
@@ -87,7 +100,7 @@ class RoleAssignment(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[Role] = mapped_column(string_enum(Role, 20))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -128,7 +141,7 @@ class AccountToken(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(20))
+    purpose: Mapped[TokenPurpose] = mapped_column(string_enum(TokenPurpose, 20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # For an email change: the new address, confirmed by following the link sent to it.
     new_email: Mapped[str | None] = mapped_column(String(254))

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Enum,
     ForeignKey,
     Integer,
     String,
@@ -19,7 +20,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tadamon.accounts.models import User
+from tadamon.accounts.models import User, string_enum
 from tadamon.core.db import utcnow
 from tadamon.extensions import Model, db
 
@@ -189,7 +190,8 @@ class Organisation(Model):
     contact_email: Mapped[str] = mapped_column(String(254), default="")
     contact_phone: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
-    state: Mapped[str] = mapped_column(String(20), default=MembershipState.DRAFT.value, index=True)
+    state: Mapped[MembershipState] = mapped_column(string_enum(MembershipState, 20),
+                                                   default=MembershipState.DRAFT, index=True)
     is_founding_member: Mapped[bool] = mapped_column(default=False)
     # Ballots are cast by a representative, or by any of its people when the organisation says so.
     members_may_vote: Mapped[bool] = mapped_column(default=False)
@@ -216,6 +218,7 @@ class Organisation(Model):
 
     @property
     def membership_state(self) -> MembershipState:
+        # A member even before the row is read back (a value assigned as a plain string).
         return MembershipState(self.state)
 
     @property
@@ -259,7 +262,7 @@ class OrganisationMember(Model):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[OrganisationRole] = mapped_column(string_enum(OrganisationRole, 20))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     organisation: Mapped[Organisation] = relationship(back_populates="people")
@@ -267,7 +270,7 @@ class OrganisationMember(Model):
 
     @property
     def is_representative(self) -> bool:
-        return self.role == OrganisationRole.REPRESENTATIVE.value
+        return self.role == OrganisationRole.REPRESENTATIVE
 
 
 class Invitation(Model):
@@ -281,7 +284,7 @@ class Invitation(Model):
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     email: Mapped[str] = mapped_column(String(254))
-    role: Mapped[str] = mapped_column(String(20))
+    role: Mapped[OrganisationRole] = mapped_column(string_enum(OrganisationRole, 20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -319,8 +322,8 @@ class MembershipEvent(Model):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    from_state: Mapped[str | None] = mapped_column(String(20))
-    to_state: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[MembershipState | None] = mapped_column(string_enum(MembershipState, 20))
+    to_state: Mapped[MembershipState] = mapped_column(string_enum(MembershipState, 20))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(Text, default="")
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,64 @@
+"""What every account use-case shares: its refusals, address normalisation, the password policy."""
+
+
+
+from flask_babel import lazy_gettext as _l
+
+from tadamon.accounts.passwords import (
+    MAX_LENGTH,
+    MIN_LENGTH,
+    is_too_guessable,
+)
+from tadamon.core.errors_domain import DomainError
+
+
+class AccountError(DomainError):
+    pass
+
+
+class EmailTaken(AccountError):
+    field = "email"
+
+
+class WeakPassword(AccountError):
+    field = "password"
+
+
+class InvalidCredentials(AccountError):
+    pass
+
+
+class EmailNotVerified(AccountError):
+    pass
+
+
+class InvalidToken(AccountError):
+    pass
+
+
+class InvalidCode(AccountError):
+    field = "code"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+# --- passwords -----------------------------------------------------------------------------
+
+
+def check_password_strength(password: str, *, email: str = "", name: str = "") -> None:
+    """Raises WeakPassword unless `password` is long enough and not guessable."""
+    if len(password) < MIN_LENGTH:
+        raise WeakPassword(_l("Use at least 8 characters."), field="password")
+    if len(password) > MAX_LENGTH:
+        raise WeakPassword(_l("Use at most 256 characters."), field="password")
+    personal = [email, email.split("@")[0], name, *name.split()]
+    if is_too_guessable(password, personal):
+        raise WeakPassword(
+            _l(
+                "This password is too common or too easy to guess. "
+                "A few unrelated words make a strong password that is easy to remember."
+            ),
+            field="password",
+        )

@@ -1,0 +1,92 @@
+"""Registration and email verification."""
+
+
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from tadamon.accounts.models import (
+    TokenPurpose,
+    User,
+)
+from tadamon.accounts.passwords import (
+    hash_password,
+)
+from tadamon.accounts.services.common import (
+    AccountError,
+    EmailTaken,
+    check_password_strength,
+    normalize_email,
+)
+from tadamon.accounts.services.tokens import TOKEN_LIFETIMES, consume_token, issue_token
+from tadamon.core.db import utcnow
+from tadamon.core.mail import send_email
+from tadamon.core.urls import external_url
+from tadamon.extensions import db
+
+
+def register_user(
+    *, email: str, display_name: str, password: str, language: str, consent: bool
+) -> User:
+    """Creates an unverified account and emails a verification link.
+
+    Raises EmailTaken, WeakPassword, AccountError (no consent).
+    """
+    email = normalize_email(email)
+    display_name = display_name.strip()
+    if not consent:
+        raise AccountError(_l("Please accept the privacy notice to create an account."), field="consent")
+    check_password_strength(password, email=email, name=display_name)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise EmailTaken(_l("An account already uses this email address. You can log in or reset your password."))
+    now = utcnow()
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        preferred_language=language,
+        privacy_consent_at=now,
+        password_changed_at=now,
+    )
+    db.session.add(user)
+    try:
+        # The unique constraint has the last word when two registrations race.
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise EmailTaken(
+            _l("An account already uses this email address. You can log in or reset your password.")
+        ) from None
+    send_verification_email(user)
+    return user
+
+
+
+def send_verification_email(user: User) -> None:
+    token = issue_token(user, TokenPurpose.VERIFY_EMAIL)
+    send_email(
+        user.email,
+        "verify_email",
+        language=user.preferred_language,
+        subject=_l("Confirm your email address for Tadamon"),
+        user=user,
+        link=external_url("accounts.verify_email", token=token),
+        days=TOKEN_LIFETIMES[TokenPurpose.VERIFY_EMAIL].days,
+    )
+
+
+def resend_verification(email: str) -> None:
+    """Sends a new link if an unverified account has this address; silent otherwise."""
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is not None and not user.email_verified:
+        send_verification_email(user)
+
+
+
+def verify_email(token: str) -> User:
+    record = consume_token(token, TokenPurpose.VERIFY_EMAIL)
+    user = record.user
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    return user

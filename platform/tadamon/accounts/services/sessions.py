@@ -1,0 +1,102 @@
+"""Log-in and server-side sessions."""
+
+
+import secrets
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+
+from tadamon.accounts.models import (
+    User,
+    UserSession,
+    token_digest,
+)
+from tadamon.accounts.passwords import (
+    burn_verification_time,
+    hash_password,
+    needs_rehash,
+    verify_password,
+)
+from tadamon.accounts.services.common import (
+    EmailNotVerified,
+    InvalidCredentials,
+    normalize_email,
+)
+from tadamon.core.db import utcnow
+from tadamon.extensions import db
+
+# How often a session's "last seen" is written: not on every request.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=5)
+
+
+def authenticate(email: str, password: str) -> User:
+    """The account these credentials open. Raises InvalidCredentials or EmailNotVerified.
+
+    The message never says whether the address exists.
+    """
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        burn_verification_time()
+        raise InvalidCredentials(_l("The email address or the password is not right."))
+    if not verify_password(user.password_hash, password):
+        raise InvalidCredentials(_l("The email address or the password is not right."))
+    if not user.is_enabled:
+        raise InvalidCredentials(_l("This account has been disabled. Contact the platform's administrators."))
+    if not user.email_verified:
+        raise EmailNotVerified(
+            _l("Please confirm your email address first: follow the link we sent you. You can ask for a new link below.")
+        )
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def start_session(user: User, *, ip_address: str | None, user_agent: str) -> str:
+    """Creates a server-side session and returns its secret id for the cookie."""
+    session_id = secrets.token_urlsafe(32)
+    db.session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=token_digest(session_id),
+            ip_address=ip_address,
+            user_agent=user_agent[:300],
+        )
+    )
+    return session_id
+
+
+def find_session(user_id: int, session_id: str | None) -> UserSession | None:
+    if not session_id:
+        return None
+    found = db.session.scalar(
+        select(UserSession).where(
+            UserSession.token_hash == token_digest(session_id), UserSession.user_id == user_id
+        )
+    )
+    if found is not None and utcnow() - found.last_seen_at > SESSION_TOUCH_INTERVAL:
+        found.last_seen_at = utcnow()
+    return found
+
+
+def end_session(session_id: str | None) -> None:
+    if session_id:
+        db.session.execute(delete(UserSession).where(UserSession.token_hash == token_digest(session_id)))
+
+
+def end_other_sessions(user: User, keep_session_id: str | None) -> int:
+    """Logs `user` out everywhere but the current browser; returns how many ended."""
+    statement = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_session_id:
+        statement = statement.where(UserSession.token_hash != token_digest(keep_session_id))
+    return db.session.execute(statement).rowcount  # type: ignore[attr-defined]
+
+
+def list_sessions(user: User) -> list[UserSession]:
+    return list(
+        db.session.scalars(
+            select(UserSession)
+            .where(UserSession.user_id == user.id)
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )

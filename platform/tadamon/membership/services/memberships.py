@@ -1,0 +1,59 @@
+"""Who acts for which organisation: lookups loaded once per request (permissions reuse them)."""
+
+from __future__ import annotations
+
+from flask import g, has_request_context
+from sqlalchemy import select
+
+from tadamon.accounts.models import User
+from tadamon.extensions import db
+from tadamon.membership.models import (
+    Organisation,
+    OrganisationMember,
+)
+
+
+def memberships_by_organisation(user: User) -> dict[int, OrganisationMember]:
+    """All of `user`'s memberships, loaded once per request (permission checks reuse them)."""
+    cache: dict[int, dict[int, OrganisationMember]] | None = (
+        g.setdefault("tadamon_memberships", {}) if has_request_context() else None
+    )
+    if cache is not None and user.id in cache:
+        return cache[user.id]
+    rows = db.session.scalars(
+        select(OrganisationMember).where(OrganisationMember.user_id == user.id)
+    ).all()
+    found = {row.organisation_id: row for row in rows}
+    if cache is not None:
+        cache[user.id] = found
+    return found
+
+
+def forget_cached_memberships() -> None:
+    if has_request_context():
+        g.pop("tadamon_memberships", None)
+
+
+def membership_of(user: User, organisation: Organisation) -> OrganisationMember | None:
+    return memberships_by_organisation(user).get(organisation.id)
+
+
+def organisations_of(user: User) -> list[Organisation]:
+    memberships = memberships_by_organisation(user)
+    if not memberships:
+        return []
+    return list(
+        db.session.scalars(
+            select(Organisation).where(Organisation.id.in_(memberships)).order_by(Organisation.id)
+        )
+    )
+
+
+def users_of(organisation: Organisation) -> list[User]:
+    """Everyone who acts for `organisation` (whom its notifications go to)."""
+    return list(
+        db.session.scalars(
+            select(User).join(OrganisationMember, OrganisationMember.user_id == User.id)
+            .where(OrganisationMember.organisation_id == organisation.id)
+        )
+    )
