@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -30,8 +32,21 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tadamon.core.forms import TadamonForm, reasonable_date
-from tadamon.membership.models import LEGAL_FORM_LABELS, ORGANISATION_ROLE_LABELS, STATE_LABELS
+from tadamon.core.i18n import select_timezone
+from tadamon.core.urls import int_arg
+from tadamon.membership.models import (
+    LEGAL_FORM_LABELS,
+    ORGANISATION_ROLE_LABELS,
+    STATE_LABELS,
+    MembershipState,
+)
 from tadamon.membership.regions import REGION_CODES
+
+
+def texts(form: TadamonForm, *names: str) -> dict[str, str]:
+    """The text fields `names` of a submitted form, "" for those left empty."""
+    return {name: getattr(form, name).data or "" for name in names}
+
 
 REQUIRED = _l("This field is required.")
 TOO_LONG = _l("This text is too long.")
@@ -134,6 +149,19 @@ class ApplicationForm(TadamonForm):
         self.fields.choices = field_choices or []
 
 
+class StatutesForm(TadamonForm):
+    """The statutes alone, from the application form's request: they are kept as soon as
+    they are valid, even when another field of the application is not."""
+
+    class Meta:
+        csrf = False  # the application form it comes with checks the token
+
+    statutes = FileField()
+
+    def has_file(self) -> bool:
+        return bool(self.statutes.data and getattr(self.statutes.data, "filename", ""))
+
+
 class SubmitApplicationForm(TadamonForm):
     adhere = BooleanField(
         _l("On behalf of the organisation, I adhere to the principles and values of the network's charter."),
@@ -194,6 +222,9 @@ class CharterTextForm(TadamonForm):
     preamble_fr = long_text(_l("Preamble in French"), render_kw={"dir": "ltr", "lang": "fr", "rows": 4})
     preamble_en = long_text(_l("Preamble in English"), render_kw={"dir": "ltr", "lang": "en", "rows": 4})
 
+    def texts(self) -> dict[str, str]:
+        return texts(self, "title_ar", "title_fr", "title_en", "preamble_ar", "preamble_fr", "preamble_en")
+
 
 class PrincipleForm(TadamonForm):
     title_ar = text(_l("Principle in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
@@ -203,12 +234,18 @@ class PrincipleForm(TadamonForm):
     explanation_fr = long_text(_l("Explanation in French"), 3000, render_kw={"dir": "ltr", "lang": "fr", "rows": 3})
     explanation_en = long_text(_l("Explanation in English"), 3000, render_kw={"dir": "ltr", "lang": "en", "rows": 3})
 
+    def texts(self) -> dict[str, str]:
+        return texts(self, "title_ar", "title_fr", "title_en", "explanation_ar", "explanation_fr", "explanation_en")
+
 
 class FieldOfActionForm(TadamonForm):
     name_ar = text(_l("Name in Arabic"), 120, render_kw={"dir": "rtl", "lang": "ar"})
     name_fr = text(_l("Name in French"), 120, render_kw={"dir": "ltr", "lang": "fr"})
     name_en = text(_l("Name in English"), 120, render_kw={"dir": "ltr", "lang": "en"})
     active = BooleanField(_l("Offered to organisations"), default=True)
+
+    def names(self) -> dict[str, str]:
+        return texts(self, "name_ar", "name_fr", "name_en")
 
 
 class DirectoryFilterForm(TadamonForm):
@@ -220,6 +257,24 @@ class DirectoryFilterForm(TadamonForm):
     field = SelectField(_l("Field of action"), validators=[Optional()], validate_choice=False)
     legal_form = SelectField(_l("Legal form"), validators=[Optional()], validate_choice=False)
 
+    def __init__(self, *args: Any, field_choices: list[SelectChoice] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.region.choices = region_choices(_l("All regions"))
+        self.legal_form.choices = legal_form_choices(_l("All legal forms"))
+        self.field.choices = [SelectChoice("", _l("All fields")), *(field_choices or [])]
+
+    def criteria(self) -> dict[str, Any]:
+        """The search it asks for (nothing when it is not valid), as `directory_query` takes it."""
+        if not self.validate():
+            return {}
+        return {"search": self.q.data or "", "region": self.region.data or "", "field_id": int_arg("field"),
+                "legal_form": self.legal_form.data or ""}
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of `day` in the person's time zone."""
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(select_timezone()))
+
 
 class ReviewFilterForm(TadamonForm):
     class Meta:
@@ -228,8 +283,22 @@ class ReviewFilterForm(TadamonForm):
     state = SelectField(_l("State"), validators=[Optional()], validate_choice=False,
                         choices=[SelectChoice("", _l("Any state"))] + [
                             SelectChoice(state.value, label) for state, label in STATE_LABELS.items()
-                            if state.value != "draft"])
+                            if state is not MembershipState.DRAFT])
     region = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
     legal_form = SelectField(_l("Legal form"), validators=[Optional()], validate_choice=False)
     since = DateField(_l("Submitted from"), validators=[Optional(), reasonable_date])
     until = DateField(_l("Submitted until"), validators=[Optional(), reasonable_date])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.region.choices = region_choices(_l("Any region"))
+        self.legal_form.choices = legal_form_choices(_l("Any legal form"))
+
+    def criteria(self) -> dict[str, Any]:
+        """The filters it asks for (nothing when it is not valid), as `review_queue_query` takes them."""
+        if not self.validate():
+            return {}
+        return {"state": self.state.data or "", "region": self.region.data or "",
+                "legal_form": self.legal_form.data or "",
+                "since": local_midnight(self.since.data) if self.since.data else None,
+                "until": local_midnight(self.until.data + timedelta(days=1)) if self.until.data else None}

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -79,6 +78,10 @@ TRANSITIONS: dict[MembershipState, frozenset[MembershipState]] = {
     MembershipState.LEFT: frozenset(),
 }
 EDITABLE_STATES = frozenset({MembershipState.DRAFT, MembershipState.CHANGES_REQUESTED})
+# States the steering group's last message explains (the changes asked, the reasons).
+STATES_WITH_A_MESSAGE = frozenset(
+    {MembershipState.CHANGES_REQUESTED, MembershipState.REJECTED, MembershipState.SUSPENDED}
+)
 
 
 class OrganisationRole(StrEnum):
@@ -224,6 +227,16 @@ class Organisation(Model):
     @property
     def display_name(self) -> str:
         return self.name_ar or self.name_fr
+
+    @property
+    def is_public(self) -> bool:
+        """An approved member: its profile is in the public directory."""
+        return self.membership_state is MembershipState.APPROVED
+
+    @property
+    def message_to_show(self) -> str:
+        """The steering group's last message, while it still explains the state (else "")."""
+        return self.decision_message if self.membership_state in STATES_WITH_A_MESSAGE else ""
 
     def can_move_to(self, target: MembershipState) -> bool:
         return target in TRANSITIONS[self.membership_state]

@@ -1,10 +1,14 @@
-"""Membership pages: the charter, applying, the steering group's review, people, directory."""
+"""Membership pages: the charter, applying, the steering group's review, people, directory.
+
+Each view loads its object and asks its rule (`_organisation`, `_person`, `_principle`), then
+hands its one service call to `core.use_case.run_use_case`. Labels come from the module's
+`labels` (see `membership/__init__.py`).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -19,29 +23,25 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
-from tadamon.core.actor import current_actor
+from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
-from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import ConfirmForm, redisplays_form
-from tadamon.core.forms import show_error as _show_error
-from tadamon.core.i18n import current_language, localized, select_timezone
+from tadamon.core.hooks import profile_sections
+from tadamon.core.i18n import current_language, localized
 from tadamon.core.permissions import require
-from tadamon.core.urls import int_arg, page_arg
+from tadamon.core.urls import page_arg, safe_next
+from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db, limiter
 from tadamon.membership import forms, services
 from tadamon.membership.acting import act_for
 from tadamon.membership.models import (
-    LEGAL_FORM_LABELS,
-    ORGANISATION_ROLE_LABELS,
-    STATE_LABELS,
     Charter,
     CharterPrinciple,
     FieldOfAction,
     Invitation,
-    MembershipState,
     Organisation,
     OrganisationMember,
 )
@@ -49,38 +49,68 @@ from tadamon.membership.permissions import (
     can_adhere,
     can_apply,
     can_edit_application,
+    can_hand_over,
     can_leave,
     can_manage_charter,
     can_manage_fields,
     can_manage_people,
+    can_remove_person,
     can_review,
     can_view_application,
     can_view_people,
     can_view_statutes,
 )
-from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
+from tadamon.membership.regions import REGIONS
 
 bp = Blueprint("membership", __name__, template_folder="templates")
 
 PER_PAGE = 20
+Rule = Callable[[Actor, Any], bool]
 
 
-def _page() -> int:
-    return page_arg()
+# --- loading and authorising -------------------------------------------------------------------
+
+
+def _organisation(organisation_id: int, allowed: Rule) -> Organisation:
+    """The organisation (404 if none), once `allowed` lets the current actor at it (403)."""
+    organisation = db.get_or_404(Organisation, organisation_id)
+    require(allowed(current_actor(), organisation))
+    return organisation
+
+
+def _person(organisation_id: int, member_id: int, allowed: Rule | None = None) -> OrganisationMember:
+    """One of the people of an organisation the current actor manages, once `allowed` on it."""
+    organisation = _organisation(organisation_id, can_manage_people)
+    person = db.get_or_404(OrganisationMember, member_id)
+    if person.organisation_id != organisation.id:
+        abort(404)
+    if allowed is not None:
+        require(allowed(current_actor(), person))
+    return person
+
+
+def _draft() -> Charter:
+    require(can_manage_charter(current_actor()))
+    draft = services.draft_charter()
+    if draft is None:
+        abort(404)
+    return draft
+
+
+def _principle(principle_id: int) -> tuple[Charter, CharterPrinciple]:
+    draft = _draft()
+    principle = db.get_or_404(CharterPrinciple, principle_id)
+    if principle.charter_id != draft.id:
+        abort(404)
+    return draft, principle
+
+
+def _to(endpoint: str, **values: Any) -> Response:
+    return redirect(url_for(f"membership.{endpoint}", **values))
 
 
 def _field_choices() -> list[SelectChoice]:
     return [SelectChoice(f.id, localized(f, "name")[0]) for f in services.active_fields()]
-
-
-def _template_context() -> dict[str, Any]:
-    return {
-        "state_labels": STATE_LABELS,
-        "legal_form_labels": LEGAL_FORM_LABELS,
-        "role_labels": ORGANISATION_ROLE_LABELS,
-        "regions": REGIONS_BY_CODE,
-        "MembershipState": MembershipState,
-    }
 
 
 # --- acting for an organisation --------------------------------------------------------------
@@ -88,26 +118,22 @@ def _template_context() -> dict[str, Any]:
 
 @bp.route("/acting-for", methods=["POST"])
 def set_acting_for() -> Any:
-    form = ConfirmForm()
     organisation_id = request.form.get("organisation_id", type=int)
     organisation = (db.session.get(Organisation, organisation_id)
                     if organisation_id and 0 < organisation_id <= 2_147_483_647 else None)
-    if form.validate_on_submit() and organisation is not None:
+    if ConfirmForm().validate_on_submit() and organisation is not None:
         require(services.membership_of(current_user, organisation) is not None)
         act_for(organisation)
         flash(_("You now act for %(organisation)s.", organisation=organisation.display_name), "success")
-    from tadamon.core.urls import safe_next
-
     return redirect(safe_next(request.form.get("next"), url_for("membership.my_organisations")))
 
 
 @bp.route("/membership")
 def my_organisations() -> Any:
     require(can_apply(current_actor()))
-    memberships = {m.organisation_id: m for m in services._memberships_by_organisation(current_user).values()}
     return render_template(
         "membership/my_organisations.html", organisations=services.organisations_of(current_user),
-        memberships=memberships, start_form=ConfirmForm(), **_template_context(),
+        memberships=services.memberships_by_organisation(current_user), start_form=ConfirmForm(),
     )
 
 
@@ -124,7 +150,7 @@ def charter() -> Any:
 @bp.route("/charter/v<int:version>")
 @public
 def charter_version(version: int) -> Any:
-    found = db.session.scalar(select(Charter).where(Charter.version == version, Charter.published_at.is_not(None)))
+    found = services.published_charter(version)
     if found is None:
         abort(404)
     return render_template("membership/charter.html", charter=found, versions=services.published_charters())
@@ -133,32 +159,29 @@ def charter_version(version: int) -> Any:
 # --- applying --------------------------------------------------------------------------------
 
 
+def _start_application() -> Organisation:
+    organisation = services.start_application(current_user)
+    act_for(organisation)
+    return organisation
+
+
 @bp.route("/membership/apply", methods=["POST"])
 def apply() -> Any:
     require(can_apply(current_actor()))
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        return redirect(url_for("membership.my_organisations"))
-    organisation = services.start_application(current_user)
-    db.session.commit()
-    act_for(organisation)
-    return redirect(url_for("membership.edit_application", organisation_id=organisation.id))
-
-
-def _load(organisation_id: int) -> Organisation:
-    return db.get_or_404(Organisation, organisation_id)
+    started = run_use_case(ConfirmForm(), _start_application)
+    if started.value is None:
+        return _to("my_organisations")
+    return _to("edit_application", organisation_id=started.value.id)
 
 
 @bp.route("/membership/<int:organisation_id>")
 def application(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_view_application(current_actor(), organisation))
+    organisation = _organisation(organisation_id, can_view_application)
     return render_template(
         "membership/application.html", organisation=organisation,
         missing=services.missing_for_submission(organisation),
         adheres=services.adheres_to_current_charter(organisation),
-        current_charter=services.current_charter(),
-        confirm_form=ConfirmForm(), **_template_context(),
+        current_charter=services.current_charter(), confirm_form=ConfirmForm(),
     )
 
 
@@ -170,79 +193,66 @@ TEXT_FIELDS = ("name_ar", "name_fr", "acronym", "legal_form", "registration_numb
 
 def _application_data(form: forms.ApplicationForm) -> services.ApplicationData:
     return services.ApplicationData(
-        **{name: getattr(form, name).data or "" for name in TEXT_FIELDS},
+        **forms.texts(form, *TEXT_FIELDS),
         **{name: getattr(form, name).data for name in NUMBER_FIELDS},
         field_ids=list(form.fields.data or []),
     )
 
 
-@bp.route("/membership/<int:organisation_id>/edit", methods=["GET", "POST"])
-@redisplays_form
-def edit_application(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_edit_application(current_actor(), organisation))
+def _application_form(organisation: Organisation) -> forms.ApplicationForm:
     form = forms.ApplicationForm(obj=organisation if request.method == "GET" else None,
                                  field_choices=_field_choices())
     if request.method == "GET" and not form.restored:
         form.fields.data = [f.id for f in organisation.fields]
-    if form.is_submitted():
-        valid = form.validate()
-        # The statutes are kept as soon as they are valid, even if another field is not:
-        # nobody should have to pick the file again because of a typo elsewhere.
-        upload = form.statutes.data
-        # Never on a request that failed the CSRF check (it is only re-shown).
-        if upload and getattr(upload, "filename", "") and not form.csrf_expired:
-            try:
-                services.attach_statutes(organisation, upload, current_user)
-                db.session.commit()
-            except DomainError as error:
-                db.session.rollback()
-                _show_error(form, error)
-                valid = False
-        if valid:
-            try:
-                services.update_application(organisation, _application_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                _show_error(form, error)
-            else:
-                db.session.commit()
-                if request.form.get("next_step") == "submit":
-                    return redirect(url_for("membership.submit_application", organisation_id=organisation.id))
-                flash(_("Your application is saved as a draft. You can complete it later."), "success")
-                return redirect(url_for("membership.application", organisation_id=organisation.id))
-    return render_template("membership/edit_application.html", form=form, organisation=organisation,
-                           **_template_context())
+    return form
+
+
+def _keep_statutes(form: forms.ApplicationForm, organisation: Organisation) -> bool:
+    """The statutes are kept as soon as they are valid, even if another field is not: nobody
+    should have to pick the file again because of a typo elsewhere. Never on a request that
+    failed the CSRF check (it is only re-shown). False when they were refused."""
+    upload = forms.StatutesForm()
+    if form.csrf_expired or not upload.has_file():
+        return True
+    kept = run_use_case(upload, lambda: services.attach_statutes(organisation, upload.statutes.data, current_user))
+    if not kept:  # the other fields' errors are shown too
+        form.validate()
+        form.statutes.errors = [*form.statutes.errors, *upload.statutes.errors]
+    return bool(kept)
+
+
+@bp.route("/membership/<int:organisation_id>/edit", methods=["GET", "POST"])
+@redisplays_form
+def edit_application(organisation_id: int) -> Any:
+    organisation = _organisation(organisation_id, can_edit_application)
+    form = _application_form(organisation)
+    if form.is_submitted() and _keep_statutes(form, organisation) and run_use_case(
+            form, lambda: services.update_application(organisation, _application_data(form))):
+        if request.form.get("next_step") == "submit":
+            return _to("submit_application", organisation_id=organisation.id)
+        flash(_("Your application is saved as a draft. You can complete it later."), "success")
+        return _to("application", organisation_id=organisation.id)
+    return render_template("membership/edit_application.html", form=form, organisation=organisation)
 
 
 @bp.route("/membership/<int:organisation_id>/submit", methods=["GET", "POST"])
 @redisplays_form
 def submit_application(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_edit_application(current_actor(), organisation))
+    organisation = _organisation(organisation_id, can_edit_application)
     form = forms.SubmitApplicationForm()
+    # What is missing is shown, not tried: the service would refuse it the same way.
     missing = services.missing_for_submission(organisation)
-    if form.validate_on_submit():
-        try:
-            services.submit_application(organisation, current_user, adheres=form.adhere.data)
-        except services.IncompleteApplication as error:
-            db.session.rollback()
-            missing = error.missing
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your application is submitted. The steering group will review it; you will be notified."), "success")
-            return redirect(url_for("membership.application", organisation_id=organisation.id))
+    if not missing and run_use_case(
+            form, lambda: services.submit_application(organisation, current_user, adheres=form.adhere.data),
+            success=_("Your application is submitted. The steering group will review it; you will be notified.")):
+        return _to("application", organisation_id=organisation.id)
     return render_template("membership/submit_application.html", form=form, organisation=organisation,
-                           missing=missing, charter=services.current_charter(), **_template_context())
+                           missing=missing, charter=services.current_charter())
 
 
 @bp.route("/membership/<int:organisation_id>/statutes")
 def statutes(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_view_statutes(current_actor(), organisation))
+    organisation = _organisation(organisation_id, can_view_statutes)
     document = organisation.statutes
     if document is None or not services.statutes_path(document).is_file():
         abort(404)
@@ -254,29 +264,18 @@ def statutes(organisation_id: int) -> Any:
 
 @bp.route("/membership/<int:organisation_id>/adhere", methods=["POST"])
 def adhere(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_adhere(current_actor(), organisation))
-    if ConfirmForm().validate_on_submit():
-        services.adhere_to_current_charter(organisation, current_user)
-        db.session.commit()
-        flash(_("The organisation adheres to the current charter."), "success")
-    return redirect(url_for("membership.application", organisation_id=organisation.id))
+    organisation = _organisation(organisation_id, can_adhere)
+    run_use_case(ConfirmForm(), lambda: services.adhere_to_current_charter(organisation, current_user),
+                 success=_("The organisation adheres to the current charter."))
+    return _to("application", organisation_id=organisation.id)
 
 
 @bp.route("/membership/<int:organisation_id>/leave", methods=["POST"])
 def leave(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_leave(current_actor(), organisation))
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.leave_network(current_user, organisation)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(None, error)
-        else:
-            db.session.commit()
-            flash(_("The organisation has left the network."), "success")
-    return redirect(url_for("membership.application", organisation_id=organisation.id))
+    organisation = _organisation(organisation_id, can_leave)
+    run_use_case(ConfirmForm(), lambda: services.leave_network(current_user, organisation),
+                 success=_("The organisation has left the network."))
+    return _to("application", organisation_id=organisation.id)
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -286,102 +285,69 @@ def _current_user_key() -> str:
     return f"user:{current_user.get_id()}"
 
 
+def _invite(organisation: Organisation, form: forms.InviteForm) -> Any:
+    require(can_manage_people(current_actor(), organisation))
+    return run_use_case(
+        form, lambda: services.invite(organisation, current_user, email=form.email.data, role=form.role.data,
+                                      language=current_language()),
+        success=_("The invitation is sent to %(email)s. It works once, for seven days.", email=form.email.data))
+
+
 @bp.route("/membership/<int:organisation_id>/people", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_INVITATIONS"], methods=["POST"], key_func=_current_user_key)
 @redisplays_form
 def people(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_view_people(current_actor(), organisation))
+    organisation = _organisation(organisation_id, can_view_people)
     form = forms.InviteForm()
-    if form.is_submitted():
-        require(can_manage_people(current_actor(), organisation))
-    if form.validate_on_submit():
-        try:
-            services.invite(organisation, current_user, email=form.email.data, role=form.role.data,
-                            language=current_language())
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The invitation is sent to %(email)s. It works once, for seven days.", email=form.email.data), "success")
-            return redirect(url_for("membership.people", organisation_id=organisation.id))
+    if form.is_submitted() and _invite(organisation, form):
+        return _to("people", organisation_id=organisation.id)
     return render_template(
         "membership/people.html", organisation=organisation, people=services.people_of(organisation),
         invitations=services.pending_invitations(organisation), form=form,
-        my_membership=services.membership_of(current_user, organisation),
         role_form=forms.PersonRoleForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
-        **_template_context(),
     )
-
-
-def _load_person(organisation: Organisation, member_id: int) -> OrganisationMember:
-    membership = db.get_or_404(OrganisationMember, member_id)
-    if membership.organisation_id != organisation.id:
-        abort(404)
-    return membership
 
 
 @bp.route("/membership/<int:organisation_id>/people/<int:member_id>/role", methods=["POST"])
 def change_person_role(organisation_id: int, member_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_manage_people(current_actor(), organisation))
-    membership = _load_person(organisation, member_id)
+    person = _person(organisation_id, member_id)
     form = forms.PersonRoleForm()
-    if form.validate_on_submit():
-        try:
-            services.change_role(current_user, membership, form.role.data)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(None, error)
-        else:
-            db.session.commit()
-            flash(_("The role is changed."), "success")
-    return redirect(url_for("membership.people", organisation_id=organisation.id))
+    run_use_case(form, lambda: services.change_role(current_user, person, form.role.data),
+                 success=_("The role is changed."))
+    return _to("people", organisation_id=organisation_id)
 
 
 @bp.route("/membership/<int:organisation_id>/people/<int:member_id>/remove", methods=["POST"])
 def remove_person(organisation_id: int, member_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_manage_people(current_actor(), organisation))
-    membership = _load_person(organisation, member_id)
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.remove_person(current_user, membership)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(None, error)
-        else:
-            db.session.commit()
-            flash(_("The person no longer acts for the organisation."), "success")
-    return redirect(url_for("membership.people", organisation_id=organisation.id))
+    person = _person(organisation_id, member_id, can_remove_person)
+    run_use_case(ConfirmForm(), lambda: services.remove_person(current_user, person),
+                 success=_("The person no longer acts for the organisation."))
+    return _to("people", organisation_id=organisation_id)
 
 
 @bp.route("/membership/<int:organisation_id>/people/<int:member_id>/hand-over", methods=["POST"])
 def hand_over(organisation_id: int, member_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_manage_people(current_actor(), organisation))
-    target = _load_person(organisation, member_id)
-    mine = services.membership_of(current_user, organisation)
-    if ConfirmForm().validate_on_submit() and mine is not None:
-        services.hand_over_representation(mine, target)
-        db.session.commit()
-        flash(_("%(name)s is now the organisation's representative.", name=target.user.display_name), "success")
-    return redirect(url_for("membership.people", organisation_id=organisation.id))
+    person = _person(organisation_id, member_id, can_hand_over)
+    run_use_case(ConfirmForm(), lambda: services.hand_over_to(current_user, person),
+                 success=_("%(name)s is now the organisation's representative.", name=person.user.display_name))
+    return _to("people", organisation_id=organisation_id)
 
 
 @bp.route("/membership/<int:organisation_id>/invitations/<int:invitation_id>/revoke", methods=["POST"])
 def revoke_invitation(organisation_id: int, invitation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_manage_people(current_actor(), organisation))
+    organisation = _organisation(organisation_id, can_manage_people)
     invitation = db.get_or_404(Invitation, invitation_id)
     if invitation.organisation_id != organisation.id:
         abort(404)
-    if ConfirmForm().validate_on_submit():
-        services.revoke_invitation(current_user, invitation)
-        db.session.commit()
-        flash(_("The invitation is withdrawn."), "success")
-    return redirect(url_for("membership.people", organisation_id=organisation.id))
+    run_use_case(ConfirmForm(), lambda: services.revoke_invitation(current_user, invitation),
+                 success=_("The invitation is withdrawn."))
+    return _to("people", organisation_id=organisation.id)
+
+
+def _accept_invitation(token: str) -> Organisation:
+    organisation = services.accept_invitation(token, current_user)
+    act_for(organisation)
+    return organisation
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
@@ -389,126 +355,92 @@ def revoke_invitation(organisation_id: int, invitation_id: int) -> Any:
 def accept_invitation(token: str) -> Any:
     try:
         invitation = services.find_invitation(token)
-    except DomainError as error:
+    except services.MembershipError as error:
         return render_template("membership/invitation_problem.html", message=error.message), 400
     form = ConfirmForm()
-    if form.validate_on_submit():
-        if not current_user.is_authenticated:
-            return redirect(url_for("accounts.login", next=request.path))
-        try:
-            organisation = services.accept_invitation(token, current_user)
-        except DomainError as error:
-            db.session.rollback()
-            return render_template("membership/invitation_problem.html", message=error.message), 400
-        db.session.commit()
-        act_for(organisation)
-        flash(_("Welcome! You now act for %(organisation)s.", organisation=organisation.display_name), "success")
-        return redirect(url_for("membership.application", organisation_id=organisation.id))
-    return render_template("membership/invitation.html", invitation=invitation, form=form,
-                           **_template_context())
+    if form.validate_on_submit() and not current_user.is_authenticated:
+        return redirect(url_for("accounts.login", next=request.path))
+    accepted = run_use_case(form, lambda: _accept_invitation(token), success=lambda organisation: _(
+        "Welcome! You now act for %(organisation)s.", organisation=organisation.display_name))
+    if accepted.value is not None:
+        return _to("application", organisation_id=accepted.value.id)
+    return render_template("membership/invitation.html", invitation=invitation, form=form), \
+        400 if accepted.error else 200
 
 
 # --- the steering group's review -----------------------------------------------------------
-
-
-def _local_midnight(day: Any) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(select_timezone()))
 
 
 @bp.route("/steering/applications")
 def review_queue() -> Any:
     require(can_review(current_actor()))
     form = forms.ReviewFilterForm(request.args)
-    form.region.choices = forms.region_choices(_("Any region"))
-    form.legal_form.choices = forms.legal_form_choices(_("Any legal form"))
-    valid = form.validate()
-    query = services.review_queue_query(
-        state=form.state.data or "" if valid else "",
-        region=form.region.data or "" if valid else "",
-        legal_form=form.legal_form.data or "" if valid else "",
-        since=_local_midnight(form.since.data) if valid and form.since.data else None,
-        until=_local_midnight(form.until.data + timedelta(days=1)) if valid and form.until.data else None,
-    )
-    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
-    return render_template("membership/review_queue.html", form=form, page=page, **_template_context())
+    page = db.paginate(services.review_queue_query(**form.criteria()), page=page_arg(), per_page=PER_PAGE,
+                       error_out=False)
+    return render_template("membership/review_queue.html", form=form, page=page)
 
 
 @bp.route("/steering/applications/<int:organisation_id>", methods=["GET", "POST"])
 @redisplays_form
 def review_application(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_review(current_actor()))
+    organisation = _organisation(organisation_id, can_review)
     form = forms.DecisionForm()
-    if form.validate_on_submit():
-        try:
-            services.decide_application(current_user, organisation, form.decision.data, form.message.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The decision is recorded and the organisation is notified."), "success")
-            return redirect(url_for("membership.review_application", organisation_id=organisation.id))
+    if run_use_case(form, lambda: services.decide_application(current_user, organisation, form.decision.data,
+                                                              form.message.data or ""),
+                    success=_("The decision is recorded and the organisation is notified.")):
+        return _to("review_application", organisation_id=organisation.id)
     return render_template(
         "membership/review_application.html", organisation=organisation, form=form,
-        reason_form=forms.ReasonForm(formdata=None),
+        reason_form=forms.ReasonForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
         founding_form=forms.FoundingForm(formdata=None, founding=organisation.is_founding_member),
-        confirm_form=ConfirmForm(formdata=None),
-        adheres=services.adheres_to_current_charter(organisation),
-        people=services.people_of(organisation),
-        missing=services.missing_for_submission(organisation), **_template_context(),
+        adheres=services.adheres_to_current_charter(organisation), people=services.people_of(organisation),
+        missing=services.missing_for_submission(organisation),
     )
 
 
 @bp.route("/steering/applications/<int:organisation_id>/suspend", methods=["POST"])
 @redisplays_form
 def suspend(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_review(current_actor()))
+    organisation = _organisation(organisation_id, can_review)
     form = forms.ReasonForm()
-    if form.validate_on_submit():
-        try:
-            services.suspend_membership(current_user, organisation, form.message.data)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(None, error)
-        else:
-            db.session.commit()
-            flash(_("The membership is suspended and the organisation is notified."), "success")
-    else:
+    suspended = run_use_case(form, lambda: services.suspend_membership(current_user, organisation, form.message.data),
+                             success=_("The membership is suspended and the organisation is notified."))
+    if not suspended and (suspended.error is None or suspended.error.field):
         flash(_("Give a reason for the suspension."), "error")
-    return redirect(url_for("membership.review_application", organisation_id=organisation.id))
+    return _to("review_application", organisation_id=organisation.id)
 
 
 @bp.route("/steering/applications/<int:organisation_id>/reinstate", methods=["POST"])
 def reinstate(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_review(current_actor()))
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.reinstate_membership(current_user, organisation)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(None, error)
-        else:
-            db.session.commit()
-            flash(_("The membership is restored."), "success")
-    return redirect(url_for("membership.review_application", organisation_id=organisation.id))
+    organisation = _organisation(organisation_id, can_review)
+    run_use_case(ConfirmForm(), lambda: services.reinstate_membership(current_user, organisation),
+                 success=_("The membership is restored."))
+    return _to("review_application", organisation_id=organisation.id)
 
 
 @bp.route("/steering/applications/<int:organisation_id>/founding", methods=["POST"])
 def set_founding(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    require(can_review(current_actor()))
+    organisation = _organisation(organisation_id, can_review)
     form = forms.FoundingForm()
-    if form.validate_on_submit():
-        services.set_founding_member(current_user, organisation, bool(form.founding.data))
-        db.session.commit()
-        flash(_("Saved."), "success")
-    return redirect(url_for("membership.review_application", organisation_id=organisation.id))
+    run_use_case(form, lambda: services.set_founding_member(current_user, organisation, bool(form.founding.data)),
+                 success=_("Saved."))
+    return _to("review_application", organisation_id=organisation.id)
 
 
 # --- charter management ------------------------------------------------------------------------
+
+
+def _charter_page(draft: Charter | None, form: forms.CharterTextForm, principle_form: forms.PrincipleForm) -> str:
+    return render_template(
+        "membership/manage_charter.html", draft=draft, current=services.current_charter(), form=form,
+        principle_form=principle_form, confirm_form=ConfirmForm(formdata=None),
+    )
+
+
+def _save_charter_text(draft: Charter | None, texts: dict[str, str]) -> Charter:
+    draft = draft or services.start_charter_draft(current_user)
+    services.update_charter_text(draft, texts)
+    return draft
 
 
 @bp.route("/steering/charter", methods=["GET", "POST"])
@@ -517,135 +449,72 @@ def manage_charter() -> Any:
     require(can_manage_charter(current_actor()))
     draft = services.draft_charter()
     form = forms.CharterTextForm(obj=draft if request.method == "GET" else None)
-    if form.validate_on_submit():
-        if draft is None:
-            draft = services.start_charter_draft(current_user)
-        try:
-            services.update_charter_text(draft, {name: getattr(form, name).data or "" for name in (
-                "title_ar", "title_fr", "title_en", "preamble_ar", "preamble_fr", "preamble_en")})
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The draft is saved."), "success")
-            return redirect(url_for("membership.manage_charter"))
-    return render_template(
-        "membership/manage_charter.html", draft=draft, current=services.current_charter(), form=form,
-        principle_form=forms.PrincipleForm(formdata=None), confirm_form=ConfirmForm(formdata=None),
-    )
+    if run_use_case(form, lambda: _save_charter_text(draft, form.texts()), success=_("The draft is saved.")):
+        return _to("manage_charter")
+    return _charter_page(draft, form, forms.PrincipleForm(formdata=None))
 
 
 @bp.route("/steering/charter/draft", methods=["POST"])
 def start_charter_draft() -> Any:
     require(can_manage_charter(current_actor()))
-    if ConfirmForm().validate_on_submit():
-        services.start_charter_draft(current_user)
-        db.session.commit()
-    return redirect(url_for("membership.manage_charter"))
-
-
-def _draft_or_404() -> Charter:
-    draft = services.draft_charter()
-    if draft is None:
-        abort(404)
-    return draft
-
-
-def _principle_texts(form: forms.PrincipleForm) -> dict[str, str]:
-    return {name: getattr(form, name).data or "" for name in (
-        "title_ar", "title_fr", "title_en", "explanation_ar", "explanation_fr", "explanation_en")}
+    run_use_case(ConfirmForm(), lambda: services.start_charter_draft(current_user))
+    return _to("manage_charter")
 
 
 @bp.route("/steering/charter/principles", methods=["POST"])
 @redisplays_form
 def add_principle() -> Any:
-    require(can_manage_charter(current_actor()))
-    draft = _draft_or_404()
+    draft = _draft()
     form = forms.PrincipleForm()
-    if form.validate_on_submit():
-        try:
-            services.save_principle(draft, None, _principle_texts(form))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The principle is added."), "success")
-            return redirect(url_for("membership.manage_charter"))
-    return render_template("membership/manage_charter.html", draft=draft, current=services.current_charter(),
-                           form=forms.CharterTextForm(formdata=None, obj=draft), principle_form=form,
-                           confirm_form=ConfirmForm(formdata=None)), 400
-
-
-def _principle(principle_id: int, draft: Charter) -> CharterPrinciple:
-    principle = db.get_or_404(CharterPrinciple, principle_id)
-    if principle.charter_id != draft.id:
-        abort(404)
-    return principle
+    if run_use_case(form, lambda: services.save_principle(draft, None, form.texts()),
+                    success=_("The principle is added.")):
+        return _to("manage_charter")
+    return _charter_page(draft, forms.CharterTextForm(formdata=None, obj=draft), form), 400
 
 
 @bp.route("/steering/charter/principles/<int:principle_id>", methods=["GET", "POST"])
 @redisplays_form
 def edit_principle(principle_id: int) -> Any:
-    require(can_manage_charter(current_actor()))
-    draft = _draft_or_404()
-    principle = _principle(principle_id, draft)
+    draft, principle = _principle(principle_id)
     form = forms.PrincipleForm(obj=principle if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            services.save_principle(draft, principle, _principle_texts(form))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The principle is saved."), "success")
-            return redirect(url_for("membership.manage_charter"))
+    if run_use_case(form, lambda: services.save_principle(draft, principle, form.texts()),
+                    success=_("The principle is saved.")):
+        return _to("manage_charter")
     return render_template("membership/edit_principle.html", form=form, principle=principle)
 
 
 @bp.route("/steering/charter/principles/<int:principle_id>/remove", methods=["POST"])
 def remove_principle(principle_id: int) -> Any:
-    require(can_manage_charter(current_actor()))
-    draft = _draft_or_404()
-    principle = _principle(principle_id, draft)
-    if ConfirmForm().validate_on_submit():
-        services.remove_principle(draft, principle)
-        db.session.commit()
-        flash(_("The principle is removed."), "success")
-    return redirect(url_for("membership.manage_charter"))
+    draft, principle = _principle(principle_id)
+    run_use_case(ConfirmForm(), lambda: services.remove_principle(draft, principle),
+                 success=_("The principle is removed."))
+    return _to("manage_charter")
 
 
 @bp.route("/steering/charter/principles/<int:principle_id>/move", methods=["POST"])
 def move_principle(principle_id: int) -> Any:
-    require(can_manage_charter(current_actor()))
-    draft = _draft_or_404()
-    principle = _principle(principle_id, draft)
-    if ConfirmForm().validate_on_submit():
-        services.move_principle(draft, principle, -1 if request.form.get("direction") == "up" else 1)
-        db.session.commit()
-    return redirect(url_for("membership.manage_charter"))
+    draft, principle = _principle(principle_id)
+    offset = -1 if request.form.get("direction") == "up" else 1
+    run_use_case(ConfirmForm(), lambda: services.move_principle(draft, principle, offset))
+    return _to("manage_charter")
 
 
 @bp.route("/steering/charter/publish", methods=["POST"])
 def publish_charter() -> Any:
-    require(can_manage_charter(current_actor()))
-    draft = _draft_or_404()
-    if ConfirmForm().validate_on_submit():
-        try:
-            services.publish_charter(current_user, draft)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(None, error)
-        else:
-            db.session.commit()
-            flash(_("Version %(version)s of the charter is published.", version=draft.version), "success")
-            return redirect(url_for("membership.charter"))
-    return redirect(url_for("membership.manage_charter"))
+    draft = _draft()
+    if run_use_case(ConfirmForm(), lambda: services.publish_charter(current_user, draft),
+                    success=_("Version %(version)s of the charter is published.", version=draft.version)):
+        return _to("charter")
+    return _to("manage_charter")
 
 
 # --- fields of action ------------------------------------------------------------------------
+
+
+def _save_field(form: forms.FieldOfActionForm, field_of_action: FieldOfAction | None) -> Any:
+    return run_use_case(
+        form, lambda: services.save_field(current_user, field_of_action, form.names(), bool(form.active.data)),
+        success=_("The field of action is saved."))
 
 
 @bp.route("/steering/fields", methods=["GET", "POST"])
@@ -653,17 +522,8 @@ def publish_charter() -> Any:
 def manage_fields() -> Any:
     require(can_manage_fields(current_actor()))
     form = forms.FieldOfActionForm()
-    if form.validate_on_submit():
-        try:
-            services.save_field(current_user, None, {n: getattr(form, n).data or "" for n in ("name_ar", "name_fr", "name_en")},
-                                bool(form.active.data))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The field of action is saved."), "success")
-            return redirect(url_for("membership.manage_fields"))
+    if _save_field(form, None):
+        return _to("manage_fields")
     return render_template("membership/manage_fields.html", form=form, fields=services.all_fields())
 
 
@@ -675,18 +535,8 @@ def edit_field(field_id: int) -> Any:
     form = forms.FieldOfActionForm(obj=field_of_action if request.method == "GET" else None)
     if request.method == "GET":
         form.active.data = field_of_action.is_active
-    if form.validate_on_submit():
-        try:
-            services.save_field(current_user, field_of_action,
-                                {n: getattr(form, n).data or "" for n in ("name_ar", "name_fr", "name_en")},
-                                bool(form.active.data))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The field of action is saved."), "success")
-            return redirect(url_for("membership.manage_fields"))
+    if _save_field(form, field_of_action):
+        return _to("manage_fields")
     return render_template("membership/edit_field.html", form=form, field_of_action=field_of_action)
 
 
@@ -696,32 +546,19 @@ def edit_field(field_id: int) -> Any:
 @bp.route("/organisations")
 @public
 def directory() -> Any:
-    form = forms.DirectoryFilterForm(request.args)
-    form.region.choices = forms.region_choices(_("All regions"))
-    form.legal_form.choices = forms.legal_form_choices(_("All legal forms"))
-    form.field.choices = [SelectChoice("", _("All fields"))] + [
-        SelectChoice(str(f.id), localized(f, "name")[0]) for f in services.active_fields()]
-    valid = form.validate()
-    field_id = int_arg("field") if valid else None
-    query = services.directory_query(
-        search=form.q.data or "" if valid else "",
-        region=form.region.data or "" if valid else "",
-        field_id=field_id,
-        legal_form=form.legal_form.data or "" if valid else "",
-    )
-    page = db.paginate(query, page=_page(), per_page=PER_PAGE, error_out=False)
+    form = forms.DirectoryFilterForm(request.args, field_choices=[
+        SelectChoice(str(f.id), localized(f, "name")[0]) for f in services.active_fields()])
+    page = db.paginate(services.directory_query(**form.criteria()), page=page_arg(), per_page=PER_PAGE,
+                       error_out=False)
     return render_template("membership/directory.html", form=form, page=page,
-                           counts=services.members_per_region(), region_list=REGIONS, **_template_context())
+                           counts=services.members_per_region(), region_list=REGIONS)
 
 
 @bp.route("/organisations/<int:organisation_id>")
 @public
 def profile(organisation_id: int) -> Any:
-    organisation = _load(organisation_id)
-    if organisation.membership_state is not MembershipState.APPROVED:
-        if not (current_user.is_authenticated and can_view_application(current_actor(), organisation)):
-            abort(404)
-    from tadamon.core.hooks import profile_sections
-
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if not (organisation.is_public or can_view_application(current_actor(), organisation)):
+        abort(404)
     return render_template("membership/profile.html", organisation=organisation,
-                           sections=profile_sections(organisation), **_template_context())
+                           sections=profile_sections(organisation))

@@ -173,3 +173,14 @@ def hand_over_representation(actor_membership: OrganisationMember, target: Organ
                  object_label=target.organisation.display_name,
                  before={"representative": actor_membership.user.email},
                  after={"representative": target.user.email}, actor=actor_membership.user)
+
+
+def hand_over_to(user: User, target: OrganisationMember) -> None:
+    """`user`, a representative of `target`'s organisation, hands their role to `target`.
+
+    Raises MembershipError when `user` does not represent that organisation.
+    """
+    mine = membership_of(user, target.organisation)
+    if mine is None or not mine.is_representative:
+        raise MembershipError(_l("Choose someone from the same organisation."))
+    hand_over_representation(mine, target)
