@@ -54,6 +54,8 @@ def _setup(app: Flask) -> None:
 
 def module() -> Module:
     from tadamon.accounts import demo, permissions
+    from tadamon.accounts.services import set_preferred_language
     from tadamon.accounts.views import bp
 
-    return Module(name="accounts", blueprint=bp, permissions=permissions, seed=demo.seed, setup=_setup)
+    return Module(name="accounts", blueprint=bp, permissions=permissions, seed=demo.seed, setup=_setup,
+                  on_language_chosen=[set_preferred_language])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -65,6 +67,11 @@ class RegistrationForm(TadamonForm):
         validators=[InputRequired(message=_l("Please accept the privacy notice to create an account."))],
     )
 
+    def details(self) -> dict[str, Any]:
+        """What `register_user` takes."""
+        return {"email": self.email.data, "display_name": self.display_name.data, "password": self.password.data,
+                "language": self.preferred_language.data, "consent": self.consent.data}
+
 
 class LoginForm(TadamonForm):
     email = email_field(_l("Email address"))
@@ -105,6 +112,11 @@ class ProfileForm(TadamonForm):
     )
     preferred_language = SelectField(_l("Preferred language"), choices=LANGUAGE_CHOICES)
     timezone = SelectField(_l("Time zone"), choices=TIMEZONE_CHOICES)
+
+    def details(self) -> dict[str, Any]:
+        """What `update_profile` takes."""
+        return {"display_name": self.display_name.data, "language": self.preferred_language.data,
+                "timezone": self.timezone.data}
 
 
 class ChangePasswordForm(TadamonForm):

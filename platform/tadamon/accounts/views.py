@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
@@ -27,11 +28,11 @@ from tadamon.accounts.permissions import can_manage_own_account
 from tadamon.core import stash
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
-from tadamon.core.errors_domain import DomainError
-from tadamon.core.forms import ConfirmForm, TadamonForm, redisplays_form
+from tadamon.core.forms import ConfirmForm, redisplays_form
 from tadamon.core.i18n import current_language
 from tadamon.core.permissions import require
 from tadamon.core.urls import safe_next
+from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
@@ -61,20 +62,15 @@ def _failed(response: Response) -> bool:
     return response.status_code != 302
 
 
-def _apply_domain_error(form: TadamonForm, error: DomainError) -> None:
-    """Shows a service's refusal beside its field, or at the top of the form."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, error.message]
-    else:
-        flash(str(error.message), "error")
+def _fresh_session() -> None:
+    """A new session at log-in: nothing set before log-in survives but what we carry."""
+    carried = {key: session[key] for key in CARRIED_ACROSS_LOGIN if key in session}
+    session.clear()
+    session.update(carried)
 
 
 def _begin_session(user: User) -> None:
-    carried = {key: session[key] for key in CARRIED_ACROSS_LOGIN if key in session}
-    # A new session at log-in: nothing set before log-in survives but what we carry.
-    session.clear()
-    session.update(carried)
+    _fresh_session()
     session[SESSION_ID_KEY] = services.start_session(
         user, ip_address=request.remote_addr, user_agent=request.user_agent.string
     )
@@ -84,6 +80,21 @@ def _begin_session(user: User) -> None:
 
 def _after_login_target() -> str:
     return safe_next(request.args.get("next") or session.pop("next", None), url_for("core.home"))
+
+
+def _token_problem(message: Any, **context: Any) -> Any:
+    return render_template("accounts/token_problem.html", message=message, form=forms.EmailOnlyForm(),
+                           **context), 400
+
+
+def _use_link(token: str, purpose: TokenPurpose, operation: Callable[[], Any], success: str) -> Any | None:
+    """Runs `operation` for a valid emailed link (None), or the problem page (400) for another."""
+    try:
+        services.peek_token(token, purpose)
+    except services.InvalidToken as error:
+        return _token_problem(error.message)
+    run_use_case(None, operation, success=success)
+    return None
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -96,37 +107,18 @@ def register() -> Any:
     form = forms.RegistrationForm()
     if request.method == "GET" and not form.restored:
         form.preferred_language.data = current_language()
-    if form.validate_on_submit():
-        try:
-            user = services.register_user(
-                email=form.email.data,
-                display_name=form.display_name.data,
-                password=form.password.data,
-                language=form.preferred_language.data,
-                consent=form.consent.data,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            return render_template("accounts/check_email.html", email=user.email)
+    registered = run_use_case(form, lambda: services.register_user(**form.details()))
+    if registered.value is not None:
+        return render_template("accounts/check_email.html", email=registered.value.email)
     return render_template("accounts/register.html", form=form)
 
 
 @bp.route("/verify/<token>", methods=["GET"])
 @public
 def verify_email(token: str) -> Any:
-    try:
-        services.verify_email(token)
-    except DomainError as error:
-        db.session.rollback()
-        return render_template(
-            "accounts/token_problem.html", message=error.message, form=forms.EmailOnlyForm()
-        ), 400
-    db.session.commit()
-    flash(_("Thank you: your email address is confirmed. You can now log in."), "success")
-    return redirect(url_for("accounts.login"))
+    problem = _use_link(token, TokenPurpose.VERIFY_EMAIL, lambda: services.verify_email(token),
+                        _("Thank you: your email address is confirmed. You can now log in."))
+    return problem or redirect(url_for("accounts.login"))
 
 
 @bp.route("/verify/resend", methods=["GET", "POST"])
@@ -136,12 +128,21 @@ def verify_email(token: str) -> Any:
 @redisplays_form
 def resend_verification() -> Any:
     form = forms.EmailOnlyForm()
-    if form.validate_on_submit():
-        services.resend_verification(form.email.data)
-        db.session.commit()
-        flash(_("If an account with this address waits for confirmation, we sent it a new link."), "success")
+    if run_use_case(form, lambda: services.resend_verification(form.email.data), success=_(
+            "If an account with this address waits for confirmation, we sent it a new link.")):
         return redirect(url_for("accounts.login"))
     return render_template("accounts/resend_verification.html", form=form)
+
+
+def _continue_login(user: User) -> Any:
+    """After the password: the second factor when the account has one, else the session."""
+    if user.two_factor_enabled:
+        _fresh_session()
+        session[PENDING_TWO_FACTOR_KEY] = user.id
+        session[PENDING_TWO_FACTOR_SINCE_KEY] = int(time.time())
+        return redirect(url_for("accounts.two_factor"))
+    run_use_case(None, lambda: _begin_session(user))
+    return redirect(_after_login_target())
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -160,34 +161,31 @@ def login() -> Any:
     form = forms.LoginForm()
     if request.method == "GET" and request.args.get("next"):
         session["next"] = safe_next(request.args["next"], url_for("core.home"))
-    show_resend = False
-    if form.validate_on_submit():
-        try:
-            user = services.authenticate(form.email.data, form.password.data)
-        except services.EmailNotVerified as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-            show_resend = True
-        except DomainError as error:
-            db.session.rollback()
-            flash(str(error.message), "error")
-        else:
-            db.session.commit()
-            if user.two_factor_enabled:
-                carried = {key: session[key] for key in CARRIED_ACROSS_LOGIN if key in session}
-                session.clear()
-                session.update(carried)
-                session[PENDING_TWO_FACTOR_KEY] = user.id
-                session[PENDING_TWO_FACTOR_SINCE_KEY] = int(time.time())
-                return redirect(url_for("accounts.two_factor"))
-            _begin_session(user)
-            db.session.commit()
-            return redirect(_after_login_target())
-    return render_template("accounts/login.html", form=form, show_resend=show_resend)
+    authenticated = run_use_case(form, lambda: services.authenticate(form.email.data, form.password.data))
+    if authenticated.value is not None:
+        return _continue_login(authenticated.value)
+    return render_template("accounts/login.html", form=form,
+                           show_resend=isinstance(authenticated.error, services.EmailNotVerified))
 
 
 def _pending_account_key() -> str:
     return f"two-factor:{session.get(PENDING_TWO_FACTOR_KEY, '')}"
+
+
+def _pending_user() -> User | None:
+    """Who passed the password step, for five minutes: then it starts again."""
+    user_id = session.get(PENDING_TWO_FACTOR_KEY)
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or time.time() - session.get(PENDING_TWO_FACTOR_SINCE_KEY, 0) > PENDING_TWO_FACTOR_SECONDS:
+        session.pop(PENDING_TWO_FACTOR_KEY, None)
+        return None
+    return user
+
+
+def _finish_login(user: User, code: str) -> None:
+    services.check_totp(user, code)
+    session.pop(PENDING_TWO_FACTOR_KEY, None)
+    _begin_session(user)
 
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
@@ -197,39 +195,23 @@ def _pending_account_key() -> str:
                key_func=_pending_account_key)
 @redisplays_form
 def two_factor() -> Any:
-    user_id = session.get(PENDING_TWO_FACTOR_KEY)
-    started = session.get(PENDING_TWO_FACTOR_SINCE_KEY, 0)
-    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
-    if user is None or time.time() - started > PENDING_TWO_FACTOR_SECONDS:
-        # The password step is valid for five minutes: then it starts again.
-        session.pop(PENDING_TWO_FACTOR_KEY, None)
+    user = _pending_user()
+    if user is None:
         return redirect(url_for("accounts.login"))
     form = forms.TwoFactorForm()
-    if form.validate_on_submit():
-        try:
-            services.check_totp(user, form.code.data)
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            session.pop(PENDING_TWO_FACTOR_KEY, None)
-            _begin_session(user)
-            db.session.commit()
-            return redirect(_after_login_target())
+    if run_use_case(form, lambda: _finish_login(user, form.code.data)):
+        return redirect(_after_login_target())
     return render_template("accounts/two_factor.html", form=form)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.end_session(session.get(SESSION_ID_KEY))
-        db.session.commit()
-        logout_user()
-        session.clear()
-        flash(_("You are logged out."), "success")
+    if not run_use_case(ConfirmForm(), lambda: services.end_session(session.get(SESSION_ID_KEY))):
+        flash(_("Please try logging out again."), "error")
         return redirect(url_for("core.home"))
-    flash(_("Please try logging out again."), "error")
+    logout_user()
+    session.clear()
+    flash(_("You are logged out."), "success")
     return redirect(url_for("core.home"))
 
 
@@ -240,9 +222,7 @@ def logout() -> Any:
 @redisplays_form
 def forgot_password() -> Any:
     form = forms.EmailOnlyForm()
-    if form.validate_on_submit():
-        services.request_password_reset(form.email.data)
-        db.session.commit()
+    if run_use_case(form, lambda: services.request_password_reset(form.email.data)):
         return render_template("accounts/check_email.html", email=form.email.data, reset=True)
     return render_template("accounts/forgot_password.html", form=form)
 
@@ -254,40 +234,23 @@ def forgot_password() -> Any:
 def reset_password(token: str) -> Any:
     try:
         services.peek_token(token, TokenPurpose.RESET_PASSWORD)
-    except DomainError as error:
-        return render_template(
-            "accounts/token_problem.html", message=error.message, reset=True,
-            form=forms.EmailOnlyForm(),
-        ), 400
+    except services.InvalidToken as error:
+        return _token_problem(error.message, reset=True)
     form = forms.ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.reset_password(token, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            logout_user()
-            session.clear()
-            flash(_("Your password is changed. You can log in with it now."), "success")
-            return redirect(url_for("accounts.login"))
-    return render_template("accounts/reset_password.html", form=form)
+    if not run_use_case(form, lambda: services.reset_password(token, form.password.data)):
+        return render_template("accounts/reset_password.html", form=form)
+    logout_user()
+    session.clear()  # the message goes in the new session
+    flash(_("Your password is changed. You can log in with it now."), "success")
+    return redirect(url_for("accounts.login"))
 
 
 @bp.route("/email/confirm/<token>", methods=["GET"])
 @public
 def confirm_email_change(token: str) -> Any:
-    try:
-        services.confirm_email_change(token)
-    except DomainError as error:
-        db.session.rollback()
-        return render_template(
-            "accounts/token_problem.html", message=error.message, form=forms.EmailOnlyForm()
-        ), 400
-    db.session.commit()
-    flash(_("Your new email address is confirmed."), "success")
-    return redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
+    problem = _use_link(token, TokenPurpose.CHANGE_EMAIL, lambda: services.confirm_email_change(token),
+                        _("Your new email address is confirmed."))
+    return problem or redirect(url_for("accounts.profile" if current_user.is_authenticated else "accounts.login"))
 
 
 # --- the logged-in person's own account --------------------------------------------------
@@ -298,15 +261,8 @@ def confirm_email_change(token: str) -> Any:
 def profile() -> Any:
     require(can_manage_own_account(current_actor()))
     form = forms.ProfileForm(obj=current_user._get_current_object())
-    if form.validate_on_submit():
-        services.update_profile(
-            current_user,
-            display_name=form.display_name.data,
-            language=form.preferred_language.data,
-            timezone=form.timezone.data,
-        )
-        db.session.commit()
-        flash(_("Your profile is saved."), "success")
+    if run_use_case(form, lambda: services.update_profile(current_user, **form.details()),
+                    success=_("Your profile is saved.")):
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)
 
@@ -339,21 +295,11 @@ def _security_page(**forms_given: Any) -> Any:
 def change_password() -> Any:
     require(can_manage_own_account(current_actor()))
     form = forms.ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user,
-                current_password=form.current_password.data,
-                new_password=form.new_password.data,
-                keep_session_id=session.get(SESSION_ID_KEY),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your password is changed. Your other sessions are logged out."), "success")
-            return redirect(url_for("accounts.security"))
+    if run_use_case(form, lambda: services.change_password(
+            current_user, current_password=form.current_password.data, new_password=form.new_password.data,
+            keep_session_id=session.get(SESSION_ID_KEY)),
+            success=_("Your password is changed. Your other sessions are logged out.")):
+        return redirect(url_for("accounts.security"))
     return _security_page(password_form=form), 400
 
 
@@ -363,30 +309,27 @@ def change_password() -> Any:
 def change_email() -> Any:
     require(can_manage_own_account(current_actor()))
     form = forms.ChangeEmailForm()
-    if form.validate_on_submit():
-        try:
-            services.request_email_change(
-                current_user, new_email=form.new_email.data, password=form.password.data
-            )
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("We sent a confirmation link to your new address. Your email changes when you follow it."), "success")
-            return redirect(url_for("accounts.security"))
+    if run_use_case(form, lambda: services.request_email_change(
+            current_user, new_email=form.new_email.data, password=form.password.data),
+            success=_("We sent a confirmation link to your new address. Your email changes when you follow it.")):
+        return redirect(url_for("accounts.security"))
     return _security_page(email_form=form), 400
 
 
 @bp.route("/security/sessions/end-others", methods=["POST"])
 def end_other_sessions() -> Any:
     require(can_manage_own_account(current_actor()))
-    form = ConfirmForm()
-    if form.validate_on_submit():
-        services.end_other_sessions(current_user, session.get(SESSION_ID_KEY))
-        db.session.commit()
-        flash(_("Your other sessions are logged out."), "success")
+    run_use_case(ConfirmForm(), lambda: services.end_other_sessions(current_user, session.get(SESSION_ID_KEY)),
+                 success=_("Your other sessions are logged out."))
     return redirect(url_for("accounts.security"))
+
+
+def _pending_totp_secret() -> str:
+    """The secret shown while setting up, kept in the session until a code confirms it."""
+    secret = session.get(PENDING_TOTP_SECRET_KEY)
+    if not secret:
+        secret = session[PENDING_TOTP_SECRET_KEY] = services.new_totp_secret()
+    return str(secret)
 
 
 @bp.route("/security/two-factor", methods=["GET", "POST"])
@@ -395,46 +338,24 @@ def two_factor_setup() -> Any:
     require(can_manage_own_account(current_actor()))
     if current_user.two_factor_enabled:
         return _two_factor_manage()
-    secret = session.get(PENDING_TOTP_SECRET_KEY)
-    if not secret:
-        secret = services.new_totp_secret()
-        session[PENDING_TOTP_SECRET_KEY] = secret
+    secret = _pending_totp_secret()
     form = forms.TwoFactorForm()
-    if form.validate_on_submit():
-        try:
-            services.enable_totp(current_user, secret=secret, code=form.code.data)
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            session.pop(PENDING_TOTP_SECRET_KEY, None)
-            flash(_("Two-factor authentication is on. You will be asked for a code at each log-in."), "success")
-            return redirect(url_for("accounts.security"))
+    if run_use_case(form, lambda: services.enable_totp(current_user, secret=secret, code=form.code.data), success=_(
+            "Two-factor authentication is on. You will be asked for a code at each log-in.")):
+        session.pop(PENDING_TOTP_SECRET_KEY, None)
+        return redirect(url_for("accounts.security"))
     uri = services.totp_provisioning_uri(current_user, secret)
-    qr_svg = _qr_svg(uri)
-    return render_template(
-        "accounts/two_factor_setup.html", form=form, secret=secret, uri=uri, qr_svg=qr_svg,
-        required=services.requires_two_factor(current_user),
-    )
+    return render_template("accounts/two_factor_setup.html", form=form, secret=secret, uri=uri,
+                           qr_svg=_qr_svg(uri), required=services.requires_two_factor(current_user))
 
 
 def _two_factor_manage() -> Any:
     form = forms.TwoFactorForm()
-    if form.validate_on_submit():
-        try:
-            services.disable_totp(current_user, code=form.code.data)
-        except DomainError as error:
-            db.session.rollback()
-            _apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Two-factor authentication is off."), "success")
-            return redirect(url_for("accounts.security"))
-    return render_template(
-        "accounts/two_factor_manage.html", form=form,
-        required=services.requires_two_factor(current_user),
-    )
+    if run_use_case(form, lambda: services.disable_totp(current_user, code=form.code.data),
+                    success=_("Two-factor authentication is off.")):
+        return redirect(url_for("accounts.security"))
+    return render_template("accounts/two_factor_manage.html", form=form,
+                           required=services.requires_two_factor(current_user))
 
 
 def _qr_svg(uri: str) -> str:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from tadamon.core.forms import TadamonForm, reasonable_date
@@ -25,6 +29,12 @@ class UserRolesForm(TadamonForm):
     def selected_roles(self) -> set[Role]:
         return {role for role in Role if getattr(self, role.value).data}
 
+    def show(self, user: Any) -> None:
+        """Fills the form with the account as it is."""
+        for role in Role:
+            getattr(self, role.value).data = user.has_role(role)
+        self.enabled.data = user.is_enabled
+
 
 class AuditFilterForm(TadamonForm):
     class Meta:
@@ -36,6 +46,18 @@ class AuditFilterForm(TadamonForm):
     since = DateField(_l("From"), validators=[Optional(), reasonable_date])
     until = DateField(_l("Until"), validators=[Optional(), reasonable_date])
 
+    def __init__(self, *args: Any, object_types: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.object_type.choices = [SelectChoice("", _l("Any object"))] + [
+            SelectChoice(kind, kind) for kind in object_types or []
+        ]
+
+    def criteria(self) -> dict[str, str | date | None]:
+        """The filters asked for, as `audit_query` takes them (none when the form is not valid)."""
+        valid = self.validate()
+        return {name: (getattr(self, name).data or None) if valid else None
+                for name in ("action", "actor", "object_type", "since", "until")}
+
 
 class UserSearchForm(TadamonForm):
     class Meta:
@@ -43,3 +65,9 @@ class UserSearchForm(TadamonForm):
 
     q = StringField(_l("Search by name or email"), validators=[Optional(), Length(max=200)])
     role = SelectField(_l("Role"), validators=[Optional()], choices=[])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.role.choices = [SelectChoice("", _l("Any role"))] + [
+            SelectChoice(role.value, ROLE_LABELS[role]) for role in Role
+        ]

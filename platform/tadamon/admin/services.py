@@ -10,6 +10,7 @@ from sqlalchemy import Select, or_, select
 from tadamon.accounts.models import RoleAssignment, User
 from tadamon.core.audit import AuditEntry
 from tadamon.core.i18n import select_timezone
+from tadamon.extensions import db
 
 
 def _like(text: str) -> str:
@@ -35,6 +36,11 @@ def _local_midnight_utc(day: date) -> datetime:
     from zoneinfo import ZoneInfo
 
     return datetime.combine(day, time.min, tzinfo=ZoneInfo(select_timezone()))
+
+
+def audit_object_types() -> list[str]:
+    """The kinds of object the audit log mentions, to filter by."""
+    return list(db.session.scalars(select(AuditEntry.object_type).distinct().order_by(AuditEntry.object_type)))
 
 
 def audit_query(

@@ -17,6 +17,8 @@ Modules fill it through their declaration (`core.modules.Module`); nothing else 
   voting module's registry). Each method has `id`, `label`, `explanation`, `settings` (the
   consultation's setting names it uses) and `validate_settings(settings)`, which raises a
   DomainError naming the field. Workshops store the choice without importing voting.
+- `on_language_chosen`: `(user, language)` when a logged-in person switches language (the
+  accounts module remembers it on the account); the caller commits.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ DashboardCounter = Callable[[list[int]], dict[int, dict[str, int]]]
 OnPhaseChange = Callable[[Any, Any, Any, Any], None]
 OrganisationsOf = Callable[[Any], list[Any]]
 VotingMethods = Callable[[], dict[str, Any]]
+OnLanguageChosen = Callable[[Any, str], None]
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Hooks:
     on_phase_change: list[OnPhaseChange] = field(default_factory=list)
     organisations_of: list[OrganisationsOf] = field(default_factory=list)
     voting_methods: list[VotingMethods] = field(default_factory=list)
+    on_language_chosen: list[OnLanguageChosen] = field(default_factory=list)
 
     def add(self, kind: str, *callables: Any) -> None:
         """Registers each callable once (a second application adds nothing twice)."""
@@ -86,6 +90,11 @@ def organisations_of(user: Any) -> list[Any]:
 def voting_methods() -> dict[str, Any]:
     """Every voting method a consultation may choose, by id, in the order they were declared."""
     return {key: method for provider in HOOKS.voting_methods for key, method in provider().items()}
+
+
+def run_on_language_chosen(user: Any, language: str) -> None:
+    for hook in HOOKS.on_language_chosen:
+        hook(user, language)
 
 
 # --- periodic work: one loop for `flask tick` and for requests ------------------------------

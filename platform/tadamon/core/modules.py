@@ -21,6 +21,7 @@ from flask import Blueprint, Flask
 from tadamon.core.hooks import (
     HOOKS,
     DashboardCounter,
+    OnLanguageChosen,
     OnLeave,
     OnPhaseChange,
     OrganisationsOf,
@@ -48,6 +49,7 @@ class Module:
     on_phase_change: Sequence[OnPhaseChange] = ()
     organisations_of: Sequence[OrganisationsOf] = ()
     voting_methods: Sequence[VotingMethods] = ()
+    on_language_chosen: Sequence[OnLanguageChosen] = ()
     # `seed(demo)`: the module's demo data (`<module>/demo.py`), given the shared demo context.
     seed: Seed | None = None
     # Anything else the module needs on the application (a user loader, a request gate).
@@ -69,5 +71,6 @@ def register_modules(app: Flask, modules: Sequence[Module]) -> None:
         HOOKS.add("on_phase_change", *module.on_phase_change)
         HOOKS.add("organisations_of", *module.organisations_of)
         HOOKS.add("voting_methods", *module.voting_methods)
+        HOOKS.add("on_language_chosen", *module.on_language_chosen)
         if module.setup is not None:
             module.setup(app)

@@ -7,11 +7,14 @@ from typing import Any
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select, text
+from werkzeug.wrappers import Response
 
 from tadamon.core.auth import public
+from tadamon.core.hooks import run_on_language_chosen
 from tadamon.core.i18n import LOCALE_COOKIE
 from tadamon.core.mail import OutboxMessage
 from tadamon.core.urls import safe_next
+from tadamon.core.use_case import run_use_case
 from tadamon.extensions import csrf, db
 
 bp = Blueprint("core", __name__)
@@ -39,19 +42,20 @@ def set_language() -> Any:
     POST with a CSRF token like every other change.
     """
     language = request.form.get("language", "")
-    target = safe_next(request.form.get("next"), url_for("core.home"))
-    response = make_response(redirect(target))
+    response = make_response(redirect(safe_next(request.form.get("next"), url_for("core.home"))))
     if language in current_app.config["LANGUAGES"]:
         if current_user.is_authenticated:
-            from tadamon.accounts.services import set_preferred_language
-
-            set_preferred_language(current_user, language)
-            db.session.commit()
-        response.set_cookie(
-            LOCALE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax",
-            secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
-        )
+            run_use_case(None, lambda: run_on_language_chosen(current_user, language))
+        _remember_language(response, language)
     return response
+
+
+def _remember_language(response: Response, language: str) -> None:
+    """For a year, in a cookie: visitors have no account to keep it on."""
+    response.set_cookie(
+        LOCALE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"], httponly=True,
+    )
 
 
 @bp.route("/healthz")
@@ -99,8 +103,6 @@ def notifications() -> Any:
     from tadamon.core.forms import ConfirmForm
 
     form = ConfirmForm()
-    if form.validate_on_submit():
-        notes.mark_all_read(current_user)
-        db.session.commit()
+    if run_use_case(form, lambda: notes.mark_all_read(current_user)):
         return redirect(url_for("core.notifications"))
     return render_template("core/notifications.html", items=notes.recent(current_user), form=form)

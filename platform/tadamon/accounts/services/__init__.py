@@ -10,7 +10,12 @@ package, which re-exports each part's public names.
 
 from __future__ import annotations
 
-from tadamon.accounts.services.administration import create_admin, set_enabled, set_roles
+from tadamon.accounts.services.administration import (
+    create_admin,
+    save_account,
+    set_enabled,
+    set_roles,
+)
 from tadamon.accounts.services.common import (
     AccountError,
     EmailNotVerified,
@@ -63,7 +68,7 @@ __all__ = [
     "disable_totp", "enable_totp", "end_other_sessions", "end_session", "find_session", "issue_token",
     "list_sessions", "new_totp_secret", "normalize_email", "peek_token", "register_user",
     "request_email_change", "request_password_reset", "requires_two_factor", "reset_password",
-    "resend_verification", "send_verification_email", "set_enabled", "set_password",
+    "resend_verification", "save_account", "send_verification_email", "set_enabled", "set_password",
     "set_preferred_language", "set_roles", "start_session", "totp_provisioning_uri", "update_profile",
     "verify_email",
 ]

@@ -95,3 +95,9 @@ def create_admin(*, email: str, display_name: str, password: str, language: str 
             after={"roles": sorted(user.roles)},
         )
     return user
+
+
+def save_account(actor: User, user: User, *, roles: set[Role], enabled: bool) -> None:
+    """An administrator's edit of an account: its platform roles and whether it may log in."""
+    set_roles(actor, user, roles)
+    set_enabled(actor, user, enabled)
