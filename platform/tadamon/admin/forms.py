@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -52,7 +51,7 @@ class AuditFilterForm(TadamonForm):
             SelectChoice(kind, kind) for kind in object_types or []
         ]
 
-    def criteria(self) -> dict[str, str | date | None]:
+    def criteria(self) -> dict[str, Any]:
         """The filters asked for, as `audit_query` takes them (none when the form is not valid)."""
         valid = self.validate()
         return {name: (getattr(self, name).data or None) if valid else None

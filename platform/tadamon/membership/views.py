@@ -192,11 +192,9 @@ TEXT_FIELDS = ("name_ar", "name_fr", "acronym", "legal_form", "registration_numb
 
 
 def _application_data(form: forms.ApplicationForm) -> services.ApplicationData:
-    return services.ApplicationData(
-        **forms.texts(form, *TEXT_FIELDS),
-        **{name: getattr(form, name).data for name in NUMBER_FIELDS},
-        field_ids=list(form.fields.data or []),
-    )
+    values: dict[str, Any] = {**forms.texts(form, *TEXT_FIELDS),
+                              **{name: getattr(form, name).data for name in NUMBER_FIELDS}}
+    return services.ApplicationData(**values, field_ids=list(form.fields.data or []))
 
 
 def _application_form(organisation: Organisation) -> forms.ApplicationForm:

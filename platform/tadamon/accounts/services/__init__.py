@@ -25,6 +25,7 @@ from tadamon.accounts.services.common import (
     InvalidToken,
     WeakPassword,
     check_password_strength,
+    new_account,
     normalize_email,
 )
 from tadamon.accounts.services.credentials import (
@@ -66,7 +67,7 @@ __all__ = [
     "InvalidCode", "InvalidCredentials", "InvalidToken", "WeakPassword", "authenticate", "change_password",
     "check_password_strength", "check_totp", "confirm_email_change", "consume_token", "create_admin",
     "disable_totp", "enable_totp", "end_other_sessions", "end_session", "find_session", "issue_token",
-    "list_sessions", "new_totp_secret", "normalize_email", "peek_token", "register_user",
+    "list_sessions", "new_account", "new_totp_secret", "normalize_email", "peek_token", "register_user",
     "request_email_change", "request_password_reset", "requires_two_factor", "reset_password",
     "resend_verification", "save_account", "send_verification_email", "set_enabled", "set_password",
     "set_preferred_language", "set_roles", "start_session", "totp_provisioning_uri", "update_profile",

@@ -1,6 +1,6 @@
 """Platform roles, enabling accounts, and creating administrators."""
 
-
+from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -9,13 +9,14 @@ from tadamon.accounts.models import (
     RoleAssignment,
     User,
 )
-from tadamon.accounts.passwords import (
-    hash_password,
+from tadamon.accounts.services.common import (
+    AccountError,
+    check_password_strength,
+    new_account,
+    normalize_email,
 )
-from tadamon.accounts.services.common import AccountError, check_password_strength, normalize_email
 from tadamon.accounts.services.sessions import end_other_sessions
 from tadamon.core import audit
-from tadamon.core.db import utcnow
 from tadamon.core.permissions import Role
 from tadamon.extensions import db
 
@@ -74,17 +75,9 @@ def create_admin(*, email: str, display_name: str, password: str, language: str 
     email = normalize_email(email)
     check_password_strength(password, email=email, name=display_name)
     user = db.session.scalar(select(User).where(User.email == email))
-    now = utcnow()
     if user is None:
-        user = User(
-            email=email,
-            display_name=display_name,
-            password_hash=hash_password(password),
-            preferred_language=language,
-            privacy_consent_at=now,
-            password_changed_at=now,
-            email_verified_at=now,
-        )
+        user = new_account(email=email, display_name=display_name, password=password, language=language,
+                           verified=True)
         db.session.add(user)
         db.session.flush()
     if not user.has_role(Role.ADMIN):

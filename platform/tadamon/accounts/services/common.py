@@ -1,14 +1,12 @@
 """What every account use-case shares: its refusals, address normalisation, the password policy."""
 
-
+from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from tadamon.accounts.passwords import (
-    MAX_LENGTH,
-    MIN_LENGTH,
-    is_too_guessable,
-)
+from tadamon.accounts.models import User
+from tadamon.accounts.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, is_too_guessable
+from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
 
 
@@ -62,3 +60,11 @@ def check_password_strength(password: str, *, email: str = "", name: str = "") -
             ),
             field="password",
         )
+
+
+def new_account(*, email: str, display_name: str, password: str, language: str, verified: bool = False) -> User:
+    """A new account (not yet added to the session), consenting and with its password set now."""
+    now = utcnow()
+    return User(email=email, display_name=display_name, password_hash=hash_password(password),
+                preferred_language=language, privacy_consent_at=now, password_changed_at=now,
+                email_verified_at=now if verified else None)

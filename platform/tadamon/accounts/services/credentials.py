@@ -1,6 +1,6 @@
 """Changing a password (by reset link or knowing the current one) and an email address."""
 
-
+from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select

@@ -1,7 +1,6 @@
 """A person's own profile settings."""
 
-
-
+from __future__ import annotations
 
 from tadamon.accounts.models import (
     User,

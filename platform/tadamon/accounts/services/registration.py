@@ -1,6 +1,6 @@
 """Registration and email verification."""
 
-
+from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -10,13 +10,11 @@ from tadamon.accounts.models import (
     TokenPurpose,
     User,
 )
-from tadamon.accounts.passwords import (
-    hash_password,
-)
 from tadamon.accounts.services.common import (
     AccountError,
     EmailTaken,
     check_password_strength,
+    new_account,
     normalize_email,
 )
 from tadamon.accounts.services.tokens import TOKEN_LIFETIMES, consume_token, issue_token
@@ -40,15 +38,7 @@ def register_user(
     check_password_strength(password, email=email, name=display_name)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise EmailTaken(_l("An account already uses this email address. You can log in or reset your password."))
-    now = utcnow()
-    user = User(
-        email=email,
-        display_name=display_name,
-        password_hash=hash_password(password),
-        preferred_language=language,
-        privacy_consent_at=now,
-        password_changed_at=now,
-    )
+    user = new_account(email=email, display_name=display_name, password=password, language=language)
     db.session.add(user)
     try:
         # The unique constraint has the last word when two registrations race.

@@ -1,5 +1,6 @@
 """Log-in and server-side sessions."""
 
+from __future__ import annotations
 
 import secrets
 from datetime import timedelta

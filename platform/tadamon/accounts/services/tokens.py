@@ -1,5 +1,6 @@
 """Single-use, expiring tokens sent by email: issued, checked, used once."""
 
+from __future__ import annotations
 
 import secrets
 from datetime import timedelta

@@ -1,5 +1,6 @@
 """Two-factor authentication (TOTP): setting it up, checking codes once, turning it off."""
 
+from __future__ import annotations
 
 import secrets
 from datetime import datetime
