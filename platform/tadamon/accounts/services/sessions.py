@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from tadamon.accounts.models import (
     User,
@@ -90,7 +91,7 @@ def end_other_sessions(user: User, keep_session_id: str | None) -> int:
     statement = delete(UserSession).where(UserSession.user_id == user.id)
     if keep_session_id:
         statement = statement.where(UserSession.token_hash != token_digest(keep_session_id))
-    return db.session.execute(statement).rowcount  # type: ignore[attr-defined]
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount  # a DELETE's result is a cursor's
 
 
 def list_sessions(user: User) -> list[UserSession]:

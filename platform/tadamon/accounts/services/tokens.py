@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 
 from tadamon.accounts.models import (
     AccountToken,
@@ -50,7 +51,7 @@ def consume_token(token: str, purpose: TokenPurpose) -> AccountToken:
         .where(AccountToken.id == record.id, AccountToken.used_at.is_(None))
         .values(used_at=utcnow())
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE's result is a cursor's
         raise InvalidToken(_l("This link has already been used. Ask for a new one if you need it."))
     db.session.refresh(record)
     return record

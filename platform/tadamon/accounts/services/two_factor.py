@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from typing import Any, cast
 
 import pyotp
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from tadamon.accounts.models import (
     User,
@@ -72,7 +73,7 @@ def check_totp(user: User, code: str) -> None:
         update(User).where(User.id == user.id)
         .where((User.totp_last_counter.is_(None)) | (User.totp_last_counter < counter))
         .values(totp_last_counter=counter).execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE's result is a cursor's
         raise refused
     db.session.refresh(user)
 

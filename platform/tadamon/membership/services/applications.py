@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 
 from tadamon.accounts.models import User
 from tadamon.accounts.queries import holders_of
@@ -129,7 +129,7 @@ def _move(organisation: Organisation, target: MembershipState, actor: User, mess
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if cast(CursorResult[Any], moved).rowcount != 1:  # an UPDATE's result is a cursor's
         raise MembershipError(_l("This application has already been decided or changed. Reload the page to see its state."))
     db.session.add(MembershipEvent(organisation_id=organisation.id, from_state=current,
                                    to_state=target, actor_id=actor.id, message=message))

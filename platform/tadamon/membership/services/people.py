@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 
 from tadamon.accounts.models import User, token_digest
 from tadamon.core import audit
@@ -95,7 +96,7 @@ def accept_invitation(token: str, user: User) -> Organisation:
         .values(accepted_at=utcnow(), accepted_by_id=user.id)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE's result is a cursor's
         raise MembershipError(_l("This invitation has already been used."))
     organisation = invitation.organisation
     if membership_of(user, organisation) is not None:
