@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tadamon.core.db import utcnow
 from tadamon.extensions import db
 from tadamon.membership.models import OrganisationMember
-from tadamon.voting import services
+from tadamon.voting import ledger, services
 from tadamon.voting.models import Ballot, LedgerEntry, VotingRound
 from tadamon.voting.tally import tally_document
 from tadamon.workshops import services as workshops
@@ -92,7 +92,7 @@ def test_each_method_casts_changes_and_counts_the_last_ballot(method, open_vote,
     expected = services.tally_ballots(services.definition_of(vote), [stored(keys), *[
         json.loads(b.content) for b in _current(consultation) if b.organisation_id != organisation.id]], 3)
     assert results["winners"] == expected.winners and results["ranking"] == expected.ranking
-    assert services.verify(vote) == []
+    assert ledger.verify(vote) == []
 
 
 def test_ballot_form_keeps_choices_and_explains_a_bad_ballot(open_vote, members, client, login):
