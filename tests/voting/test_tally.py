@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import numpy as np
 
 from tadamon.voting.methods.majority_judgment import lower_median, removal_order
 from tadamon.voting.tally import BallotError, tally_document

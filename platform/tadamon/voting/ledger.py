@@ -17,8 +17,15 @@ from sqlalchemy import select
 from tadamon.extensions import db
 from tadamon.voting.methods import BallotError, VoteError
 from tadamon.voting.models import GENESIS, Ballot, LedgerEntry, VotingRound
-from tadamon.voting.services import canonical, chain_hash, current_contents, definition_of, receipts, results_of, \
-    tally_ballots
+from tadamon.voting.services import (
+    canonical,
+    chain_hash,
+    current_contents,
+    definition_of,
+    receipts,
+    results_of,
+    tally_ballots,
+)
 from tadamon.voting.tally import FORMAT
 
 

@@ -12,14 +12,21 @@ from werkzeug.datastructures import MultiDict
 
 from tadamon.core.errors_domain import DomainError
 from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
-from tadamon.voting.methods.common import Ballots, BallotError, Result, check_candidate, count_of, tiers_by
+from tadamon.voting.methods.common import (
+    BallotError,
+    Ballots,
+    Result,
+    check_candidate,
+    count_of,
+    tiers_by,
+)
 
 
 class Approval(MethodBase):
     id = "approval"
     label = _l("Approval voting")
     explanation = _l("Each organisation supports up to a set number of proposals.")
-    settings = ("max_approvals",)
+    settings: tuple[str, ...] = ("max_approvals",)
     template = "voting/methods/approval.html"
     prefix = "approve"  # one checkbox list: every chosen candidate is a value of `approve`
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol
+from typing import Any, Protocol
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -110,12 +110,12 @@ class MethodBase:
     the participants, no legend, no notes. A subclass sets the class attributes and writes
     `parse`, `prefill`, `count` (its tally, given numbered ballots) and `figure`."""
 
-    id: ClassVar[str]
-    label: ClassVar[Any]
-    explanation: ClassVar[Any]
-    settings: ClassVar[tuple[str, ...]] = ()
-    template: ClassVar[str]
-    prefix: ClassVar[str]  # the ballot form's inputs: `<prefix>-<candidate>`
+    id: str
+    label: Any
+    explanation: Any
+    settings: tuple[str, ...] = ()
+    template: str
+    prefix: str  # the ballot form's inputs: `<prefix>-<candidate>`
 
     def validate_settings(self, settings: Mapping[str, Any]) -> None:
         return None

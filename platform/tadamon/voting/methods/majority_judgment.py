@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 
 from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
 from tadamon.voting.methods.common import (
-    Ballots,
     BallotError,
+    Ballots,
     Result,
     check_candidate,
     choice,

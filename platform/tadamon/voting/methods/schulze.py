@@ -17,7 +17,15 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
-from tadamon.voting.methods.common import Ballots, BallotError, Result, check_candidate, choice, count_of, field_name
+from tadamon.voting.methods.common import (
+    BallotError,
+    Ballots,
+    Result,
+    check_candidate,
+    choice,
+    count_of,
+    field_name,
+)
 
 
 def rank_matrix(candidates: Sequence[str], ballots: Ballots) -> tuple[np.ndarray, np.ndarray]:

@@ -13,10 +13,18 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from tadamon.core.errors_domain import DomainError
-from tadamon.voting.methods.base import Figure, MethodBase, Names, Segment, Titles, VoteError, rotated
+from tadamon.voting.methods.base import (
+    Figure,
+    MethodBase,
+    Names,
+    Segment,
+    Titles,
+    VoteError,
+    rotated,
+)
 from tadamon.voting.methods.common import (
-    Ballots,
     BallotError,
+    Ballots,
     Result,
     check_candidate,
     choice,
@@ -57,7 +65,7 @@ class YesNo(MethodBase):
     id = "yes_no"
     label = _l("Yes / no on each proposal")
     explanation = _l("Each proposal is adopted when enough organisations take part and enough of them say yes.")
-    settings = ("quorum", "threshold")
+    settings: tuple[str, ...] = ("quorum", "threshold")
     template = "voting/methods/yes_no.html"
     prefix = "vote"
     vote_labels = VOTE_LABELS
