@@ -28,7 +28,15 @@ from tadamon.voting.methods import (
     unregister,
 )
 from tadamon.voting.methods.base import Titles
-from tadamon.voting.methods.common import Ballots, BallotError, Result, check_candidate, choice, count_of, tiers_by
+from tadamon.voting.methods.common import (
+    BallotError,
+    Ballots,
+    Result,
+    check_candidate,
+    choice,
+    count_of,
+    tiers_by,
+)
 from tadamon.voting.tally import tally_document
 from tadamon.workshops import services as workshops
 from tadamon.workshops.models import Phase

@@ -11,15 +11,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from tadamon.core.errors_domain import DomainError
+from tadamon.voting.methods import common
 from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
-from tadamon.voting.methods.common import (
-    BallotError,
-    Ballots,
-    Result,
-    check_candidate,
-    count_of,
-    tiers_by,
-)
+from tadamon.voting.methods.common import BallotError, Ballots, Result
 
 
 class Approval(MethodBase):
@@ -62,13 +56,13 @@ class Approval(MethodBase):
                 raise BallotError("'approvals' must be a list of distinct candidates")
             if limit is not None and len(approvals) > limit:
                 raise BallotError(f"a ballot approves {len(approvals)} candidates, more than max_approvals={limit}")
-            weight = count_of(ballot)
+            weight = common.count_of(ballot)
             for candidate in approvals:
-                check_candidate(candidate, totals)
+                common.check_candidate(candidate, totals)
                 totals[candidate] += weight
         best = max(totals.values(), default=0)
         winners = [c for c in candidates if totals[c] == best]
-        return Result(winners, tiers_by(candidates, totals), {"approvals": totals})
+        return Result(winners, common.tiers_by(candidates, totals), {"approvals": totals})
 
     def figure(self, key: str, details: Mapping[str, Any]) -> Figure:
         count = details["approvals"][key]

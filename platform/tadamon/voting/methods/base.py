@@ -123,9 +123,12 @@ class MethodBase:
     def options(self, consultation: Any) -> dict[str, Any]:
         return {}
 
+    def sent(self, formdata: Any, candidates: Sequence[str]) -> dict[str, str]:
+        """Each candidate's input as sent ("" when absent)."""
+        return {c: choice(formdata, field_name(self.prefix, c)) for c in candidates}
+
     def typed(self, formdata: Any, candidates: Sequence[str]) -> dict[str, Any]:
-        values = {c: choice(formdata, field_name(self.prefix, c)) for c in candidates}
-        return {c: value for c, value in values.items() if value}
+        return {c: value for c, value in self.sent(formdata, candidates).items() if value}
 
     def count(self, candidates: Sequence[str], ballots: Ballots, options: dict[str, Any]) -> Result:
         raise NotImplementedError

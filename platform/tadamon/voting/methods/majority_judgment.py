@@ -12,17 +12,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from tadamon.voting.methods import common
 from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
-from tadamon.voting.methods.common import (
-    BallotError,
-    Ballots,
-    Result,
-    check_candidate,
-    choice,
-    count_of,
-    field_name,
-    tiers_by,
-)
+from tadamon.voting.methods.common import BallotError, Ballots, Result
 
 # Worst first, as in the ballot file; the stored names are English, the labels translated.
 DEFAULT_GRADES = ["Reject", "Poor", "Fair", "Good", "Very good", "Excellent"]
@@ -72,9 +64,9 @@ def histograms_of(candidates: Sequence[str], ballots: Ballots, levels: int) -> d
         given = ballot.get("grades", {})
         if not isinstance(given, dict):
             raise BallotError("'grades' must map candidates to grade indexes")
-        weight = count_of(ballot)
+        weight = common.count_of(ballot)
         for candidate, grade in given.items():
-            check_candidate(candidate, histograms)
+            common.check_candidate(candidate, histograms)
             if not isinstance(grade, int) or isinstance(grade, bool) or not 0 <= grade < levels:
                 raise BallotError(f"grade {grade!r} for {candidate!r} is not an index into the {levels} grades")
         for candidate in candidates:
@@ -96,9 +88,8 @@ class MajorityJudgment(MethodBase):
     def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
         levels = {str(level) for level in range(len(options["grades"]))}
         grades: dict[str, int] = {}
-        for candidate in candidates:
-            # An ungraded proposal is graded Reject, as the ballot tells the voter.
-            value = choice(formdata, field_name(self.prefix, candidate)) or "0"
+        for candidate, sent in self.sent(formdata, candidates).items():
+            value = sent or "0"  # an ungraded proposal is graded Reject, as the ballot tells the voter
             if value not in levels:
                 raise VoteError(_l("Choose one of the grades."))
             grades[candidate] = int(value)
@@ -113,7 +104,7 @@ class MajorityJudgment(MethodBase):
         order = removal_order(sum(histograms[candidates[0]])) if candidates else np.zeros(0, dtype=np.int64)
         # Comparing these sequences lexicographically is the Balinski–Laraki ranking.
         keys = {c: majority_sequence(histograms[c], order) for c in candidates}
-        ranking = tiers_by(candidates, keys)
+        ranking = common.tiers_by(candidates, keys)
         majority = {c: grades[lower_median(histograms[c])] if sum(histograms[c]) else grades[0] for c in candidates}
         return Result(ranking[0] if ranking else [], ranking,
                       {"majority_grade": majority, "grades": grades, "histograms": histograms})
@@ -135,5 +126,5 @@ class MajorityJudgment(MethodBase):
         return "; ".join(f"{title(key)}: {GRADE_LABELS[value]}" for key, value in ballot.get("grades", {}).items())
 
     def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
-        return MultiDict({field_name(self.prefix, key): str(max(0, 5 - position - number % 2))
+        return MultiDict({common.field_name(self.prefix, key): str(max(0, 5 - position - number % 2))
                           for position, key in enumerate(rotated(candidates, number))})

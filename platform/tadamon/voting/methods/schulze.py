@@ -16,16 +16,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from tadamon.voting.methods import common
 from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
-from tadamon.voting.methods.common import (
-    BallotError,
-    Ballots,
-    Result,
-    check_candidate,
-    choice,
-    count_of,
-    field_name,
-)
+from tadamon.voting.methods.common import BallotError, Ballots, Result
 
 
 def rank_matrix(candidates: Sequence[str], ballots: Ballots) -> tuple[np.ndarray, np.ndarray]:
@@ -40,13 +33,13 @@ def rank_matrix(candidates: Sequence[str], ballots: Ballots) -> tuple[np.ndarray
         seen: set[str] = set()
         for position, tier in enumerate(tiers):
             for candidate in tier:
-                check_candidate(candidate, index)
+                common.check_candidate(candidate, index)
                 if candidate in seen:
                     raise BallotError(f"candidate {candidate!r} appears twice in a ranking")
                 seen.add(candidate)
                 ranks[index[candidate]] = position
         rows.append(ranks)
-        weights.append(count_of(ballot))
+        weights.append(common.count_of(ballot))
     if not rows:
         return np.zeros((0, len(candidates)), dtype=np.int32), np.zeros(0, dtype=np.int64)
     return np.vstack(rows), np.asarray(weights, dtype=np.int64)
@@ -103,8 +96,8 @@ class Schulze(MethodBase):
 
     def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
         numbered: dict[int, list[str]] = {}
-        for candidate in candidates:
-            value = choice(formdata, field_name(self.prefix, candidate)).strip()
+        for candidate, sent in self.sent(formdata, candidates).items():
+            value = sent.strip()
             if value == "":
                 continue
             if not value.isdigit() or not 1 <= int(value) <= len(candidates):
@@ -148,5 +141,5 @@ class Schulze(MethodBase):
                          for position, tier in enumerate(ballot.get("ranking", []), 1)) or _("Ranked none")
 
     def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
-        return MultiDict({field_name(self.prefix, key): str(position + 1)
+        return MultiDict({common.field_name(self.prefix, key): str(position + 1)
                           for position, key in enumerate(rotated(candidates, number)[:3])})

@@ -15,17 +15,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from tadamon.voting.methods import common
 from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
-from tadamon.voting.methods.common import (
-    BallotError,
-    Ballots,
-    Result,
-    check_candidate,
-    choice,
-    count_of,
-    field_name,
-    tiers_by,
-)
+from tadamon.voting.methods.common import BallotError, Ballots, Result
 
 SCORES = range(0, 6)
 
@@ -39,8 +31,7 @@ class Score(MethodBase):
 
     def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
         scores: dict[str, int] = {}
-        for candidate in candidates:
-            value = choice(formdata, field_name(self.prefix, candidate))
+        for candidate, value in self.sent(formdata, candidates).items():
             if value == "":
                 continue
             if value not in {str(s) for s in SCORES}:
@@ -60,16 +51,16 @@ class Score(MethodBase):
             scores = ballot.get("scores", {})
             if not isinstance(scores, dict):
                 raise BallotError("'scores' must map candidates to scores")
-            weight = count_of(ballot)
+            weight = common.count_of(ballot)
             for candidate, score in scores.items():
-                check_candidate(candidate, totals)
+                common.check_candidate(candidate, totals)
                 if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
                     raise BallotError(f"score {score!r} for {candidate!r} is not a whole number from 0 to 5")
                 totals[candidate] += score * weight
                 scored[candidate] += weight
         # Compare means exactly as fractions, not as rounded floats.
         exact = {c: (Fraction(totals[c], scored[c]) if scored[c] else Fraction(0)) for c in candidates}
-        ranking = tiers_by(candidates, exact)
+        ranking = common.tiers_by(candidates, exact)
         return Result(ranking[0] if ranking else [], ranking, {
             "mean": {c: round(float(exact[c]), 6) for c in candidates}, "total": totals, "scored_by": scored})
 
@@ -92,5 +83,5 @@ class Score(MethodBase):
             or _("Scored none")
 
     def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
-        return MultiDict({field_name(self.prefix, key): str((5 - position + number) % 6)
+        return MultiDict({common.field_name(self.prefix, key): str((5 - position + number) % 6)
                           for position, key in enumerate(rotated(candidates, number))})

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from tadamon.core.errors_domain import DomainError
+from tadamon.voting.methods import common
 from tadamon.voting.methods.base import (
     Figure,
     MethodBase,
@@ -22,16 +23,7 @@ from tadamon.voting.methods.base import (
     VoteError,
     rotated,
 )
-from tadamon.voting.methods.common import (
-    BallotError,
-    Ballots,
-    Result,
-    check_candidate,
-    choice,
-    count_of,
-    field_name,
-    tiers_by,
-)
+from tadamon.voting.methods.common import BallotError, Ballots, Result
 
 VOTES = ("yes", "no", "abstain")
 VOTE_LABELS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
@@ -45,10 +37,10 @@ def counts_of(candidates: Sequence[str], ballots: Ballots) -> tuple[dict[str, di
         votes = ballot.get("votes", {})
         if not isinstance(votes, dict):
             raise BallotError("'votes' must map candidates to yes, no or abstain")
-        weight = count_of(ballot)
+        weight = common.count_of(ballot)
         participants += weight
         for candidate, vote in votes.items():
-            check_candidate(candidate, counts)
+            common.check_candidate(candidate, counts)
             if vote not in VOTES:
                 raise BallotError(f"vote {vote!r} for {candidate!r} is not yes, no or abstain")
         for candidate in candidates:
@@ -82,8 +74,8 @@ class YesNo(MethodBase):
 
     def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
         votes: dict[str, str] = {}
-        for candidate in candidates:
-            value = choice(formdata, field_name(self.prefix, candidate)) or "abstain"
+        for candidate, sent in self.sent(formdata, candidates).items():
+            value = sent or "abstain"
             if value not in VOTES:
                 raise VoteError(_l("Answer yes, no or abstain."))
             votes[candidate] = value
@@ -103,7 +95,7 @@ class YesNo(MethodBase):
         adopted = {c: quorum_met and counts[c]["yes"] > threshold * (counts[c]["yes"] + counts[c]["no"])
                    for c in candidates}
         share = {c: yes_share(counts[c]) for c in candidates}
-        ranking = tiers_by(candidates, {c: (adopted[c], share[c]) for c in candidates})
+        ranking = common.tiers_by(candidates, {c: (adopted[c], share[c]) for c in candidates})
         return Result([c for c in candidates if adopted[c]], ranking, {
             "counts": counts, "adopted": adopted, "participants": participants, "eligible": eligible,
             "quorum": quorum, "threshold": threshold, "quorum_met": quorum_met,
@@ -142,5 +134,5 @@ class YesNo(MethodBase):
         return "; ".join(f"{title(key)}: {VOTE_LABELS[value]}" for key, value in ballot.get("votes", {}).items())
 
     def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
-        return MultiDict({field_name(self.prefix, key): VOTES[(position + number) % 3 if position else 0]
+        return MultiDict({common.field_name(self.prefix, key): VOTES[(position + number) % 3 if position else 0]
                           for position, key in enumerate(rotated(candidates, number))})
