@@ -15,10 +15,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tadamon.accounts.models import User
@@ -282,9 +282,11 @@ def close_round(actor: User | None, consultation: Consultation, now: datetime | 
     if vote is None:
         return False
     now = now or utcnow()
-    closed = db.session.execute(update(VotingRound).where(VotingRound.id == vote.id, VotingRound.closed_at.is_(None))
-                                .values(closed_at=now).execution_options(synchronize_session=False))
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
+    # An UPDATE gives a CursorResult, which counts the rows it changed.
+    closed = cast(CursorResult[Any], db.session.execute(
+        update(VotingRound).where(VotingRound.id == vote.id, VotingRound.closed_at.is_(None))
+        .values(closed_at=now).execution_options(synchronize_session=False)))
+    if closed.rowcount != 1:
         return False
     db.session.refresh(vote)  # after the UPDATE: every ballot committed before the close is seen
     definition = definition_of(vote)
