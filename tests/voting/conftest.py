@@ -28,7 +28,7 @@ def open_vote(facilitator, members):
     def make(method="approval", secret=False):
         consultation = workshops.save_consultation(facilitator, None, None, workshops.ConsultationData(
             question_ar="ما هي أولوياتنا؟", question_fr="Quelles priorités ?", question_en="Which priorities?",
-            voting_method=method, secret_ballots=secret, **SETTINGS[method]))
+            voting_method=method, secret_ballots=secret, **SETTINGS.get(method, {})))
         workshops.move_phase(facilitator, consultation, Phase.PROPOSALS_OPEN)
         keys = []
         for (person, organisation), title in zip(members, TITLES, strict=True):

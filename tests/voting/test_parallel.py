@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from tadamon.extensions import db
 from tadamon.membership import services as membership
 from tadamon.proposals import services as proposals
-from tadamon.voting import services
+from tadamon.voting import ledger, services
 from tadamon.voting.models import Ballot, LedgerEntry, VotingRound
 from tadamon.workshops import services as workshops
 from tadamon.workshops.models import Consultation, Phase
@@ -83,7 +83,7 @@ def test_fifty_parallel_ballots_of_one_organisation_leave_one_current_ballot(liv
         # Every accepted ballot is in the chain, in one unbroken line.
         assert vote.ledger_length == statuses.count(302)
         assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == statuses.count(302)
-        assert services.verify(vote) == []
+        assert ledger.verify(vote) == []
 
 
 def test_a_ballot_racing_the_close_is_either_counted_or_refused(live_app):
@@ -117,7 +117,7 @@ def test_a_ballot_racing_the_close_is_either_counted_or_refused(live_app):
         assert vote.published_head == vote.ledger_head
         results = services.results_of(vote)
         assert results["participants"] == (1 if statuses.count(302) else 0)
-        assert services.verify(vote) == []
+        assert ledger.verify(vote) == []
         # After the close, a ballot is refused and nothing is appended.
     late = clients[0].post(f"/consultations/{consultation_id}/vote", data={"approve": [keys[0]]})
     assert late.status_code in (400, 403)

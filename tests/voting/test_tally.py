@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tadamon.voting.methods.majority_judgment import lower_median, removal_order
 from tadamon.voting.tally import BallotError, tally_document
 
 
@@ -117,14 +119,10 @@ def test_tally_command_prints_one_json_line_per_file(app, tmp_path):
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.integers(min_value=0, max_value=5), min_size=1, max_size=40))
 def test_majority_sequence_equals_removing_the_median_again_and_again(grades):
-    import numpy as np
-
-    from tadamon.voting.tally import _lower_median, _removal_order
-
     histogram = [grades.count(level) for level in range(6)]
     remaining, literal = list(histogram), []
     for _ in grades:
-        grade = _lower_median(remaining)
+        grade = lower_median(remaining)
         literal.append(grade)
         remaining[grade] -= 1
-    assert np.repeat(np.arange(6), histogram)[_removal_order(len(grades))].tolist() == literal
+    assert np.repeat(np.arange(6), histogram)[removal_order(len(grades))].tolist() == literal

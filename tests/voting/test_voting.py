@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tadamon.core.db import utcnow
 from tadamon.extensions import db
 from tadamon.membership.models import OrganisationMember
-from tadamon.voting import services
+from tadamon.voting import ledger, services
 from tadamon.voting.models import Ballot, LedgerEntry, VotingRound
 from tadamon.voting.tally import tally_document
 from tadamon.workshops import services as workshops
@@ -92,7 +92,7 @@ def test_each_method_casts_changes_and_counts_the_last_ballot(method, open_vote,
     expected = services.tally_ballots(services.definition_of(vote), [stored(keys), *[
         json.loads(b.content) for b in _current(consultation) if b.organisation_id != organisation.id]], 3)
     assert results["winners"] == expected.winners and results["ranking"] == expected.ranking
-    assert services.verify(vote) == []
+    assert ledger.verify(vote) == []
 
 
 def test_ballot_form_keeps_choices_and_explains_a_bad_ballot(open_vote, members, client, login):
@@ -324,3 +324,21 @@ def test_results_and_receipts_pages_do_not_query_per_ballot(open_vote, members, 
     db.session.commit()
     results = _queries(client, f"/consultations/{consultation.id}/results")
     assert results <= 16
+
+
+def test_can_cast_answers_for_the_actor_it_is_given(open_vote, members, create_user):
+    from tadamon.core.actor import Actor
+    from tadamon.voting.permissions import can_cast
+
+    consultation, _keys = open_vote("approval")
+    (first, first_organisation), (second, second_organisation) = members[0], members[1]
+    colleague = create_user(email="colleague@example.org", language="fr")
+    db.session.add(OrganisationMember(organisation_id=first_organisation.id, user_id=colleague.id, role="member"))
+    db.session.flush()
+    assert can_cast(Actor(first, first_organisation), consultation)
+    assert can_cast(Actor(second, second_organisation), consultation)
+    assert not can_cast(Actor(first, second_organisation), consultation)  # not its representative
+    assert not can_cast(Actor(first, None), consultation)  # no organisation chosen
+    assert not can_cast(Actor(colleague, first_organisation), consultation)  # a plain member, not allowed
+    first_organisation.members_may_vote = True
+    assert can_cast(Actor(colleague, first_organisation), consultation)

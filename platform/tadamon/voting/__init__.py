@@ -8,11 +8,11 @@ from tadamon.core.modules import Module
 def module() -> Module:
     from tadamon.voting import demo, permissions
     from tadamon.voting.cli import export_ballots_command, verify_ledger_command
-    from tadamon.voting.registry import voting_methods
+    from tadamon.voting.methods import all_methods
     from tadamon.voting.services import ballot_counts, on_phase_change
-    from tadamon.voting.views import bp, labels
+    from tadamon.voting.views import bp
 
-    return Module(name="voting", blueprint=bp, permissions=permissions, labels=labels,
+    return Module(name="voting", blueprint=bp, permissions=permissions,
                   commands=[export_ballots_command, verify_ledger_command],
-                  on_phase_change=[on_phase_change], dashboard_counters=[ballot_counts], voting_methods=[voting_methods],
+                  on_phase_change=[on_phase_change], dashboard_counters=[ballot_counts], voting_methods=[all_methods],
                   seed=demo.seed)

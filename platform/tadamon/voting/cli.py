@@ -8,12 +8,13 @@ import sys
 import click
 
 from tadamon.extensions import db
+from tadamon.voting import ledger, services
+from tadamon.voting.methods import VoteError
+from tadamon.voting.models import VotingRound
 from tadamon.workshops.models import Consultation
 
 
-def _vote_of(consultation_id: int) -> object:
-    from tadamon.voting import services
-
+def _vote_of(consultation_id: int) -> VotingRound:
     consultation = db.session.get(Consultation, consultation_id)
     if consultation is None:
         raise click.ClickException(f"no consultation {consultation_id}")
@@ -29,12 +30,8 @@ def _vote_of(consultation_id: int) -> object:
               help="Write to this file instead of the standard output.")
 def export_ballots_command(consultation_id: int, output: str | None) -> None:
     """Write the anonymised ballots of a closed consultation (tadamon-ballots/1 JSON)."""
-    from tadamon.voting import services
-    from tadamon.voting.methods import VoteError
-
-    vote = _vote_of(consultation_id)
     try:
-        document = services.export_document(vote)  # type: ignore[arg-type]
+        document = ledger.export_document(_vote_of(consultation_id))
     except VoteError as error:
         raise click.ClickException(str(error)) from None
     text = json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n"
@@ -50,15 +47,13 @@ def export_ballots_command(consultation_id: int, output: str | None) -> None:
 @click.argument("consultation_id", type=int)
 def verify_ledger_command(consultation_id: int) -> None:
     """Recompute a consultation's ledger chain and tally; name every entry that does not hold."""
-    from tadamon.voting import services
-
     vote = _vote_of(consultation_id)
-    problems = services.verify(vote)  # type: ignore[arg-type]
+    problems = ledger.verify(vote)
     if problems:
         for problem in problems:
             click.echo(problem.message, err=True)
         click.echo(f"ledger of consultation {consultation_id}: {len(problems)} problem(s) found", err=True)
         raise SystemExit(1)
-    head = vote.published_head or vote.ledger_head  # type: ignore[attr-defined]
-    click.echo(f"ledger of consultation {consultation_id}: {vote.ledger_length} entries, "  # type: ignore[attr-defined]
+    head = vote.published_head or vote.ledger_head
+    click.echo(f"ledger of consultation {consultation_id}: {vote.ledger_length} entries, "
                f"chain intact, head {head}; tally reproduced")

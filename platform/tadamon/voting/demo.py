@@ -7,34 +7,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from werkzeug.datastructures import MultiDict
 
 from tadamon.accounts.models import User
 from tadamon.extensions import db
-from tadamon.membership.models import OrganisationMember, OrganisationRole
+from tadamon.membership.models import Organisation, OrganisationMember, OrganisationRole
 from tadamon.voting import services
-from tadamon.voting.methods import VoteError
+from tadamon.voting.methods import VoteError, get_method
 from tadamon.workshops.models import Consultation, Phase
 
 if TYPE_CHECKING:
     from tadamon.demo import DemoContext
 
 VOTERS = 12
-
-
-def _form(method: str, keys: list[str], number: int) -> MultiDict[str, str]:
-    """A plausible, deterministic ballot: organisations differ by their number."""
-    shifted = keys[number % len(keys):] + keys[: number % len(keys)]
-    if method == "approval":
-        return MultiDict([("approve", key) for key in shifted[:2]])
-    if method == "score":
-        return MultiDict({f"score-{key}": str((5 - position + number) % 6) for position, key in enumerate(shifted)})
-    if method == "majority_judgment":
-        return MultiDict({f"grade-{key}": str(max(0, 5 - position - number % 2)) for position, key in enumerate(shifted)})
-    if method == "schulze":
-        return MultiDict({f"rank-{key}": str(position + 1) for position, key in enumerate(shifted[:3])})
-    return MultiDict({f"vote-{key}": ("yes", "no", "abstain")[(position + number) % 3 if position else 0]
-                      for position, key in enumerate(shifted)})
 
 
 def representative_of(organisation_id: int) -> User | None:
@@ -60,17 +44,15 @@ def seed(demo: DemoContext) -> None:
             continue
         keys = services.candidate_keys(vote)
         definition = services.definition_of(vote)
+        method = get_method(definition["method"])
         for position, organisation_id in enumerate(definition["eligible"][: VOTERS * scale]):
             person = representative_of(organisation_id)
             if person is None or position % 5 == 4:  # not every organisation votes
                 continue
-            from tadamon.membership.models import Organisation
-
-            organisation = db.session.get(Organisation, organisation_id)
-            services.cast_ballot(person, consultation, organisation, _form(consultation.voting_method, keys, position))
+            organisation = db.session.get_one(Organisation, organisation_id)
+            services.cast_ballot(person, consultation, organisation, method.sample_form(keys, position))
             if position == 0:  # changed its mind: the last ballot counts
-                services.cast_ballot(person, consultation, organisation,
-                                     _form(consultation.voting_method, keys, position + 1))
+                services.cast_ballot(person, consultation, organisation, method.sample_form(keys, position + 1))
         consultation.phase = phase
         db.session.flush()
         if phase != Phase.VOTING.value:

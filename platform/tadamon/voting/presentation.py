@@ -4,26 +4,22 @@ always come with a data table carrying the same figures."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_decimal, format_percent
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from tadamon.core.i18n import text_direction
-from tadamon.membership.models import LEGAL_FORM_LABELS, LegalForm
+from tadamon.membership.models import LEGAL_FORM_LABELS, LegalForm, Organisation
 from tadamon.membership.regions import REGIONS_BY_CODE
 from tadamon.proposals.models import Proposal
-from tadamon.voting.methods.majority_judgment import GRADE_LABELS
-from tadamon.voting.methods.yes_no import VOTE_LABELS
-
-
-@dataclass
-class Segment:
-    value: float
-    css_class: str
-    label: str
+from tadamon.voting import services
+from tadamon.voting.methods import Segment, VotingMethod, get_method
+from tadamon.voting.models import EligibleOrganisation, VotingRound
+from tadamon.workshops.models import Consultation, Phase
 
 
 @dataclass
@@ -59,67 +55,16 @@ def _names(proposals: dict[str, Proposal], keys: list[str]) -> str:
     return ", ".join(f"“{_title(proposals, key)}”" for key in keys)
 
 
-def _winners_sentence(method: str, results: dict[str, Any], proposals: dict[str, Proposal]) -> str:
-    winners = results["winners"]
-    if method == "yes_no":
-        if not winners:
-            return _("No proposal is adopted.")
-        return _("Adopted: %(proposals)s.", proposals=_names(proposals, winners))
-    if not results["participants"]:
-        return _("No organisation voted.")
-    if len(winners) == 1:
-        return _("%(proposal)s comes first.", proposal=_names(proposals, winners))
-    return _("%(proposals)s are tied for first place; the method does not break this tie.",
-             proposals=_names(proposals, winners))
-
-
-def _rows(method: str, results: dict[str, Any], proposals: dict[str, Proposal]) -> tuple[list[Row], list[Segment], float]:
-    details = results["details"]
-    participants = max(results["participants"], 1)
+def _rows(method: VotingMethod, results: dict[str, Any], proposals: dict[str, Proposal]) -> list[Row]:
     rows: list[Row] = []
-    legend: list[Segment] = []
-    scale = float(participants)
     for position, tier in enumerate(results["ranking"], 1):
         rank = 1 + sum(len(t) for t in results["ranking"][: position - 1])
         for key in tier:
-            row = Row(key=key, rank=rank, tied=len(tier) > 1, proposal=proposals.get(key),
-                      title=_title(proposals, key), figure="")
-            if method == "approval":
-                count = details["approvals"][key]
-                row.figure = _("%(count)s organisations support it", count=format_decimal(count))
-                row.segments = [Segment(count, "seg-yes", _("Support"))]
-            elif method == "score":
-                mean, total = details["mean"][key], details["total"][key]
-                row.figure = _("mean %(mean)s out of 5, total %(total)s, scored by %(count)s",
-                               mean=format_decimal(mean, format="0.##"), total=format_decimal(total),
-                               count=format_decimal(details["scored_by"][key]))
-                row.segments = [Segment(mean, "seg-yes", _("Mean score"))]
-                scale = 5.0
-            elif method == "majority_judgment":
-                histogram = details["histograms"][key]
-                grade_index = details["grades"].index(details["majority_grade"][key])
-                row.figure = _("majority grade: %(grade)s", grade=GRADE_LABELS[grade_index])
-                row.segments = [Segment(count, f"seg-grade-{level}", str(GRADE_LABELS[level]))
-                                for level, count in enumerate(histogram)]
-            elif method == "schulze":
-                beaten = sum(1 for other, strength in details["strongest_paths"][key].items()
-                             if strength > details["strongest_paths"][other][key])
-                row.figure = _("beats %(count)s other proposals by the strongest paths", count=format_decimal(beaten))
-                row.segments = [Segment(beaten, "seg-yes", _("Proposals beaten"))]
-                scale = float(max(len(details["strongest_paths"]) - 1, 1))
-            elif method == "yes_no":
-                counts = details["counts"][key]
-                row.adopted = bool(details["adopted"][key])
-                row.figure = _("%(yes)s yes, %(no)s no, %(abstain)s abstentions",
-                               yes=format_decimal(counts["yes"]), no=format_decimal(counts["no"]),
-                               abstain=format_decimal(counts["abstain"]))
-                row.segments = [Segment(counts[v], f"seg-{v}", str(VOTE_LABELS[v])) for v in ("yes", "no", "abstain")]
-            rows.append(row)
-    if method == "majority_judgment":
-        legend = [Segment(0, f"seg-grade-{level}", str(label)) for level, label in enumerate(GRADE_LABELS)]
-    elif method == "yes_no":
-        legend = [Segment(0, f"seg-{v}", str(VOTE_LABELS[v])) for v in ("yes", "no", "abstain")]
-    return rows, legend, scale
+            figure = method.figure(key, results["details"])
+            rows.append(Row(key=key, rank=rank, tied=len(tier) > 1, proposal=proposals.get(key),
+                            title=_title(proposals, key), figure=figure.text, segments=figure.segments,
+                            adopted=figure.adopted))
+    return rows
 
 
 def bar_chart(rows: list[Row], scale: float, caption_id: str) -> Markup:
@@ -152,38 +97,17 @@ def bar_chart(rows: list[Row], scale: float, caption_id: str) -> Markup:
 
 
 def results_view(results: dict[str, Any], proposals: dict[str, Proposal]) -> ResultsView:
-    method = results["method"]
-    rows, legend, scale = _rows(method, results, proposals)
-    notes: list[str] = []
+    method = get_method(results["method"])
+    rows = _rows(method, results, proposals)
     details = results["details"]
-    if method == "yes_no":
-        notes.append(_("Quorum: %(participants)s of %(eligible)s eligible organisations took part (%(share)s); "
-                       "%(required)s was required: %(verdict)s.",
-                       participants=format_decimal(details["participants"]), eligible=format_decimal(details["eligible"]),
-                       share=format_percent(details["participants"] / details["eligible"] if details["eligible"] else 0),
-                       required=format_percent(details["quorum"]),
-                       verdict=_("met") if details["quorum_met"] else _("not met")))
-        notes.append(_("A proposal is adopted when yes is more than %(threshold)s of yes and no together.",
-                       threshold=format_percent(details["threshold"])))
-    for tier in results["ranking"]:
-        if len(tier) > 1 and tier != results["winners"]:
-            notes.append(_("%(proposals)s are tied.", proposals=_names(proposals, tier)))
-    if method == "score":
-        notes.append(_("Ranked by the mean of the scores each proposal received; a proposal left unscored by an "
-                       "organisation is not counted in its mean."))
-    if method == "majority_judgment":
-        notes.append(_("Ranked by the majority grade (the median); ties are broken by removing median grades one "
-                       "at a time, as Balinski and Laraki define it. An ungraded proposal counts as Reject."))
-    pairwise = None
-    if method == "schulze":
-        notes.append(_("Counted by the Schulze method: a proposal ranks above another when its strongest chain of "
-                       "majorities over it is stronger (winning votes)."))
-        keys = [row.key for row in rows]
-        pairwise = [(key, [("—" if key == other else format_decimal(details["pairwise"][key][other]))
-                           for other in keys]) for key in keys]
-    chart = bar_chart(rows, scale, "results-chart-caption")
-    return ResultsView(method=method, rows=rows, winners_sentence=_winners_sentence(method, results, proposals),
-                       notes=notes, legend=legend, scale=scale, chart=chart, pairwise=pairwise)
+    ties = [_("%(proposals)s are tied.", proposals=_names(proposals, tier))
+            for tier in results["ranking"] if len(tier) > 1 and tier != results["winners"]]
+    scale = method.scale(results)
+    return ResultsView(method=method.id, rows=rows,
+                       winners_sentence=method.winners_sentence(results, lambda keys: _names(proposals, keys)),
+                       notes=[*method.verdict(details), *ties, *method.how_counted()], legend=method.legend(),
+                       scale=scale, chart=bar_chart(rows, scale, "results-chart-caption"),
+                       pairwise=method.pairwise(details, [row.key for row in rows]))
 
 
 def participation_rows(rows: list[Any], kind: str) -> list[tuple[str, int, int, str]]:
@@ -200,20 +124,43 @@ def participation_rows(rows: list[Any], kind: str) -> list[tuple[str, int, int, 
     return labelled
 
 
-def summarise(method: str, ballot: dict[str, Any], proposals: dict[str, Proposal]) -> str:
+def summarise(method_id: str, ballot: dict[str, Any], proposals: dict[str, Proposal]) -> str:
     """One public ballot in words, for the table of how each organisation voted."""
-    if method == "approval":
-        chosen = ballot.get("approvals", [])
-        return _("Supports: %(proposals)s", proposals=_names(proposals, chosen)) if chosen else _("Supports none")
-    if method == "score":
-        return "; ".join(f"{_title(proposals, key)}: {format_decimal(value)}" for key, value in ballot.get("scores", {}).items()) \
-            or _("Scored none")
-    if method == "majority_judgment":
-        return "; ".join(f"{_title(proposals, key)}: {GRADE_LABELS[value]}" for key, value in ballot.get("grades", {}).items())
-    if method == "schulze":
-        tiers = ballot.get("ranking", [])
-        return "; ".join(f"{format_decimal(position)}. " + " = ".join(_title(proposals, key) for key in tier)
-                         for position, tier in enumerate(tiers, 1)) or _("Ranked none")
-    if method == "yes_no":
-        return "; ".join(f"{_title(proposals, key)}: {VOTE_LABELS[value]}" for key, value in ballot.get("votes", {}).items())
-    return ""
+    return get_method(method_id).summarise(ballot, lambda key: _title(proposals, key))
+
+
+def ballot_page(consultation: Consultation, user: Any, organisation: Organisation | None,
+                sent: Any = None) -> dict[str, Any]:
+    """What the ballot page shows. `sent` is the form as sent, whose choices stay on the page
+    even when they do not validate; without it, the form shows the ballot already cast."""
+    vote = services.round_of(consultation)
+    page: dict[str, Any] = {"consultation": consultation, "vote": vote, "organisation": organisation,
+                            "reason": services.refusal(user, consultation, organisation), "current": None,
+                            "definition": None, "method": None, "values": {}, "proposals": {}}
+    if vote is None:
+        return page
+    definition = services.definition_of(vote)
+    method = get_method(definition["method"])
+    current = services.current_ballot(vote, organisation) if organisation is not None else None
+    if sent is not None:
+        values = method.typed(sent, [c["id"] for c in definition["candidates"]])
+    else:
+        values = method.prefill(json.loads(current.content)) if current is not None else {}
+    return {**page, "current": current, "definition": definition, "method": method, "values": values,
+            "proposals": services.proposals_by_key(vote)}
+
+
+def results_page(consultation: Consultation, vote: VotingRound, results: dict[str, Any]) -> dict[str, Any]:
+    """What the results page shows: the ranking, participation, and (public ballots) who voted what."""
+    proposals = services.proposals_by_key(vote)
+    ballots = services.public_ballots(vote)
+    return {
+        "consultation": consultation, "vote": vote, "results": results, "proposals": proposals,
+        "method": get_method(results["method"]), "view": results_view(results, proposals),
+        "definition": services.definition_of(vote),
+        "published": consultation.current_phase is Phase.RESULTS_PUBLISHED,
+        "by_region": participation_rows(services.participation_by(vote, EligibleOrganisation.region), "region"),
+        "by_form": participation_rows(services.participation_by(vote, EligibleOrganisation.legal_form), "legal_form"),
+        "public_ballots": ballots,
+        "ballot_summaries": [summarise(results["method"], ballot, proposals) for _organisation, ballot in ballots],
+    }

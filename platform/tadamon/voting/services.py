@@ -15,10 +15,10 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tadamon.accounts.models import User
@@ -36,9 +36,8 @@ from tadamon.membership.models import (
     OrganisationRole,
 )
 from tadamon.proposals.models import Evaluation, Proposal, ProposalState
-from tadamon.voting.methods import VoteError, method
+from tadamon.voting.methods import BallotError, Result, VoteError, get_method
 from tadamon.voting.models import GENESIS, Ballot, EligibleOrganisation, LedgerEntry, VotingRound
-from tadamon.voting.tally import FORMAT, BallotError, Result
 from tadamon.workshops.models import Consultation, Participation, Phase
 
 DEFINITION_FORMAT = "tadamon-vote-definition/1"
@@ -102,13 +101,13 @@ def open_round(actor: User | None, consultation: Consultation) -> VotingRound:
     candidates = candidates_of(consultation)
     if not candidates:
         raise VoteError(_l("No proposal is put to the vote: publish or accept at least one before voting opens."))
-    module = method(consultation.voting_method)
+    method = get_method(consultation.voting_method)
     roll = eligible_organisations(consultation)
     definition = {
         "format": DEFINITION_FORMAT,
         "consultation": consultation.id,
         "method": consultation.voting_method,
-        "options": module.options(consultation),
+        "options": method.options(consultation),
         "secret": consultation.secret_ballots,
         "candidates": [{"id": candidate_key(p.id), "title": p.title, "version": p.version} for p in candidates],
         "eligible": [o.id for o in roll],
@@ -167,7 +166,7 @@ def window_is_open(consultation: Consultation, vote: VotingRound | None, now: da
 def refusal(user: Any, consultation: Consultation, organisation: Organisation | None) -> Any:
     """Why this person cannot vote now, in words; None when they can."""
     vote = round_of(consultation)
-    if not window_is_open(consultation, vote):
+    if vote is None or not window_is_open(consultation, vote):
         return _l("Voting is not open for this consultation.")
     if not getattr(user, "is_authenticated", False):
         return _l("Log in to vote for your organisation.")
@@ -194,11 +193,11 @@ def current_ballot(vote: VotingRound, organisation: Organisation) -> Ballot | No
 
 def parse_ballot(vote: VotingRound, formdata: Any) -> dict[str, Any]:
     definition = definition_of(vote)
-    module = method(definition["method"])
+    method = get_method(definition["method"])
     candidates = [c["id"] for c in definition["candidates"]]
-    ballot = module.parse(formdata, candidates, definition["options"])
+    ballot = method.parse(formdata, candidates, definition["options"])
     try:  # the method's own tally is the final word on what a valid ballot is
-        module.tally(candidates, [ballot], {**definition["options"], "eligible": 1})
+        method.tally(candidates, [ballot], {**definition["options"], "eligible": 1})
     except BallotError:
         raise VoteError(_l("This ballot cannot be counted. Check your choices and try again.")) from None
     return ballot
@@ -221,10 +220,11 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     content = parse_ballot(vote, formdata)
     secret = consultation.secret_ballots
     previous = current_ballot(vote, organisation)
+    position = vote.ledger_length + 1
     entry = {
         "format": ENTRY_FORMAT,
         "consultation": consultation.id,
-        "position": vote.ledger_length + 1,
+        "position": position,
         "cast_at": now.isoformat(timespec="microseconds"),
         "ballot": content,
         # A public ballot names its organisation; a secret one carries a random nonce instead,
@@ -240,13 +240,13 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
             if previous is not None:
                 db.session.execute(update(Ballot).where(Ballot.id == previous.id).values(is_current=None)
                                    .execution_options(synchronize_session="fetch"))
-            db.session.add(LedgerEntry(round_id=vote.id, position=entry["position"], previous_hash=vote.ledger_head,
+            db.session.add(LedgerEntry(round_id=vote.id, position=position, previous_hash=vote.ledger_head,
                                        canonical=text, entry_hash=entry_hash))
             ballot = Ballot(round_id=vote.id, organisation_id=organisation.id,
                             person_id=None if secret else user.id, content=canonical(content), cast_at=now,
                             is_current=True, receipt=entry_hash)
             db.session.add(ballot)
-            vote.ledger_length = entry["position"]
+            vote.ledger_length = position
             vote.ledger_head = entry_hash
             db.session.execute(update(EligibleOrganisation)
                                .where(EligibleOrganisation.round_id == vote.id,
@@ -271,9 +271,9 @@ def current_contents(vote: VotingRound) -> list[dict[str, Any]]:
 
 
 def tally_ballots(definition: dict[str, Any], ballots: Iterable[dict[str, Any]], eligible: int) -> Result:
-    module = method(definition["method"])
+    method = get_method(definition["method"])
     candidates = [c["id"] for c in definition["candidates"]]
-    return module.tally(candidates, list(ballots), {**definition["options"], "eligible": eligible})
+    return method.tally(candidates, list(ballots), {**definition["options"], "eligible": eligible})
 
 
 def close_round(actor: User | None, consultation: Consultation, now: datetime | None = None) -> bool:
@@ -282,9 +282,11 @@ def close_round(actor: User | None, consultation: Consultation, now: datetime | 
     if vote is None:
         return False
     now = now or utcnow()
-    closed = db.session.execute(update(VotingRound).where(VotingRound.id == vote.id, VotingRound.closed_at.is_(None))
-                                .values(closed_at=now).execution_options(synchronize_session=False))
-    if closed.rowcount != 1:  # type: ignore[attr-defined]
+    # An UPDATE gives a CursorResult, which counts the rows it changed.
+    closed = cast(CursorResult[Any], db.session.execute(
+        update(VotingRound).where(VotingRound.id == vote.id, VotingRound.closed_at.is_(None))
+        .values(closed_at=now).execution_options(synchronize_session=False)))
+    if closed.rowcount != 1:
         return False
     db.session.refresh(vote)  # after the UPDATE: every ballot committed before the close is seen
     definition = definition_of(vote)
@@ -368,94 +370,6 @@ def superseded_receipts(entries: Iterable[LedgerEntry]) -> set[str]:
     return replaced
 
 
-# --- export and verification ------------------------------------------------------------------
-
-
-def export_document(vote: VotingRound) -> dict[str, Any]:
-    """The anonymised ballots of a closed vote, in the tadamon-ballots/1 format. Sorted by
-    their own text, so nothing of the order of casting (nor who cast) survives."""
-    if vote.closed_at is None:
-        raise VoteError(_l("Ballots are exported once voting has closed."))
-    definition = definition_of(vote)
-    ballots = sorted(current_contents(vote), key=canonical)
-    return {"format": FORMAT, "method": definition["method"],
-            "candidates": [c["id"] for c in definition["candidates"]],
-            "options": {**definition["options"], "eligible": vote.eligible_count},
-            "ballots": ballots}
-
-
-@dataclass
-class Problem:
-    position: int | None
-    entry_id: int | None
-    message: str
-
-
-def verify(vote: VotingRound) -> list[Problem]:
-    """Recomputes the chain and the tally; names every entry that was modified, removed,
-    inserted or moved, and any difference with the ballots and the published results."""
-    problems: list[Problem] = []
-    entries = receipts(vote)
-    previous = GENESIS
-    expected_position = 1
-    ledger_ballots: dict[str, dict[str, Any]] = {}
-    for entry in entries:
-        if entry.position != expected_position:
-            kind = "removed" if entry.position > expected_position else "inserted or reordered"
-            problems.append(Problem(entry.position, entry.id,
-                                    f"entry {entry.id}: position {entry.position} where {expected_position} was "
-                                    f"expected (an entry was {kind})"))
-        if entry.previous_hash != previous:
-            problems.append(Problem(entry.position, entry.id,
-                                    f"entry {entry.id} at position {entry.position}: its previous hash does not match "
-                                    "the entry before it (an entry was removed, inserted or reordered)"))
-        if chain_hash(entry.previous_hash, entry.canonical) != entry.entry_hash:
-            problems.append(Problem(entry.position, entry.id,
-                                    f"entry {entry.id} at position {entry.position}: its content does not match its "
-                                    "hash (the entry was modified)"))
-        try:
-            data = json.loads(entry.canonical)
-        except ValueError:
-            data = {}
-        if data.get("position") not in (None, entry.position):
-            problems.append(Problem(entry.position, entry.id,
-                                    f"entry {entry.id}: it was recorded at position {data.get('position')}, "
-                                    f"it now stands at {entry.position} (entries were reordered)"))
-        if isinstance(data.get("ballot"), dict):
-            ledger_ballots[entry.entry_hash] = data
-        previous = entry.entry_hash
-        expected_position = entry.position + 1
-    if vote.ledger_length != len(entries):
-        problems.append(Problem(None, None, f"the ledger holds {len(entries)} entries, the vote recorded "
-                                            f"{vote.ledger_length}"))
-    head = vote.published_head or vote.ledger_head
-    if entries and entries[-1].entry_hash != head:
-        problems.append(Problem(entries[-1].position, entries[-1].id,
-                                f"the last entry's hash {entries[-1].entry_hash} is not the published head {head}"))
-    # The ballots that count, by the ledger alone: every entry no later entry replaces.
-    replaced = {data["replaces"] for data in ledger_ballots.values() if data.get("replaces")}
-    counted = [data["ballot"] for key, data in ledger_ballots.items() if key not in replaced]
-    stored_receipts = set(db.session.scalars(select(Ballot.receipt).where(Ballot.round_id == vote.id,
-                                                                          Ballot.is_current.is_(True))))
-    ledger_receipts = {key for key in ledger_ballots if key not in replaced}
-    for receipt in sorted(stored_receipts - ledger_receipts):
-        problems.append(Problem(None, None, f"ballot with receipt {receipt} counts but is not in the ledger"))
-    for receipt in sorted(ledger_receipts - stored_receipts):
-        problems.append(Problem(None, None, f"ledger entry {receipt} has no current ballot"))
-    stored = results_of(vote)
-    if stored is not None:
-        try:
-            recomputed = tally_ballots(definition_of(vote), counted, vote.eligible_count).as_dict()
-        except BallotError as error:
-            problems.append(Problem(None, None, f"the ledger's ballots cannot be tallied: {error}"))
-        else:
-            published = {key: stored[key] for key in ("winners", "ranking", "details")}
-            if canonical(recomputed) != canonical(published):
-                problems.append(Problem(None, None, "the tally of the ledger's ballots differs from the published "
-                                                    "results"))
-    return problems
-
-
 def ballot_counts(consultation_ids: list[int]) -> dict[int, dict[str, int]]:
     """The facilitators' dashboard: organisations that voted, per consultation, in one query."""
     if not consultation_ids:
@@ -465,3 +379,18 @@ def ballot_counts(consultation_ids: list[int]) -> dict[int, dict[str, int]]:
         .where(VotingRound.consultation_id.in_(consultation_ids), Ballot.is_current.is_(True))
         .group_by(VotingRound.consultation_id)).all()
     return {cid: {"ballots": int(count)} for cid, count in rows}
+
+
+# --- voting rights ---------------------------------------------------------------------------
+
+
+def set_voting_rights(actor: User, organisation: Organisation, allowed: bool) -> bool:
+    """Lets every member of the organisation vote for it (`allowed`), or only its
+    representatives; audited. Returns `allowed`."""
+    before = organisation.members_may_vote
+    organisation.members_may_vote = allowed
+    audit.record("organisation.voting_rights", "organisation", organisation.id,
+                 object_label=organisation.display_name, before={"members_may_vote": before},
+                 after={"members_may_vote": allowed}, actor=actor)
+    db.session.flush()
+    return allowed

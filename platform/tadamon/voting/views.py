@@ -2,68 +2,61 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tadamon.core import audit
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.forms import ConfirmForm
 from tadamon.core.permissions import require
+from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.voting import presentation, services
-from tadamon.voting.methods import VoteError, method
-from tadamon.voting.methods.majority_judgment import GRADE_LABELS
-from tadamon.voting.methods.yes_no import VOTE_LABELS
-from tadamon.voting.models import EligibleOrganisation
+from tadamon.voting.models import Ballot
 from tadamon.voting.permissions import can_set_voting_rights, can_view_receipts, can_view_results
-from tadamon.workshops.models import Consultation
-from tadamon.workshops.permissions import can_manage_consultation
+from tadamon.workshops.models import Consultation, Phase
 
 bp = Blueprint("voting", __name__, template_folder="templates")
 
 
-def labels() -> dict[str, Any]:
-    """The method names and explanations every voting template shows."""
-    from tadamon.voting.registry import METHODS
+class Refusal:
+    """Where `run_use_case` puts a refused ballot's message (a VoteError names `ballot`). Not a
+    form field: the method's inputs are plain fields of its template, and the page shows the
+    refusal once, above the ballot, rather than in the form's list of fields to correct."""
 
-    return {"method_labels": {key: info.label for key, info in METHODS.items()},
-            "method_explanations": {key: info.explanation for key, info in METHODS.items()}}
+    def __init__(self) -> None:
+        self.errors: list[Any] = []
 
 
-def _acting() -> Organisation | None:
-    return current_actor().organisation
+class BallotForm(ConfirmForm):
+    """The ballot's CSRF token, and its refusal."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.ballot = Refusal()
 
 
 def _consultation(consultation_id: int) -> Consultation:
     consultation = db.get_or_404(Consultation, consultation_id)
-    if consultation.phase == "draft":
+    if consultation.current_phase is Phase.DRAFT:
         abort(404)
     return consultation
 
 
-def _ballot_page(consultation: Consultation, *, values: dict[str, Any] | None = None, error: Any = None,
-                 form: ConfirmForm | None = None, status: int = 200) -> Any:
-    vote = services.round_of(consultation)
-    organisation = _acting()
-    reason = services.refusal(current_user, consultation, organisation)
-    current = services.current_ballot(vote, organisation) if vote is not None and organisation is not None else None
-    definition = services.definition_of(vote) if vote is not None else None
-    module = method(definition["method"]) if definition else None
-    if values is None:
-        values = module.prefill(json.loads(current.content)) if current is not None and module else {}
-    if reason is not None and status == 200:
+def _ballot_page(consultation: Consultation, form: BallotForm, *, sent: Any = None, status: int = 200) -> Any:
+    actor = current_actor()
+    page = presentation.ballot_page(consultation, actor.user, actor.organisation, sent)
+    if page["reason"] is not None and status == 200:
         status = 403
-    return render_template(
-        "voting/ballot.html", consultation=consultation, vote=vote, definition=definition, module=module,
-        organisation=organisation, reason=reason, current=current, values=values, error=error,
-        form=form or ConfirmForm(formdata=None), proposals=services.proposals_by_key(vote) if vote else {},
-        grade_labels=GRADE_LABELS, vote_labels=VOTE_LABELS), status
+    return render_template("voting/ballot.html", form=form, **page), status
+
+
+def _recorded(ballot: Ballot) -> str:
+    return _("Your organisation's ballot is recorded. Its receipt: %(receipt)s", receipt=ballot.receipt)
 
 
 @bp.route("/consultations/<int:consultation_id>/vote", methods=["GET", "POST"])
@@ -71,53 +64,30 @@ def ballot(consultation_id: int) -> Any:
     """Open to anyone logged in: a person who cannot vote is told why, in words."""
     consultation = _consultation(consultation_id)
     if request.method == "GET":
-        return _ballot_page(consultation)
-    form = ConfirmForm()
-    vote = services.round_of(consultation)
-    definition = services.definition_of(vote) if vote is not None else None
-    typed = _typed_values(definition) if definition else {}
-    if not form.validate():
-        # An expired token: the choices stay on the page, to be sent again.
-        return _ballot_page(consultation, values=typed, form=form, status=400)
-    organisation = _acting()
+        return _ballot_page(consultation, BallotForm(formdata=None))
+    form, organisation = BallotForm(), current_actor().organisation
     if organisation is None:
-        return _ballot_page(consultation, values=typed, status=403)
-    try:
-        cast = services.cast_ballot(current_user, consultation, organisation, request.form)
-    except VoteError as error:
-        db.session.rollback()
-        return _ballot_page(consultation, values=typed, error=error.message, status=400)
-    db.session.commit()
-    flash(_("Your organisation's ballot is recorded. Its receipt: %(receipt)s", receipt=cast.receipt), "success")
-    return redirect(url_for("voting.ballot", consultation_id=consultation.id))
-
-
-def _typed_values(definition: dict[str, Any]) -> dict[str, Any]:
-    """What the person chose, as the form shows it, even when it does not validate."""
-    module = method(definition["method"])
-    candidates = [c["id"] for c in definition["candidates"]]
-    if module.FIELD_PREFIX == "approve":
-        chosen = set(request.form.getlist("approve"))
-        return {c: True for c in candidates if c in chosen}
-    return {c: request.form.get(f"{module.FIELD_PREFIX}-{c}", "") for c in candidates
-            if request.form.get(f"{module.FIELD_PREFIX}-{c}")}
+        return _ballot_page(consultation, form, sent=request.form, status=403 if form.validate() else 400)
+    cast = run_use_case(form, lambda: services.cast_ballot(current_user, consultation, organisation, request.form),
+                        success=_recorded)
+    if cast:
+        return redirect(url_for("voting.ballot", consultation_id=consultation.id))
+    # A refused ballot or an expired token: the choices stay on the page, to be sent again.
+    return _ballot_page(consultation, form, sent=request.form, status=400)
 
 
 @bp.route("/consultations/<int:consultation_id>/receipts")
 @public
 def receipts(consultation_id: int) -> Any:
     consultation = _consultation(consultation_id)
-    if not can_view_receipts(current_actor(), consultation):
-        abort(404)
     vote = services.round_of(consultation)
-    if vote is None:
+    if vote is None or not can_view_receipts(current_actor(), consultation):
         abort(404)
     entries = services.receipts(vote)
-    replaced = services.superseded_receipts(entries)
     wanted = (request.args.get("receipt") or "").strip().lower()[:64]
     found = next((entry for entry in entries if entry.entry_hash == wanted), None) if wanted else None
     return render_template("voting/receipts.html", consultation=consultation, vote=vote, entries=entries,
-                           replaced=replaced, wanted=wanted, found=found)
+                           replaced=services.superseded_receipts(entries), wanted=wanted, found=found)
 
 
 @bp.route("/consultations/<int:consultation_id>/results")
@@ -129,34 +99,20 @@ def results(consultation_id: int) -> Any:
     data = services.results_of(vote) if vote is not None else None
     if vote is None or data is None:
         abort(404)
-    proposals = services.proposals_by_key(vote)
-    view = presentation.results_view(data, proposals)
-    by_region = presentation.participation_rows(services.participation_by(vote, EligibleOrganisation.region), "region")
-    by_form = presentation.participation_rows(
-        services.participation_by(vote, EligibleOrganisation.legal_form), "legal_form")
-    ballots = services.public_ballots(vote)
-    summaries = [presentation.summarise(data["method"], ballot, proposals) for _organisation, ballot in ballots]
-    return render_template("voting/results.html", consultation=consultation, vote=vote, results=data, view=view,
-                           by_region=by_region, by_form=by_form, proposals=proposals,
-                           public_ballots=ballots, ballot_summaries=summaries, grade_labels=GRADE_LABELS,
-                           vote_labels=VOTE_LABELS, definition=services.definition_of(vote),
-                           is_manager=can_manage_consultation(current_actor(), consultation))
+    return render_template("voting/results.html", **presentation.results_page(consultation, vote, data))
+
+
+def _rights_changed(allowed: bool) -> str:
+    return (_("Every member of the organisation may now vote for it.") if allowed
+            else _("Only the organisation's representatives may now vote for it."))
 
 
 @bp.route("/organisations/<int:organisation_id>/voting-rights", methods=["POST"])
 def voting_rights(organisation_id: int) -> Any:
     organisation = db.get_or_404(Organisation, organisation_id)
     require(can_set_voting_rights(current_actor(), organisation))
-    if ConfirmForm().validate_on_submit():
-        allowed = request.form.get("members_may_vote") == "yes"
-        before = organisation.members_may_vote
-        organisation.members_may_vote = allowed
-        audit.record("organisation.voting_rights", "organisation", organisation.id,
-                     object_label=organisation.display_name, before={"members_may_vote": before},
-                     after={"members_may_vote": allowed}, actor=current_user)
-        db.session.commit()
-        flash(_("Every member of the organisation may now vote for it.") if allowed
-              else _("Only the organisation's representatives may now vote for it."), "success")
-    else:
+    allowed = request.form.get("members_may_vote") == "yes"
+    if not run_use_case(ConfirmForm(), lambda: services.set_voting_rights(current_user, organisation, allowed),
+                        success=_rights_changed):
         flash(_("The page had expired. Please try again."), "error")
     return redirect(url_for("membership.people", organisation_id=organisation.id))

@@ -1,42 +1,35 @@
-"""One module per voting method: its ballot form, its validation and its pure tally.
+"""The voting methods: one class per method (`<id>.py`), one ballot template each
+(`templates/voting/methods/<id>.html`), registered here in the order consultations offer them.
 
-Each module exposes `ID`, `TEMPLATE` (the ballot form's fields), `options(consultation)`
-(the settings frozen into the vote's definition), `parse(formdata, candidates, options)`
-(the ballot in the tadamon-ballots/1 shape, or a VoteError saying what to fix), `prefill(ballot)`
-(the form's values for a ballot already cast) and `tally(candidates, ballots, options)`.
+`base.py` says what a method is (`VotingMethod`) and holds the registry; `common.py` holds
+what the pure tallies share. Adding a method: write its class and its template, and add it
+to `BUILT_IN` below (or `register()` it from elsewhere, as the tests do).
 """
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Any
+from tadamon.voting.methods.approval import Approval
+from tadamon.voting.methods.base import (
+    REGISTRY,
+    Figure,
+    MethodBase,
+    Segment,
+    VoteError,
+    VotingMethod,
+    all_methods,
+    get_method,
+    register,
+    unregister,
+)
+from tadamon.voting.methods.common import BallotError, Result
+from tadamon.voting.methods.majority_judgment import MajorityJudgment
+from tadamon.voting.methods.schulze import Schulze
+from tadamon.voting.methods.score import Score
+from tadamon.voting.methods.yes_no import YesNo
 
-from tadamon.core.errors_domain import DomainError
+BUILT_IN: tuple[VotingMethod, ...] = (Approval(), Score(), MajorityJudgment(), Schulze(), YesNo())
+for _method in BUILT_IN:
+    register(_method)
 
-
-class VoteError(DomainError):
-    """A ballot that cannot be accepted, or a vote that cannot be cast; the message says why."""
-
-
-def field_name(prefix: str, candidate: str) -> str:
-    return f"{prefix}-{candidate}"
-
-
-def choice(formdata: Any, name: str) -> str:
-    value = formdata.get(name, "")
-    return value if isinstance(value, str) else ""
-
-
-def _modules() -> dict[str, ModuleType]:
-    from tadamon.voting.methods import approval, majority_judgment, schulze, score, yes_no
-
-    return {module.ID: module for module in (approval, score, majority_judgment, schulze, yes_no)}
-
-
-METHOD_MODULES: dict[str, ModuleType] = {}
-
-
-def method(method_id: str) -> ModuleType:
-    if not METHOD_MODULES:
-        METHOD_MODULES.update(_modules())
-    return METHOD_MODULES[method_id]
+__all__ = ["REGISTRY", "BUILT_IN", "BallotError", "Figure", "MethodBase", "Result", "Segment", "VoteError",
+           "VotingMethod", "all_methods", "get_method", "register", "unregister"]

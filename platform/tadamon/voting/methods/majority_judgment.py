@@ -4,39 +4,127 @@ graded Reject, the lowest grade."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+import numpy as np
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
-from tadamon.voting.methods import VoteError, choice, field_name
-from tadamon.voting.tally import DEFAULT_GRADES
-from tadamon.voting.tally import tally_majority_judgment as tally  # noqa: F401 - the method's pure tally
+from tadamon.voting.methods import common
+from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
+from tadamon.voting.methods.common import BallotError, Ballots, Result
 
-ID = "majority_judgment"
-TEMPLATE = "voting/methods/majority_judgment.html"
-FIELD_PREFIX = "grade"
 # Worst first, as in the ballot file; the stored names are English, the labels translated.
+DEFAULT_GRADES = ["Reject", "Poor", "Fair", "Good", "Very good", "Excellent"]
 GRADE_LABELS = [_l("Reject"), _l("Poor"), _l("Fair"), _l("Good"), _l("Very good"), _l("Excellent")]
 
 
-def options(consultation: Any) -> dict[str, Any]:
-    return {"grades": list(DEFAULT_GRADES)}
+def lower_median(histogram: list[int]) -> int:
+    """The lower median grade of a histogram (index 0 = worst)."""
+    position = (sum(histogram) + 1) // 2  # the lower median of an even count
+    running = 0
+    for grade, number in enumerate(histogram):
+        running += number
+        if running >= position:
+            return grade
+    return 0
 
 
-def parse(formdata: Any, candidates: Sequence[str], settings: dict[str, Any]) -> dict[str, Any]:
-    grades: dict[str, int] = {}
-    levels = len(settings["grades"])
-    for candidate in candidates:
-        value = choice(formdata, field_name("grade", candidate))
-        if value == "":
-            # An ungraded proposal is graded Reject, as the ballot tells the voter.
-            value = "0"
-        if value not in {str(level) for level in range(levels)}:
-            raise VoteError(_l("Choose one of the grades."), field=field_name("grade", candidate))
-        grades[candidate] = int(value)
-    return {"grades": grades}
+def removal_order(size: int) -> np.ndarray:
+    """Positions, in a sorted list of `size` grades, of the successive lower medians when each
+    is removed in turn (Balinski–Laraki): odd sizes go m, m-1, m+1, m-2, ...; even sizes
+    m, m+1, m-1, m+2, ... where m is the lower median's position."""
+    middle = (size - 1) // 2
+    order = [middle]
+    below, above = middle - 1, middle + 1
+    take_below = size % 2 == 1
+    while len(order) < size:
+        if (take_below and below >= 0) or above >= size:
+            order.append(below)
+            below -= 1
+        else:
+            order.append(above)
+            above += 1
+        take_below = not take_below
+    return np.asarray(order, dtype=np.int64)
 
 
-def prefill(ballot: dict[str, Any]) -> dict[str, Any]:
-    return {candidate: str(grade) for candidate, grade in ballot.get("grades", {}).items()}
+def majority_sequence(histogram: list[int], order: np.ndarray) -> tuple[int, ...]:
+    """The majority-value sequence: majority grade, then the next once it is removed, ..."""
+    grades = np.repeat(np.arange(len(histogram)), histogram)
+    return tuple(grades[order].tolist())
+
+
+def histograms_of(candidates: Sequence[str], ballots: Ballots, levels: int) -> dict[str, list[int]]:
+    """How many ballots gave each candidate each grade (an absent grade is the worst)."""
+    histograms = {c: [0] * levels for c in candidates}
+    for ballot in ballots:
+        given = ballot.get("grades", {})
+        if not isinstance(given, dict):
+            raise BallotError("'grades' must map candidates to grade indexes")
+        weight = common.count_of(ballot)
+        for candidate, grade in given.items():
+            common.check_candidate(candidate, histograms)
+            if not isinstance(grade, int) or isinstance(grade, bool) or not 0 <= grade < levels:
+                raise BallotError(f"grade {grade!r} for {candidate!r} is not an index into the {levels} grades")
+        for candidate in candidates:
+            histograms[candidate][given.get(candidate, 0)] += weight
+    return histograms
+
+
+class MajorityJudgment(MethodBase):
+    id = "majority_judgment"
+    label = _l("Majority judgment")
+    explanation = _l("Each proposal gets a grade from Reject to Excellent; proposals are ranked by their median grade.")
+    template = "voting/methods/majority_judgment.html"
+    prefix = "grade"
+    grade_labels = GRADE_LABELS
+
+    def options(self, consultation: Any) -> dict[str, Any]:
+        return {"grades": list(DEFAULT_GRADES)}
+
+    def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
+        levels = {str(level) for level in range(len(options["grades"]))}
+        grades: dict[str, int] = {}
+        for candidate, sent in self.sent(formdata, candidates).items():
+            value = sent or "0"  # an ungraded proposal is graded Reject, as the ballot tells the voter
+            if value not in levels:
+                raise VoteError(_l("Choose one of the grades."))
+            grades[candidate] = int(value)
+        return {"grades": grades}
+
+    def prefill(self, ballot: Mapping[str, Any]) -> dict[str, Any]:
+        return {candidate: str(grade) for candidate, grade in ballot.get("grades", {}).items()}
+
+    def count(self, candidates: Sequence[str], ballots: Ballots, options: dict[str, Any]) -> Result:
+        grades = options.get("grades") or DEFAULT_GRADES
+        histograms = histograms_of(candidates, ballots, len(grades))
+        order = removal_order(sum(histograms[candidates[0]])) if candidates else np.zeros(0, dtype=np.int64)
+        # Comparing these sequences lexicographically is the Balinski–Laraki ranking.
+        keys = {c: majority_sequence(histograms[c], order) for c in candidates}
+        ranking = common.tiers_by(candidates, keys)
+        majority = {c: grades[lower_median(histograms[c])] if sum(histograms[c]) else grades[0] for c in candidates}
+        return Result(ranking[0] if ranking else [], ranking,
+                      {"majority_grade": majority, "grades": grades, "histograms": histograms})
+
+    def figure(self, key: str, details: Mapping[str, Any]) -> Figure:
+        grade = details["grades"].index(details["majority_grade"][key])
+        return Figure(_("majority grade: %(grade)s", grade=GRADE_LABELS[grade]),
+                      [Segment(count, f"seg-grade-{level}", str(GRADE_LABELS[level]))
+                       for level, count in enumerate(details["histograms"][key])])
+
+    def legend(self) -> list[Segment]:
+        return [Segment(0, f"seg-grade-{level}", str(label)) for level, label in enumerate(GRADE_LABELS)]
+
+    def how_counted(self) -> list[str]:
+        return [_("Ranked by the majority grade (the median); ties are broken by removing median grades one "
+                  "at a time, as Balinski and Laraki define it. An ungraded proposal counts as Reject.")]
+
+    def summarise(self, ballot: Mapping[str, Any], title: Titles) -> str:
+        return "; ".join(f"{title(key)}: {GRADE_LABELS[value]}" for key, value in ballot.get("grades", {}).items())
+
+    def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
+        return MultiDict({common.field_name(self.prefix, key): str(max(0, 5 - position - number % 2))
+                          for position, key in enumerate(rotated(candidates, number))})

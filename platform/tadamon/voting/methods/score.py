@@ -6,35 +6,82 @@ down); the totals are shown beside the means. Equal means share a rank.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
+from flask_babel import format_decimal
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 
-from tadamon.voting.methods import VoteError, choice, field_name
-from tadamon.voting.tally import tally_score as tally  # noqa: F401 - the method's pure tally
+from tadamon.voting.methods import common
+from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
+from tadamon.voting.methods.common import BallotError, Ballots, Result
 
-ID = "score"
-TEMPLATE = "voting/methods/score.html"
-FIELD_PREFIX = "score"
 SCORES = range(0, 6)
 
 
-def options(consultation: Any) -> dict[str, Any]:
-    return {}
+class Score(MethodBase):
+    id = "score"
+    label = _l("Score voting")
+    explanation = _l("Each proposal is scored from 0 to 5; proposals are ranked by their mean score.")
+    template = "voting/methods/score.html"
+    prefix = "score"
 
+    def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
+        scores: dict[str, int] = {}
+        for candidate, value in self.sent(formdata, candidates).items():
+            if value == "":
+                continue
+            if value not in {str(s) for s in SCORES}:
+                raise VoteError(_l("A score is a whole number from 0 to 5."))
+            scores[candidate] = int(value)
+        return {"scores": scores}
 
-def parse(formdata: Any, candidates: Sequence[str], settings: dict[str, Any]) -> dict[str, Any]:
-    scores: dict[str, int] = {}
-    for candidate in candidates:
-        value = choice(formdata, field_name("score", candidate))
-        if value == "":
-            continue
-        if value not in {str(s) for s in SCORES}:
-            raise VoteError(_l("A score is a whole number from 0 to 5."), field=field_name("score", candidate))
-        scores[candidate] = int(value)
-    return {"scores": scores}
+    def prefill(self, ballot: Mapping[str, Any]) -> dict[str, Any]:
+        return {candidate: str(score) for candidate, score in ballot.get("scores", {}).items()}
 
+    def count(self, candidates: Sequence[str], ballots: Ballots, options: dict[str, Any]) -> Result:
+        """Ranked by mean score among the ballots that scored the candidate (absent = not
+        scored); equal means share a tier. Totals are in the details."""
+        totals = dict.fromkeys(candidates, 0)
+        scored = dict.fromkeys(candidates, 0)
+        for ballot in ballots:
+            scores = ballot.get("scores", {})
+            if not isinstance(scores, dict):
+                raise BallotError("'scores' must map candidates to scores")
+            weight = common.count_of(ballot)
+            for candidate, score in scores.items():
+                common.check_candidate(candidate, totals)
+                if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
+                    raise BallotError(f"score {score!r} for {candidate!r} is not a whole number from 0 to 5")
+                totals[candidate] += score * weight
+                scored[candidate] += weight
+        # Compare means exactly as fractions, not as rounded floats.
+        exact = {c: (Fraction(totals[c], scored[c]) if scored[c] else Fraction(0)) for c in candidates}
+        ranking = common.tiers_by(candidates, exact)
+        return Result(ranking[0] if ranking else [], ranking, {
+            "mean": {c: round(float(exact[c]), 6) for c in candidates}, "total": totals, "scored_by": scored})
 
-def prefill(ballot: dict[str, Any]) -> dict[str, Any]:
-    return {candidate: str(score) for candidate, score in ballot.get("scores", {}).items()}
+    def figure(self, key: str, details: Mapping[str, Any]) -> Figure:
+        mean, total = details["mean"][key], details["total"][key]
+        return Figure(_("mean %(mean)s out of 5, total %(total)s, scored by %(count)s",
+                        mean=format_decimal(mean, format="0.##"), total=format_decimal(total),
+                        count=format_decimal(details["scored_by"][key])),
+                      [Segment(mean, "seg-yes", _("Mean score"))])
+
+    def scale(self, results: Mapping[str, Any]) -> float:
+        return 5.0
+
+    def how_counted(self) -> list[str]:
+        return [_("Ranked by the mean of the scores each proposal received; a proposal left unscored by an "
+                  "organisation is not counted in its mean.")]
+
+    def summarise(self, ballot: Mapping[str, Any], title: Titles) -> str:
+        return "; ".join(f"{title(key)}: {format_decimal(value)}" for key, value in ballot.get("scores", {}).items()) \
+            or _("Scored none")
+
+    def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
+        return MultiDict({common.field_name(self.prefix, key): str((5 - position + number) % 6)
+                          for position, key in enumerate(rotated(candidates, number))})
