@@ -68,7 +68,7 @@ def _protect_from_csrf() -> None:
 def _configure_login_messages() -> None:
     from flask_babel import lazy_gettext as _l
 
-    login_manager.login_message = _l("Please log in to see this page.")  # type: ignore[assignment]
+    login_manager.login_message = _l("Please log in to see this page.")
     login_manager.login_message_category = "info"
     login_manager.localize_callback = str
 

@@ -63,7 +63,7 @@ def handle_csrf_error(error: CSRFError) -> Any:
         return render_error(400)
     g.csrf_redispatched = True
     try:
-        response = current_app.make_response(view(**(request.view_args or {})))
+        response = current_app.make_response(current_app.ensure_sync(view)(**(request.view_args or {})))
     except HTTPException as refusal:  # the view's own 403/404 still apply
         return handle_http_exception(refusal)
     if response.status_code == 200:

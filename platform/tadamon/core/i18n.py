@@ -103,4 +103,4 @@ def escape_lazy_strings() -> None:
     from flask_babel.speaklater import LazyString
     from markupsafe import escape
 
-    LazyString.__html__ = lambda self: escape(str(self))  # type: ignore[method-assign]
+    LazyString.__html__ = lambda self: escape(str(self))

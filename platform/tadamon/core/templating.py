@@ -57,8 +57,9 @@ def page_url(number: int) -> str:
     """The current page's address with another page number, keeping its filters."""
     from flask import url_for
 
-    arguments = {key: value for key, value in request.args.items() if key != "page"}
-    return url_for(request.endpoint or "core.home", **(request.view_args or {}), **arguments, page=number)
+    arguments: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page"}
+    arguments.update(request.view_args or {}, page=number)
+    return url_for(request.endpoint or "core.home", **arguments)
 
 
 def join_list(items: Any) -> str:

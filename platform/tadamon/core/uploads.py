@@ -86,7 +86,8 @@ def store(data: bytes, *, folder: str, kind: str) -> StoredFile:
 
 def read_limited(stream: io.IOBase, limit: int) -> bytes:
     """Reads at most limit + 1 bytes, so a caller can tell a file is too large."""
-    return stream.read(limit + 1)  # type: ignore[no-any-return]
+    data: bytes = stream.read(limit + 1)
+    return data
 
 
 DELETE_KEY = "tadamon_files_to_delete"
