@@ -7,8 +7,9 @@ same figures beside it.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,8 +25,10 @@ from tadamon.action_plan.models import (
     Action,
     ActionStatus,
     CommitmentRole,
+    Decision,
     TerritoryScope,
 )
+from tadamon.action_plan.services.diff import diff
 from tadamon.core.hooks import voting_methods
 from tadamon.core.i18n import LocalText, current_language, pick_text, text_direction, texts_of
 from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
@@ -286,6 +289,44 @@ def plan_view(snapshot: dict[str, Any], language: str | None = None) -> PlanView
     return PlanView(version=snapshot.get("version"), state=snapshot.get("state", "draft"),
                     published_at=_moment(snapshot.get("published_at")), language=language,
                     themes=list(themes.items()), actions=actions, sections=ordered)
+
+
+@dataclass
+class DiffView:
+    """What changed between two versions, each action worded for the reader."""
+
+    added: list[ActionView]
+    removed: list[ActionView]
+    # (the action now, the action before, the names of the fields that changed)
+    changed: list[tuple[ActionView, ActionView | None, list[str]]]
+
+
+def diff_view(new: Mapping[str, Any], old: Mapping[str, Any] | None, language: str | None = None) -> DiffView:
+    """The changes from `old` (None: the first version) to `new`, in the reader's language."""
+    language = language or current_language()
+    changes = diff(old, new)
+    themes = {**theme_names(old, language), **theme_names(new, language)}
+
+    def view(action: dict[str, Any]) -> ActionView:
+        return action_view(action, themes, language)
+
+    return DiffView(added=[view(a) for a in changes.added], removed=[view(a) for a in changes.removed],
+                    changed=[(view(c.action), view(c.before) if c.before else None, c.fields)
+                             for c in changes.changed])
+
+
+def field_labels() -> dict[str, str]:
+    """The names of an action's fields, as the diff shows them."""
+    return {"title": _("Title"), "description": _("Description"), "objectives": _("Objectives"),
+            "theme": _("Theme"), "territory": _("Territory"), "lead": _("Lead organisation"),
+            "partners": _("Partners"), "starts_on": _("Start date"), "ends_on": _("End date"),
+            "milestones": _("Milestones"), "indicators": _("Indicators"), "budget": _("Budget"),
+            "status": _("Status"), "progress": _("Progress"), "sources": _("Sources")}
+
+
+def decision_trail(decisions: Sequence[Decision]) -> list[tuple[datetime, str]]:
+    """The live decision trail of an action, as dated sentences."""
+    return [(d.at, decision_sentence(d.kind, json.loads(d.detail or "{}"))) for d in decisions]
 
 
 # --- filters ---------------------------------------------------------------------------------
