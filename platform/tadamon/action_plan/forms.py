@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
@@ -48,6 +48,8 @@ BLANK_ROWS = 2
 class LocalisedDateField(DateField):
     """A date with our own message for a bad value (WTForms' default is English only)."""
 
+    data: date | None
+
     def process_formdata(self, valuelist: list[str]) -> None:
         try:
             super().process_formdata(valuelist)
@@ -57,6 +59,8 @@ class LocalisedDateField(DateField):
 
 
 class LocalisedDecimalField(DecimalField):
+    data: Decimal | None
+
     def process_formdata(self, valuelist: list[str]) -> None:
         if valuelist:
             valuelist = [valuelist[0].replace(" ", "").replace("\u00a0", "").replace(",", ".")]
@@ -84,7 +88,7 @@ def percent_field(label: object, required: bool = False) -> IntegerField:
 
 
 def _id_or_none(value: str | None) -> int | None:
-    return int(value) if (value or "").isdigit() else None
+    return int(value) if value and value.isdigit() else None
 
 
 class MilestoneRow(Form):
@@ -203,7 +207,8 @@ class ProgressUpdateForm(TadamonForm):
     def update_data(self, rows: list[tuple[Indicator | None, Any]]) -> UpdateData:
         values: dict[int, Decimal] = {indicator.id: entry.form.value.data for indicator, entry in rows
                                       if indicator is not None and entry.form.value.data is not None}
-        return UpdateData(happened_on=self.happened_on.data, text=self.text.data or "", progress=self.progress.data,
+        # InputRequired: a validated form holds a date.
+        return UpdateData(happened_on=cast("date", self.happened_on.data), text=self.text.data or "", progress=self.progress.data,
                           indicator_values=values)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ def _progress(export_id: int, value: int, state: ExportState = ExportState.RUNNI
     db.session.commit()
 
 
-def _cache_path(snapshot: dict[str, Any], file_format: str, language: str) -> Path | None:
+def _cache_path(snapshot: Mapping[str, Any], file_format: str, language: str) -> Path | None:
     """Where a published version's file is kept once rendered: a published snapshot never
     changes, so the second export of it in a format and language is a copy, not a render (a
     200-action PDF takes seconds). The key holds the snapshot, the format, the language and

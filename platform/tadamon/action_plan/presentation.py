@@ -278,7 +278,7 @@ def title_of(action: Action, language: str | None = None) -> LocalText:
     return pick_text(texts_of(action, "title"), language)
 
 
-def plan_view(snapshot: dict[str, Any], language: str | None = None) -> PlanView:
+def plan_view(snapshot: Mapping[str, Any], language: str | None = None) -> PlanView:
     language = language or current_language()
     themes = theme_names(snapshot, language)
     actions = [action_view(a, themes, language) for a in snapshot.get("actions", [])]
@@ -359,7 +359,7 @@ def filter_actions(actions: list[ActionView], filters: PlanFilters) -> list[Acti
     return [action for action in actions if keep(action)]
 
 
-def organisation_choices(snapshot: dict[str, Any], language: str) -> list[tuple[str, str]]:
+def organisation_choices(snapshot: Mapping[str, Any], language: str) -> list[tuple[str, str]]:
     found: dict[str, str] = {}
     for action in snapshot.get("actions", []):
         for organisation in ([action["lead"]] if action.get("lead") else []) + action.get("partners", []):

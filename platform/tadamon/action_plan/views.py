@@ -249,7 +249,8 @@ def _chosen_proposals() -> list[Proposal]:
 
 
 def _chosen_or_said_why() -> list[Proposal] | None:
-    """The proposals chosen on the board, or None after flashing why they cannot be used."""
+    """The proposals chosen on the board, or None after flashing why they cannot be used (a
+    posted action without its proposals is shown again: nothing typed is lost)."""
     try:
         return _chosen_proposals()
     except DomainError as error:
@@ -269,7 +270,6 @@ def new_action() -> Any:
     if chosen and request.method == "GET" and not form.restored:
         form.fill(services.draft_from_proposals(chosen))
     _prepare_action_form(form)
-    # A posted action without its proposals is shown again: nothing typed is lost.
     created = run_use_case(form, lambda: services.create_action(current_user, chosen, form.action_data()), success=_(
         "The action is in the working plan. Organisations can now volunteer to carry it.")) if chosen else NOT_SUBMITTED
     if created.value is not None:

@@ -26,7 +26,12 @@ from tadamon.action_plan.models import (
     Decision,
     ProgressUpdate,
 )
-from tadamon.action_plan.services.common import PlanError, action_label, record_decision, rows_changed
+from tadamon.action_plan.services.common import (
+    PlanError,
+    action_label,
+    record_decision,
+    rows_changed,
+)
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import label, notify, register_kind, register_labels, texts

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -16,7 +15,7 @@ from tadamon.accounts.models import User
 from tadamon.action_plan.models import Action, Decision, PlanVersion, VersionState
 from tadamon.action_plan.services.actions import working_actions
 from tadamon.action_plan.services.common import PlanError, iso, rows_changed
-from tadamon.action_plan.services.snapshot import build_snapshot, canonical
+from tadamon.action_plan.services.snapshot import PlanDocument, build_snapshot, canonical
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import notify, register_kind
@@ -44,8 +43,10 @@ def version_numbered(number: int) -> PlanVersion | None:
     return db.session.scalar(select(PlanVersion).where(PlanVersion.number == number))
 
 
-def snapshot_of(version: PlanVersion) -> dict[str, Any]:
-    return json.loads(version.snapshot)
+def snapshot_of(version: PlanVersion) -> PlanDocument:
+    """The document version N stores (what its page and every export of it show)."""
+    document: PlanDocument = json.loads(version.snapshot)
+    return document
 
 
 def previous_published(version: PlanVersion) -> PlanVersion | None:
