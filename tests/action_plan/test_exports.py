@@ -20,8 +20,8 @@ import pytest
 from docx import Document
 from sqlalchemy import delete, select
 
-from tadamon.action_plan import exports, jobs, services
 from tadamon.accounts.models import RoleAssignment
+from tadamon.action_plan import exports, jobs, services
 from tadamon.action_plan.models import PlanExport
 from tadamon.core.audit import AuditEntry
 from tadamon.core.db import utcnow
