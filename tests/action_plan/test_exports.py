@@ -18,12 +18,14 @@ import jsonschema
 import openpyxl
 import pytest
 from docx import Document
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from tadamon.accounts.models import RoleAssignment
 from tadamon.action_plan import exports, jobs, services
 from tadamon.action_plan.models import PlanExport
 from tadamon.core.audit import AuditEntry
 from tadamon.core.db import utcnow
+from tadamon.core.permissions import Role
 from tadamon.extensions import db
 
 TITLES = {
@@ -167,6 +169,38 @@ def test_a_draft_export_is_authorised_again_at_download(published_plan, steering
             login(stranger, other)
         assert stranger.get(f"/plan/exports/{export.token}/download").status_code in (302, 403, 404)
         assert stranger.get(f"/plan/exports/{export.token}").status_code in (302, 403, 404)
+
+
+def _lose_the_steering_role(person):
+    db.session.execute(delete(RoleAssignment).where(RoleAssignment.user_id == person.id,
+                                                    RoleAssignment.role == Role.STEERING.value))
+
+
+def _disable(person):
+    person.is_enabled = False
+
+
+@pytest.mark.parametrize("change", [_lose_the_steering_role, _disable], ids=["role-removed", "account-disabled"])
+def test_a_draft_export_is_refused_at_download_to_whoever_lost_the_right_since(published_plan, steering, client,
+                                                                                login, change):
+    """Authorised when asked, refused when downloading: the right is checked again at every request."""
+    login(client, steering)
+    response = client.post("/plan/export", data={"version": "draft", "file_format": "csv", "language": "fr"})
+    assert response.status_code == 302
+    export = db.session.scalars(select(PlanExport)).one()
+    assert export.version_number is None and export.requested_by_id == steering.id
+    assert client.get(f"/plan/exports/{export.token}").status_code == 200
+    assert client.get(f"/plan/exports/{export.token}/download").status_code == 200
+    change(steering)
+    db.session.commit()
+    db.session.expire_all()
+    assert client.get(f"/plan/exports/{export.token}/download").status_code == 403
+    assert client.get(f"/plan/exports/{export.token}").status_code == 403
+    # The published version stays theirs to download, as anyone's.
+    response = client.post("/plan/export", data={"version": "1", "file_format": "csv", "language": "fr"})
+    assert response.status_code == 302
+    published = db.session.scalars(select(PlanExport).where(PlanExport.version_number == 1)).one()
+    assert client.get(f"/plan/exports/{published.token}/download").status_code == 200
 
 
 def test_exports_run_in_an_rq_worker_when_redis_is_configured(published_plan, app, client):

@@ -34,7 +34,7 @@ REGION_SETS = [["CAS", "RSK"], ["SMA", "DTA", "MSA"], [], ["DTA"], ["FME", "ORI"
 
 
 def _steering() -> User:
-    return db.session.scalar(select(User).where(User.email == "steering@demo.tadamon.ma"))
+    return db.session.scalars(select(User).where(User.email == "steering@demo.tadamon.ma")).one()
 
 
 def _representative(organisation: Organisation) -> User | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -41,10 +41,10 @@ class ExportFormat:
     label: Any
     extension: str
     media_type: str
-    render: Callable[[dict[str, Any], str], bytes]
+    render: Callable[[Mapping[str, Any], str], bytes]
 
 
-def _view(snapshot: dict[str, Any], language: str) -> PlanView:
+def _view(snapshot: Mapping[str, Any], language: str) -> PlanView:
     return plan_view(snapshot, language)
 
 
@@ -71,7 +71,7 @@ def _row(action: ActionView) -> list[Any]:
 # --- CSV -------------------------------------------------------------------------------------
 
 
-def render_csv(snapshot: dict[str, Any], language: str) -> bytes:
+def render_csv(snapshot: Mapping[str, Any], language: str) -> bytes:
     view = _view(snapshot, language)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -85,7 +85,7 @@ def render_csv(snapshot: dict[str, Any], language: str) -> bytes:
 # --- XLSX ------------------------------------------------------------------------------------
 
 
-def render_xlsx(snapshot: dict[str, Any], language: str) -> bytes:
+def render_xlsx(snapshot: Mapping[str, Any], language: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -152,7 +152,7 @@ def _right_to_left_styles(document: Any, names: tuple[str, ...]) -> None:
             run_properties.append(flag)
 
 
-def render_docx(snapshot: dict[str, Any], language: str) -> bytes:
+def render_docx(snapshot: Mapping[str, Any], language: str) -> bytes:
     from docx import Document
     from docx.shared import Pt
 
@@ -228,7 +228,7 @@ def schema() -> dict[str, Any]:
     return json.loads(resources.files("tadamon.action_plan").joinpath("plan.schema.json").read_text("utf-8"))
 
 
-def render_json(snapshot: dict[str, Any], language: str) -> bytes:
+def render_json(snapshot: Mapping[str, Any], language: str) -> bytes:
     document = dict(snapshot)
     document["language"] = language
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
@@ -244,7 +244,7 @@ def _md(text: str) -> str:
     return text
 
 
-def render_markdown(snapshot: dict[str, Any], language: str) -> bytes:
+def render_markdown(snapshot: Mapping[str, Any], language: str) -> bytes:
     view = _view(snapshot, language)
     lines = [f"# {_title(view)}", ""]
     if view.published_at:
@@ -272,7 +272,7 @@ def render_markdown(snapshot: dict[str, Any], language: str) -> bytes:
 # --- PDF -------------------------------------------------------------------------------------
 
 
-def render_pdf(snapshot: dict[str, Any], language: str) -> bytes:
+def render_pdf(snapshot: Mapping[str, Any], language: str) -> bytes:
     from weasyprint import HTML
 
     view = _view(snapshot, language)
@@ -293,7 +293,7 @@ FORMATS: dict[str, ExportFormat] = {
 }
 
 
-def render(snapshot: dict[str, Any], file_format: str, language: str) -> bytes:
+def render(snapshot: Mapping[str, Any], file_format: str, language: str) -> bytes:
     """The plan as a file, in `language` (labels, dates, numbers and the texts chosen)."""
     with force_locale(language):
         return FORMATS[file_format].render(snapshot, language)

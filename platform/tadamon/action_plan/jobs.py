@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy import select, update
 
 from tadamon.accounts.models import User
 from tadamon.action_plan import exports, services
-from tadamon.action_plan.models import ExportState, PlanExport, PlanVersion
+from tadamon.action_plan.models import ExportState, PlanExport, PlanVersion, VersionState
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.extensions import db
@@ -69,11 +70,11 @@ def start(export: PlanExport) -> bool:
 
 
 def _progress(export_id: int, value: int, state: ExportState = ExportState.RUNNING) -> None:
-    db.session.execute(update(PlanExport).where(PlanExport.id == export_id).values(progress=value, state=state.value))
+    db.session.execute(update(PlanExport).where(PlanExport.id == export_id).values(progress=value, state=state))
     db.session.commit()
 
 
-def _cache_path(snapshot: dict[str, Any], file_format: str, language: str) -> Path | None:
+def _cache_path(snapshot: Mapping[str, Any], file_format: str, language: str) -> Path | None:
     """Where a published version's file is kept once rendered: a published snapshot never
     changes, so the second export of it in a format and language is a copy, not a render (a
     200-action PDF takes seconds). The key holds the snapshot, the format, the language and
@@ -91,7 +92,7 @@ def _cache_path(snapshot: dict[str, Any], file_format: str, language: str) -> Pa
 def run_export(export_id: int) -> None:
     """Renders one export. Commits its progress as it goes, so the waiting page shows it."""
     export = db.session.get(PlanExport, export_id)
-    if export is None or export.state == ExportState.DONE.value:
+    if export is None or export.is_done:
         return
     _progress(export_id, 10)
     try:
@@ -118,13 +119,13 @@ def run_export(export_id: int) -> None:
         path = export_folder() / f"{export.token}.{exports.FORMATS[export.file_format].extension}"
         path.write_bytes(data)
         db.session.execute(update(PlanExport).where(PlanExport.id == export_id).values(
-            state=ExportState.DONE.value, progress=100, stored_path=path.name, size=len(data)))
+            state=ExportState.DONE, progress=100, stored_path=path.name, size=len(data)))
         db.session.commit()
     except Exception as error:  # the waiting page says it failed; the log keeps why
         db.session.rollback()
         current_app.logger.exception("plan export %s failed", export_id)
         db.session.execute(update(PlanExport).where(PlanExport.id == export_id).values(
-            state=ExportState.FAILED.value, error=type(error).__name__))
+            state=ExportState.FAILED, error=type(error).__name__))
         db.session.commit()
 
 
@@ -146,7 +147,7 @@ def export_by_token(token: str) -> PlanExport | None:
 
 
 def stored_file(export: PlanExport) -> Path | None:
-    if export.state != ExportState.DONE.value or not export.stored_path:
+    if not export.is_done or not export.stored_path:
         return None
     path = export_folder() / Path(export.stored_path).name
     return path if path.is_file() else None
@@ -169,7 +170,7 @@ def export_to_file(version_number: int | None, file_format: str, language: str, 
         snapshot = services.build_snapshot()
     else:
         version = services.version_numbered(version_number)
-        if version is None or not version.is_published and version.state != "review":
+        if version is None or version.state not in (VersionState.PUBLISHED, VersionState.REVIEW):
             raise services.PlanError(_l("There is no such version of the plan."))
         snapshot = services.snapshot_of(version)
     with current_app.test_request_context("/"):

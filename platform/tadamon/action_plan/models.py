@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     Date,
+    Enum,
     ForeignKey,
     Integer,
     Numeric,
@@ -29,6 +31,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tadamon.core.db import utcnow
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def state_column(enum: type[E], length: int) -> Enum:
+    """A state column typed as `enum` in Python and stored as the plain VARCHAR(`length`) it
+    always was (no native enum, no new CHECK constraint): the schema does not change."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                values_callable=lambda members: [member.value for member in members])
 
 
 class ActionStatus(StrEnum):
@@ -101,7 +112,8 @@ class Action(Model):
     description_en: Mapped[str] = mapped_column(Text, default="")
     objectives: Mapped[str] = mapped_column(Text, default="")
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"), index=True)
-    territory_scope: Mapped[str] = mapped_column(String(10), default=TerritoryScope.NATIONAL.value)
+    territory_scope: Mapped[TerritoryScope] = mapped_column(state_column(TerritoryScope, 10),
+                                                           default=TerritoryScope.NATIONAL)
     # Region codes, space-separated (the twelve codes of membership.regions).
     regions: Mapped[str] = mapped_column(String(60), default="")
     provinces: Mapped[str] = mapped_column(Text, default="")
@@ -109,7 +121,8 @@ class Action(Model):
     ends_on: Mapped[date | None] = mapped_column(Date)
     budget_estimate: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     funding_sources: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(12), default=ActionStatus.PLANNED.value, index=True)
+    status: Mapped[ActionStatus] = mapped_column(state_column(ActionStatus, 12), default=ActionStatus.PLANNED,
+                                                 index=True)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     # The first published version holding the action: from then on its page is public.
     first_published_version: Mapped[int | None] = mapped_column(Integer)
@@ -125,10 +138,6 @@ class Action(Model):
     indicators: Mapped[list[Indicator]] = relationship(order_by="Indicator.position", cascade="all, delete-orphan")
     commitments: Mapped[list[Commitment]] = relationship(back_populates="action", order_by="Commitment.id",
                                                          cascade="all, delete-orphan")
-
-    @property
-    def current_status(self) -> ActionStatus:
-        return ActionStatus(self.status)
 
     @property
     def region_codes(self) -> list[str]:
@@ -201,8 +210,9 @@ class Commitment(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(10))
-    state: Mapped[str] = mapped_column(String(12), default=CommitmentState.VOLUNTEERED.value, index=True)
+    role: Mapped[CommitmentRole] = mapped_column(state_column(CommitmentRole, 10))
+    state: Mapped[CommitmentState] = mapped_column(state_column(CommitmentState, 12),
+                                                   default=CommitmentState.VOLUNTEERED, index=True)
     lead_marker: Mapped[bool | None] = mapped_column(Boolean)
     message: Mapped[str] = mapped_column(Text, default="")
     volunteered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -216,7 +226,12 @@ class Commitment(Model):
 
     @property
     def is_confirmed(self) -> bool:
-        return self.state == CommitmentState.CONFIRMED.value
+        return self.state == CommitmentState.CONFIRMED
+
+    @property
+    def is_pending(self) -> bool:
+        """Waiting for the steering group's answer."""
+        return self.state == CommitmentState.VOLUNTEERED
 
 
 class ProgressUpdate(Model):
@@ -262,7 +277,7 @@ class PlanVersion(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
-    state: Mapped[str] = mapped_column(String(10), default=VersionState.REVIEW.value)
+    state: Mapped[VersionState] = mapped_column(state_column(VersionState, 10), default=VersionState.REVIEW)
     snapshot: Mapped[str] = mapped_column(Text)
     snapshot_hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -273,7 +288,7 @@ class PlanVersion(Model):
 
     @property
     def is_published(self) -> bool:
-        return self.state == VersionState.PUBLISHED.value
+        return self.state == VersionState.PUBLISHED
 
 
 class PublishedVersionIsImmutable(RuntimeError):
@@ -283,15 +298,15 @@ class PublishedVersionIsImmutable(RuntimeError):
 @event.listens_for(PlanVersion, "before_update")
 def _refuse_changes_to_published(_mapper: object, _connection: object, version: PlanVersion) -> None:
     history = db.inspect(version).attrs.state.history
-    was_published = (history.deleted and history.deleted[0] == VersionState.PUBLISHED.value) or (
-        not history.has_changes() and version.state == VersionState.PUBLISHED.value)
+    was_published = (history.deleted and history.deleted[0] == VersionState.PUBLISHED) or (
+        not history.has_changes() and version.state == VersionState.PUBLISHED)
     if was_published:
         raise PublishedVersionIsImmutable(f"plan version {version.number} is published")
 
 
 @event.listens_for(PlanVersion, "before_delete")
 def _refuse_deleting_published(_mapper: object, _connection: object, version: PlanVersion) -> None:
-    if version.state == VersionState.PUBLISHED.value:
+    if version.state == VersionState.PUBLISHED:
         raise PublishedVersionIsImmutable(f"plan version {version.number} is published")
 
 
@@ -314,7 +329,7 @@ class PlanExport(Model):
     version_number: Mapped[int | None] = mapped_column(Integer)
     file_format: Mapped[str] = mapped_column(String(5))
     language: Mapped[str] = mapped_column(String(2))
-    state: Mapped[str] = mapped_column(String(10), default=ExportState.QUEUED.value)
+    state: Mapped[ExportState] = mapped_column(state_column(ExportState, 10), default=ExportState.QUEUED)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     file_name: Mapped[str] = mapped_column(String(200), default="")
     stored_path: Mapped[str] = mapped_column(String(300), default="")
@@ -323,3 +338,11 @@ class PlanExport(Model):
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == ExportState.DONE
+
+    @property
+    def has_failed(self) -> bool:
+        return self.state == ExportState.FAILED

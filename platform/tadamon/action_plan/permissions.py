@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tadamon.action_plan.models import Action, ActionStatus, PlanVersion
+from tadamon.action_plan.models import Action, Commitment, PlanVersion
 from tadamon.core.actor import Actor
 from tadamon.core.permissions import is_authenticated, rule
 from tadamon.membership.permissions import can_take_part, is_steering
@@ -33,12 +33,19 @@ def can_view_action(actor: Actor, action: Action) -> bool:
 
 @rule("plan.volunteer")
 def can_volunteer(actor: Actor, action: Action) -> bool:
+    from tadamon.action_plan.services import takes_volunteers
+
     organisation = actor.organisation
-    if organisation is None or not can_take_part(actor, organisation):
-        return False
-    if action.removed_at is not None or action.status in (ActionStatus.DONE.value, ActionStatus.DROPPED.value):
+    if organisation is None or not can_take_part(actor, organisation) or not takes_volunteers(action):
         return False
     return can_view_action(actor, action) and all(c.organisation_id != organisation.id for c in action.commitments)
+
+
+@rule("plan.read_offer")
+def can_read_offer(actor: Actor, commitment: Commitment) -> bool:
+    """An offer's message: the steering group, who answers it, and the organisation that made it."""
+    organisation = actor.organisation
+    return is_steering(actor) or (organisation is not None and organisation.id == commitment.organisation_id)
 
 
 @rule("plan.post_update")

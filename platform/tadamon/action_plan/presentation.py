@@ -7,7 +7,9 @@ same figures beside it.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -20,41 +22,22 @@ from tadamon.action_plan.models import (
     ROLE_LABELS,
     SCOPE_LABELS,
     STATUS_LABELS,
+    Action,
     ActionStatus,
     CommitmentRole,
+    Decision,
     TerritoryScope,
 )
-from tadamon.core.i18n import current_language, text_direction
+from tadamon.action_plan.services.diff import diff
+from tadamon.core.hooks import voting_methods
+from tadamon.core.i18n import LocalText, current_language, pick_text, text_direction, texts_of
 from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
-from tadamon.voting.registry import METHODS
-
-
-@dataclass
-class LocalText:
-    text: str
-    lang: str
-    # True when the reader's language has no text yet and another language stands in.
-    untranslated: bool = False
-
-
-# When the reader's language has no text: the language they most likely also read.
-FALLBACKS = {"ar": ("fr", "en"), "fr": ("ar", "en"), "en": ("fr", "ar")}
-
-
-def pick(texts: dict[str, str] | None, language: str) -> LocalText:
-    texts = texts or {}
-    if texts.get(language):
-        return LocalText(texts[language], language)
-    for code in FALLBACKS.get(language, ("ar", "fr", "en")):
-        if texts.get(code):
-            return LocalText(texts[code], code, untranslated=True)
-    return LocalText("", language, untranslated=True)
 
 
 def _organisation_name(organisation: dict[str, Any] | None, language: str) -> str:
     if not organisation:
         return ""
-    return pick(organisation.get("name"), language).text
+    return pick_text(organisation.get("name"), language).text
 
 
 def _day(value: str | None) -> date | None:
@@ -176,7 +159,7 @@ def decision_sentence(kind: str, detail: dict[str, Any]) -> str:
 def _vote_sentence(vote: dict[str, Any] | None, language: str) -> str:
     if not vote:
         return _("Not put to a vote.")
-    method = METHODS.get(vote["method"])
+    method = voting_methods().get(vote["method"])
     label = str(method.label) if method else vote["method"]
     if vote.get("adopted") is not None:
         verdict = _("adopted") if vote["adopted"] else _("not adopted")
@@ -207,9 +190,9 @@ def _source_view(source: dict[str, Any], language: str) -> SourceView:
         organisation=_organisation_name(source.get("organisation"), language),
         co_authors=[_organisation_name(o, language) for o in source.get("co_authors", [])],
         cosignatures=source.get("cosignatures", 0),
-        consultation=pick(source["consultation"].get("question"), language),
+        consultation=pick_text(source["consultation"].get("question"), language),
         consultation_url=source["consultation"]["url"],
-        workshop=pick(workshop["title"], language) if workshop else None,
+        workshop=pick_text(workshop["title"], language) if workshop else None,
         workshop_url=workshop["url"] if workshop else "",
         vote_sentence=_vote_sentence(vote, language),
         vote_figure=(vote or {}).get("figure", {}).get(language, ""),
@@ -224,50 +207,80 @@ def _number_text(value: float | None) -> str:
     return "—" if value is None else format_decimal(value, format="#,##0.##")
 
 
-def action_view(action: dict[str, Any], themes: dict[str, str], language: str) -> ActionView:
-    starts, ends = _day(action.get("starts_on")), _day(action.get("ends_on"))
+def _period(starts: date | None, ends: date | None) -> str:
     if starts and ends:
-        period = _("%(start)s to %(end)s", start=format_date(starts, "medium"), end=format_date(ends, "medium"))
-    elif starts or ends:
-        period = format_date(starts or ends, "medium")
-    else:
-        period = _("Dates not set")
-    status = action.get("status", ActionStatus.PLANNED.value)
-    budget = action.get("budget") or {}
+        return _("%(start)s to %(end)s", start=format_date(starts, "medium"), end=format_date(ends, "medium"))
+    if starts or ends:
+        return str(format_date(starts or ends, "medium"))
+    return _("Dates not set")
+
+
+def _budget_text(budget: dict[str, Any]) -> str:
     estimate = budget.get("estimate")
+    if estimate is None:
+        return _("Not estimated")
+    return _("%(amount)s %(currency)s", amount=_number_text(estimate), currency=budget.get("currency", "MAD"))
+
+
+def _milestone_row(milestone: dict[str, Any]) -> dict[str, Any]:
+    due = _day(milestone.get("due_on"))
+    return {"title": milestone["title"], "due": format_date(due, "medium") if due else "",
+            "done": milestone.get("done", False)}
+
+
+def _indicator_row(indicator: dict[str, Any]) -> dict[str, Any]:
+    return {"name": indicator["name"], "unit": indicator.get("unit", ""),
+            **{key: _number_text(indicator.get(key)) for key in ("baseline", "target", "current")}}
+
+
+def _update_row(update: dict[str, Any], language: str) -> dict[str, Any]:
+    on = _day(update.get("on"))
+    return {"on": format_date(on, "medium") if on else "",
+            "organisation": _organisation_name(update.get("organisation"), language), "text": update["text"],
+            "progress": update.get("progress")}
+
+
+def action_view(action: dict[str, Any], themes: dict[str, str], language: str) -> ActionView:
+    """One action of a snapshot, worded for a reader of `language`."""
+    starts, ends = _day(action.get("starts_on")), _day(action.get("ends_on"))
+    status = action.get("status", ActionStatus.PLANNED.value)
     lead = action.get("lead")
     partners = action.get("partners", [])
+    territory = action["territory"]
     return ActionView(
-        key=action["id"], number=action["number"], title=pick(action.get("title"), language),
-        description=pick(action.get("description"), language), objectives=action.get("objectives", ""),
+        key=action["id"], number=action["number"], title=pick_text(action.get("title"), language),
+        description=pick_text(action.get("description"), language), objectives=action.get("objectives", ""),
         theme_key=action.get("theme"), theme=themes.get(action.get("theme") or "", _("No theme")),
-        scope=action["territory"]["scope"], territory=territory_text(action["territory"]),
-        region_codes=action["territory"].get("regions", []), status=status,
-        status_label=str(STATUS_LABELS[ActionStatus(status)]), progress=int(action.get("progress") or 0),
+        scope=territory["scope"], territory=territory_text(territory), region_codes=territory.get("regions", []),
+        status=status, status_label=str(STATUS_LABELS[ActionStatus(status)]), progress=int(action.get("progress") or 0),
         lead=_organisation_name(lead, language), lead_key=lead["id"] if lead else None,
         partners=[_organisation_name(p, language) for p in partners],
         organisation_keys=([lead["id"]] if lead else []) + [p["id"] for p in partners],
-        starts_on=starts, ends_on=ends, period=period,
-        milestones=[{"title": m["title"], "due": format_date(_day(m["due_on"]), "medium") if m.get("due_on") else "",
-                     "done": m.get("done", False)} for m in action.get("milestones", [])],
-        indicators=[{"name": i["name"], "unit": i.get("unit", ""), "baseline": _number_text(i.get("baseline")),
-                     "target": _number_text(i.get("target")), "current": _number_text(i.get("current"))}
-                    for i in action.get("indicators", [])],
-        budget=(_("%(amount)s %(currency)s", amount=_number_text(estimate), currency=budget.get("currency", "MAD"))
-                if estimate is not None else _("Not estimated")),
-        funding_sources=budget.get("funding_sources", ""),
+        starts_on=starts, ends_on=ends, period=_period(starts, ends),
+        milestones=[_milestone_row(m) for m in action.get("milestones", [])],
+        indicators=[_indicator_row(i) for i in action.get("indicators", [])],
+        budget=_budget_text(action.get("budget") or {}), funding_sources=(action.get("budget") or {}).get(
+            "funding_sources", ""),
         sources=[_source_view(s, language) for s in action.get("sources", [])],
-        updates=[{"on": format_date(_day(u["on"]), "medium") if u.get("on") else "",
-                  "organisation": _organisation_name(u.get("organisation"), language), "text": u["text"],
-                  "progress": u.get("progress")} for u in action.get("updates", [])],
+        updates=[_update_row(u, language) for u in action.get("updates", [])],
         decisions=[(_moment(d.get("at")), decision_sentence(d["kind"], d.get("detail", {})))
                    for d in action.get("decisions", [])],
     )
 
 
-def plan_view(snapshot: dict[str, Any], language: str | None = None) -> PlanView:
+def theme_names(snapshot: Mapping[str, Any] | None, language: str) -> dict[str, str]:
+    """The snapshot's themes by id, named in the reader's language."""
+    return {t["id"]: pick_text(t["name"], language).text for t in (snapshot or {}).get("themes", [])}
+
+
+def title_of(action: Action, language: str | None = None) -> LocalText:
+    """An action's title for the reader (a live row, not a snapshot)."""
+    return pick_text(texts_of(action, "title"), language)
+
+
+def plan_view(snapshot: Mapping[str, Any], language: str | None = None) -> PlanView:
     language = language or current_language()
-    themes = {t["id"]: pick(t["name"], language).text for t in snapshot.get("themes", [])}
+    themes = theme_names(snapshot, language)
     actions = [action_view(a, themes, language) for a in snapshot.get("actions", [])]
     sections: dict[str, list[ActionView]] = {}
     for action in actions:
@@ -276,6 +289,44 @@ def plan_view(snapshot: dict[str, Any], language: str | None = None) -> PlanView
     return PlanView(version=snapshot.get("version"), state=snapshot.get("state", "draft"),
                     published_at=_moment(snapshot.get("published_at")), language=language,
                     themes=list(themes.items()), actions=actions, sections=ordered)
+
+
+@dataclass
+class DiffView:
+    """What changed between two versions, each action worded for the reader."""
+
+    added: list[ActionView]
+    removed: list[ActionView]
+    # (the action now, the action before, the names of the fields that changed)
+    changed: list[tuple[ActionView, ActionView | None, list[str]]]
+
+
+def diff_view(new: Mapping[str, Any], old: Mapping[str, Any] | None, language: str | None = None) -> DiffView:
+    """The changes from `old` (None: the first version) to `new`, in the reader's language."""
+    language = language or current_language()
+    changes = diff(old, new)
+    themes = {**theme_names(old, language), **theme_names(new, language)}
+
+    def view(action: dict[str, Any]) -> ActionView:
+        return action_view(action, themes, language)
+
+    return DiffView(added=[view(a) for a in changes.added], removed=[view(a) for a in changes.removed],
+                    changed=[(view(c.action), view(c.before) if c.before else None, c.fields)
+                             for c in changes.changed])
+
+
+def field_labels() -> dict[str, str]:
+    """The names of an action's fields, as the diff shows them."""
+    return {"title": _("Title"), "description": _("Description"), "objectives": _("Objectives"),
+            "theme": _("Theme"), "territory": _("Territory"), "lead": _("Lead organisation"),
+            "partners": _("Partners"), "starts_on": _("Start date"), "ends_on": _("End date"),
+            "milestones": _("Milestones"), "indicators": _("Indicators"), "budget": _("Budget"),
+            "status": _("Status"), "progress": _("Progress"), "sources": _("Sources")}
+
+
+def decision_trail(decisions: Sequence[Decision]) -> list[tuple[datetime, str]]:
+    """The live decision trail of an action, as dated sentences."""
+    return [(d.at, decision_sentence(d.kind, json.loads(d.detail or "{}"))) for d in decisions]
 
 
 # --- filters ---------------------------------------------------------------------------------
@@ -308,7 +359,7 @@ def filter_actions(actions: list[ActionView], filters: PlanFilters) -> list[Acti
     return [action for action in actions if keep(action)]
 
 
-def organisation_choices(snapshot: dict[str, Any], language: str) -> list[tuple[str, str]]:
+def organisation_choices(snapshot: Mapping[str, Any], language: str) -> list[tuple[str, str]]:
     found: dict[str, str] = {}
     for action in snapshot.get("actions", []):
         for organisation in ([action["lead"]] if action.get("lead") else []) + action.get("partners", []):
@@ -390,11 +441,11 @@ def average_progress(actions: list[ActionView]) -> str:
 def timeline(actions: list[ActionView], caption_id: str = "chart-timeline") -> Chart | None:
     """Each dated action as a bar from its start to its end, on a shared time axis (years
     marked), mirrored in RTL so that time runs in the reading direction."""
-    dated = [a for a in actions if a.starts_on and a.ends_on]
+    dated = [(a, starts, ends) for a in actions if (starts := a.starts_on) and (ends := a.ends_on)]
     if not dated:
         return None
-    first = min(a.starts_on for a in dated if a.starts_on)
-    last = max(a.ends_on for a in dated if a.ends_on)
+    first = min(starts for _a, starts, _e in dated)
+    last = max(ends for _a, _s, ends in dated)
     span = max((last - first).days, 1)
     rtl = text_direction() == "rtl"
     width, label_width, row, top = 640, 200, 18, 24
@@ -414,17 +465,17 @@ def timeline(actions: list[ActionView], caption_id: str = "chart-timeline") -> C
             parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height}" class="chart-axis"/>'
                          f'<text x="{x:.1f}" y="{top - 10}" text-anchor="middle" class="chart-value" '
                          f'direction="ltr">{year}</text>')
-    for index, action in enumerate(dated):
+    for index, (action, starts, ends) in enumerate(dated):
         y = top + index * row
         label = action.title.text if len(action.title.text) <= 28 else action.title.text[:27] + "…"
         label_x = width - 4 if rtl else 4
         parts.append(f'<text x="{label_x}" y="{y + 12}" class="chart-label" direction="{"rtl" if rtl else "ltr"}">'
                      f'{escape(label)}</text>')
-        start, end = position(action.starts_on), position(action.ends_on)  # type: ignore[arg-type]
+        start, end = position(starts), position(ends)
         x, length = min(start, end), max(abs(end - start), 2)
         parts.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" '
                      f'class="status-{escape(action.status)}"><title>{escape(action.title.text)}: '
                      f'{escape(action.period)}</title></rect>')
     parts.append("</svg>")
     return Chart(caption_id=caption_id, svg=Markup("".join(parts)),  # noqa: S704 - texts escaped above
-                 rows=[(a.title.text, a.period) for a in dated])
+                 rows=[(a.title.text, a.period) for a, _s, _e in dated])

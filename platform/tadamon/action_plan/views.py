@@ -3,14 +3,13 @@ working plan, action pages with their traceability, commitments, progress and ex
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -21,7 +20,6 @@ from tadamon.action_plan.models import (
     STATUS_LABELS,
     Action,
     Commitment,
-    CommitmentState,
     PlanExport,
     PlanVersion,
 )
@@ -38,11 +36,10 @@ from tadamon.core.auth import public
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import ConfirmForm, redisplays_form
-from tadamon.core.forms import show_error as _show_error
 from tadamon.core.i18n import current_language, localized
 from tadamon.core.permissions import require
+from tadamon.core.use_case import NOT_SUBMITTED, Message, Outcome, run_use_case
 from tadamon.extensions import db
-from tadamon.membership.models import Organisation
 from tadamon.membership.permissions import can_take_part
 from tadamon.membership.regions import REGIONS
 from tadamon.proposals.models import Proposal
@@ -58,25 +55,17 @@ def labels() -> dict[str, Any]:
             "commitment_state_labels": {k.value: v for k, v in COMMITMENT_STATE_LABELS.items()}}
 
 
-def _acting() -> Organisation | None:
-    return current_actor().organisation
+def _press(form: FlaskForm, operation: Callable[[], Any], success: Message) -> Outcome[Any]:
+    """A button's use-case: a form that does not validate (no valid token) is a bad request."""
+    outcome = run_use_case(form, operation, success=success)
+    if not outcome and outcome.error is None:
+        abort(400)
+    return outcome
 
 
-def _carry_out(operation: Callable[[], Any], done: Callable[[Any], str]) -> bool:
-    """A button's use-case: commits and flashes `done(result)`, or rolls back and says why."""
-    try:
-        result = operation()
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return False
-    db.session.commit()
-    flash(done(result), "success")
-    return True
-
-
-def _live_action(action_id: int) -> Action:
-    return db.get_or_404(Action, action_id)
+def _form_page(template: str, **context: Any) -> Any:
+    """A form's page: 400 when it comes back from a refused submission."""
+    return render_template(template, **context), (400 if request.method == "POST" else 200)
 
 
 # --- the public plan and its versions -------------------------------------------------------
@@ -90,10 +79,10 @@ def _filters() -> presentation.PlanFilters:
 
 def _open_actions() -> list[Action]:
     """For a member organisation's people: the working plan's actions it may still offer to carry."""
-    organisation = _acting()
-    if organisation is None or not can_take_part(current_actor(), organisation):
+    actor = current_actor()
+    if actor.organisation is None or not can_take_part(actor, actor.organisation):
         return []
-    return services.open_to(organisation)
+    return services.open_to(actor.organisation)
 
 
 def _plan_page(version: PlanVersion, *, is_current: bool) -> Any:
@@ -101,15 +90,30 @@ def _plan_page(version: PlanVersion, *, is_current: bool) -> Any:
     view = presentation.plan_view(snapshot)
     filters = _filters()
     shown = presentation.filter_actions(view.actions, filters)
-    previous = services.previous_published(version)
     return render_template(
         "action_plan/plan.html", version=version, view=view, actions=shown, filters=filters, is_current=is_current,
         charts=presentation.charts(shown), timeline=presentation.timeline(shown),
-        average_progress=presentation.average_progress(shown), previous=previous,
+        average_progress=presentation.average_progress(shown), previous=services.previous_published(version),
         theme_choices=view.themes, region_choices=presentation.region_choices(),
         organisation_choices=presentation.organisation_choices(snapshot, view.language),
         status_choices=presentation.status_choices(), export_form=_export_form(version),
         open_actions=_open_actions())
+
+
+def _visible_version(number: int) -> PlanVersion:
+    """Version `number`, or 404 when it does not exist or the reader may not see it."""
+    item = services.version_numbered(number)
+    if item is None or not can_view_version(current_actor(), item):
+        abort(404)
+    return item
+
+
+def _version_to_decide(number: int) -> PlanVersion:
+    require(can_compose(current_actor()))
+    item = services.version_numbered(number)
+    if item is None:
+        abort(404)
+    return item
 
 
 @bp.route("/plan")
@@ -125,16 +129,13 @@ def plan() -> Any:
 @public
 def version_list() -> Any:
     shown = [v for v in services.versions() if can_view_version(current_actor(), v)]
-    return render_template("action_plan/versions.html", versions=shown, form=forms.VersionForm(),
-                           may_compose=can_compose(current_actor()))
+    return render_template("action_plan/versions.html", versions=shown, form=forms.VersionForm())
 
 
 @bp.route("/plan/versions/<int:number>")
 @public
 def version(number: int) -> Any:
-    item = services.version_numbered(number)
-    if item is None or not can_view_version(current_actor(), item):
-        abort(404)
+    item = _visible_version(number)
     current = services.current_version()
     return _plan_page(item, is_current=current is not None and current.id == item.id)
 
@@ -142,35 +143,12 @@ def version(number: int) -> Any:
 @bp.route("/plan/versions/<int:number>/diff")
 @public
 def version_diff(number: int) -> Any:
-    item = services.version_numbered(number)
-    if item is None or not can_view_version(current_actor(), item):
-        abort(404)
+    item = _visible_version(number)
     previous = services.previous_published(item)
-    new = services.snapshot_of(item)
-    old = services.snapshot_of(previous) if previous else None
-    changes = services.diff(old, new)
-    language = current_language()
-    themes = {t["id"]: presentation.pick(t["name"], language).text for t in new.get("themes", [])}
-    if old:
-        themes.update({t["id"]: presentation.pick(t["name"], language).text for t in old.get("themes", [])
-                       if t["id"] not in themes})
-
-    def view(action: dict[str, Any]) -> presentation.ActionView:
-        return presentation.action_view(action, themes, language)
-
-    return render_template(
-        "action_plan/diff.html", version=item, previous=previous,
-        added=[view(a) for a in changes.added], removed=[view(a) for a in changes.removed],
-        changed=[(view(c.action), view(c.before) if c.before else None, c.fields) for c in changes.changed],
-        field_labels=_field_labels(), form=ConfirmForm(), may_compose=can_compose(current_actor()))
-
-
-def _field_labels() -> dict[str, str]:
-    return {"title": _("Title"), "description": _("Description"), "objectives": _("Objectives"),
-            "theme": _("Theme"), "territory": _("Territory"), "lead": _("Lead organisation"),
-            "partners": _("Partners"), "starts_on": _("Start date"), "ends_on": _("End date"),
-            "milestones": _("Milestones"), "indicators": _("Indicators"), "budget": _("Budget"),
-            "status": _("Status"), "progress": _("Progress"), "sources": _("Sources")}
+    changes = presentation.diff_view(services.snapshot_of(item), services.snapshot_of(previous) if previous else None)
+    return render_template("action_plan/diff.html", version=item, previous=previous, added=changes.added,
+                           removed=changes.removed, changed=changes.changed,
+                           field_labels=presentation.field_labels(), form=ConfirmForm())
 
 
 @bp.route("/plan/versions", methods=["POST"])
@@ -178,47 +156,31 @@ def _field_labels() -> dict[str, str]:
 def submit_version() -> Any:
     require(can_compose(current_actor()))
     form = forms.VersionForm()
-    if not form.validate():
-        return render_template("action_plan/versions.html", versions=services.versions(), form=form,
-                               may_compose=True), 400
-    try:
-        item = services.submit_for_review(current_user, form.note.data or "")
-    except DomainError as error:
-        db.session.rollback()
-        flash(str(error.message), "error")
-        return redirect(url_for("action_plan.version_list"))
-    db.session.commit()
-    flash(_("Version %(number)s is ready for review. Check its changes, then publish it.", number=item.number),
-          "success")
-    return redirect(url_for("action_plan.version_diff", number=item.number))
+    done = run_use_case(form, lambda: services.submit_for_review(current_user, form.note.data or ""), success=lambda v: _(
+        "Version %(number)s is ready for review. Check its changes, then publish it.", number=v.number))
+    if done.value is not None:
+        return redirect(url_for("action_plan.version_diff", number=done.value.number))
+    if done.error is None:
+        return render_template("action_plan/versions.html", versions=services.versions(), form=form), 400
+    return redirect(url_for("action_plan.version_list"))
 
 
 @bp.route("/plan/versions/<int:number>/publish", methods=["POST"])
 def publish_version(number: int) -> Any:
-    require(can_compose(current_actor()))
-    item = services.version_numbered(number)
-    if item is None:
-        abort(404)
-    if not ConfirmForm().validate():
-        abort(400)
-    if not _carry_out(lambda: services.publish_version(current_user, item),
-                      lambda _result: _("Version %(number)s of the plan is published.", number=number)):
-        return redirect(url_for("action_plan.version_diff", number=number))
-    return redirect(url_for("action_plan.plan"))
+    item = _version_to_decide(number)
+    if _press(ConfirmForm(), lambda: services.publish_version(current_user, item),
+              _("Version %(number)s of the plan is published.", number=number)):
+        return redirect(url_for("action_plan.plan"))
+    return redirect(url_for("action_plan.version_diff", number=number))
 
 
 @bp.route("/plan/versions/<int:number>/discard", methods=["POST"])
 def discard_version(number: int) -> Any:
-    require(can_compose(current_actor()))
-    item = services.version_numbered(number)
-    if item is None:
-        abort(404)
-    if not ConfirmForm().validate():
-        abort(400)
-    if not _carry_out(lambda: services.discard_review(current_user, item),
-                      lambda _result: _("The version in review was sent back; the working plan is unchanged.")):
-        return redirect(url_for("action_plan.version_list"))
-    return redirect(url_for("action_plan.working_plan"))
+    item = _version_to_decide(number)
+    if _press(ConfirmForm(), lambda: services.discard_review(current_user, item),
+              _("The version in review was sent back; the working plan is unchanged.")):
+        return redirect(url_for("action_plan.working_plan"))
+    return redirect(url_for("action_plan.version_list"))
 
 
 @bp.route("/plan/schema.json")
@@ -235,9 +197,7 @@ def board() -> Any:
     require(can_compose(current_actor()))
     # ?into=N: the board chooses proposals to merge into action N instead of making a new one.
     into = request.args.get("into", "")
-    into_action = db.session.get(Action, int(into)) if into.isdigit() and len(into) < 10 else None
-    if into_action is not None and into_action.removed_at is not None:
-        into_action = None
+    into_action = services.live_action(int(into)) if into.isdigit() and len(into) < 10 else None
     return render_template("action_plan/board.html", board=services.candidate_board(), into_action=into_action,
                            form=ConfirmForm(), reason_form=forms.ReasonForm(formdata=None))
 
@@ -245,13 +205,10 @@ def board() -> Any:
 @bp.route("/plan/working")
 def working_plan() -> Any:
     require(can_compose(current_actor()))
-    snapshot = services.build_snapshot()
-    view = presentation.plan_view(snapshot)
-    pending = db.session.scalars(select(Commitment).where(Commitment.state == CommitmentState.VOLUNTEERED.value)
-                                 .order_by(Commitment.created_at)).all()
-    in_review = next((v for v in services.versions() if v.state == "review"), None)
-    return render_template("action_plan/working.html", view=view, pending=pending, in_review=in_review,
-                           version_form=forms.VersionForm(formdata=None), export_form=_export_form(None))
+    view = presentation.plan_view(services.build_snapshot())
+    return render_template("action_plan/working.html", view=view, pending=services.pending_commitments(),
+                           in_review=services.version_in_review(), version_form=forms.VersionForm(formdata=None),
+                           export_form=_export_form(None))
 
 
 @bp.route("/plan/candidates/<int:proposal_id>/set-aside", methods=["POST"])
@@ -260,16 +217,9 @@ def set_aside(proposal_id: int) -> Any:
     require(can_compose(current_actor()))
     proposal = db.get_or_404(Proposal, proposal_id)
     form = forms.ReasonForm()
-    if form.validate():
-        try:
-            services.set_aside(current_user, proposal, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The proposal is set aside; the reason is on the public trail."), "success")
-            return redirect(url_for("action_plan.board"))
+    if run_use_case(form, lambda: services.set_aside(current_user, proposal, form.reason.data),
+                    success=_("The proposal is set aside; the reason is on the public trail.")):
+        return redirect(url_for("action_plan.board"))
     return render_template("action_plan/set_aside.html", proposal=proposal, form=form), 400
 
 
@@ -277,10 +227,8 @@ def set_aside(proposal_id: int) -> Any:
 def restore_candidate(proposal_id: int) -> Any:
     require(can_compose(current_actor()))
     proposal = db.get_or_404(Proposal, proposal_id)
-    if not ConfirmForm().validate():
-        abort(400)
-    _carry_out(lambda: services.restore_candidate(current_user, proposal),
-               lambda _result: _("The proposal is back among the candidates."))
+    _press(ConfirmForm(), lambda: services.restore_candidate(current_user, proposal),
+           _("The proposal is back among the candidates."))
     return redirect(url_for("action_plan.board"))
 
 
@@ -292,45 +240,7 @@ def _prepare_action_form(form: forms.ActionForm) -> None:
     form.theme_id.choices = [SelectChoice("", _("No theme"))] + [
         SelectChoice(t.id, localized(t, "name")[0]) for t in themes]
     form.regions.choices = [SelectChoice(r.code, r.name()) for r in REGIONS]
-    while len(form.milestones.entries) < len([e for e in form.milestones.entries if e.form.title.data]) \
-            + forms.BLANK_ROWS:
-        form.milestones.append_entry()
-    while len(form.indicators.entries) < len([e for e in form.indicators.entries if e.form.name.data]) \
-            + forms.BLANK_ROWS:
-        form.indicators.append_entry()
-
-
-def _action_data(form: forms.ActionForm) -> services.ActionData:
-    return services.ActionData(
-        title_ar=form.title_ar.data or "", title_fr=form.title_fr.data or "", title_en=form.title_en.data or "",
-        description_ar=form.description_ar.data or "", description_fr=form.description_fr.data or "",
-        description_en=form.description_en.data or "", objectives=form.objectives.data or "",
-        theme_id=form.theme_id.data, territory_scope=form.territory_scope.data or "national",
-        regions=list(form.regions.data or []), provinces=form.provinces.data or "",
-        starts_on=form.starts_on.data, ends_on=form.ends_on.data, budget_estimate=form.budget_estimate.data,
-        funding_sources=form.funding_sources.data or "", status=form.status.data or "planned",
-        progress=form.progress.data or 0,
-        milestones=[services.MilestoneData(title=e.form.title.data or "", due_on=e.form.due_on.data,
-                                           done=bool(e.form.done.data)) for e in form.milestones.entries],
-        indicators=[services.IndicatorData(
-            name=e.form.name.data or "", unit=e.form.unit.data or "", baseline=e.form.baseline.data,
-            target=e.form.target.data, current_value=e.form.current_value.data,
-            indicator_id=int(e.form.indicator_id.data) if (e.form.indicator_id.data or "").isdigit() else None)
-            for e in form.indicators.entries],
-    )
-
-
-def _fill_form(form: forms.ActionForm, data: services.ActionData) -> None:
-    for name in ("title_ar", "title_fr", "title_en", "description_ar", "description_fr", "description_en",
-                 "objectives", "theme_id", "territory_scope", "regions", "provinces", "starts_on", "ends_on",
-                 "budget_estimate", "funding_sources", "status", "progress"):
-        getattr(form, name).data = getattr(data, name)
-    for milestone in data.milestones:
-        form.milestones.append_entry({"title": milestone.title, "due_on": milestone.due_on, "done": milestone.done})
-    for indicator in data.indicators:
-        form.indicators.append_entry({"indicator_id": indicator.indicator_id or "", "name": indicator.name,
-                                      "unit": indicator.unit, "baseline": indicator.baseline,
-                                      "target": indicator.target, "current_value": indicator.current_value})
+    form.add_blank_rows()
 
 
 def _chosen_proposals() -> list[Proposal]:
@@ -338,110 +248,80 @@ def _chosen_proposals() -> list[Proposal]:
     return services.candidate_proposals(ids)
 
 
+def _chosen_or_said_why() -> list[Proposal] | None:
+    """The proposals chosen on the board, or None after flashing why they cannot be used (a
+    posted action without its proposals is shown again: nothing typed is lost)."""
+    try:
+        return _chosen_proposals()
+    except DomainError as error:
+        flash(str(error.message), "error")
+        return None
+
+
 @bp.route("/plan/actions/new", methods=["GET", "POST"])
 @redisplays_form
 def new_action() -> Any:
     require(can_compose(current_actor()))
     form = forms.ActionForm()
-    try:
-        proposals = _chosen_proposals()
-    except DomainError as error:
-        flash(str(error.message), "error")
-        if request.method == "GET":
-            return redirect(url_for("action_plan.board"))
-        # A posted action without its proposals: shown again, nothing typed is lost.
-        _prepare_action_form(form)
-        return render_template("action_plan/edit_action.html", form=form, action=None, proposals=[]), 400
-    if request.method == "GET" and not form.restored:
-        _fill_form(form, services.draft_from_proposals(proposals))
+    proposals = _chosen_or_said_why()
+    if proposals is None and request.method == "GET":
+        return redirect(url_for("action_plan.board"))
+    chosen = proposals or []
+    if chosen and request.method == "GET" and not form.restored:
+        form.fill(services.draft_from_proposals(chosen))
     _prepare_action_form(form)
-    if request.method == "POST" and form.validate():
-        try:
-            action = services.create_action(current_user, proposals, _action_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The action is in the working plan. Organisations can now volunteer to carry it."), "success")
-            return redirect(url_for("action_plan.action", action_id=action.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("action_plan/edit_action.html", form=form, action=None, proposals=proposals), status
+    created = run_use_case(form, lambda: services.create_action(current_user, chosen, form.action_data()), success=_(
+        "The action is in the working plan. Organisations can now volunteer to carry it.")) if chosen else NOT_SUBMITTED
+    if created.value is not None:
+        return redirect(url_for("action_plan.action", action_id=created.value.id))
+    return _form_page("action_plan/edit_action.html", form=form, action=None, proposals=chosen)
 
 
 @bp.route("/plan/actions/<int:action_id>")
 @public
 def action(action_id: int) -> Any:
-    item = _live_action(action_id)
-    if not can_view_action(current_actor(), item):
+    item = db.get_or_404(Action, action_id)
+    actor = current_actor()
+    if not can_view_action(actor, item):
         abort(404)
-    snapshot = services.build_snapshot([item])
-    view = presentation.plan_view(snapshot).actions[0]
-    organisation = _acting()
     return render_template(
-        "action_plan/action.html", action=item, view=view, organisation=organisation,
-        commitment=services.commitment_of(item, organisation),
-        pending=[c for c in item.commitments if c.state == CommitmentState.VOLUNTEERED.value],
-        decisions=[(d.at, presentation.decision_sentence(d.kind, json.loads(d.detail or "{}")))
-                   for d in services.decisions_of(item)],
-        form=ConfirmForm(), answer_form=forms.DecideCommitmentForm(formdata=None),
-        may_compose=can_compose(current_actor()), may_volunteer=can_volunteer(current_actor(), item),
-        has_lead=services.has_confirmed_lead(item),
-        may_update=can_post_update(current_actor(), item))
+        "action_plan/action.html", action=item, view=presentation.plan_view(services.build_snapshot([item])).actions[0],
+        commitment=services.commitment_of(item, actor.organisation), has_lead=services.has_confirmed_lead(item),
+        decisions=presentation.decision_trail(services.decisions_of(item)),
+        form=ConfirmForm(), answer_form=forms.DecideCommitmentForm(formdata=None))
 
 
 @bp.route("/plan/actions/<int:action_id>/edit", methods=["GET", "POST"])
 @redisplays_form
 def edit_action(action_id: int) -> Any:
     require(can_compose(current_actor()))
-    item = _live_action(action_id)
+    item = db.get_or_404(Action, action_id)
     form = forms.ActionForm()
     if request.method == "GET" and not form.restored:
-        data = services.ActionData(
-            **{name: getattr(item, name) for name in (
-                "title_ar", "title_fr", "title_en", "description_ar", "description_fr", "description_en",
-                "objectives", "theme_id", "territory_scope", "provinces", "starts_on", "ends_on",
-                "budget_estimate", "funding_sources", "status", "progress")},
-            regions=item.region_codes,
-            milestones=[services.MilestoneData(m.title, m.due_on, m.done) for m in item.milestones],
-            indicators=[services.IndicatorData(i.name, i.unit, i.baseline, i.target, i.current_value, i.id)
-                        for i in item.indicators])
-        _fill_form(form, data)
+        form.fill(services.ActionData.of(item))
     _prepare_action_form(form)
-    if request.method == "POST" and form.validate():
-        try:
-            services.update_action(current_user, item, _action_data(form))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The action is saved in the working plan."), "success")
-            return redirect(url_for("action_plan.action", action_id=item.id))
-    status = 400 if request.method == "POST" else 200
-    return render_template("action_plan/edit_action.html", form=form, action=item, proposals=[]), status
+    if run_use_case(form, lambda: services.update_action(current_user, item, form.action_data()),
+                    success=_("The action is saved in the working plan.")):
+        return redirect(url_for("action_plan.action", action_id=item.id))
+    return _form_page("action_plan/edit_action.html", form=form, action=item, proposals=[])
 
 
 @bp.route("/plan/actions/<int:action_id>/merge", methods=["POST"])
 def merge_into_action(action_id: int) -> Any:
     require(can_compose(current_actor()))
-    item = _live_action(action_id)
-    if not ConfirmForm().validate():
-        abort(400)
-    if not _carry_out(lambda: services.add_sources(current_user, item, _chosen_proposals()),
-                      lambda _result: _("The proposals are merged into the action; edit its text if needed.")):
-        return redirect(url_for("action_plan.board", into=item.id))
-    return redirect(url_for("action_plan.action", action_id=item.id))
+    item = db.get_or_404(Action, action_id)
+    if _press(ConfirmForm(), lambda: services.add_sources(current_user, item, _chosen_proposals()),
+              _("The proposals are merged into the action; edit its text if needed.")):
+        return redirect(url_for("action_plan.action", action_id=item.id))
+    return redirect(url_for("action_plan.board", into=item.id))
 
 
 @bp.route("/plan/actions/<int:action_id>/call-for-lead", methods=["POST"])
 def call_for_lead(action_id: int) -> Any:
     require(can_compose(current_actor()))
-    item = _live_action(action_id)
-    if not ConfirmForm().validate():
-        abort(400)
-    _carry_out(lambda: services.call_for_lead(current_user, item),
-               lambda told: _("The call for a lead organisation went to %(count)s representatives.", count=told))
+    item = db.get_or_404(Action, action_id)
+    _press(ConfirmForm(), lambda: services.call_for_lead(current_user, item),
+           lambda told: _("The call for a lead organisation went to %(count)s representatives.", count=told))
     return redirect(url_for("action_plan.action", action_id=item.id))
 
 
@@ -449,20 +329,12 @@ def call_for_lead(action_id: int) -> Any:
 @redisplays_form
 def remove_action(action_id: int) -> Any:
     require(can_compose(current_actor()))
-    item = _live_action(action_id)
+    item = db.get_or_404(Action, action_id)
     form = forms.ReasonForm()
-    if request.method == "POST" and form.validate():
-        try:
-            services.remove_action(current_user, item, form.reason.data)
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("The action left the working plan; its page and trail remain."), "success")
-            return redirect(url_for("action_plan.working_plan"))
-    return render_template("action_plan/remove_action.html", action=item, form=form), \
-        (400 if request.method == "POST" else 200)
+    if run_use_case(form, lambda: services.remove_action(current_user, item, form.reason.data),
+                    success=_("The action left the working plan; its page and trail remain.")):
+        return redirect(url_for("action_plan.working_plan"))
+    return _form_page("action_plan/remove_action.html", action=item, form=form)
 
 
 # --- commitments and progress ---------------------------------------------------------------
@@ -471,23 +343,16 @@ def remove_action(action_id: int) -> Any:
 @bp.route("/plan/actions/<int:action_id>/volunteer", methods=["GET", "POST"])
 @redisplays_form
 def volunteer(action_id: int) -> Any:
-    item = _live_action(action_id)
-    require(can_volunteer(current_actor(), item))
-    organisation = _acting()
+    item = db.get_or_404(Action, action_id)
+    actor = current_actor()
+    require(can_volunteer(actor, item))
     form = forms.VolunteerForm()
-    if request.method == "POST" and form.validate():
-        try:
-            services.volunteer(current_user, organisation, item, form.role.data, form.message.data or "")
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your organisation's offer is sent to the steering group."), "success")
-            return redirect(url_for("action_plan.action", action_id=item.id))
-    return render_template("action_plan/volunteer.html", action=item, form=form, organisation=organisation,
-                           title=presentation.pick(services._ml(item, "title"), current_language())), \
-        (400 if request.method == "POST" else 200)
+    if run_use_case(form, lambda: services.volunteer(actor.user, actor.organisation, item, form.role.data,
+                                                     form.message.data or ""),
+                    success=_("Your organisation's offer is sent to the steering group.")):
+        return redirect(url_for("action_plan.action", action_id=item.id))
+    return _form_page("action_plan/volunteer.html", action=item, form=form, organisation=actor.organisation,
+                      title=presentation.title_of(item))
 
 
 @bp.route("/plan/commitments/<int:commitment_id>/<any(confirm, decline):decision>", methods=["POST"])
@@ -495,47 +360,27 @@ def decide_commitment(commitment_id: int, decision: str) -> Any:
     require(can_compose(current_actor()))
     commitment = db.get_or_404(Commitment, commitment_id)
     form = forms.DecideCommitmentForm()
-    if not form.validate():
-        abort(400)
-    _carry_out(lambda: services.decide_commitment(current_user, commitment, decision == "confirm",
-                                                  form.answer.data or ""),
-               lambda _result: _("Your answer is recorded and sent to the organisation."))
+    _press(form, lambda: services.decide_commitment(current_user, commitment, decision == "confirm",
+                                                    form.answer.data or ""),
+           _("Your answer is recorded and sent to the organisation."))
     return redirect(url_for("action_plan.action", action_id=commitment.action_id))
 
 
 @bp.route("/plan/actions/<int:action_id>/updates/new", methods=["GET", "POST"])
 @redisplays_form
 def post_update(action_id: int) -> Any:
-    item = _live_action(action_id)
-    require(can_post_update(current_actor(), item))
-    organisation = _acting()
+    item = db.get_or_404(Action, action_id)
+    actor = current_actor()
+    require(can_post_update(actor, item))
     form = forms.ProgressUpdateForm()
     if request.method == "GET" and not form.restored:
-        form.happened_on.data = utcnow().date()
-        form.progress.data = item.progress
-        for indicator in item.indicators:
-            form.indicator_values.append_entry({"indicator_id": str(indicator.id), "value": indicator.current_value})
-    indicators = {i.id: i for i in item.indicators}
-    rows = [(indicators.get(int(e.form.indicator_id.data)) if (e.form.indicator_id.data or "").isdigit() else None,
-             e) for e in form.indicator_values.entries]
-    if request.method == "POST" and form.validate():
-        values: dict[int, Decimal] = {indicator.id: e.form.value.data for indicator, e in rows
-                                      if indicator is not None and e.form.value.data is not None}
-        try:
-            services.post_update(current_user, organisation, item, services.UpdateData(
-                happened_on=form.happened_on.data, text=form.text.data or "", progress=form.progress.data,
-                indicator_values=values))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your progress update is on the action's timeline."), "success")
-            return redirect(url_for("action_plan.action", action_id=item.id))
-    return render_template("action_plan/post_update.html", action=item, form=form, rows=rows,
-                           organisation=organisation,
-                           title=presentation.pick(services._ml(item, "title"), current_language())), \
-        (400 if request.method == "POST" else 200)
+        form.start_from(item, utcnow().date())
+    rows = form.indicator_rows(item)
+    if run_use_case(form, lambda: services.post_update(actor.user, actor.organisation, item, form.update_data(rows)),
+                    success=_("Your progress update is on the action's timeline.")):
+        return redirect(url_for("action_plan.action", action_id=item.id))
+    return _form_page("action_plan/post_update.html", action=item, form=form, rows=rows,
+                      organisation=actor.organisation, title=presentation.title_of(item))
 
 
 # --- exports ----------------------------------------------------------------------------------
@@ -555,28 +400,29 @@ def _export_form(version: PlanVersion | None, formdata: Any = None) -> forms.Exp
     return form
 
 
+def _request_export(form: forms.ExportForm) -> Any:
+    """Records the export asked for (if the reader may have it), then renders or queues it."""
+    version = None if form.version.data == "draft" else services.version_numbered(int(form.version.data))
+    actor = current_actor()
+    require(can_export(actor, version))
+    asked = run_use_case(None, lambda: jobs.request_export(actor.user if actor.is_authenticated else None, version,
+                                                           form.file_format.data, form.language.data))
+    if asked.value is None:
+        return redirect(url_for("action_plan.export"))
+    jobs.start(asked.value)
+    return redirect(url_for("action_plan.export_status", token=asked.value.token))
+
+
 @bp.route("/plan/export", methods=["GET", "POST"])
 @public
 def export() -> Any:
-    if request.method == "GET":
-        form = _export_form(services.current_version())
-        if not form.version.choices:
-            abort(404)
-        return render_template("action_plan/export.html", form=form)
-    form = _export_form(None, formdata=request.form)
+    posted = request.method == "POST"
+    form = _export_form(None, formdata=request.form) if posted else _export_form(services.current_version())
     if not form.version.choices:
         abort(404)
-    if not form.validate():
-        return render_template("action_plan/export.html", form=form), 400
-    version = None if form.version.data == "draft" else services.version_numbered(int(form.version.data))
-    require(can_export(current_actor(), version))
-    actor = current_user if current_user.is_authenticated else None
-    item = jobs.request_export(actor, version, form.file_format.data, form.language.data)
-    db.session.commit()
-    queued = jobs.start(item)
-    if not queued:
-        db.session.refresh(item)
-    return redirect(url_for("action_plan.export_status", token=item.token))
+    if posted and form.validate():
+        return _request_export(form)
+    return _form_page("action_plan/export.html", form=form)
 
 
 def _authorised_export(token: str) -> PlanExport:
@@ -588,8 +434,9 @@ def _authorised_export(token: str) -> PlanExport:
     version = services.version_numbered(item.version_number) if item.version_number is not None else None
     if item.version_number is not None and version is None:
         abort(404)
-    require(can_export(current_actor(), version))
-    if (version is None or not version.is_published) and item.requested_by_id != getattr(current_user, "id", None):
+    actor = current_actor()
+    require(can_export(actor, version))
+    if (version is None or not version.is_published) and item.requested_by_id != actor.id:
         abort(403)
     return item
 

@@ -18,6 +18,7 @@ from sqlalchemy import ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tadamon.core.db import utcnow
+from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import send_email
 from tadamon.extensions import Model, db
 
@@ -45,20 +46,18 @@ def label(table: str, value: Any) -> dict[str, str]:
 
 def texts(obj: Any, field: str) -> dict[str, dict[str, str]]:
     """A parameter holding a multilingual field: the reader sees their language's text."""
-    return {"texts": {code: getattr(obj, f"{field}_{code}", "") or "" for code in ("ar", "fr", "en")}}
+    return {"texts": texts_of(obj, field)}
 
 
 def _resolve(params: dict[str, Any], language: str | None = None) -> dict[str, Any]:
-    from tadamon.core.i18n import current_language
-
-    language = language or current_language()
+    """The parameters as the reader sees them: labels in their language, multilingual texts
+    through the platform's one fallback (`pick_text`)."""
     resolved = {}
     for key, value in params.items():
         if isinstance(value, dict) and "label" in value:
             resolved[key] = str(_LABELS.get(value["label"], {}).get(value["value"], value["value"]))
         elif isinstance(value, dict) and "texts" in value:
-            options = value["texts"]
-            resolved[key] = options.get(language) or next((t for t in options.values() if t), "")
+            resolved[key] = pick_text(value["texts"], language).text
         else:
             resolved[key] = value
     return resolved

@@ -1,0 +1,362 @@
+"""The plan as one document (`plan.schema.json`): what versions store, the public page shows
+and every export renders. Two steps: `load_related` fetches everything the actions point to
+in a fixed number of queries, whatever the number of actions; `serialise_action` is a pure
+function of an action and what was loaded. The TypedDicts below are the schema's shapes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, TypedDict, TypeVar
+
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from tadamon.action_plan.models import Action, CommitmentRole, Decision, ProgressUpdate
+from tadamon.action_plan.services.actions import working_actions
+from tadamon.action_plan.services.common import LANGUAGES, iso
+from tadamon.core.db import utcnow
+from tadamon.core.i18n import texts_of
+from tadamon.extensions import db
+from tadamon.membership.models import Organisation
+from tadamon.proposals.models import CoAuthor, Lineage, Proposal
+from tadamon.voting.models import VotingRound
+from tadamon.workshops.models import Consultation, Theme, Workshop
+
+SNAPSHOT_FORMAT = "tadamon.plan/1"
+CURRENCY = "MAD"
+T = TypeVar("T")
+
+# One text per language ("ar", "fr", "en"); an empty string when not yet written.
+Texts = dict[str, str]
+
+
+class OrganisationEntry(TypedDict):
+    id: str
+    name: Texts
+    acronym: str
+    region: str
+
+
+class ThemeEntry(TypedDict):
+    id: str
+    name: Texts
+
+
+class TerritoryEntry(TypedDict):
+    scope: str
+    regions: list[str]
+    provinces: list[str]
+
+
+class MilestoneEntry(TypedDict):
+    title: str
+    due_on: str | None
+    done: bool
+
+
+class IndicatorEntry(TypedDict):
+    id: str
+    name: str
+    unit: str
+    baseline: float | None
+    target: float | None
+    current: float | None
+
+
+class BudgetEntry(TypedDict):
+    estimate: float | None
+    currency: str
+    funding_sources: str
+
+
+class UpdateEntry(TypedDict):
+    on: str | None
+    organisation: OrganisationEntry | None
+    text: str
+    progress: int | None
+
+
+class DecisionEntry(TypedDict):
+    kind: str
+    at: str | None
+    detail: dict[str, Any]
+
+
+class ConsultationEntry(TypedDict):
+    id: str
+    question: Texts
+    url: str
+
+
+class WorkshopEntry(TypedDict):
+    id: str
+    title: Texts
+    url: str
+
+
+class VoteEntry(TypedDict):
+    method: str
+    rank: int
+    tied: bool
+    winner: bool
+    adopted: bool | None
+    participants: int
+    eligible: int
+    figure: Texts
+    definition_hash: str
+    ledger_head: str | None
+    results_url: str
+
+
+# "from" is a keyword: the functional form of TypedDict.
+LineageEntry = TypedDict("LineageEntry", {
+    "kind": str, "from": str, "from_title": str, "from_organisation": OrganisationEntry | None, "reason": str,
+    "at": str | None})
+
+
+class SourceEntry(TypedDict):
+    proposal: str
+    title: str
+    language: str
+    url: str
+    organisation: OrganisationEntry | None
+    co_authors: list[OrganisationEntry | None]
+    cosignatures: int
+    consultation: ConsultationEntry
+    workshop: WorkshopEntry | None
+    vote: VoteEntry | None
+    lineage: list[LineageEntry]
+
+
+class ActionEntry(TypedDict):
+    id: str
+    number: int
+    title: Texts
+    description: Texts
+    objectives: str
+    theme: str | None
+    territory: TerritoryEntry
+    lead: OrganisationEntry | None
+    partners: list[OrganisationEntry | None]
+    starts_on: str | None
+    ends_on: str | None
+    milestones: list[MilestoneEntry]
+    indicators: list[IndicatorEntry]
+    budget: BudgetEntry
+    status: str
+    progress: int
+    sources: list[SourceEntry]
+    updates: list[UpdateEntry]
+    decisions: list[DecisionEntry]
+
+
+class PlanDocument(TypedDict):
+    format: str
+    version: int | None
+    state: str
+    generated_at: str | None
+    published_at: str | None
+    themes: list[ThemeEntry]
+    actions: list[ActionEntry]
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Related:
+    """Everything the actions point to, by id: what `serialise_action` reads."""
+
+    proposals: dict[int, Proposal] = field(default_factory=dict)
+    consultations: dict[int, Consultation] = field(default_factory=dict)
+    workshops: dict[int, Workshop] = field(default_factory=dict)
+    coauthors: dict[int, list[Organisation]] = field(default_factory=dict)
+    lineage: dict[int, list[Lineage]] = field(default_factory=dict)
+    votes: dict[int, VoteEntry | None] = field(default_factory=dict)
+    updates: dict[int, list[ProgressUpdate]] = field(default_factory=dict)
+    decisions: dict[int, list[Decision]] = field(default_factory=dict)
+    themes: list[Theme] = field(default_factory=list)
+
+
+def _by_id(model: type[T], column: Any, ids: set[int]) -> list[T]:
+    return list(db.session.scalars(select(model).where(column.in_(ids)))) if ids else []
+
+
+def _grouped(rows: Sequence[T], key: str) -> dict[int, list[T]]:
+    grouped: dict[int, list[T]] = defaultdict(list)
+    for row in rows:
+        grouped[getattr(row, key)].append(row)
+    return grouped
+
+
+def _lineage_into(proposal_ids: set[int]) -> dict[int, list[Lineage]]:
+    """Every merge or split that led to these proposals, walking back to the originals. One
+    query per generation of merges (a handful), not per proposal."""
+    found: dict[int, list[Lineage]] = defaultdict(list)
+    frontier, seen = set(proposal_ids), set(proposal_ids)
+    while frontier:
+        steps = db.session.scalars(select(Lineage).where(Lineage.target_id.in_(frontier)).order_by(Lineage.at)).all()
+        frontier = set()
+        for step in steps:
+            found[step.target_id].append(step)
+            if step.source_id not in seen:
+                seen.add(step.source_id)
+                frontier.add(step.source_id)
+    return found
+
+
+def _vote_entry(proposal: Proposal, rounds: dict[int, VotingRound]) -> VoteEntry | None:
+    from tadamon.voting import presentation
+    from tadamon.voting import services as voting
+
+    vote = rounds.get(proposal.consultation_id)
+    results = voting.results_of(vote) if vote is not None else None
+    if vote is None or results is None:
+        return None
+    key = voting.candidate_key(proposal.id)
+    proposals = {key: proposal}
+    figures: dict[str, str] = {}
+    rank, tied = 0, False
+    for code in LANGUAGES:
+        with force_locale(code):
+            row = next((r for r in presentation.results_view(results, proposals).rows if r.key == key), None)
+        if row is not None:
+            figures[code], rank, tied = row.figure, row.rank, row.tied
+    details = results.get("details", {})
+    adopted = details.get("adopted", {}).get(key)  # methods that adopt (yes/no) say so
+    return {"method": results["method"], "rank": rank, "tied": tied, "winner": key in results["winners"],
+            "adopted": adopted, "participants": results["participants"], "eligible": vote.eligible_count,
+            "figure": figures, "definition_hash": vote.definition_hash, "ledger_head": vote.published_head,
+            "results_url": f"/consultations/{proposal.consultation_id}/results"}
+
+
+def _load_action_rows(actions: Sequence[Action]) -> None:
+    """The actions' own rows (sources, milestones, indicators, commitments): one query each,
+    loaded into the identity map, instead of four lazy loads per action."""
+    if actions:
+        db.session.scalars(select(Action).where(Action.id.in_([a.id for a in actions])).options(
+            selectinload(Action.sources), selectinload(Action.milestones), selectinload(Action.indicators),
+            selectinload(Action.commitments))).all()
+
+
+def load_related(actions: Sequence[Action]) -> Related:
+    """Loads what `actions` point to in a fixed number of queries, whatever their number."""
+    _load_action_rows(actions)
+    action_ids = {a.id for a in actions}
+    proposals = {p.id: p for p in _by_id(Proposal, Proposal.id, {s.proposal_id for a in actions for s in a.sources})}
+    consultations = {c.id: c for c in _by_id(Consultation, Consultation.id,
+                                             {p.consultation_id for p in proposals.values()})}
+    workshops = {w.id: w for w in _by_id(Workshop, Workshop.id,
+                                         {c.workshop_id for c in consultations.values() if c.workshop_id})}
+    rounds = {r.consultation_id: r for r in _by_id(VotingRound, VotingRound.consultation_id, set(consultations))}
+    coauthors = _grouped(_by_id(CoAuthor, CoAuthor.proposal_id, set(proposals)), "proposal_id")
+    updates = db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.action_id.in_(action_ids))
+                                 .order_by(ProgressUpdate.happened_on.desc(), ProgressUpdate.id.desc())).all() \
+        if action_ids else []
+    decisions = db.session.scalars(select(Decision).where(Decision.action_id.in_(action_ids))
+                                   .order_by(Decision.at, Decision.id)).all() if action_ids else []
+    themes = db.session.scalars(select(Theme).where(Theme.id.in_({a.theme_id for a in actions if a.theme_id}))
+                                .order_by(Theme.id)).all() if any(a.theme_id for a in actions) else []
+    return Related(
+        proposals=proposals, consultations=consultations, workshops=workshops,
+        coauthors={pid: [row.organisation for row in rows] for pid, rows in coauthors.items()},
+        lineage=_lineage_into(set(proposals)), votes={pid: _vote_entry(p, rounds) for pid, p in proposals.items()},
+        updates=_grouped(updates, "action_id"), decisions=_grouped(decisions, "action_id"), themes=list(themes))
+
+
+# --- serialising --------------------------------------------------------------------------------
+
+
+def serialise_organisation(organisation: Organisation | None) -> OrganisationEntry | None:
+    if organisation is None:
+        return None
+    return {"id": f"organisation-{organisation.id}",
+            "name": {"ar": organisation.name_ar or organisation.name_fr,
+                     "fr": organisation.name_fr or organisation.name_ar,
+                     "en": organisation.name_fr or organisation.name_ar},
+            "acronym": organisation.acronym or "", "region": organisation.region or ""}
+
+
+def _number(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _lineage_entry(step: Lineage) -> LineageEntry:
+    return {"kind": step.kind, "from": f"proposal-{step.source_id}", "from_title": step.source.title,
+            "from_organisation": serialise_organisation(step.source.organisation), "reason": step.reason,
+            "at": iso(step.at)}
+
+
+def serialise_source(proposal: Proposal, related: Related) -> SourceEntry:
+    pid = proposal.id
+    consultation = related.consultations.get(proposal.consultation_id)
+    workshop = related.workshops.get(consultation.workshop_id) \
+        if consultation is not None and consultation.workshop_id else None
+    return {
+        "proposal": f"proposal-{pid}", "title": proposal.title, "language": proposal.language,
+        "url": f"/proposals/{pid}", "organisation": serialise_organisation(proposal.organisation),
+        "co_authors": [serialise_organisation(o) for o in related.coauthors.get(pid, [])],
+        "cosignatures": proposal.cosignature_count,
+        "consultation": {"id": f"consultation-{proposal.consultation_id}",
+                         "question": texts_of(consultation, "question") if consultation else {},
+                         "url": f"/consultations/{proposal.consultation_id}"},
+        "workshop": {"id": f"workshop-{workshop.id}", "title": texts_of(workshop, "title"),
+                     "url": f"/workshops/{workshop.id}"} if workshop else None,
+        "vote": related.votes.get(pid),
+        "lineage": [_lineage_entry(step) for step in related.lineage.get(pid, [])],
+    }
+
+
+def serialise_action(action: Action, related: Related) -> ActionEntry:
+    """One action of the plan document, from the action and what `load_related` loaded."""
+    confirmed = [c for c in action.commitments if c.is_confirmed]
+    lead = next((c.organisation for c in confirmed if c.role == CommitmentRole.LEAD), None)
+    sources = [related.proposals[s.proposal_id] for s in action.sources if s.proposal_id in related.proposals]
+    return {
+        "id": f"action-{action.id}", "number": action.id,
+        "title": texts_of(action, "title"), "description": texts_of(action, "description"),
+        "objectives": action.objectives,
+        "theme": f"theme-{action.theme_id}" if action.theme_id else None,
+        "territory": {"scope": action.territory_scope, "regions": action.region_codes,
+                      "provinces": action.province_names},
+        "lead": serialise_organisation(lead),
+        "partners": [serialise_organisation(c.organisation) for c in confirmed if c.role == CommitmentRole.PARTNER],
+        "starts_on": iso(action.starts_on), "ends_on": iso(action.ends_on),
+        "milestones": [{"title": m.title, "due_on": iso(m.due_on), "done": m.done} for m in action.milestones],
+        "indicators": [{"id": f"indicator-{i.id}", "name": i.name, "unit": i.unit,
+                        "baseline": _number(i.baseline), "target": _number(i.target),
+                        "current": _number(i.current_value)} for i in action.indicators],
+        "budget": {"estimate": _number(action.budget_estimate), "currency": CURRENCY,
+                   "funding_sources": action.funding_sources},
+        "status": action.status, "progress": action.progress,
+        "sources": [serialise_source(proposal, related) for proposal in sources],
+        "updates": [{"on": iso(u.happened_on), "organisation": serialise_organisation(u.organisation), "text": u.text,
+                     "progress": u.progress} for u in related.updates.get(action.id, [])],
+        "decisions": [{"kind": d.kind, "at": iso(d.at), "detail": json.loads(d.detail or "{}")}
+                      for d in related.decisions.get(action.id, [])],
+    }
+
+
+def build_snapshot(actions: Sequence[Action] | None = None, *, version: int | None = None,
+                   state: str = "draft") -> PlanDocument:
+    """The plan as one document. Language-independent: texts in ar/fr/en, labels left to the
+    reader. A fixed number of queries, whatever the number of actions."""
+    actions = working_actions() if actions is None else list(actions)
+    related = load_related(actions)
+    return {
+        "format": SNAPSHOT_FORMAT, "version": version, "state": state,
+        "generated_at": iso(utcnow()), "published_at": None,
+        "themes": [{"id": f"theme-{t.id}", "name": texts_of(t, "name")} for t in related.themes],
+        "actions": [serialise_action(a, related) for a in actions],
+    }
+
+
+def canonical(value: Any) -> str:
+    """The one JSON text of a document: sorted keys, no spaces, UTF-8 kept (what hashes sign)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
