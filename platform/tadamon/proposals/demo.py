@@ -36,8 +36,8 @@ TEXTS = [
 def seed(demo: DemoContext) -> None:
     scale = demo.scale
     consultations = db.session.scalars(select(Consultation).where(Consultation.phase.in_(
-        [Phase.PROPOSALS_OPEN.value, Phase.DELIBERATION.value, Phase.VOTING.value, Phase.CLOSED.value,
-         Phase.RESULTS_PUBLISHED.value])).order_by(Consultation.id)).all()
+        [Phase.PROPOSALS_OPEN, Phase.DELIBERATION, Phase.VOTING, Phase.CLOSED,
+         Phase.RESULTS_PUBLISHED])).order_by(Consultation.id)).all()
     facilitator = db.session.scalar(select(User).where(User.email == "facilitator@demo.tadamon.ma"))
     for consultation in consultations:
         registered = db.session.scalars(select(Registration).where(

@@ -95,7 +95,7 @@ def save_draft(consultation: Consultation, organisation: Organisation, author: U
     """Keeps what was typed on the server, whatever its shape: nothing is ever lost."""
     if proposal is None:
         proposal = _draft_of_writing_page(consultation, organisation, author, data.draft_key)
-    if proposal.state == ProposalState.DRAFT.value:
+    if proposal.state == ProposalState.DRAFT:
         _apply(proposal, data)
         # The length limits of the columns still hold for a draft.
         proposal.title = proposal.title[:TITLE_MAX]
@@ -120,13 +120,13 @@ def _draft_of_writing_page(consultation: Consultation, organisation: Organisatio
     if found is not None:
         return found
     proposal = Proposal(consultation_id=consultation.id, organisation_id=organisation.id, author_id=author.id,
-                        state=ProposalState.DRAFT.value, draft_key=draft_key or None)
+                        state=ProposalState.DRAFT, draft_key=draft_key or None)
     if add_unless_duplicate(proposal):
         return proposal
     found = existing()
     if found is None:  # the key belongs to another consultation's page: start afresh, unkeyed
         proposal = Proposal(consultation_id=consultation.id, organisation_id=organisation.id, author_id=author.id,
-                            state=ProposalState.DRAFT.value)
+                            state=ProposalState.DRAFT)
         db.session.add(proposal)
         return proposal
     return found
@@ -135,11 +135,11 @@ def _draft_of_writing_page(consultation: Consultation, organisation: Organisatio
 def publish(proposal: Proposal, author: User, data: ProposalData, *, refresh_similar: bool = True) -> None:
     """Publishes a draft, or a new version of a published proposal."""
     _check_for_publishing(data)
-    first_time = proposal.state == ProposalState.DRAFT.value
-    if not first_time and proposal.state != ProposalState.PUBLISHED.value:
+    first_time = proposal.state == ProposalState.DRAFT
+    if not first_time and proposal.state != ProposalState.PUBLISHED:
         raise ProposalError(_l("This proposal can no longer be changed."))
     _apply(proposal, data)
-    proposal.state = ProposalState.PUBLISHED.value
+    proposal.state = ProposalState.PUBLISHED
     proposal.version += 1
     if first_time:
         proposal.published_at = utcnow()
@@ -152,9 +152,9 @@ def publish(proposal: Proposal, author: User, data: ProposalData, *, refresh_sim
 
 
 def withdraw(proposal: Proposal, actor: User) -> None:
-    if proposal.state not in (ProposalState.DRAFT.value, ProposalState.PUBLISHED.value):
+    if proposal.state not in (ProposalState.DRAFT, ProposalState.PUBLISHED):
         raise ProposalError(_l("This proposal can no longer be changed."))
-    proposal.state = ProposalState.WITHDRAWN.value
+    proposal.state = ProposalState.WITHDRAWN
     _timeline(proposal, "withdrawn", actor)
     similarity.refresh(proposal)
 
@@ -281,7 +281,7 @@ def hide_comment(actor: User, comment: Comment, reason: str) -> None:
 def evaluate(actor: User, proposal: Proposal, evaluation: str, answer: str) -> None:
     if evaluation not in {e.value for e in Evaluation}:
         raise ProposalError(_l("Choose an evaluation."), field="evaluation")
-    if evaluation != Evaluation.ACCEPTED.value and not answer.strip():
+    if evaluation != Evaluation.ACCEPTED and not answer.strip():
         raise ProposalError(_l("Give the organisation a public answer."), field="answer")
     before = proposal.evaluation
     proposal.evaluation = evaluation
@@ -301,7 +301,7 @@ def merge(actor: User, target: Proposal, sources: list[Proposal], reason: str) -
     if not sources:
         raise ProposalError(_l("Choose at least one other proposal to merge."), field="sources")
     for source in [target, *sources]:
-        if source.state != ProposalState.PUBLISHED.value or source.consultation_id != target.consultation_id:
+        if source.state != ProposalState.PUBLISHED or source.consultation_id != target.consultation_id:
             raise ProposalError(_l("Only published proposals of the same consultation can be merged."))
     for source in sources:
         organisations = {source.organisation_id} | set(db.session.scalars(
@@ -316,7 +316,7 @@ def merge(actor: User, target: Proposal, sources: list[Proposal], reason: str) -
                                              person_id=signature.person_id, created_at=signature.created_at))
         db.session.execute(update(Comment).where(Comment.proposal_id == source.id)
                            .values(proposal_id=target.id).execution_options(synchronize_session=False))
-        source.state = ProposalState.MERGED.value
+        source.state = ProposalState.MERGED
         source.merged_into_id = target.id
         db.session.add(Lineage(kind="merge", source_id=source.id, target_id=target.id, reason=reason.strip(),
                                by_id=actor.id))
@@ -357,7 +357,7 @@ SORTS = ("recent", "cosigned", "discussed", "random")
 def list_query(consultation: Consultation, *, search: str = "", theme_id: int | None = None, region: str = "",
                organisation_id: int | None = None, evaluation: str = "", sort: str = "recent", seed: int = 1) -> Any:
     query = select(Proposal).where(Proposal.consultation_id == consultation.id,
-                                   Proposal.state == ProposalState.PUBLISHED.value)
+                                   Proposal.state == ProposalState.PUBLISHED)
     for word in normalize_for_search(search).split():
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         query = query.where(Proposal.search_text.like(f"%{escaped}%", escape="\\"))
@@ -401,7 +401,7 @@ def propose_amendment(proposal: Proposal, organisation: Organisation, author: Us
 def decide_amendment(actor: User, amendment: Amendment, accept: bool) -> None:
     """Accepting makes the amendment the proposal's new version and its organisation a co-author."""
     claimed = db.session.execute(
-        update(Amendment).where(Amendment.id == amendment.id, Amendment.state == AmendmentState.PENDING.value)
+        update(Amendment).where(Amendment.id == amendment.id, Amendment.state == AmendmentState.PENDING)
         .values(state=(AmendmentState.ACCEPTED if accept else AmendmentState.REJECTED).value,
                 decided_at=utcnow(), decided_by_id=actor.id).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
@@ -529,7 +529,7 @@ def split(actor: User, proposal: Proposal, parts: list[tuple[str, str]], reason:
     co-signatures; the original stays readable, marked split, with the lineage shown."""
     if not reason.strip():
         raise ProposalError(_l("Explain why this proposal is split."), field="reason")
-    if proposal.state != ProposalState.PUBLISHED.value:
+    if proposal.state != ProposalState.PUBLISHED:
         raise ProposalError(_l("Only published proposals can be split."))
     for index, (title, body) in enumerate(parts):
         if len(title.strip()) < TITLE_MIN:
@@ -540,7 +540,7 @@ def split(actor: User, proposal: Proposal, parts: list[tuple[str, str]], reason:
     for title, body in parts:
         part = Proposal(
             consultation_id=proposal.consultation_id, organisation_id=proposal.organisation_id,
-            author_id=proposal.author_id, recorded_by_id=proposal.recorded_by_id, state=ProposalState.PUBLISHED.value,
+            author_id=proposal.author_id, recorded_by_id=proposal.recorded_by_id, state=ProposalState.PUBLISHED,
             title=title.strip(), body=body.strip(), language=proposal.language, theme_id=proposal.theme_id,
             territory_scope=proposal.territory_scope, territory_region=proposal.territory_region,
             territory_province=proposal.territory_province, beneficiaries=proposal.beneficiaries,
@@ -563,7 +563,7 @@ def split(actor: User, proposal: Proposal, parts: list[tuple[str, str]], reason:
         _recount(part)
         similarity.refresh(part)
         created.append(part)
-    proposal.state = ProposalState.SPLIT.value
+    proposal.state = ProposalState.SPLIT
     _timeline(proposal, "split_into", actor, reason.strip())
     similarity.refresh(proposal)
     db.session.flush()
@@ -578,6 +578,6 @@ def dashboard_counts(consultation_ids: list[int]) -> dict[int, dict[str, int]]:
         return {}
     rows = db.session.execute(
         select(Proposal.consultation_id, func.count(), func.coalesce(func.sum(Proposal.comment_count), 0))
-        .where(Proposal.consultation_id.in_(consultation_ids), Proposal.state == ProposalState.PUBLISHED.value)
+        .where(Proposal.consultation_id.in_(consultation_ids), Proposal.state == ProposalState.PUBLISHED)
         .group_by(Proposal.consultation_id)).all()
     return {cid: {"proposals": int(count), "comments": int(comments)} for cid, count, comments in rows}

@@ -125,7 +125,7 @@ def _write(consultation: Consultation, proposal: Proposal | None) -> Any:
         valid = form.validate()
         data = _data(form)
         # Whatever happens next, the text is kept on the server as a draft.
-        if proposal is None or proposal.state == ProposalState.DRAFT.value:
+        if proposal is None or proposal.state == ProposalState.DRAFT:
             proposal = services.save_draft(consultation, organisation, current_user, data, proposal)
             db.session.commit()
         upload = form.attachment.data
@@ -452,7 +452,7 @@ def _autosave(consultation: Consultation, proposal: Proposal | None) -> Any:
     _prepare(form)
     form.validate()  # shape only: a draft keeps whatever was typed, within the column limits
     organisation = proposal.organisation if proposal else current_actor().organisation
-    if proposal is not None and proposal.state != ProposalState.DRAFT.value:
+    if proposal is not None and proposal.state != ProposalState.DRAFT:
         return jsonify({"message": _("Published proposals are saved when you publish them again.")}), 409
     proposal = services.save_draft(consultation, organisation, current_user, _data(form), proposal)
     db.session.commit()

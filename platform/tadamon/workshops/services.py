@@ -122,7 +122,7 @@ class WorkshopData:
     theme_id: int | None = None
     is_national: bool = True
     regions: list[str] = field(default_factory=list)
-    format: str = WorkshopFormat.IN_PERSON.value
+    format: str = WorkshopFormat.IN_PERSON
     venue: str = ""
     address: str = ""
     online_link: str = ""
@@ -172,7 +172,7 @@ def _apply(workshop: Workshop, data: WorkshopData) -> None:
 
 def create_workshop(actor: User, data: WorkshopData) -> Workshop:
     _check_workshop(data)
-    workshop = Workshop(created_by_id=actor.id, status=WorkshopStatus.PLANNED.value)
+    workshop = Workshop(created_by_id=actor.id, status=WorkshopStatus.PLANNED)
     _apply(workshop, data)
     if actor.has_role(Role.FACILITATOR):
         workshop.facilitators.append(actor)
@@ -217,8 +217,8 @@ def move_workshop_status(actor: User, workshop: Workshop, target: WorkshopStatus
     if WORKSHOP_STATUS_ORDER.index(target) != WORKSHOP_STATUS_ORDER.index(current) + 1:
         raise WorkshopError(_l("The workshop can only move to its next stage."))
     moved = db.session.execute(
-        update(Workshop).where(Workshop.id == workshop.id, Workshop.status == current.value)
-        .values(status=target.value).execution_options(synchronize_session=False))
+        update(Workshop).where(Workshop.id == workshop.id, Workshop.status == current)
+        .values(status=target).execution_options(synchronize_session=False))
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise WorkshopError(_l("Someone changed this workshop meanwhile. Reload the page."))
     db.session.refresh(workshop)
@@ -315,20 +315,20 @@ def register(actor: User, workshop: Workshop, organisation: Organisation, attend
         raise WorkshopError(_l("This workshop is for organisations of other regions."))
     _lock_workshop(workshop)
     existing = registration_of(workshop, organisation)
-    if existing is not None and existing.status not in (RegistrationStatus.WITHDRAWN.value,):
+    if existing is not None and existing.status not in (RegistrationStatus.WITHDRAWN,):
         raise WorkshopError(_l("Your organisation is already registered for this workshop."))
     status = (RegistrationStatus.PENDING if places_taken(workshop) < workshop.capacity
               else RegistrationStatus.WAITLISTED)
     now = utcnow()
     if existing is not None:
         registration = existing
-        registration.status = status.value
+        registration.status = status
         registration.attendees = attendees.strip()
         registration.status_changed_at = now
         registration.registered_by_id = actor.id
     else:
         registration = Registration(workshop_id=workshop.id, organisation_id=organisation.id,
-                                    registered_by_id=actor.id, status=status.value,
+                                    registered_by_id=actor.id, status=status,
                                     attendees=attendees.strip(), status_changed_at=now)
         db.session.add(registration)
     try:
@@ -352,10 +352,10 @@ def _promote_waiting(workshop: Workshop) -> None:
         return
     waiting = db.session.scalars(
         select(Registration).where(Registration.workshop_id == workshop.id,
-                                   Registration.status == RegistrationStatus.WAITLISTED.value)
+                                   Registration.status == RegistrationStatus.WAITLISTED)
         .order_by(Registration.status_changed_at, Registration.id).limit(free)).all()
     for registration in waiting:
-        registration.status = RegistrationStatus.PENDING.value
+        registration.status = RegistrationStatus.PENDING
         registration.status_changed_at = utcnow()
         db.session.flush()
         notify(representatives_of([registration.organisation_id]), "workshops.moved_up",
@@ -364,13 +364,13 @@ def _promote_waiting(workshop: Workshop) -> None:
 
 
 def withdraw(actor: User, registration: Registration) -> None:
-    if registration.status in (RegistrationStatus.WITHDRAWN.value, RegistrationStatus.DECLINED.value):
+    if registration.status in (RegistrationStatus.WITHDRAWN, RegistrationStatus.DECLINED):
         return
     if registration.workshop.workshop_status is WorkshopStatus.CLOSED:
         raise WorkshopError(_l("This workshop is over: its registrations are kept as they were."))
     _lock_workshop(registration.workshop)
     held = registration.status in HOLDING_PLACE
-    registration.status = RegistrationStatus.WITHDRAWN.value
+    registration.status = RegistrationStatus.WITHDRAWN
     registration.status_changed_at = utcnow()
     db.session.flush()
     if held:
@@ -378,19 +378,19 @@ def withdraw(actor: User, registration: Registration) -> None:
 
 
 def decide_registration(actor: User, registration: Registration, accept: bool) -> None:
-    if registration.status not in (RegistrationStatus.PENDING.value, RegistrationStatus.WAITLISTED.value,
-                                   RegistrationStatus.ACCEPTED.value):
+    if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED,
+                                   RegistrationStatus.ACCEPTED):
         raise WorkshopError(_l("This registration was withdrawn or already declined."))
     _lock_workshop(registration.workshop)
     before = registration.status
     if accept:
-        if registration.status == RegistrationStatus.WAITLISTED.value and \
+        if registration.status == RegistrationStatus.WAITLISTED and \
                 places_taken(registration.workshop) >= registration.workshop.capacity:
             raise WorkshopError(_l("The workshop is full: free a place or raise the capacity first."))
         target = RegistrationStatus.ACCEPTED
     else:
         target = RegistrationStatus.DECLINED
-    registration.status = target.value
+    registration.status = target
     registration.status_changed_at = utcnow()
     db.session.flush()
     if before in HOLDING_PLACE and target is RegistrationStatus.DECLINED:
@@ -413,7 +413,7 @@ def registrations_of(workshop: Workshop) -> list[Registration]:
 def record_attendance(actor: User, workshop: Workshop, marks: dict[int, tuple[bool, int | None]]) -> None:
     changed = {}
     for registration in registrations_of(workshop):
-        if registration.id in marks and registration.status == RegistrationStatus.ACCEPTED.value:
+        if registration.id in marks and registration.status == RegistrationStatus.ACCEPTED:
             attended, present = marks[registration.id]
             registration.attended = attended
             registration.attendees_present = present if attended else 0
@@ -494,7 +494,7 @@ class ConsultationData:
     description_ar: str = ""
     description_fr: str = ""
     description_en: str = ""
-    participation: str = Participation.ALL_MEMBERS.value
+    participation: str = Participation.ALL_MEMBERS
     proposals_open_at: datetime | None = None
     deliberation_at: datetime | None = None
     voting_at: datetime | None = None
@@ -513,7 +513,7 @@ VOTE_DEFINING = ("participation", "voting_method", "max_approvals", "quorum", "t
 def _check_consultation(data: ConsultationData, workshop: Workshop | None) -> None:
     if not (data.question_ar or data.question_fr or data.question_en):
         raise WorkshopError(_l("Write the question in at least one language."), field="question_ar")
-    if data.participation == Participation.REGISTERED.value and workshop is None:
+    if data.participation == Participation.REGISTERED and workshop is None:
         raise WorkshopError(_l("A national consultation is open to every member organisation."), field="participation")
     method = voting_methods().get(data.voting_method)
     if method is None:
@@ -539,7 +539,7 @@ def save_consultation(actor: User, consultation: Consultation | None, workshop: 
     creating = consultation is None
     if consultation is None:
         consultation = Consultation(workshop_id=workshop.id if workshop else None, created_by_id=actor.id,
-                                    phase=Phase.DRAFT.value)
+                                    phase=Phase.DRAFT)
         db.session.add(consultation)
     elif PHASE_ORDER.index(consultation.current_phase) >= PHASE_ORDER.index(Phase.VOTING):
         changed = [name for name in VOTE_DEFINING if getattr(consultation, name) != getattr(data, name)]
@@ -567,8 +567,8 @@ def move_phase(actor: User | None, consultation: Consultation, target: Phase) ->
     if next_phase(consultation) is not target:
         raise WorkshopError(_l("A consultation moves through its phases in order, one at a time."))
     moved = db.session.execute(
-        update(Consultation).where(Consultation.id == consultation.id, Consultation.phase == current.value)
-        .values(phase=target.value).execution_options(synchronize_session=False))
+        update(Consultation).where(Consultation.id == consultation.id, Consultation.phase == current)
+        .values(phase=target).execution_options(synchronize_session=False))
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise WorkshopError(_l("Someone moved this consultation meanwhile. Reload the page."))
     db.session.refresh(consultation)
@@ -576,7 +576,7 @@ def move_phase(actor: User | None, consultation: Consultation, target: Phase) ->
     from tadamon.core.hooks import run_on_phase_change
 
     run_on_phase_change(actor, consultation, current, target)
-    db.session.add(PhaseMove(consultation_id=consultation.id, from_phase=current.value, to_phase=target.value,
+    db.session.add(PhaseMove(consultation_id=consultation.id, from_phase=current, to_phase=target,
                              moved_by_id=actor.id if actor else None))
     db.session.flush()
     audit.record("consultation.phase_changed", "consultation", consultation.id,
@@ -590,7 +590,7 @@ def move_phase(actor: User | None, consultation: Consultation, target: Phase) ->
 
 
 def participantrepresentatives_of(consultation: Consultation) -> list[User]:
-    if consultation.participation == Participation.REGISTERED.value and consultation.workshop is not None:
+    if consultation.participation == Participation.REGISTERED and consultation.workshop is not None:
         return representatives_of(registered_organisation_ids(consultation.workshop))
     return representatives_of(None)
 
@@ -664,7 +664,7 @@ def workshops_of_organisation(organisation: Organisation) -> list[tuple[Workshop
     rows = db.session.execute(
         select(Workshop, Registration).join(Registration, Registration.workshop_id == Workshop.id)
         .where(Registration.organisation_id == organisation.id,
-               Registration.status == RegistrationStatus.ACCEPTED.value)
+               Registration.status == RegistrationStatus.ACCEPTED)
         .order_by(Workshop.starts_at.desc())).all()
     return [(workshop, registration) for workshop, registration in rows]
 
@@ -678,7 +678,7 @@ def give_back_places(organisation: Organisation, actor: User) -> None:
     open_registrations = db.session.scalars(
         select(Registration).join(Workshop, Workshop.id == Registration.workshop_id)
         .where(Registration.organisation_id == organisation.id,
-               Registration.status.in_((*HOLDING_PLACE, RegistrationStatus.WAITLISTED.value)),
-               Workshop.status == WorkshopStatus.REGISTRATION_OPEN.value)).all()
+               Registration.status.in_((*HOLDING_PLACE, RegistrationStatus.WAITLISTED)),
+               Workshop.status == WorkshopStatus.REGISTRATION_OPEN)).all()
     for registration in open_registrations:
         withdraw(actor, registration)

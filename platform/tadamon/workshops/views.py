@@ -412,7 +412,7 @@ def register(workshop_id: int) -> Any:
             _show_error(form, error)
         else:
             db.session.commit()
-            if registration.status == RegistrationStatus.WAITLISTED.value:
+            if registration.status == RegistrationStatus.WAITLISTED:
                 flash(_("The workshop is full: your organisation is on the waiting list and will move up when a place frees."), "warning")
             else:
                 flash(_("Your organisation is registered. The facilitator will confirm."), "success")
@@ -469,7 +469,7 @@ def attendance(workshop_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
     require(can_manage_workshop(current_actor(), item))
     form = ConfirmForm()
-    registrations = [r for r in services.registrations_of(item) if r.status == RegistrationStatus.ACCEPTED.value]
+    registrations = [r for r in services.registrations_of(item) if r.status == RegistrationStatus.ACCEPTED]
     if form.validate_on_submit():
         marks = {}
         for registration in registrations:
