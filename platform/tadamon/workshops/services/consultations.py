@@ -86,7 +86,7 @@ def save_consultation(actor: User, consultation: Consultation | None, workshop: 
         consultation = Consultation(workshop_id=workshop.id if workshop else None, created_by_id=actor.id,
                                     phase=Phase.DRAFT)
         db.session.add(consultation)
-    elif PHASE_ORDER.index(consultation.current_phase) >= PHASE_ORDER.index(Phase.VOTING):
+    elif consultation.voting_has_opened:
         changed = [name for name in VOTE_DEFINING if getattr(consultation, name) != getattr(data, name)]
         if changed:
             raise WorkshopError(_l("Voting has opened: the settings that define the vote can no longer change."),
@@ -106,10 +106,12 @@ def next_phase(consultation: Consultation) -> Phase | None:
     return PHASE_ORDER[index + 1] if index + 1 < len(PHASE_ORDER) else None
 
 
-def move_phase(actor: User | None, consultation: Consultation, target: Phase) -> None:
-    """Moves to the next phase only (compare-and-set), logs it, and tells the participants."""
+def move_phase(actor: User | None, consultation: Consultation, target: Phase | None) -> None:
+    """Moves to the next phase only (compare-and-set), logs it, and tells the participants.
+
+    `target` is the phase asked for (None: not a phase); any other than the next is refused."""
     current = consultation.current_phase
-    if next_phase(consultation) is not target:
+    if target is None or next_phase(consultation) is not target:
         raise WorkshopError(_l("A consultation moves through its phases in order, one at a time."))
     moved = db.session.execute(
         update(Consultation).where(Consultation.id == consultation.id, Consultation.phase == current)

@@ -18,7 +18,6 @@ from tadamon.extensions import db
 from tadamon.membership.queries import representatives_of
 from tadamon.membership.regions import REGION_CODES
 from tadamon.workshops.models import (
-    WORKSHOP_STATUS_ORDER,
     Theme,
     Workshop,
     WorkshopFormat,
@@ -129,10 +128,12 @@ def set_facilitators(actor: User, workshop: Workshop, user_ids: list[int]) -> No
                  before={"facilitators": before}, after={"facilitators": sorted(u.email for u in chosen)}, actor=actor)
 
 
-def move_workshop_status(actor: User, workshop: Workshop, target: WorkshopStatus) -> None:
-    """Moves a workshop one step forward: planned → registration open → in progress → closed."""
+def move_workshop_status(actor: User, workshop: Workshop, target: WorkshopStatus | None) -> None:
+    """Moves a workshop one step forward: planned → registration open → in progress → closed.
+
+    `target` is the stage asked for (None: not a stage); any other than the next is refused."""
     current = workshop.workshop_status
-    if WORKSHOP_STATUS_ORDER.index(target) != WORKSHOP_STATUS_ORDER.index(current) + 1:
+    if target is None or target is not workshop.next_status:
         raise WorkshopError(_l("The workshop can only move to its next stage."))
     moved = db.session.execute(
         update(Workshop).where(Workshop.id == workshop.id, Workshop.status == current)
