@@ -35,10 +35,12 @@ from tadamon.proposals.services.support import (
 from tadamon.proposals.services.writing import (
     ATTACHMENT_MAX_BYTES,
     ATTACHMENTS_PER_PROPOSAL,
+    Kept,
     ProposalData,
     attach,
     attachment_path,
     attachments_of,
+    keep_writing,
     publish,
     remove_attachment,
     save_draft,
@@ -48,9 +50,9 @@ from tadamon.proposals.services.writing import (
 
 __all__ = [
     "ATTACHMENTS_PER_PROPOSAL", "ATTACHMENT_MAX_BYTES", "BODY_MIN", "SORTS", "TITLE_MAX", "TITLE_MIN",
-    "ProposalData", "ProposalError", "add_comment", "amendments_of", "attach", "attachment_path",
+    "Kept", "ProposalData", "ProposalError", "add_comment", "amendments_of", "attach", "attachment_path",
     "attachments_of", "coauthors", "comment_thread", "cosign", "cosignatures", "dashboard_counts",
-    "decide_amendment", "evaluate", "has_cosigned", "hide_comment", "lineage_of", "list_query", "merge",
+    "decide_amendment", "evaluate", "has_cosigned", "hide_comment", "keep_writing", "lineage_of", "list_query", "merge",
     "notify_new_comments", "propose_amendment", "publish", "remove_attachment", "report", "save_draft",
     "split", "timeline", "versions", "withdraw", "withdraw_cosignature",
 ]

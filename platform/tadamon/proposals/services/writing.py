@@ -110,6 +110,31 @@ def _draft_of_writing_page(consultation: Consultation, organisation: Organisatio
     return found
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What a submit of the writing page kept: the proposal, and the attachment refused, if any."""
+
+    proposal: Proposal
+    refused_attachment: ProposalError | None = None
+
+
+def keep_writing(consultation: Consultation, organisation: Organisation, author: User, data: ProposalData,
+                 proposal: Proposal | None, upload: Any = None) -> Kept:
+    """What every submit of the writing page keeps at once, valid or not: a draft's text (nothing
+    typed is ever lost) and a valid attachment. A refused attachment is undone alone (a savepoint)
+    and returned, so the text is kept all the same."""
+    if proposal is None or proposal.is_draft:
+        proposal = save_draft(consultation, organisation, author, data, proposal)
+    if upload is None:
+        return Kept(proposal)
+    try:
+        with db.session.begin_nested():
+            attach(proposal, upload, author)
+    except ProposalError as error:
+        return Kept(proposal, error)
+    return Kept(proposal)
+
+
 def publish(proposal: Proposal, author: User, data: ProposalData, *, refresh_similar: bool = True) -> None:
     """Publishes a draft, or a new version of a published proposal."""
     _check_for_publishing(data)
