@@ -26,6 +26,7 @@ from flask import (
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import Actor, current_actor
@@ -166,7 +167,7 @@ def _data(form: forms.ProposalForm) -> services.ProposalData:
 def _upload(form: forms.ProposalForm) -> Any:
     """The attached file, if any (never from a request that failed its CSRF check)."""
     upload = form.attachment.data
-    return upload if upload is not None and getattr(upload, "filename", "") and not form.csrf_expired else None
+    return upload if isinstance(upload, FileStorage) and upload.filename and not form.csrf_expired else None
 
 
 def _submit(form: forms.ProposalForm, consultation: Consultation, proposal: Proposal | None) -> tuple[Any, Proposal | None]:

@@ -3,6 +3,7 @@ state, with consultations in different phases, registrations, attendance and min
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +78,8 @@ def seed(demo: DemoContext) -> None:
             venue="" if fmt == "online" else "Maison des associations",
             address="" if fmt == "online" else "Centre-ville",
             online_link="https://visio.example.org/tadamon-" + str(index + 1) if fmt != "in_person" else "",
-            starts_at=start, ends_at=start + timedelta(hours=8), capacity=12, created_by_id=facilitator.id,
+            starts_at=start, ends_at=start + timedelta(hours=8), capacity=12,
+            created_by_id=facilitator.id if facilitator else None,
         )
         if region:
             workshop.region_rows = [w.WorkshopRegion(region=region)]
@@ -106,7 +108,7 @@ def seed(demo: DemoContext) -> None:
     db.session.flush()
 
 
-def _registrations(workshop: w.Workshop, organisations: list[Any], index: int, status: w.WorkshopStatus) -> None:
+def _registrations(workshop: w.Workshop, organisations: Sequence[Organisation], index: int, status: w.WorkshopStatus) -> None:
     if status is w.WorkshopStatus.PLANNED:
         return
     chosen = organisations[index * 3: index * 3 + 14]

@@ -198,7 +198,7 @@ def _workshop_data(form: forms.WorkshopForm) -> services.WorkshopData:
         theme_id=form.theme_id.data or None,
         is_national=form.scope.data != "regional",
         regions=list(form.regions.data or []),
-        format=_known_format(form.format.data, WorkshopFormat.IN_PERSON),
+        format=WorkshopFormat(_known_format(form.format.data, WorkshopFormat.IN_PERSON)),
         starts_at=forms.to_utc(form.starts_at.data),
         ends_at=forms.to_utc(form.ends_at.data),
         capacity=form.capacity.data,

@@ -34,12 +34,13 @@ from tadamon.proposals.services.support import cosignatures, recount
 
 
 def evaluate(actor: User, proposal: Proposal, evaluation: str, answer: str) -> None:
-    if evaluation not in {e.value for e in Evaluation}:
+    chosen = next((item for item in Evaluation if item == evaluation), None)
+    if chosen is None:
         raise ProposalError(_l("Choose an evaluation."), field="evaluation")
-    if evaluation != Evaluation.ACCEPTED and not answer.strip():
+    if chosen is not Evaluation.ACCEPTED and not answer.strip():
         raise ProposalError(_l("Give the organisation a public answer."), field="answer")
     before = proposal.evaluation
-    proposal.evaluation = evaluation
+    proposal.evaluation = chosen
     proposal.evaluation_answer = answer.strip()
     db.session.flush()
     audit.record("proposal.evaluated", "proposal", proposal.id, object_label=proposal.title,

@@ -4,7 +4,7 @@ grouped notification of new comments."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
@@ -34,6 +34,7 @@ from tadamon.proposals.services.common import (
     add_timeline_event,
 )
 from tadamon.proposals.services.support import recount
+from tadamon.workshops.services.common import rows_changed
 
 
 def add_comment(proposal: Proposal, organisation: Organisation, author: User, body: str, stance: str,
@@ -95,7 +96,7 @@ def hide_comment(actor: User, comment: Comment, reason: str) -> None:
     comment.hidden_reason = reason
     comment.hidden_by_id = actor.id
     db.session.flush()
-    proposal = db.session.get(Proposal, comment.proposal_id)
+    proposal = db.session.get_one(Proposal, comment.proposal_id)
     recount(proposal)
     audit.record("moderation.comment_hidden", "comment", comment.id, object_label=comment.body[:80],
                  after={"reason": reason, "proposal": comment.proposal_id}, actor=actor)
@@ -120,11 +121,10 @@ def propose_amendment(proposal: Proposal, organisation: Organisation, author: Us
 
 def decide_amendment(actor: User, amendment: Amendment, accept: bool) -> None:
     """Accepting makes the amendment the proposal's new version and its organisation a co-author."""
-    claimed = db.session.execute(
-        update(Amendment).where(Amendment.id == amendment.id, Amendment.state == AmendmentState.PENDING)
-        .values(state=(AmendmentState.ACCEPTED if accept else AmendmentState.REJECTED).value,
-                decided_at=utcnow(), decided_by_id=actor.id).execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(update(Amendment).where(Amendment.id == amendment.id, Amendment.state == AmendmentState.PENDING)
+                    .values(state=AmendmentState.ACCEPTED if accept else AmendmentState.REJECTED,
+                            decided_at=utcnow(), decided_by_id=actor.id)
+                    .execution_options(synchronize_session=False)) != 1:
         raise ProposalError(_l("This amendment has already been decided."))
     db.session.refresh(amendment)
     proposal = amendment.proposal
@@ -174,14 +174,14 @@ def notify_new_comments() -> int:
         select(Comment.proposal_id, func.count()).where(Comment.notified_at.is_(None), Comment.hidden_at.is_(None))
         .group_by(Comment.proposal_id).having(func.min(Comment.created_at) <= ready_before)).all()
     for proposal_id, count in pending:
-        proposal = db.session.get(Proposal, proposal_id)
+        proposal = db.session.get_one(Proposal, proposal_id)
         organisation_ids = {proposal.organisation_id} | set(db.session.scalars(
             select(CoSignature.organisation_id).where(CoSignature.proposal_id == proposal_id)))
         people = db.session.scalars(
             select(User).join(OrganisationMember, OrganisationMember.user_id == User.id)
             .where(OrganisationMember.organisation_id.in_(organisation_ids),
-                   (OrganisationMember.organisation_id == proposal.organisation_id)
-                   | (OrganisationMember.role == OrganisationRole.REPRESENTATIVE.value))).all()
+                   or_(OrganisationMember.organisation_id == proposal.organisation_id,
+                       OrganisationMember.role == OrganisationRole.REPRESENTATIVE))).all()
         authors = set(db.session.scalars(select(Comment.author_id).where(
             Comment.proposal_id == proposal_id, Comment.notified_at.is_(None))))
         recipients = [person for person in people if person.id not in authors or count > 1]

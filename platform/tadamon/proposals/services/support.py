@@ -3,7 +3,7 @@ prior check so parallel requests cannot both succeed; denormalised counters kept
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from tadamon.accounts.models import User
 from tadamon.core.persistence import add_unless_duplicate
@@ -26,7 +26,7 @@ def cosign(proposal: Proposal, organisation: Organisation, person: User) -> bool
 
 
 def withdraw_cosignature(proposal: Proposal, organisation: Organisation) -> None:
-    db.session.execute(CoSignature.__table__.delete().where(
+    db.session.execute(delete(CoSignature).where(
         CoSignature.proposal_id == proposal.id, CoSignature.organisation_id == organisation.id))
     recount(proposal)
 
@@ -51,5 +51,5 @@ def cosignatures(proposal: Proposal) -> list[CoSignature]:
 def has_cosigned(proposal: Proposal, organisation: Organisation | None) -> bool:
     if organisation is None:
         return False
-    return db.session.scalar(select(func.count()).select_from(CoSignature).where(
-        CoSignature.proposal_id == proposal.id, CoSignature.organisation_id == organisation.id)) > 0
+    return (db.session.scalar(select(func.count()).select_from(CoSignature).where(
+        CoSignature.proposal_id == proposal.id, CoSignature.organisation_id == organisation.id)) or 0) > 0

@@ -27,7 +27,7 @@ from tadamon.workshops.models import (
     PhaseMove,
     Workshop,
 )
-from tadamon.workshops.services.common import WorkshopError
+from tadamon.workshops.services.common import WorkshopError, rows_changed
 from tadamon.workshops.services.registrations import registered_organisation_ids
 
 
@@ -113,10 +113,8 @@ def move_phase(actor: User | None, consultation: Consultation, target: Phase | N
     current = consultation.current_phase
     if target is None or next_phase(consultation) is not target:
         raise WorkshopError(_l("A consultation moves through its phases in order, one at a time."))
-    moved = db.session.execute(
-        update(Consultation).where(Consultation.id == consultation.id, Consultation.phase == current)
-        .values(phase=target).execution_options(synchronize_session=False))
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(update(Consultation).where(Consultation.id == consultation.id, Consultation.phase == current)
+                    .values(phase=target).execution_options(synchronize_session=False)) != 1:
         raise WorkshopError(_l("Someone moved this consultation meanwhile. Reload the page."))
     db.session.refresh(consultation)
     consultation.next_move_at = _next_move_at(consultation)

@@ -177,13 +177,13 @@ def has_place(user: User, workshop: Workshop) -> bool:
     cache = g.setdefault("tadamon_places", {}) if has_request_context() else {}
     key = (user.id, workshop.id)
     if key not in cache:
-        cache[key] = db.session.scalar(
+        cache[key] = (db.session.scalar(
             select(func.count()).select_from(Registration)
             .join(OrganisationMember, OrganisationMember.organisation_id == Registration.organisation_id)
             .join(Organisation, Organisation.id == Registration.organisation_id)
             .where(Registration.workshop_id == workshop.id, OrganisationMember.user_id == user.id,
                    Registration.status.in_(HOLDING_PLACE),
-                   Organisation.state == MembershipState.APPROVED.value)) > 0
+                   Organisation.state == MembershipState.APPROVED.value)) or 0) > 0
     return bool(cache[key])
 
 

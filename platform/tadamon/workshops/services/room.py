@@ -1,7 +1,8 @@
 """In the room: a workshop's documents, its minutes and what was produced there."""
 from __future__ import annotations
 
-from typing import Any
+from io import IOBase
+from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -25,7 +26,7 @@ DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 def attach_document(actor: User, workshop: Workshop, upload: FileStorage, kind: str, title: str) -> WorkshopDocument:
     if kind not in {k.value for k in DocumentKind}:
         raise WorkshopError(_l("Choose what kind of document this is."), field="kind")
-    data = uploads.read_limited(upload.stream, DOCUMENT_MAX_BYTES)
+    data = uploads.read_limited(cast(IOBase, upload.stream), DOCUMENT_MAX_BYTES)
     if len(data) > DOCUMENT_MAX_BYTES:
         raise WorkshopError(_l("Documents are at most 10 MB."), field="document")
     file_type = uploads.sniff(data) if data else None

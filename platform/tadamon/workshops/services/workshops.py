@@ -24,7 +24,7 @@ from tadamon.workshops.models import (
     WorkshopRegion,
     WorkshopStatus,
 )
-from tadamon.workshops.services.common import WorkshopError, title_of
+from tadamon.workshops.services.common import WorkshopError, rows_changed, title_of
 from tadamon.workshops.services.registrations import promote_waiting, registered_organisation_ids
 
 
@@ -39,7 +39,7 @@ class WorkshopData:
     theme_id: int | None = None
     is_national: bool = True
     regions: list[str] = field(default_factory=list)
-    format: str = WorkshopFormat.IN_PERSON
+    format: WorkshopFormat = WorkshopFormat.IN_PERSON
     venue: str = ""
     address: str = ""
     online_link: str = ""
@@ -48,7 +48,17 @@ class WorkshopData:
     capacity: int | None = None
 
 
-def _check_workshop(data: WorkshopData) -> None:
+@dataclass(frozen=True)
+class _Required:
+    """The values a workshop cannot do without, once checked."""
+
+    theme_id: int
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+
+
+def _check_workshop(data: WorkshopData) -> _Required:
     if not (data.title_ar or data.title_fr or data.title_en):
         raise WorkshopError(_l("Give the workshop a title in at least one language."), field="title_ar")
     if data.theme_id is None or db.session.get(Theme, data.theme_id) is None:
@@ -69,18 +79,21 @@ def _check_workshop(data: WorkshopData) -> None:
             raise WorkshopError(_l("Choose the regions of a regional workshop, or make it national."), field="regions")
         if any(code not in REGION_CODES for code in data.regions):
             raise WorkshopError(_l("Choose one of Morocco's twelve regions."), field="regions")
+    return _Required(data.theme_id, data.starts_at, data.ends_at, data.capacity)
 
 
 def _apply(workshop: Workshop, data: WorkshopData) -> None:
+    """Checks `data` (a DomainError when wrong) and copies it onto the workshop."""
+    required = _check_workshop(data)
     for name in ("title_ar", "title_fr", "title_en", "description_ar", "description_fr", "description_en",
                  "venue", "address", "online_link"):
         setattr(workshop, name, (getattr(data, name) or "").strip())
-    workshop.theme_id = data.theme_id  # type: ignore[assignment]
+    workshop.theme_id = required.theme_id
     workshop.is_national = data.is_national
     workshop.format = data.format
-    workshop.starts_at = data.starts_at  # type: ignore[assignment]
-    workshop.ends_at = data.ends_at  # type: ignore[assignment]
-    workshop.capacity = data.capacity  # type: ignore[assignment]
+    workshop.starts_at = required.starts_at
+    workshop.ends_at = required.ends_at
+    workshop.capacity = required.capacity
     wanted = [] if data.is_national else sorted(set(data.regions))
     workshop.region_rows = [row for row in workshop.region_rows if row.region in wanted] + [
         WorkshopRegion(region=code) for code in wanted if code not in workshop.region_codes
@@ -88,7 +101,6 @@ def _apply(workshop: Workshop, data: WorkshopData) -> None:
 
 
 def create_workshop(actor: User, data: WorkshopData) -> Workshop:
-    _check_workshop(data)
     workshop = Workshop(created_by_id=actor.id, status=WorkshopStatus.PLANNED)
     _apply(workshop, data)
     if actor.has_role(Role.FACILITATOR):
@@ -101,7 +113,6 @@ def create_workshop(actor: User, data: WorkshopData) -> Workshop:
 
 
 def update_workshop(actor: User, workshop: Workshop, data: WorkshopData) -> None:
-    _check_workshop(data)
     before_capacity = workshop.capacity
     _apply(workshop, data)
     db.session.flush()
@@ -135,10 +146,8 @@ def move_workshop_status(actor: User, workshop: Workshop, target: WorkshopStatus
     current = workshop.workshop_status
     if target is None or target is not workshop.next_status:
         raise WorkshopError(_l("The workshop can only move to its next stage."))
-    moved = db.session.execute(
-        update(Workshop).where(Workshop.id == workshop.id, Workshop.status == current)
-        .values(status=target).execution_options(synchronize_session=False))
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if rows_changed(update(Workshop).where(Workshop.id == workshop.id, Workshop.status == current)
+                    .values(status=target).execution_options(synchronize_session=False)) != 1:
         raise WorkshopError(_l("Someone changed this workshop meanwhile. Reload the page."))
     db.session.refresh(workshop)
     audit.record("workshop.status_changed", "workshop", workshop.id, object_label=title_of(workshop),
