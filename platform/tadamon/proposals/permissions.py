@@ -68,15 +68,16 @@ def can_withdraw(actor: Actor, proposal: Any) -> bool:
     )
 
 
+def _another_taking_part(actor: Actor, proposal: Any) -> bool:
+    """The actor's organisation takes part, is not the proposal's own, and the proposal is out."""
+    organisation = _takes_part(actor, proposal.consultation)
+    return organisation is not None and organisation.id != proposal.organisation_id and proposal.is_published
+
+
 @rule("proposals.cosign")
 def can_cosign(actor: Actor, proposal: Any) -> bool:
-    from tadamon.proposals.models import ProposalState
-
-    organisation = _takes_part(actor, proposal.consultation)
     return (
-        organisation is not None
-        and organisation.id != proposal.organisation_id
-        and proposal.state == ProposalState.PUBLISHED
+        _another_taking_part(actor, proposal)
         and proposal.consultation.current_phase in (Phase.PROPOSALS_OPEN, Phase.DELIBERATION)
     )
 
@@ -118,13 +119,8 @@ def can_view(actor: Actor, proposal: Any) -> bool:
 
 @rule("proposals.amend")
 def can_amend(actor: Actor, proposal: Any) -> bool:
-    from tadamon.proposals.models import ProposalState
-
-    organisation = _takes_part(actor, proposal.consultation)
     return (
-        organisation is not None
-        and organisation.id != proposal.organisation_id
-        and proposal.state == ProposalState.PUBLISHED
+        _another_taking_part(actor, proposal)
         and proposal.consultation.amendments_allowed
         and proposal.consultation.current_phase is Phase.DELIBERATION
     )
