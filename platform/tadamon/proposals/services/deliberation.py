@@ -42,7 +42,7 @@ def add_comment(proposal: Proposal, organisation: Organisation, author: User, bo
     body = body.strip()
     if not body:
         raise ProposalError(_l("Write your comment."), field="body")
-    if stance not in {s.value for s in Stance}:
+    if stance not in set(Stance):
         raise ProposalError(_l("Choose for, against or neutral."), field="stance")
     depth = 0
     if parent is not None:

@@ -24,7 +24,7 @@ DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def attach_document(actor: User, workshop: Workshop, upload: FileStorage, kind: str, title: str) -> WorkshopDocument:
-    if kind not in {k.value for k in DocumentKind}:
+    if kind not in set(DocumentKind):
         raise WorkshopError(_l("Choose what kind of document this is."), field="kind")
     data = uploads.read_limited(cast(IOBase, upload.stream), DOCUMENT_MAX_BYTES)
     if len(data) > DOCUMENT_MAX_BYTES:
