@@ -14,7 +14,7 @@ from tadamon.accounts.models import User
 from tadamon.core.db import utcnow
 from tadamon.extensions import Model
 from tadamon.membership.models import Organisation
-from tadamon.workshops.models import Consultation
+from tadamon.workshops.models import Consultation, string_enum
 
 
 class ProposalState(StrEnum):
@@ -95,7 +95,7 @@ class Proposal(Model):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Set when a facilitator recorded it in the room (written on paper at the workshop).
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    state: Mapped[str] = mapped_column(String(20), default=ProposalState.DRAFT.value, index=True)
+    state: Mapped[ProposalState] = mapped_column(string_enum(ProposalState, 20), default=ProposalState.DRAFT, index=True)
     title: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(8), default="ar")
@@ -113,7 +113,7 @@ class Proposal(Model):
     published_at: Mapped[datetime | None] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    evaluation: Mapped[str | None] = mapped_column(String(20))
+    evaluation: Mapped[Evaluation | None] = mapped_column(string_enum(Evaluation, 20))
     evaluation_answer: Mapped[str] = mapped_column(Text, default="")
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id", ondelete="SET NULL"), index=True)
     # Denormalised counters, kept by the services, so lists sort without counting rows.
@@ -131,6 +131,14 @@ class Proposal(Model):
     @property
     def proposal_state(self) -> ProposalState:
         return ProposalState(self.state)
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == ProposalState.DRAFT
+
+    @property
+    def is_published(self) -> bool:
+        return self.state == ProposalState.PUBLISHED
 
 
 class ProposalVersion(Model):
@@ -192,7 +200,7 @@ class Comment(Model):
     depth: Mapped[int] = mapped_column(Integer, default=0)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    stance: Mapped[str] = mapped_column(String(10), default=Stance.NEUTRAL.value)
+    stance: Mapped[Stance] = mapped_column(string_enum(Stance, 10), default=Stance.NEUTRAL)
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     hidden_at: Mapped[datetime | None] = mapped_column()
@@ -297,7 +305,8 @@ class Amendment(Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     justification: Mapped[str] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(10), default=AmendmentState.PENDING.value, index=True)
+    state: Mapped[AmendmentState] = mapped_column(string_enum(AmendmentState, 10), default=AmendmentState.PENDING,
+                                                 index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column()
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -19,7 +19,7 @@ def participates(organisation: Any, consultation: Consultation) -> bool:
     """Is `organisation` among those the consultation is open to?"""
     if organisation is None:
         return False
-    if consultation.participation == Participation.REGISTERED.value and consultation.workshop is not None:
+    if consultation.participation == Participation.REGISTERED and consultation.workshop is not None:
         from tadamon.workshops import services as workshops
 
         return organisation.id in workshops.registered_organisation_ids(consultation.workshop)
@@ -52,7 +52,7 @@ def can_edit(actor: Actor, proposal: Any) -> bool:
 
     return (
         _of_own_organisation(actor, proposal)
-        and proposal.state in (ProposalState.DRAFT.value, ProposalState.PUBLISHED.value)
+        and proposal.state in (ProposalState.DRAFT, ProposalState.PUBLISHED)
         and proposal.consultation.current_phase is Phase.PROPOSALS_OPEN
     )
 
@@ -63,20 +63,21 @@ def can_withdraw(actor: Actor, proposal: Any) -> bool:
 
     return (
         _of_own_organisation(actor, proposal)
-        and proposal.state in (ProposalState.DRAFT.value, ProposalState.PUBLISHED.value)
+        and proposal.state in (ProposalState.DRAFT, ProposalState.PUBLISHED)
         and proposal.consultation.current_phase in (Phase.PROPOSALS_OPEN, Phase.DELIBERATION)
     )
 
 
+def _another_taking_part(actor: Actor, proposal: Any) -> bool:
+    """The actor's organisation takes part, is not the proposal's own, and the proposal is out."""
+    organisation = _takes_part(actor, proposal.consultation)
+    return organisation is not None and organisation.id != proposal.organisation_id and proposal.is_published
+
+
 @rule("proposals.cosign")
 def can_cosign(actor: Actor, proposal: Any) -> bool:
-    from tadamon.proposals.models import ProposalState
-
-    organisation = _takes_part(actor, proposal.consultation)
     return (
-        organisation is not None
-        and organisation.id != proposal.organisation_id
-        and proposal.state == ProposalState.PUBLISHED.value
+        _another_taking_part(actor, proposal)
         and proposal.consultation.current_phase in (Phase.PROPOSALS_OPEN, Phase.DELIBERATION)
     )
 
@@ -86,7 +87,7 @@ def can_comment(actor: Actor, proposal: Any) -> bool:
     from tadamon.proposals.models import ProposalState
 
     return (
-        proposal.state == ProposalState.PUBLISHED.value
+        proposal.state == ProposalState.PUBLISHED
         and proposal.consultation.current_phase is Phase.DELIBERATION
         and _takes_part(actor, proposal.consultation) is not None
     )
@@ -111,20 +112,15 @@ def can_curate(actor: Actor, proposal: Any) -> bool:
 def can_view(actor: Actor, proposal: Any) -> bool:
     from tadamon.proposals.models import ProposalState
 
-    if proposal.state == ProposalState.DRAFT.value:
+    if proposal.state == ProposalState.DRAFT:
         return _of_own_organisation(actor, proposal)
     return True
 
 
 @rule("proposals.amend")
 def can_amend(actor: Actor, proposal: Any) -> bool:
-    from tadamon.proposals.models import ProposalState
-
-    organisation = _takes_part(actor, proposal.consultation)
     return (
-        organisation is not None
-        and organisation.id != proposal.organisation_id
-        and proposal.state == ProposalState.PUBLISHED.value
+        _another_taking_part(actor, proposal)
         and proposal.consultation.amendments_allowed
         and proposal.consultation.current_phase is Phase.DELIBERATION
     )
@@ -135,4 +131,4 @@ def can_decide_amendment(actor: Actor, amendment: Any) -> bool:
     """Only the proposal's own organisation (a real platform let anyone accept)."""
     from tadamon.proposals.models import AmendmentState
 
-    return amendment.state == AmendmentState.PENDING.value and _of_own_organisation(actor, amendment.proposal)
+    return amendment.state == AmendmentState.PENDING and _of_own_organisation(actor, amendment.proposal)

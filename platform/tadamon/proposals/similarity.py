@@ -31,11 +31,11 @@ def refresh(proposal: Proposal) -> list[tuple[int, float]]:
     """
     others = db.session.execute(
         select(Proposal.id, Proposal.title, Proposal.body).where(
-            Proposal.state == ProposalState.PUBLISHED.value, Proposal.id != proposal.id)
+            Proposal.state == ProposalState.PUBLISHED, Proposal.id != proposal.id)
     ).all()
     db.session.execute(delete(Similarity).where(
         or_(Similarity.proposal_id == proposal.id, Similarity.similar_id == proposal.id)))
-    if not others or proposal.state not in (ProposalState.PUBLISHED.value, ProposalState.DRAFT.value):
+    if not others or proposal.state not in (ProposalState.PUBLISHED, ProposalState.DRAFT):
         return []
     corpus = [_text(proposal)] + [normalize_for_search(f"{title} {title} {body}") for _, title, body in others]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
@@ -46,7 +46,7 @@ def refresh(proposal: Proposal) -> list[tuple[int, float]]:
     for score, other_id in ranked:
         db.session.add(Similarity(proposal_id=proposal.id, similar_id=other_id, score=score))
         # A draft shows its writer what exists; only published proposals appear to others.
-        if proposal.state == ProposalState.PUBLISHED.value:
+        if proposal.state == ProposalState.PUBLISHED:
             db.session.add(Similarity(proposal_id=other_id, similar_id=proposal.id, score=score))
     db.session.flush()
     return [(other_id, score) for score, other_id in ranked]
@@ -55,7 +55,7 @@ def refresh(proposal: Proposal) -> list[tuple[int, float]]:
 def similar_to(proposal: Proposal) -> list[Similarity]:
     return list(db.session.scalars(
         select(Similarity).join(Proposal, Proposal.id == Similarity.similar_id)
-        .where(Similarity.proposal_id == proposal.id, Proposal.state == ProposalState.PUBLISHED.value)
+        .where(Similarity.proposal_id == proposal.id, Proposal.state == ProposalState.PUBLISHED)
         .order_by(Similarity.score.desc()).limit(TOP)))
 
 
@@ -63,7 +63,7 @@ def refresh_all() -> int:
     """Recomputes every published proposal's neighbours in one pass (demo data, repairs):
     one TF-IDF fit and one sparse product instead of one fit per proposal."""
     rows = db.session.execute(
-        select(Proposal.id, Proposal.title, Proposal.body).where(Proposal.state == ProposalState.PUBLISHED.value)
+        select(Proposal.id, Proposal.title, Proposal.body).where(Proposal.state == ProposalState.PUBLISHED)
         .order_by(Proposal.id)).all()
     db.session.execute(delete(Similarity))
     if len(rows) < 2:

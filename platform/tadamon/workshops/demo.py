@@ -3,6 +3,7 @@ state, with consultations in different phases, registrations, attendance and min
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -73,11 +74,12 @@ def seed(demo: DemoContext) -> None:
             description_ar="ورشة تشاورية تجمع المنظمات الأعضاء حول موضوع الورشة.",
             description_fr="Atelier de consultation réunissant les organisations membres autour du thème.",
             description_en="A consultation workshop bringing member organisations together on the theme.",
-            theme_id=theme.id, is_national=region is None, format=fmt, status=status.value,
+            theme_id=theme.id, is_national=region is None, format=fmt, status=status,
             venue="" if fmt == "online" else "Maison des associations",
             address="" if fmt == "online" else "Centre-ville",
             online_link="https://visio.example.org/tadamon-" + str(index + 1) if fmt != "in_person" else "",
-            starts_at=start, ends_at=start + timedelta(hours=8), capacity=12, created_by_id=facilitator.id,
+            starts_at=start, ends_at=start + timedelta(hours=8), capacity=12,
+            created_by_id=facilitator.id if facilitator else None,
         )
         if region:
             workshop.region_rows = [w.WorkshopRegion(region=region)]
@@ -96,8 +98,8 @@ def seed(demo: DemoContext) -> None:
             consultation = w.Consultation(
                 workshop_id=workshop.id, question_ar=question[0], question_fr=question[1], question_en=question[2],
                 description_fr="Les organisations proposent, débattent puis votent.",
-                participation=w.Participation.REGISTERED.value if number == 0 else w.Participation.ALL_MEMBERS.value,
-                phase=phase.value, voting_method=("approval", "majority_judgment", "schulze")[number % 3],
+                participation=w.Participation.REGISTERED if number == 0 else w.Participation.ALL_MEMBERS,
+                phase=phase, voting_method=("approval", "majority_judgment", "schulze")[number % 3],
                 max_approvals=3, created_by_id=facilitator.id if facilitator else None,
             )
             db.session.add(consultation)
@@ -106,7 +108,7 @@ def seed(demo: DemoContext) -> None:
     db.session.flush()
 
 
-def _registrations(workshop: w.Workshop, organisations: list[Any], index: int, status: w.WorkshopStatus) -> None:
+def _registrations(workshop: w.Workshop, organisations: Sequence[Organisation], index: int, status: w.WorkshopStatus) -> None:
     if status is w.WorkshopStatus.PLANNED:
         return
     chosen = organisations[index * 3: index * 3 + 14]
@@ -119,7 +121,7 @@ def _registrations(workshop: w.Workshop, organisations: list[Any], index: int, s
         else:
             state = w.RegistrationStatus.WAITLISTED
         registration = w.Registration(workshop_id=workshop.id, organisation_id=organisation.id,
-                                      status=state.value, attendees="Amina El Idrissi\nYoussef Tazi")
+                                      status=state, attendees="Amina El Idrissi\nYoussef Tazi")
         if status is w.WorkshopStatus.CLOSED and state is w.RegistrationStatus.ACCEPTED:
             registration.attended = position % 5 != 4
             registration.attendees_present = 2 if registration.attended else 0
@@ -129,6 +131,6 @@ def _registrations(workshop: w.Workshop, organisations: list[Any], index: int, s
 def _moves(consultation: w.Consultation, phase: w.Phase, start: Any, facilitator: Any) -> None:
     order = w.PHASE_ORDER
     for step in range(order.index(phase)):
-        db.session.add(w.PhaseMove(consultation_id=consultation.id, from_phase=order[step].value,
-                                   to_phase=order[step + 1].value, moved_at=start + timedelta(hours=step),
+        db.session.add(w.PhaseMove(consultation_id=consultation.id, from_phase=order[step],
+                                   to_phase=order[step + 1], moved_at=start + timedelta(hours=step),
                                    moved_by_id=facilitator.id if facilitator else None))

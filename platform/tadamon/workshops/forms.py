@@ -28,6 +28,8 @@ from tadamon.workshops.models import (
     DOCUMENT_KIND_LABELS,
     FORMAT_LABELS,
     PARTICIPATION_LABELS,
+    Phase,
+    WorkshopStatus,
 )
 
 REQUIRED = _l("This field is required.")
@@ -44,7 +46,7 @@ def optional_int(value: object) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(str(value))
     except (TypeError, ValueError):
         return None
 
@@ -129,8 +131,18 @@ class FacilitatorsForm(TadamonForm):
     facilitators = MultiCheckboxField(_l("Facilitators"), coerce=int, validate_choice=False)
 
 
+def status_or_none(value: object) -> WorkshopStatus | None:
+    """A workshop stage from the form, or None when it names none."""
+    return next((status for status in WorkshopStatus if status == value), None)
+
+
+def phase_or_none(value: object) -> Phase | None:
+    """A consultation phase from the form, or None when it names none."""
+    return next((phase for phase in Phase if phase == value), None)
+
+
 class StatusForm(TadamonForm):
-    status = SelectField(_l("Next stage"), validate_choice=False)
+    status = SelectField(_l("Next stage"), coerce=status_or_none, validate_choice=False)
 
 
 class DocumentForm(TadamonForm):

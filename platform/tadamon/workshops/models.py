@@ -4,12 +4,15 @@ consultations that run inside them through their phases."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum as PyEnum
 from enum import StrEnum
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    Enum,
     ForeignKey,
     Integer,
     String,
@@ -23,6 +26,20 @@ from tadamon.accounts.models import User
 from tadamon.core.db import utcnow
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
+
+
+def string_enum(enum: type[PyEnum], length: int) -> Enum:
+    """A column type holding `enum`'s members, stored as the plain VARCHAR(length) of its values.
+
+    No native enum and no constraint of its own: the schema stays exactly the same (the table's
+    named CheckConstraint keeps the database honest); Python reads and writes members.
+    """
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                values_callable=_values)
+
+
+def _values(enum: Any) -> list[str]:
+    return [member.value for member in enum]
 
 
 class Theme(Model):
@@ -95,7 +112,7 @@ class Workshop(Model):
     description_en: Mapped[str] = mapped_column(Text, default="")
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="RESTRICT"), index=True)
     is_national: Mapped[bool] = mapped_column(default=True)
-    format: Mapped[str] = mapped_column(String(20), default=WorkshopFormat.IN_PERSON.value)
+    format: Mapped[WorkshopFormat] = mapped_column(string_enum(WorkshopFormat, 20), default=WorkshopFormat.IN_PERSON)
     venue: Mapped[str] = mapped_column(String(200), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     # Shown only to the registered organisations' people and the facilitators.
@@ -103,7 +120,8 @@ class Workshop(Model):
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime] = mapped_column()
     capacity: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(20), default=WorkshopStatus.PLANNED.value, index=True)
+    status: Mapped[WorkshopStatus] = mapped_column(string_enum(WorkshopStatus, 20), default=WorkshopStatus.PLANNED,
+                                                  index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Minutes written in the platform (uploaded minutes are documents of kind "minutes").
@@ -134,6 +152,16 @@ class Workshop(Model):
     @property
     def workshop_format(self) -> WorkshopFormat:
         return WorkshopFormat(self.format)
+
+    @property
+    def registration_is_open(self) -> bool:
+        return self.workshop_status is WorkshopStatus.REGISTRATION_OPEN
+
+    @property
+    def next_status(self) -> WorkshopStatus | None:
+        """The stage a workshop moves to next (None once closed)."""
+        index = WORKSHOP_STATUS_ORDER.index(self.workshop_status)
+        return WORKSHOP_STATUS_ORDER[index + 1] if index + 1 < len(WORKSHOP_STATUS_ORDER) else None
 
 
 class WorkshopRegion(Model):
@@ -166,7 +194,7 @@ class WorkshopDocument(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[DocumentKind] = mapped_column(string_enum(DocumentKind, 20))
     title: Mapped[str] = mapped_column(String(200), default="")
     stored_name: Mapped[str] = mapped_column(String(80), unique=True)
     file_type: Mapped[str] = mapped_column(String(10))
@@ -222,7 +250,7 @@ REGISTRATION_STATUS_LABELS = {
     RegistrationStatus.WITHDRAWN: _l("Withdrawn"),
 }
 # Registrations that hold one of the workshop's places.
-HOLDING_PLACE = (RegistrationStatus.PENDING.value, RegistrationStatus.ACCEPTED.value)
+HOLDING_PLACE = (RegistrationStatus.PENDING, RegistrationStatus.ACCEPTED)
 _REGISTRATION_STATUSES = ", ".join(f"'{value.value}'" for value in RegistrationStatus)
 
 
@@ -239,7 +267,7 @@ class Registration(Model):
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    status: Mapped[str] = mapped_column(String(20), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(string_enum(RegistrationStatus, 20), index=True)
     attendees: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Waiting-list order: the registration time, then the id.
@@ -253,6 +281,17 @@ class Registration(Model):
     @property
     def registration_status(self) -> RegistrationStatus:
         return RegistrationStatus(self.status)
+
+    @property
+    def is_current(self) -> bool:
+        """Holding a place or waiting for one (not withdrawn, not declined)."""
+        return self.registration_status not in (RegistrationStatus.WITHDRAWN, RegistrationStatus.DECLINED)
+
+    @property
+    def is_decidable(self) -> bool:
+        """The facilitator may still accept or decline it."""
+        return self.registration_status in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED,
+                                            RegistrationStatus.ACCEPTED)
 
 
 class Phase(StrEnum):
@@ -314,8 +353,9 @@ class Consultation(Model):
     description_ar: Mapped[str] = mapped_column(Text, default="")
     description_fr: Mapped[str] = mapped_column(Text, default="")
     description_en: Mapped[str] = mapped_column(Text, default="")
-    participation: Mapped[str] = mapped_column(String(20), default=Participation.ALL_MEMBERS.value)
-    phase: Mapped[str] = mapped_column(String(20), default=Phase.DRAFT.value, index=True)
+    participation: Mapped[Participation] = mapped_column(string_enum(Participation, 20),
+                                                         default=Participation.ALL_MEMBERS)
+    phase: Mapped[Phase] = mapped_column(string_enum(Phase, 20), default=Phase.DRAFT, index=True)
     proposals_open_at: Mapped[datetime | None] = mapped_column()
     deliberation_at: Mapped[datetime | None] = mapped_column()
     voting_at: Mapped[datetime | None] = mapped_column()
@@ -342,6 +382,16 @@ class Consultation(Model):
     def current_phase(self) -> Phase:
         return Phase(self.phase)
 
+    @property
+    def is_draft(self) -> bool:
+        """Still being prepared: shown to its facilitators only."""
+        return self.current_phase is Phase.DRAFT
+
+    @property
+    def voting_has_opened(self) -> bool:
+        """From the vote on, the settings that define the vote are fixed."""
+        return PHASE_ORDER.index(self.current_phase) >= PHASE_ORDER.index(Phase.VOTING)
+
     def scheduled_at(self, phase: Phase) -> datetime | None:
         return getattr(self, f"{phase.value}_at", None) if phase in SCHEDULED_PHASES else None
 
@@ -353,8 +403,8 @@ class PhaseMove(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     consultation_id: Mapped[int] = mapped_column(ForeignKey("consultations.id", ondelete="CASCADE"), index=True)
-    from_phase: Mapped[str] = mapped_column(String(20))
-    to_phase: Mapped[str] = mapped_column(String(20))
+    from_phase: Mapped[Phase] = mapped_column(string_enum(Phase, 20))
+    to_phase: Mapped[Phase] = mapped_column(string_enum(Phase, 20))
     moved_at: Mapped[datetime] = mapped_column(default=utcnow)
     # None when the schedule moved it.
     moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

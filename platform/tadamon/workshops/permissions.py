@@ -67,6 +67,17 @@ def can_register(actor: Actor, target: Any) -> bool:
     )
 
 
+@rule("workshops.withdraw")
+def can_withdraw_registration(actor: Actor, registration: Any) -> bool:
+    """A representative of the registered organisation withdraws it."""
+    if not is_authenticated(actor) or registration is None:
+        return False
+    from tadamon.membership import services as membership
+
+    membership_row = membership.membership_of(actor.user, registration.organisation)
+    return membership_row is not None and membership_row.is_representative
+
+
 @rule("workshops.view_online_link")
 def can_view_online_link(actor: Actor, workshop: Any) -> bool:
     if not is_authenticated(actor):

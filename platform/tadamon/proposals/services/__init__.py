@@ -1,0 +1,58 @@
+"""Proposal use-cases, one module per part: writing (drafts, publishing, versions, attachments),
+support (co-signatures), deliberation (comments, moderation, amendments), curation (evaluation,
+merges, splits) and the lists.
+
+Callers import from here (`from tadamon.proposals import services`). Services check the rules,
+change the models and flush; the view's use-case runner commits.
+"""
+
+from tadamon.proposals.services.common import BODY_MIN, TITLE_MAX, TITLE_MIN, ProposalError
+from tadamon.proposals.services.curation import (
+    coauthors,
+    evaluate,
+    lineage_of,
+    merge,
+    split,
+    timeline,
+)
+from tadamon.proposals.services.deliberation import (
+    add_comment,
+    amendments_of,
+    comment_thread,
+    decide_amendment,
+    hide_comment,
+    notify_new_comments,
+    propose_amendment,
+    report,
+)
+from tadamon.proposals.services.lists import SORTS, dashboard_counts, list_query
+from tadamon.proposals.services.support import (
+    cosign,
+    cosignatures,
+    has_cosigned,
+    withdraw_cosignature,
+)
+from tadamon.proposals.services.writing import (
+    ATTACHMENT_MAX_BYTES,
+    ATTACHMENTS_PER_PROPOSAL,
+    Kept,
+    ProposalData,
+    attach,
+    attachment_path,
+    attachments_of,
+    keep_writing,
+    publish,
+    remove_attachment,
+    save_draft,
+    versions,
+    withdraw,
+)
+
+__all__ = [
+    "ATTACHMENTS_PER_PROPOSAL", "ATTACHMENT_MAX_BYTES", "BODY_MIN", "SORTS", "TITLE_MAX", "TITLE_MIN",
+    "Kept", "ProposalData", "ProposalError", "add_comment", "amendments_of", "attach", "attachment_path",
+    "attachments_of", "coauthors", "comment_thread", "cosign", "cosignatures", "dashboard_counts",
+    "decide_amendment", "evaluate", "has_cosigned", "hide_comment", "keep_writing", "lineage_of", "list_query", "merge",
+    "notify_new_comments", "propose_amendment", "publish", "remove_attachment", "report", "save_draft",
+    "split", "timeline", "versions", "withdraw", "withdraw_cosignature",
+]

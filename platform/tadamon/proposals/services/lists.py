@@ -1,0 +1,53 @@
+"""The lists of proposals (search, filters, sorts) and the dashboard counters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tadamon.core.text import normalize_for_search
+from tadamon.extensions import db
+from tadamon.proposals.models import (
+    Proposal,
+    ProposalState,
+)
+from tadamon.workshops.models import Consultation
+
+SORTS = ("recent", "cosigned", "discussed", "random")
+
+
+def list_query(consultation: Consultation, *, search: str = "", theme_id: int | None = None, region: str = "",
+               organisation_id: int | None = None, evaluation: str = "", sort: str = "recent", seed: int = 1) -> Any:
+    query = select(Proposal).where(Proposal.consultation_id == consultation.id,
+                                   Proposal.state == ProposalState.PUBLISHED)
+    for word in normalize_for_search(search).split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Proposal.search_text.like(f"%{escaped}%", escape="\\"))
+    if theme_id:
+        query = query.where(Proposal.theme_id == theme_id)
+    if region:
+        query = query.where(Proposal.territory_region == region)
+    if organisation_id:
+        query = query.where(Proposal.organisation_id == organisation_id)
+    if evaluation:
+        query = query.where(Proposal.evaluation == evaluation)
+    if sort == "cosigned":
+        return query.order_by(Proposal.cosignature_count.desc(), Proposal.id.desc())
+    if sort == "discussed":
+        return query.order_by(Proposal.comment_count.desc(), Proposal.id.desc())
+    if sort == "random":
+        # A stable shuffle per visitor: (id × seed) mod a prime, so no proposal is always first.
+        return query.order_by((Proposal.id * seed) % 2147483629, Proposal.id)
+    return query.order_by(Proposal.published_at.desc(), Proposal.id.desc())
+
+
+def dashboard_counts(consultation_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Published proposals and their visible comments per consultation, in one query."""
+    if not consultation_ids:
+        return {}
+    rows = db.session.execute(
+        select(Proposal.consultation_id, func.count(), func.coalesce(func.sum(Proposal.comment_count), 0))
+        .where(Proposal.consultation_id.in_(consultation_ids), Proposal.state == ProposalState.PUBLISHED)
+        .group_by(Proposal.consultation_id)).all()
+    return {cid: {"proposals": int(count), "comments": int(comments)} for cid, count, comments in rows}

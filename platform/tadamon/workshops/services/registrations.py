@@ -1,0 +1,231 @@
+"""Registrations: places held under parallel requests (the workshop row is locked while places
+are counted; one registration per organisation and workshop), the waiting list, attendance."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, has_request_context
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from tadamon.accounts.models import User
+from tadamon.core import audit
+from tadamon.core.db import utcnow
+from tadamon.core.notifications import label, notify, texts
+from tadamon.core.urls import external_url
+from tadamon.extensions import db
+from tadamon.membership.models import (
+    MembershipState,
+    Organisation,
+    OrganisationMember,
+)
+from tadamon.membership.queries import representatives_of
+from tadamon.workshops.models import (
+    HOLDING_PLACE,
+    Registration,
+    RegistrationStatus,
+    Workshop,
+    WorkshopStatus,
+)
+from tadamon.workshops.services.common import WorkshopError, title_of
+
+
+def _lock_workshop(workshop: Workshop) -> None:
+    """Serialises registrations of one workshop (PostgreSQL row lock; SQLite's write lock)."""
+    db.session.execute(select(Workshop.id).where(Workshop.id == workshop.id).with_for_update())
+
+
+def places_taken(workshop: Workshop) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Registration).where(
+            Registration.workshop_id == workshop.id, Registration.status.in_(HOLDING_PLACE))) or 0
+
+
+def registration_of(workshop: Workshop, organisation: Organisation | None) -> Registration | None:
+    if organisation is None:
+        return None
+    return db.session.scalar(select(Registration).where(
+        Registration.workshop_id == workshop.id, Registration.organisation_id == organisation.id))
+
+
+def register(actor: User, workshop: Workshop, organisation: Organisation, attendees: str) -> Registration:
+    """Registers the organisation: it holds a place if one is free, else joins the waiting list."""
+    if workshop.workshop_status is not WorkshopStatus.REGISTRATION_OPEN:
+        raise WorkshopError(_l("Registration for this workshop is not open."))
+    if not workshop.is_national and organisation.region not in workshop.region_codes:
+        raise WorkshopError(_l("This workshop is for organisations of other regions."))
+    _lock_workshop(workshop)
+    existing = registration_of(workshop, organisation)
+    if existing is not None and existing.status not in (RegistrationStatus.WITHDRAWN,):
+        raise WorkshopError(_l("Your organisation is already registered for this workshop."))
+    status = (RegistrationStatus.PENDING if places_taken(workshop) < workshop.capacity
+              else RegistrationStatus.WAITLISTED)
+    now = utcnow()
+    if existing is not None:
+        registration = existing
+        registration.status = status
+        registration.attendees = attendees.strip()
+        registration.status_changed_at = now
+        registration.registered_by_id = actor.id
+    else:
+        registration = Registration(workshop_id=workshop.id, organisation_id=organisation.id,
+                                    registered_by_id=actor.id, status=status,
+                                    attendees=attendees.strip(), status_changed_at=now)
+        db.session.add(registration)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise WorkshopError(_l("Your organisation is already registered for this workshop.")) from None
+    notify([actor, *workshop.facilitators], "workshops.registration_received",
+           link=external_url("workshops.workshop", workshop_id=workshop.id),
+           workshop=texts(workshop, "title"), organisation=organisation.display_name,
+           status=label("registration_status", status))
+    return registration
+
+
+def promote_waiting(workshop: Workshop) -> None:
+    """Moves the longest-waiting registrations into free places, and tells them."""
+    if workshop.workshop_status is not WorkshopStatus.REGISTRATION_OPEN:
+        return  # once registration closes, the waiting list stays as it is
+    free = workshop.capacity - places_taken(workshop)
+    if free <= 0:
+        return
+    waiting = db.session.scalars(
+        select(Registration).where(Registration.workshop_id == workshop.id,
+                                   Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.status_changed_at, Registration.id).limit(free)).all()
+    for registration in waiting:
+        registration.status = RegistrationStatus.PENDING
+        registration.status_changed_at = utcnow()
+        db.session.flush()
+        notify(representatives_of([registration.organisation_id]), "workshops.moved_up",
+               link=external_url("workshops.workshop", workshop_id=workshop.id),
+               workshop=texts(workshop, "title"), organisation=registration.organisation.display_name)
+
+
+def withdraw(actor: User, registration: Registration) -> None:
+    if registration.status in (RegistrationStatus.WITHDRAWN, RegistrationStatus.DECLINED):
+        return
+    if registration.workshop.workshop_status is WorkshopStatus.CLOSED:
+        raise WorkshopError(_l("This workshop is over: its registrations are kept as they were."))
+    _lock_workshop(registration.workshop)
+    held = registration.status in HOLDING_PLACE
+    registration.status = RegistrationStatus.WITHDRAWN
+    registration.status_changed_at = utcnow()
+    db.session.flush()
+    if held:
+        promote_waiting(registration.workshop)
+
+
+def decide_registration(actor: User, registration: Registration, accept: bool) -> None:
+    if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED,
+                                   RegistrationStatus.ACCEPTED):
+        raise WorkshopError(_l("This registration was withdrawn or already declined."))
+    _lock_workshop(registration.workshop)
+    before = registration.status
+    if accept:
+        if registration.status == RegistrationStatus.WAITLISTED and \
+                places_taken(registration.workshop) >= registration.workshop.capacity:
+            raise WorkshopError(_l("The workshop is full: free a place or raise the capacity first."))
+        target = RegistrationStatus.ACCEPTED
+    else:
+        target = RegistrationStatus.DECLINED
+    registration.status = target
+    registration.status_changed_at = utcnow()
+    db.session.flush()
+    if before in HOLDING_PLACE and target is RegistrationStatus.DECLINED:
+        promote_waiting(registration.workshop)
+    audit.record(f"registration.{target.value}", "workshop", registration.workshop_id,
+                 object_label=registration.organisation.display_name,
+                 before={"status": before}, after={"status": target.value}, actor=actor)
+    notify(representatives_of([registration.organisation_id]), "workshops.registration_decided",
+           link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
+           workshop=texts(registration.workshop, "title"),
+           organisation=registration.organisation.display_name, status=label("registration_status", target))
+
+
+def registrations_of(workshop: Workshop) -> list[Registration]:
+    return list(db.session.scalars(
+        select(Registration).where(Registration.workshop_id == workshop.id)
+        .order_by(Registration.status_changed_at, Registration.id)))
+
+
+def record_attendance(actor: User, workshop: Workshop, marks: dict[int, tuple[bool, int | None]]) -> None:
+    changed = {}
+    for registration in registrations_of(workshop):
+        if registration.id in marks and registration.status == RegistrationStatus.ACCEPTED:
+            attended, present = marks[registration.id]
+            registration.attended = attended
+            registration.attendees_present = present if attended else 0
+            changed[registration.organisation.display_name] = attended
+    db.session.flush()
+    audit.record("workshop.attendance_recorded", "workshop", workshop.id,
+                 object_label=title_of(workshop), after=changed, actor=actor)
+
+
+def registered_organisations(workshop: Workshop) -> list[Organisation]:
+    ids = registered_organisation_ids(workshop)
+    if not ids:
+        return []
+    return list(db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)).order_by(Organisation.id)))
+
+
+def has_place(user: User, workshop: Workshop) -> bool:
+    """Does `user` act for an organisation holding a place in `workshop`?"""
+    cache = g.setdefault("tadamon_places", {}) if has_request_context() else {}
+    key = (user.id, workshop.id)
+    if key not in cache:
+        cache[key] = (db.session.scalar(
+            select(func.count()).select_from(Registration)
+            .join(OrganisationMember, OrganisationMember.organisation_id == Registration.organisation_id)
+            .join(Organisation, Organisation.id == Registration.organisation_id)
+            .where(Registration.workshop_id == workshop.id, OrganisationMember.user_id == user.id,
+                   Registration.status.in_(HOLDING_PLACE),
+                   Organisation.state == MembershipState.APPROVED.value)) or 0) > 0
+    return bool(cache[key])
+
+
+def registered_organisation_ids(workshop: Workshop) -> list[int]:
+    return list(db.session.scalars(select(Registration.organisation_id).where(
+        Registration.workshop_id == workshop.id, Registration.status.in_(HOLDING_PLACE))))
+
+
+def registration_counts(workshop_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per workshop, how many registrations in each status: one query for a whole list."""
+    if not workshop_ids:
+        return {}
+    rows = db.session.execute(
+        select(Registration.workshop_id, Registration.status, func.count())
+        .where(Registration.workshop_id.in_(workshop_ids))
+        .group_by(Registration.workshop_id, Registration.status)).all()
+    counts: dict[int, dict[str, int]] = {}
+    for workshop_id, status, number in rows:
+        counts.setdefault(workshop_id, {})[status] = number
+    return counts
+
+
+def workshops_of_organisation(organisation: Organisation) -> list[tuple[Workshop, Registration]]:
+    """The workshops an organisation took part in (accepted), most recent first."""
+    rows = db.session.execute(
+        select(Workshop, Registration).join(Registration, Registration.workshop_id == Workshop.id)
+        .where(Registration.organisation_id == organisation.id,
+               Registration.status == RegistrationStatus.ACCEPTED)
+        .order_by(Workshop.starts_at.desc())).all()
+    return [(workshop, registration) for workshop, registration in rows]
+
+
+def profile_section(organisation: Organisation) -> tuple[str, dict[str, Any]] | None:
+    return "workshops/_profile_section.html", {"taken_part": workshops_of_organisation(organisation)}
+
+
+def give_back_places(organisation: Organisation, actor: User) -> None:
+    """An organisation that leaves withdraws from the workshops still taking registrations."""
+    open_registrations = db.session.scalars(
+        select(Registration).join(Workshop, Workshop.id == Registration.workshop_id)
+        .where(Registration.organisation_id == organisation.id,
+               Registration.status.in_((*HOLDING_PLACE, RegistrationStatus.WAITLISTED)),
+               Workshop.status == WorkshopStatus.REGISTRATION_OPEN)).all()
+    for registration in open_registrations:
+        withdraw(actor, registration)
