@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -19,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tadamon.core.db import utcnow
+from tadamon.core.db import string_enum, utcnow
 from tadamon.core.permissions import Role
 from tadamon.extensions import Model
 
@@ -27,17 +25,6 @@ from tadamon.extensions import Model
 def token_digest(token: str) -> str:
     """Tokens and session ids are stored hashed: a database leak does not log anyone in."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def string_enum(enum: type[StrEnum], length: int) -> Enum:
-    """A column typed as `enum` but stored as before: a plain string of `length` (the named
-    CheckConstraint of the table keeps the database honest); Python reads and writes members."""
-    return Enum(enum, native_enum=False, create_constraint=False, length=length,
-                values_callable=_values)
-
-
-def _values(enum: Any) -> list[str]:
-    return [member.value for member in enum]
 
 
 class User(UserMixin, Model):

@@ -46,7 +46,7 @@ def _representative(organisation: Organisation) -> User | None:
 def _organisations(limit: int) -> list[Organisation]:
     from tadamon.membership.models import MembershipState
 
-    return list(db.session.scalars(select(Organisation).where(Organisation.state == MembershipState.APPROVED.value)
+    return list(db.session.scalars(select(Organisation).where(Organisation.state == MembershipState.APPROVED)
                                    .order_by(Organisation.id).limit(limit)))
 
 

@@ -17,7 +17,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
     Date,
-    Enum,
     ForeignKey,
     Integer,
     Numeric,
@@ -28,18 +27,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tadamon.core.db import utcnow
+from tadamon.core.db import string_enum, utcnow
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
 
 E = TypeVar("E", bound=StrEnum)
-
-
-def state_column(enum: type[E], length: int) -> Enum:
-    """A state column typed as `enum` in Python and stored as the plain VARCHAR(`length`) it
-    always was (no native enum, no new CHECK constraint): the schema does not change."""
-    return Enum(enum, native_enum=False, create_constraint=False, length=length,
-                values_callable=lambda members: [member.value for member in members])
 
 
 class ActionStatus(StrEnum):
@@ -112,7 +104,7 @@ class Action(Model):
     description_en: Mapped[str] = mapped_column(Text, default="")
     objectives: Mapped[str] = mapped_column(Text, default="")
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"), index=True)
-    territory_scope: Mapped[TerritoryScope] = mapped_column(state_column(TerritoryScope, 10),
+    territory_scope: Mapped[TerritoryScope] = mapped_column(string_enum(TerritoryScope, 10),
                                                            default=TerritoryScope.NATIONAL)
     # Region codes, space-separated (the twelve codes of membership.regions).
     regions: Mapped[str] = mapped_column(String(60), default="")
@@ -121,7 +113,7 @@ class Action(Model):
     ends_on: Mapped[date | None] = mapped_column(Date)
     budget_estimate: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     funding_sources: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[ActionStatus] = mapped_column(state_column(ActionStatus, 12), default=ActionStatus.PLANNED,
+    status: Mapped[ActionStatus] = mapped_column(string_enum(ActionStatus, 12), default=ActionStatus.PLANNED,
                                                  index=True)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     # The first published version holding the action: from then on its page is public.
@@ -210,8 +202,8 @@ class Commitment(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     action_id: Mapped[int] = mapped_column(ForeignKey("plan_actions.id", ondelete="CASCADE"), index=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    role: Mapped[CommitmentRole] = mapped_column(state_column(CommitmentRole, 10))
-    state: Mapped[CommitmentState] = mapped_column(state_column(CommitmentState, 12),
+    role: Mapped[CommitmentRole] = mapped_column(string_enum(CommitmentRole, 10))
+    state: Mapped[CommitmentState] = mapped_column(string_enum(CommitmentState, 12),
                                                    default=CommitmentState.VOLUNTEERED, index=True)
     lead_marker: Mapped[bool | None] = mapped_column(Boolean)
     message: Mapped[str] = mapped_column(Text, default="")
@@ -277,7 +269,7 @@ class PlanVersion(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(Integer, unique=True)
-    state: Mapped[VersionState] = mapped_column(state_column(VersionState, 10), default=VersionState.REVIEW)
+    state: Mapped[VersionState] = mapped_column(string_enum(VersionState, 10), default=VersionState.REVIEW)
     snapshot: Mapped[str] = mapped_column(Text)
     snapshot_hash: Mapped[str] = mapped_column(String(64))
     note: Mapped[str] = mapped_column(Text, default="")
@@ -329,7 +321,7 @@ class PlanExport(Model):
     version_number: Mapped[int | None] = mapped_column(Integer)
     file_format: Mapped[str] = mapped_column(String(5))
     language: Mapped[str] = mapped_column(String(2))
-    state: Mapped[ExportState] = mapped_column(state_column(ExportState, 10), default=ExportState.QUEUED)
+    state: Mapped[ExportState] = mapped_column(string_enum(ExportState, 10), default=ExportState.QUEUED)
     progress: Mapped[int] = mapped_column(Integer, default=0)
     file_name: Mapped[str] = mapped_column(String(200), default="")
     stored_path: Mapped[str] = mapped_column(String(300), default="")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from enum import Enum as PyEnum
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -49,6 +50,18 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def string_enum(enum: type[PyEnum], length: int) -> Enum:
+    """A state column typed as `enum` in Python and stored as the plain VARCHAR(`length`) of
+    its values: no native enum and no constraint of its own, so the schema stays the same
+    (the table's named CheckConstraint keeps the database honest)."""
+    return Enum(enum, native_enum=False, create_constraint=False, length=length,
+                values_callable=enum_values)
+
+
+def enum_values(enum: Any) -> list[str]:
+    return [member.value for member in enum]
 
 
 class Base(DeclarativeBase):

@@ -1,9 +1,11 @@
-"""Insert-or-nothing against a unique constraint: the database decides, never a prior check."""
+"""Writes where the database decides: insert-or-nothing against a unique constraint, and
+compare-and-set updates that say whether they won. Never a prior check."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import CursorResult, Executable
 from sqlalchemy.exc import IntegrityError
 
 from tadamon.extensions import db
@@ -19,3 +21,8 @@ def add_unless_duplicate(row: Any) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def rows_changed(statement: Executable) -> int:
+    """Runs a compare-and-set UPDATE and tells how many rows it changed (0: someone was first)."""
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount

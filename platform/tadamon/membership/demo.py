@@ -141,7 +141,7 @@ def seed(demo: DemoContext) -> None:
         for organisation in organisations[chunk_start:chunk_start + 500]:
             db.session.add(m.MembershipEvent(organisation_id=organisation.id, from_state=None,
                                              to_state=organisation.state, occurred_at=now))
-            if organisation.state in (m.MembershipState.APPROVED.value, m.MembershipState.SUBMITTED.value):
+            if organisation.state in (m.MembershipState.APPROVED, m.MembershipState.SUBMITTED):
                 db.session.add(m.CharterAdherence(organisation_id=organisation.id, charter_id=charter.id))
         db.session.flush()
 

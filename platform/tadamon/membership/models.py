@@ -19,8 +19,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tadamon.accounts.models import User, string_enum
-from tadamon.core.db import utcnow
+from tadamon.accounts.models import User
+from tadamon.core.db import string_enum, utcnow
 from tadamon.extensions import Model, db
 
 

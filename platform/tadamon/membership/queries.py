@@ -17,10 +17,10 @@ from tadamon.membership.models import (
 def representatives_of(organisation_ids: list[int] | None) -> list[User]:
     """The enabled representatives of these organisations (of every approved member when None)."""
     query = (select(User).join(OrganisationMember, OrganisationMember.user_id == User.id)
-             .where(OrganisationMember.role == OrganisationRole.REPRESENTATIVE.value, User.is_enabled.is_(True)))
+             .where(OrganisationMember.role == OrganisationRole.REPRESENTATIVE, User.is_enabled.is_(True)))
     if organisation_ids is None:
         query = query.join(Organisation, Organisation.id == OrganisationMember.organisation_id).where(
-            Organisation.state == MembershipState.APPROVED.value)
+            Organisation.state == MembershipState.APPROVED)
     else:
         if not organisation_ids:
             return []

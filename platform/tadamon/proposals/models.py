@@ -11,10 +11,10 @@ from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.accounts.models import User
-from tadamon.core.db import utcnow
+from tadamon.core.db import string_enum, utcnow
 from tadamon.extensions import Model
 from tadamon.membership.models import Organisation
-from tadamon.workshops.models import Consultation, string_enum
+from tadamon.workshops.models import Consultation
 
 
 class ProposalState(StrEnum):

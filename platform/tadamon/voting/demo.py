@@ -24,18 +24,18 @@ VOTERS = 12
 def representative_of(organisation_id: int) -> User | None:
     return db.session.scalar(select(User).join(OrganisationMember, OrganisationMember.user_id == User.id).where(
         OrganisationMember.organisation_id == organisation_id,
-        OrganisationMember.role == OrganisationRole.REPRESENTATIVE.value).limit(1))
+        OrganisationMember.role == OrganisationRole.REPRESENTATIVE).limit(1))
 
 
 def seed(demo: DemoContext) -> None:
     scale = demo.scale
     consultations = db.session.scalars(select(Consultation).where(Consultation.phase.in_(
-        [Phase.VOTING.value, Phase.CLOSED.value, Phase.RESULTS_PUBLISHED.value])).order_by(Consultation.id)).all()
+        [Phase.VOTING, Phase.CLOSED, Phase.RESULTS_PUBLISHED])).order_by(Consultation.id)).all()
     for number, consultation in enumerate(consultations):
         phase = consultation.phase
         if number == 1:
             consultation.secret_ballots = True  # one secret vote to compare with the public ones
-        consultation.phase = Phase.VOTING.value  # ballots are cast while voting was open
+        consultation.phase = Phase.VOTING  # ballots are cast while voting was open
         db.session.flush()
         try:
             vote = services.open_round(None, consultation)

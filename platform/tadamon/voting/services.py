@@ -15,16 +15,17 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import notify, register_kind, texts
+from tadamon.core.persistence import rows_changed
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership import services as membership
@@ -77,14 +78,14 @@ def candidates_of(consultation: Consultation) -> list[Proposal]:
     return list(db.session.scalars(
         select(Proposal).where(
             Proposal.consultation_id == consultation.id,
-            Proposal.state == ProposalState.PUBLISHED.value,
+            Proposal.state == ProposalState.PUBLISHED,
             (Proposal.evaluation.is_(None)) | (Proposal.evaluation == Evaluation.ACCEPTED.value),
         ).order_by(Proposal.id)))
 
 
 def eligible_organisations(consultation: Consultation) -> list[Organisation]:
     """Approved members adhering to the current charter and taking part in the consultation."""
-    query = select(Organisation).where(Organisation.state == MembershipState.APPROVED.value).order_by(Organisation.id)
+    query = select(Organisation).where(Organisation.state == MembershipState.APPROVED).order_by(Organisation.id)
     charter = membership.current_charter()
     if charter is not None:  # no charter published yet: nothing to adhere to
         query = query.where(Organisation.id.in_(select(CharterAdherence.organisation_id)
@@ -154,7 +155,7 @@ def may_cast_for(user: User, organisation: Organisation) -> bool:
                                                                    OrganisationMember.user_id == user.id))
     if role is None:
         return False
-    return role == OrganisationRole.REPRESENTATIVE.value or organisation.members_may_vote
+    return role == OrganisationRole.REPRESENTATIVE or organisation.members_may_vote
 
 
 def window_is_open(consultation: Consultation, vote: VotingRound | None, now: datetime | None = None) -> bool:
@@ -283,10 +284,10 @@ def close_round(actor: User | None, consultation: Consultation, now: datetime | 
         return False
     now = now or utcnow()
     # An UPDATE gives a CursorResult, which counts the rows it changed.
-    closed = cast(CursorResult[Any], db.session.execute(
+    closed = rows_changed(
         update(VotingRound).where(VotingRound.id == vote.id, VotingRound.closed_at.is_(None))
-        .values(closed_at=now).execution_options(synchronize_session=False)))
-    if closed.rowcount != 1:
+        .values(closed_at=now).execution_options(synchronize_session=False))
+    if closed != 1:
         return False
     db.session.refresh(vote)  # after the UPDATE: every ballot committed before the close is seen
     definition = definition_of(vote)

@@ -64,7 +64,7 @@ def seed(demo: DemoContext) -> None:
     db.session.add_all(themes)
     db.session.flush()
     organisations = db.session.scalars(
-        select(Organisation).where(Organisation.state == MembershipState.APPROVED.value).order_by(Organisation.id)
+        select(Organisation).where(Organisation.state == MembershipState.APPROVED).order_by(Organisation.id)
     ).all()
     for index, (days, region, fmt, status, phases) in enumerate(PLAN):
         theme = themes[index]

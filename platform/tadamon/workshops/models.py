@@ -4,15 +4,12 @@ consultations that run inside them through their phases."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum as PyEnum
 from enum import StrEnum
-from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Integer,
     String,
@@ -23,23 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.accounts.models import User
-from tadamon.core.db import utcnow
+from tadamon.core.db import string_enum, utcnow
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
-
-
-def string_enum(enum: type[PyEnum], length: int) -> Enum:
-    """A column type holding `enum`'s members, stored as the plain VARCHAR(length) of its values.
-
-    No native enum and no constraint of its own: the schema stays exactly the same (the table's
-    named CheckConstraint keeps the database honest); Python reads and writes members.
-    """
-    return Enum(enum, native_enum=False, create_constraint=False, length=length,
-                values_callable=_values)
-
-
-def _values(enum: Any) -> list[str]:
-    return [member.value for member in enum]
 
 
 class Theme(Model):

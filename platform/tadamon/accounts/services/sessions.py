@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, delete, select
+from sqlalchemy import delete, select
 
 from tadamon.accounts.models import (
     User,
@@ -26,6 +25,7 @@ from tadamon.accounts.services.common import (
     normalize_email,
 )
 from tadamon.core.db import utcnow
+from tadamon.core.persistence import rows_changed
 from tadamon.extensions import db
 
 # How often a session's "last seen" is written: not on every request.
@@ -91,7 +91,7 @@ def end_other_sessions(user: User, keep_session_id: str | None) -> int:
     statement = delete(UserSession).where(UserSession.user_id == user.id)
     if keep_session_id:
         statement = statement.where(UserSession.token_hash != token_digest(keep_session_id))
-    return cast(CursorResult[Any], db.session.execute(statement)).rowcount  # a DELETE's result is a cursor's
+    return rows_changed(statement)
 
 
 def list_sessions(user: User) -> list[UserSession]:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import select, update
 
 from tadamon.accounts.models import (
     AccountToken,
@@ -19,6 +18,7 @@ from tadamon.accounts.services.common import (
     InvalidToken,
 )
 from tadamon.core.db import utcnow
+from tadamon.core.persistence import rows_changed
 from tadamon.extensions import db
 
 TOKEN_LIFETIMES = {
@@ -46,12 +46,12 @@ def issue_token(user: User, purpose: TokenPurpose, *, new_email: str | None = No
 def consume_token(token: str, purpose: TokenPurpose) -> AccountToken:
     """Marks the token used, atomically: of two parallel uses only one succeeds."""
     record = peek_token(token, purpose)
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(AccountToken)
         .where(AccountToken.id == record.id, AccountToken.used_at.is_(None))
         .values(used_at=utcnow())
     )
-    if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE's result is a cursor's
+    if claimed != 1:
         raise InvalidToken(_l("This link has already been used. Ask for a new one if you need it."))
     db.session.refresh(record)
     return record

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any, cast
 
 import pyotp
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 
 from tadamon.accounts.models import (
     User,
@@ -20,6 +19,7 @@ from tadamon.accounts.services.common import (
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.permissions import ROLES_REQUIRING_TWO_FACTOR
+from tadamon.core.persistence import rows_changed
 from tadamon.extensions import db
 
 
@@ -69,11 +69,11 @@ def check_totp(user: User, code: str) -> None:
     if counter is None:
         raise refused
     # Compare-and-set: of two parallel log-ins with the same code, one wins.
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(User).where(User.id == user.id)
         .where((User.totp_last_counter.is_(None)) | (User.totp_last_counter < counter))
         .values(totp_last_counter=counter).execution_options(synchronize_session=False))
-    if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE's result is a cursor's
+    if claimed != 1:
         raise refused
     db.session.refresh(user)
 

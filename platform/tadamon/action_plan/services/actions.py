@@ -31,11 +31,11 @@ from tadamon.action_plan.services.common import (
     action_label,
     iso,
     record_decision,
-    rows_changed,
 )
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import texts_of
+from tadamon.core.persistence import rows_changed
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.proposals.models import Proposal

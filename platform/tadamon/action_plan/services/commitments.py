@@ -30,12 +30,12 @@ from tadamon.action_plan.services.common import (
     PlanError,
     action_label,
     record_decision,
-    rows_changed,
 )
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import label, notify, register_kind, register_labels, texts
 from tadamon.core.permissions import Role
+from tadamon.core.persistence import rows_changed
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.membership.queries import representatives_of

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from typing import Any, cast
-
-from sqlalchemy import CursorResult, Executable
+from typing import Any
 
 from tadamon.accounts.models import User
 from tadamon.action_plan.models import Action, Decision
@@ -32,11 +30,6 @@ def record_decision(kind: str, actor: User | None, *, action: Action | None = No
     db.session.add(Decision(action_id=action.id if action is not None else None, proposal_id=proposal_id, kind=kind,
                             detail=json.dumps(detail, ensure_ascii=False, default=str),
                             by_id=getattr(actor, "id", None)))
-
-
-def rows_changed(statement: Executable) -> int:
-    """Runs a compare-and-set UPDATE and says how many rows it changed (1: it won)."""
-    return cast("CursorResult[Any]", db.session.execute(statement)).rowcount
 
 
 def action_label(action: Action) -> str:

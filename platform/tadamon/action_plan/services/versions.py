@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 from tadamon.accounts.models import User
 from tadamon.action_plan.models import Action, Decision, PlanVersion, VersionState
 from tadamon.action_plan.services.actions import working_actions
-from tadamon.action_plan.services.common import PlanError, iso, rows_changed
+from tadamon.action_plan.services.common import PlanError, iso
 from tadamon.action_plan.services.snapshot import PlanDocument, build_snapshot, canonical
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import notify, register_kind
+from tadamon.core.persistence import rows_changed
 from tadamon.extensions import db
 from tadamon.membership.queries import representatives_of
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 
 from tadamon.accounts.models import User
 from tadamon.accounts.queries import holders_of
@@ -15,6 +15,7 @@ from tadamon.core.db import utcnow
 from tadamon.core.hooks import run_on_leave
 from tadamon.core.notifications import notify
 from tadamon.core.permissions import Role
+from tadamon.core.persistence import rows_changed
 from tadamon.core.text import normalize_for_search
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
@@ -123,13 +124,13 @@ def _move(organisation: Organisation, target: MembershipState, actor: User, mess
         values["submitted_at"] = now
     if target is MembershipState.APPROVED and organisation.approved_at is None:
         values["approved_at"] = now
-    moved = db.session.execute(
+    moved = rows_changed(
         update(Organisation)
         .where(Organisation.id == organisation.id, Organisation.state == current)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    if cast(CursorResult[Any], moved).rowcount != 1:  # an UPDATE's result is a cursor's
+    if moved != 1:
         raise MembershipError(_l("This application has already been decided or changed. Reload the page to see its state."))
     db.session.add(MembershipEvent(organisation_id=organisation.id, from_state=current,
                                    to_state=target, actor_id=actor.id, message=message))

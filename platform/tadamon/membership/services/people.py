@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any, cast
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import func, select, update
 
 from tadamon.accounts.models import User, token_digest
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.mail import send_email
-from tadamon.core.persistence import add_unless_duplicate
+from tadamon.core.persistence import add_unless_duplicate, rows_changed
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.models import (
@@ -90,13 +89,13 @@ def find_invitation(token: str) -> Invitation:
 def accept_invitation(token: str, user: User) -> Organisation:
     """Joins the organisation; of parallel acceptances exactly one succeeds."""
     invitation = find_invitation(token)
-    claimed = db.session.execute(
+    claimed = rows_changed(
         update(Invitation)
         .where(Invitation.id == invitation.id, Invitation.accepted_at.is_(None))
         .values(accepted_at=utcnow(), accepted_by_id=user.id)
         .execution_options(synchronize_session=False)
     )
-    if cast(CursorResult[Any], claimed).rowcount != 1:  # an UPDATE's result is a cursor's
+    if claimed != 1:
         raise MembershipError(_l("This invitation has already been used."))
     organisation = invitation.organisation
     if membership_of(user, organisation) is not None:

@@ -10,7 +10,7 @@ from tadamon.accounts.models import User
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import register_kind
-from tadamon.core.persistence import add_unless_duplicate
+from tadamon.core.persistence import add_unless_duplicate, rows_changed
 from tadamon.core.text import normalize_for_search
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
@@ -34,7 +34,6 @@ from tadamon.proposals.services.common import (
     add_timeline_event,
 )
 from tadamon.proposals.services.support import recount
-from tadamon.workshops.services.common import rows_changed
 
 
 def add_comment(proposal: Proposal, organisation: Organisation, author: User, body: str, stance: str,

@@ -5,7 +5,7 @@ Callers import from here (`from tadamon.workshops import services`). Services ch
 change the models and flush; the view's use-case runner commits.
 """
 
-from tadamon.workshops.services.common import WorkshopError, rows_changed, title_of
+from tadamon.workshops.services.common import WorkshopError, title_of
 from tadamon.workshops.services.consultations import (
     VOTE_DEFINING,
     ConsultationData,
@@ -64,7 +64,7 @@ __all__ = [
     "move_workshop_status", "next_phase", "participant_representatives_of", "places_taken",
     "profile_section", "promote_waiting", "record_attendance", "record_in_room", "register",
     "registered_organisation_ids", "registered_organisations", "registration_counts",
-    "registration_of", "registrations_of", "remove_document", "rows_changed", "room_records", "save_consultation",
+    "registration_of", "registrations_of", "remove_document", "room_records", "save_consultation",
     "save_minutes", "save_theme", "set_facilitators", "title_of", "update_workshop", "withdraw",
     "workshops_between", "workshops_of_facilitator", "workshops_of_organisation", "workshops_query",
 ]

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, Executable
 
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.notifications import register_kind, register_labels
-from tadamon.extensions import db
 from tadamon.workshops.models import (
     PHASE_LABELS,
     REGISTRATION_STATUS_LABELS,
@@ -41,6 +37,3 @@ def title_of(workshop: object) -> str:
     return str(getattr(workshop, "title_fr", "") or getattr(workshop, "title_ar", ""))
 
 
-def rows_changed(statement: Executable) -> int:
-    """Runs a compare-and-set UPDATE and tells how many rows it changed (0: someone was first)."""
-    return cast(CursorResult[Any], db.session.execute(statement)).rowcount

@@ -15,6 +15,7 @@ from tadamon.core.errors_domain import DomainError
 from tadamon.core.hooks import voting_methods
 from tadamon.core.notifications import label, notify, texts
 from tadamon.core.permissions import Role
+from tadamon.core.persistence import rows_changed
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.queries import representatives_of
@@ -27,7 +28,7 @@ from tadamon.workshops.models import (
     PhaseMove,
     Workshop,
 )
-from tadamon.workshops.services.common import WorkshopError, rows_changed
+from tadamon.workshops.services.common import WorkshopError
 from tadamon.workshops.services.registrations import registered_organisation_ids
 
 

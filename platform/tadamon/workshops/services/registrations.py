@@ -183,7 +183,7 @@ def has_place(user: User, workshop: Workshop) -> bool:
             .join(Organisation, Organisation.id == Registration.organisation_id)
             .where(Registration.workshop_id == workshop.id, OrganisationMember.user_id == user.id,
                    Registration.status.in_(HOLDING_PLACE),
-                   Organisation.state == MembershipState.APPROVED.value)) or 0) > 0
+                   Organisation.state == MembershipState.APPROVED)) or 0) > 0
     return bool(cache[key])
 
 

@@ -13,6 +13,7 @@ from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import label, notify, texts
 from tadamon.core.permissions import Role
+from tadamon.core.persistence import rows_changed
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.queries import representatives_of
@@ -24,7 +25,7 @@ from tadamon.workshops.models import (
     WorkshopRegion,
     WorkshopStatus,
 )
-from tadamon.workshops.services.common import WorkshopError, rows_changed, title_of
+from tadamon.workshops.services.common import WorkshopError, title_of
 from tadamon.workshops.services.registrations import promote_waiting, registered_organisation_ids
 
 
