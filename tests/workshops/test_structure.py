@@ -125,9 +125,11 @@ def test_labels_name_regions_and_states(app):
 def test_rows_changed_tells_who_was_first(facilitator, open_workshop):
     from sqlalchemy import update
 
+    from tadamon.core.persistence import rows_changed
+
     workshop = open_workshop()
     move = update(Workshop).where(Workshop.id == workshop.id, Workshop.status == WorkshopStatus.REGISTRATION_OPEN) \
         .values(status=WorkshopStatus.IN_PROGRESS).execution_options(synchronize_session=False)
-    assert services.rows_changed(move) == 1
-    assert services.rows_changed(move) == 0  # the second move finds the stage already changed
+    assert rows_changed(move) == 1
+    assert rows_changed(move) == 0  # the second move finds the stage already changed
     assert services.title_of(workshop) == "Atelier solidarité"
