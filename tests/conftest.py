@@ -18,7 +18,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from tadamon.accounts.models import RoleAssignment, User, UserSession, token_digest
 from tadamon.accounts.passwords import hash_password
@@ -58,15 +58,22 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture(autouse=True)
-def _database(request: pytest.FixtureRequest) -> Iterator[None]:
+def _database(request: pytest.FixtureRequest) -> Iterator[Connection | None]:
     """Every test runs inside a transaction that is rolled back at its end."""
     if "app" not in request.fixturenames:
-        yield
+        yield None
         return
     app: Flask = request.getfixturevalue("app")
     with app.app_context():
-        with support.rolled_back_session():
-            yield
+        with support.rolled_back_session() as connection:
+            yield connection
+
+
+@pytest.fixture
+def connection(app: Flask, _database: Connection | None) -> Connection:
+    """The connection holding this test's rolled-back transaction (for savepoints of its own)."""
+    assert _database is not None
+    return _database
 
 
 @pytest.fixture

@@ -356,12 +356,11 @@ def _outcome(response) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_matrix(app, role, world, login):
+def test_matrix(app, role, world, login, connection):
     people, values, organisations = world
     client = app.test_client()
     if role != "anonymous":
         login(client, people[role])
-    connection = db.engines[None]
     cookie = client.get_cookie("tadamon_session")
     organisation_a = organisations["A"].id
     failures = []
