@@ -77,6 +77,16 @@ def connection(app: Flask, _database: Connection | None) -> Connection:
 
 
 @pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database for tests that need one: TEST_REDIS_URL, by default database 15 of
+    the local server (never the 0 an application uses); what the test wrote is deleted.
+
+    No Redis answering skips the test on a workstation, and fails it in CI (CI=true)."""
+    with support.redis_database(os.environ.get("TEST_REDIS_URL", support.TEST_REDIS_URL)) as url:
+        yield url
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

@@ -110,6 +110,37 @@ def _application_context_id() -> int:
     return id(app_ctx._get_current_object())
 
 
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@contextmanager
+def redis_database(url: str) -> Iterator[str]:
+    """Yields `url` once its Redis answers, then deletes the keys that appeared meanwhile
+    (not FLUSHDB: another run may share the database). Skips, or fails in CI, without Redis."""
+    import os
+
+    import pytest
+    import redis
+
+    connection = redis.Redis.from_url(url)
+    try:
+        try:
+            before = set(connection.scan_iter(count=1000))
+        except redis.exceptions.ConnectionError:
+            message = f"Redis does not answer at {url} (TEST_REDIS_URL)"
+            if os.environ.get("CI") == "true":
+                pytest.fail(message)
+            pytest.skip(message)
+        try:
+            yield url
+        finally:
+            created = set(connection.scan_iter(count=1000)) - before
+            if created:
+                connection.delete(*created)
+    finally:
+        connection.close()
+
+
 def _libpq(url: str) -> str:
     return re.sub(r"^postgresql\+psycopg://", "postgresql://", url)
 
