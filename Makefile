@@ -89,8 +89,10 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check platform tests scripts
 	$(VENV)/bin/mypy
 
+MYPY_COUNT = $(VENV)/bin/mypy 2>/dev/null | grep -cE '^[^ ]+:[0-9]+: error:' || true
+
 mypy-count: $(STAMP)
-	@$(VENV)/bin/mypy 2>/dev/null | grep -cE '^[^ ]+:[0-9]+: error:' || true
+	@$(MYPY_COUNT)
 
 # What the architecture issue measures: view sizes, radon's D-or-worse blocks, mypy, tests.
 measure: $(STAMP)
@@ -99,7 +101,7 @@ measure: $(STAMP)
 	@echo "== functions rated D or worse (radon cc -s -n D platform/tadamon)"
 	@$(VENV)/bin/radon cc -s -n D platform/tadamon
 	@echo "== mypy errors"
-	@$(MAKE) --no-print-directory mypy-count
+	@$(MYPY_COUNT)
 	@echo "== tests collected"
 	@env -u TEST_DATABASE_URL $(PY) -m pytest --collect-only -q -p no:cacheprovider | tail -n 1
 
