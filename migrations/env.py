@@ -112,8 +112,10 @@ def run_migrations_online():
             # Batch operations rebuild a table (create a copy, move the rows, DROP the old
             # one): with foreign keys enforced, that DROP fails, or cascades into the child
             # rows, as soon as the table has children. Alembic's advice: keys off during the
-            # migration (a PRAGMA ignored inside a transaction, so before it), checked after.
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            # migration, checked after. PRAGMAs are ignored inside a transaction, so they go
+            # to the driver's connection, outside SQLAlchemy's (which would begin one).
+            driver = connection.connection.driver_connection
+            driver.execute("PRAGMA foreign_keys=OFF")
         try:
             context.configure(
                 connection=connection,
@@ -123,14 +125,15 @@ def run_migrations_online():
 
             with context.begin_transaction():
                 context.run_migrations()
-                if sqlite:
-                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                    if broken:
-                        raise RuntimeError(f"foreign keys broken by the migration: {broken}")
+            if sqlite:
+                broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken by the migration: {broken}")
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
-
+                driver.execute("PRAGMA foreign_keys=ON")
+                if driver.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+                    connection.invalidate()  # never hand a connection without keys back
 
 if context.is_offline_mode():
     run_migrations_offline()
