@@ -12,11 +12,15 @@ AXE := .cache/axe/node_modules/axe-core/axe.min.js
 # what the tests add: Chromium and its driver for browser tests, poppler to read PDFs back.
 RUNTIME_PACKAGES := fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) chromium chromium-driver poppler-utils
+# A make variable only: never exported, and the SQLite run unsets it (an exported
+# TEST_DATABASE_URL in the shell would otherwise turn the SQLite run into a PostgreSQL one).
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+unexport TEST_DATABASE_URL
+PYTEST := $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install runtime-packages system-packages axe translations extract update-catalogs init-catalog \
-        migrate serve worker lint test-sqlite test-postgres benchmark clean
+        migrate serve worker lint mypy-count measure test-sqlite test-postgres benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,23 +84,52 @@ demo: $(STAMP) runtime-packages translations
 	$(FLASK) demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
+# ruff and mypy (the pyproject's config); `make mypy-count` prints only mypy's error count.
 lint: $(STAMP)
-	$(VENV)/bin/ruff check platform tests
+	$(VENV)/bin/ruff check platform tests scripts
+	$(VENV)/bin/mypy
+
+MYPY_COUNT = $(VENV)/bin/mypy 2>/dev/null | grep -cE '^[^ ]+:[0-9]+: error:' || true
+
+mypy-count: $(STAMP)
+	@$(MYPY_COUNT)
+
+# What the architecture issue measures: view sizes, radon's D-or-worse blocks, mypy, tests.
+measure: $(STAMP)
+	@echo "== view sizes (scripts/view_sizes.py)"
+	@$(PY) scripts/view_sizes.py
+	@echo "== functions rated D or worse (radon cc -s -n D platform/tadamon)"
+	@$(VENV)/bin/radon cc -s -n D platform/tadamon
+	@echo "== mypy errors"
+	@$(MYPY_COUNT)
+	@echo "== tests collected"
+	@env -u TEST_DATABASE_URL $(PY) -m pytest --collect-only -q -p no:cacheprovider | tail -n 1
 
 # The whole suite on SQLite, then on PostgreSQL when it answers (always in CI).
 test: $(STAMP) system-packages axe translations
-	$(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
+	$(MAKE) --no-print-directory test-sqlite
 	@if $(PY) scripts/database_available.py "$(TEST_DATABASE_URL)"; then \
-	  echo "== PostgreSQL run: $(TEST_DATABASE_URL)"; \
-	  TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider -m "not browser"; \
+	  $(MAKE) --no-print-directory test-postgres; \
 	elif [ "$$CI" = "true" ]; then \
-	  echo "PostgreSQL is required in CI but does not answer at $(TEST_DATABASE_URL)"; exit 1; \
+	  echo "PostgreSQL is required in CI but $(TEST_DATABASE_URL) does not answer (see above)."; exit 1; \
 	else \
 	  echo "PostgreSQL does not answer at $(TEST_DATABASE_URL): PostgreSQL run skipped."; \
 	fi
 
+# Everything, browser tests included, on SQLite files.
+test-sqlite: $(STAMP) system-packages axe translations
+	env -u TEST_DATABASE_URL $(PYTEST)
+
+# Everything but the browser tests (they run on their own SQLite file) on PostgreSQL; the
+# database is created when the server answers without it.
+test-postgres: $(STAMP) translations
+	@$(PY) scripts/database_available.py "$(TEST_DATABASE_URL)" || \
+	  { echo "PostgreSQL run impossible: $(TEST_DATABASE_URL) does not answer (see above)."; exit 1; }
+	@echo "== PostgreSQL run: $(TEST_DATABASE_URL)"
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PYTEST) -m "not browser"
+
 benchmark: $(STAMP)
-	$(PY) -m tadamon.benchmarks $(or $(SCALE),10)
+	$(PY) scripts/benchmarks.py $(or $(SCALE),10)
 
 clean:
 	rm -rf $(VENV) .cache instance test-artifacts

@@ -107,15 +107,33 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch operations rebuild a table (create a copy, move the rows, DROP the old
+            # one): with foreign keys enforced, that DROP fails, or cascades into the child
+            # rows, as soon as the table has children. Alembic's advice: keys off during the
+            # migration, checked after. PRAGMAs are ignored inside a transaction, so they go
+            # to the driver's connection, outside SQLAlchemy's (which would begin one).
+            driver = connection.connection.driver_connection
+            driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
-
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken by the migration: {broken}")
+        finally:
+            if sqlite:
+                driver.execute("PRAGMA foreign_keys=ON")
+                if driver.execute("PRAGMA foreign_keys").fetchone()[0] != 1:
+                    connection.invalidate()  # never hand a connection without keys back
 
 if context.is_offline_mode():
     run_migrations_offline()

@@ -18,7 +18,7 @@ import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from tadamon.accounts.models import RoleAssignment, User, UserSession, token_digest
 from tadamon.accounts.passwords import hash_password
@@ -58,15 +58,32 @@ def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 
 @pytest.fixture(autouse=True)
-def _database(request: pytest.FixtureRequest) -> Iterator[None]:
+def _database(request: pytest.FixtureRequest) -> Iterator[Connection | None]:
     """Every test runs inside a transaction that is rolled back at its end."""
     if "app" not in request.fixturenames:
-        yield
+        yield None
         return
     app: Flask = request.getfixturevalue("app")
     with app.app_context():
-        with support.rolled_back_session():
-            yield
+        with support.rolled_back_session() as connection:
+            yield connection
+
+
+@pytest.fixture
+def connection(app: Flask, _database: Connection | None) -> Connection:
+    """The connection holding this test's rolled-back transaction (for savepoints of its own)."""
+    assert _database is not None
+    return _database
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """A Redis database for tests that need one: TEST_REDIS_URL, by default database 15 of
+    the local server (never the 0 an application uses); what the test wrote is deleted.
+
+    No Redis answering skips the test on a workstation, and fails it in CI (CI=true)."""
+    with support.redis_database(os.environ.get("TEST_REDIS_URL", support.TEST_REDIS_URL)) as url:
+        yield url
 
 
 @pytest.fixture

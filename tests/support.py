@@ -11,9 +11,11 @@ from urllib.parse import quote
 
 import psycopg
 from flask import Flask, g
+from flask.globals import app_ctx
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import Connection
+from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tadamon import create_app
 from tadamon.extensions import db
@@ -78,31 +80,65 @@ def upgrade_database() -> None:
 def rolled_back_session() -> Iterator[Connection]:
     """Binds db.session to one connection whose outer transaction is rolled back at the end.
 
-    The application's own commits release savepoints inside it, so views and services run
-    unchanged and the database is left as it was.
+    `db.session` is replaced, for the duration, by a plain SQLAlchemy scoped session bound to
+    that connection (SQLAlchemy's documented "joining a session into an external transaction"
+    recipe): with `join_transaction_mode="create_savepoint"` the application's own commits and
+    rollbacks only release or roll back savepoints inside the outer transaction, so views and
+    services run unchanged and the database is left as it was. Everything in the app reaches
+    the session through the `db.session` attribute, so nothing else needs to know.
     """
-    engine = db.engine
-    connection = engine.connect()
+    connection = db.engine.connect()
     transaction = connection.begin()
-    engines = db.engines
-    saved_engine = engines[None]
-    engines[None] = connection  # type: ignore[assignment]
-    factory_options = db.session.session_factory.kw
-    saved_mode = factory_options.get("join_transaction_mode")
-    factory_options["join_transaction_mode"] = "create_savepoint"
-    db.session.remove()
+    application_session = db.session
+    application_session.remove()
+    db.session = scoped_session(
+        sessionmaker(bind=connection, join_transaction_mode="create_savepoint"),
+        scopefunc=_application_context_id,
+    )
     try:
         yield connection
     finally:
         db.session.remove()
+        db.session = application_session
         if transaction.is_active:
             transaction.rollback()
         connection.close()
-        engines[None] = saved_engine
-        if saved_mode is None:
-            factory_options.pop("join_transaction_mode", None)
-        else:
-            factory_options["join_transaction_mode"] = saved_mode
+
+
+def _application_context_id() -> int:
+    # One session per application context, as Flask-SQLAlchemy scopes its own.
+    return id(app_ctx._get_current_object())
+
+
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@contextmanager
+def redis_database(url: str) -> Iterator[str]:
+    """Yields `url` once its Redis answers, then deletes the keys that appeared meanwhile
+    (not FLUSHDB: another run may share the database). Skips, or fails in CI, without Redis."""
+    import os
+
+    import pytest
+    import redis
+
+    connection = redis.Redis.from_url(url)
+    try:
+        try:
+            before = set(connection.scan_iter(count=1000))
+        except redis.exceptions.ConnectionError:
+            message = f"Redis does not answer at {url} (TEST_REDIS_URL)"
+            if os.environ.get("CI") == "true":
+                pytest.fail(message)
+            pytest.skip(message)
+        try:
+            yield url
+        finally:
+            created = set(connection.scan_iter(count=1000)) - before
+            if created:
+                connection.delete(*created)
+    finally:
+        connection.close()
 
 
 def _libpq(url: str) -> str:

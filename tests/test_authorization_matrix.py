@@ -1,8 +1,11 @@
 """Every route of the url_map, asked by every role: the expected answer is written here.
 
 A route added without a row here fails the suite, so no endpoint escapes review.
-Outcomes: "ok" (served, whatever the page decides), "login" (sent to log in),
-"deny" (403). Organisation roles are object-level: "rep" and "member" act for
+Outcomes: "ok" (the view accepted the request: 2xx, or a redirect elsewhere than the log-in
+page), "login" (sent to log in), "deny" (403), and the answers a view gives after letting the
+person in: "hidden" (404: the object is not shown to them), "invalid" (400: the view refused
+what was sent, a placeholder token or an empty form) and "conflict" (409). Anything else
+(405, 500, ...) is never expected: a route the matrix cannot reach fails. Organisation roles are object-level: "rep" and "member" act for
 organisation A (the one in the URLs), "other" is the representative of organisation B;
 "facilitator" facilitates the workshop in the URLs, "other_facilitator" does not.
 Each request runs in a savepoint rolled back afterwards, so no route changes the next.
@@ -11,11 +14,13 @@ Each request runs in a savepoint rolled back afterwards, so no route changes the
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from flask import url_for
 from werkzeug.datastructures import FileStorage
 
+from tadamon.accounts.models import User
 from tadamon.core.mail import OutboxMessage
 from tadamon.core.permissions import Role
 from tadamon.extensions import db
@@ -26,6 +31,7 @@ ROLES = ("anonymous", "user", "rep", "member", "other", "facilitator", "other_fa
          "admin")
 
 OK, LOGIN, DENY = "ok", "login", "deny"
+HIDDEN, INVALID, CONFLICT = "hidden", "invalid", "conflict"
 
 
 def answers(default: str, anonymous: str = LOGIN, **by_role: str) -> dict[str, str]:
@@ -43,6 +49,7 @@ ORGANISATION_AND_STEERING = answers(DENY, rep=OK, member=OK, steering=OK, admin=
 REPRESENTATIVE_ONLY = answers(DENY, rep=OK)
 NOBODY = answers(DENY)
 WORKSHOP_MANAGERS = answers(DENY, facilitator=OK, steering=OK, admin=OK)
+STEERING_ONLY_SEES = answers(HIDDEN, anonymous=HIDDEN, steering=OK, admin=OK)
 FACILITATORS_AND_STEERING = answers(DENY, facilitator=OK, other_facilitator=OK, steering=OK, admin=OK)
 
 MATRIX: dict[str, dict[str, str]] = {
@@ -55,19 +62,21 @@ MATRIX: dict[str, dict[str, str]] = {
     "dev.outbox": EVERYONE,  # registered only outside production (SHOW_OUTBOX_PAGE)
     "dev.outbox_message": EVERYONE,
     "accounts.register": EVERYONE,
-    "accounts.verify_email": EVERYONE,
+    # a placeholder token reaches the view, which refuses it (the flows: tests/accounts)
+    "accounts.verify_email": answers(INVALID, anonymous=INVALID),
     "accounts.resend_verification": EVERYONE,
     "accounts.login": EVERYONE,
     # The second step of log-in: without a first step pending, it sends back to log in.
     "accounts.two_factor": answers(LOGIN),
     "accounts.logout": LOGGED_IN,
     "accounts.forgot_password": EVERYONE,
-    "accounts.reset_password": EVERYONE,
-    "accounts.confirm_email_change": EVERYONE,
+    "accounts.reset_password": answers(INVALID, anonymous=INVALID),
+    "accounts.confirm_email_change": answers(INVALID, anonymous=INVALID),
     "accounts.profile": LOGGED_IN,
     "accounts.security": LOGGED_IN,
-    "accounts.change_password": LOGGED_IN,
-    "accounts.change_email": LOGGED_IN,
+    # an empty form: the view refuses it (the flows: tests/accounts)
+    "accounts.change_password": answers(INVALID),
+    "accounts.change_email": answers(INVALID),
     "accounts.end_other_sessions": LOGGED_IN,
     "accounts.two_factor_setup": LOGGED_IN,
     "admin.users": ADMIN_ONLY,
@@ -78,7 +87,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "membership.charter_version": EVERYONE,
     "membership.directory": EVERYONE,
     "membership.profile": EVERYONE,
-    "membership.accept_invitation": EVERYONE,
+    "membership.accept_invitation": answers(INVALID, anonymous=INVALID),  # placeholder token
     "membership.my_organisations": LOGGED_IN,
     # acting for organisation A: only A's own people may
     "membership.set_acting_for": answers(DENY, rep=OK, member=OK),
@@ -102,7 +111,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "membership.set_founding": STEERING_AND_ADMIN,
     "membership.manage_charter": STEERING_AND_ADMIN,
     "membership.start_charter_draft": STEERING_AND_ADMIN,
-    "membership.add_principle": STEERING_AND_ADMIN,
+    "membership.add_principle": answers(DENY, steering=INVALID, admin=INVALID),  # an empty form
     "membership.edit_principle": STEERING_AND_ADMIN,
     "membership.remove_principle": STEERING_AND_ADMIN,
     "membership.move_principle": STEERING_AND_ADMIN,
@@ -122,7 +131,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "workshops.edit_workshop": WORKSHOP_MANAGERS,
     "workshops.manage": WORKSHOP_MANAGERS,
     "workshops.move_status": WORKSHOP_MANAGERS,
-    "workshops.add_document": WORKSHOP_MANAGERS,
+    "workshops.add_document": answers(DENY, facilitator=INVALID, steering=INVALID, admin=INVALID),
     "workshops.remove_document": WORKSHOP_MANAGERS,
     "workshops.decide_registration": WORKSHOP_MANAGERS,
     "workshops.attendance": WORKSHOP_MANAGERS,
@@ -144,7 +153,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "proposals.new": answers(DENY, rep=OK, member=OK, other=OK),
     "proposals.autosave_new": answers(DENY, rep=OK, member=OK, other=OK),
     # the proposal is published: its autosave answers 409 to its own organisation
-    "proposals.autosave_draft": answers(DENY, rep=OK, member=OK),
+    "proposals.autosave_draft": answers(DENY, rep=CONFLICT, member=CONFLICT),
     "proposals.edit": answers(DENY, rep=OK, member=OK),
     "proposals.withdraw": answers(DENY, rep=OK, member=OK),
     "proposals.cosign": answers(DENY, other=OK),
@@ -170,17 +179,19 @@ MATRIX: dict[str, dict[str, str]] = {
     # Version 1 is in review; the export token is a draft export the steering member asked for.
     "action_plan.plan": EVERYONE,
     "action_plan.version_list": EVERYONE,
-    "action_plan.version": EVERYONE,  # in review: a 404 for whoever may not see it
-    "action_plan.version_diff": EVERYONE,
+    "action_plan.version": STEERING_ONLY_SEES,  # in review: a 404 for whoever may not see it
+    "action_plan.version_diff": STEERING_ONLY_SEES,
     "action_plan.schema": EVERYONE,
-    "action_plan.action": EVERYONE,  # unpublished: a 404 outside the members and the steering group
-    "action_plan.export": EVERYONE,
+    # unpublished: a 404 outside the members and the steering group
+    "action_plan.action": answers(OK, anonymous=HIDDEN, user=HIDDEN, facilitator=HIDDEN,
+                                  other_facilitator=HIDDEN),
+    "action_plan.export": STEERING_ONLY_SEES,  # no published version yet
     "action_plan.submit_version": STEERING_AND_ADMIN,
     "action_plan.publish_version": STEERING_AND_ADMIN,
     "action_plan.discard_version": STEERING_AND_ADMIN,
     "action_plan.board": STEERING_AND_ADMIN,
     "action_plan.working_plan": STEERING_AND_ADMIN,
-    "action_plan.set_aside": STEERING_AND_ADMIN,
+    "action_plan.set_aside": answers(DENY, steering=INVALID, admin=INVALID),  # an empty form
     "action_plan.restore_candidate": STEERING_AND_ADMIN,
     "action_plan.new_action": STEERING_AND_ADMIN,
     "action_plan.edit_action": STEERING_AND_ADMIN,
@@ -231,6 +242,9 @@ def world(create_user):
     draft.title_fr = "Charte"
     principle = membership.save_principle(draft, None, {"title_fr": "Solidarité"})
     membership.publish_charter(steering, draft)
+    # a second draft in progress: the principle routes edit a draft's principles
+    draft = membership.start_charter_draft(steering)
+    principle = membership.save_principle(draft, None, {"title_fr": "Entraide"})
     field = FieldOfAction(name_fr="Éducation")
     db.session.add(field)
     organisations = {}
@@ -346,51 +360,156 @@ def proposals_of(consultation_id: int) -> int:
     return db.session.scalars(select(Proposal.id).where(Proposal.consultation_id == consultation_id)).first()
 
 
-def _outcome(response) -> str:
-    if response.status_code == 403:
-        return DENY
-    if response.status_code in (301, 302, 303) and "/account/login" in response.headers["Location"]:
-        return LOGIN
-    assert response.status_code < 500, response.status_code
-    return OK
+ANSWERED = {403: DENY, 404: HIDDEN, 400: INVALID, 409: CONFLICT}
+
+
+def _outcome(status, headers) -> str:
+    if status in (301, 302, 303, 307, 308):
+        return LOGIN if "/account/login" in headers["Location"] else OK
+    if 200 <= status < 300:
+        return OK
+    return ANSWERED.get(status, str(status))
+
+
+def _url(app, rule, values) -> str:
+    with app.test_request_context():
+        arguments = {name: values[name] for name in rule.arguments}
+        if rule.endpoint in CONSULTATION_FOR:
+            arguments["consultation_id"] = values[CONSULTATION_FOR[rule.endpoint]]
+        if rule.endpoint in TOKEN_FOR:
+            arguments["token"] = values[TOKEN_FOR[rule.endpoint]]
+        return url_for(rule.endpoint, **arguments)
+
+
+def _ask(client, connection, url, method="GET", data=None):
+    """One request inside a savepoint rolled back afterwards; returns (status, headers, body)."""
+    # The session's own transaction must start inside our savepoint, not around it.
+    db.session.remove()
+    savepoint = connection.begin_nested()
+    try:
+        response = client.open(url, method=method, data=data or {})
+        answer = response.status_code, response.headers, response.get_data(as_text=True)
+        response.close()
+    finally:
+        db.session.remove()
+        savepoint.rollback()
+    return answer
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_matrix(app, role, world, login):
+def test_matrix(app, role, world, login, connection):
     people, values, organisations = world
     client = app.test_client()
     if role != "anonymous":
         login(client, people[role])
-    connection = db.engines[None]
     cookie = client.get_cookie("tadamon_session")
     organisation_a = organisations["A"].id
     failures = []
     for rule in app.url_map.iter_rules():
-        with app.test_request_context():
-            arguments = {name: values[name] for name in rule.arguments}
-            if rule.endpoint in CONSULTATION_FOR:
-                arguments["consultation_id"] = values[CONSULTATION_FOR[rule.endpoint]]
-            if rule.endpoint in TOKEN_FOR:
-                arguments["token"] = values[TOKEN_FOR[rule.endpoint]]
-            url = url_for(rule.endpoint, **arguments)
+        url = _url(app, rule, values)
         method = "GET" if "GET" in rule.methods else "POST"
         data = {"organisation_id": organisation_a} if rule.endpoint == "membership.set_acting_for" else {}
-        # The session's own transaction must start inside our savepoint, not around it.
-        db.session.remove()
-        savepoint = connection.begin_nested()
-        try:
-            response = client.open(url, method=method, data=data)
-            got = _outcome(response)
-            response.close()
-        finally:
-            db.session.remove()
-            savepoint.rollback()
+        status, headers, _body = _ask(client, connection, url, method, data)
+        got = _outcome(status, headers)
         if cookie is not None:
             # a log-out (or a session reset) was rolled back with its savepoint: carry on
             client.set_cookie("tadamon_session", cookie.value)
         expected = MATRIX[rule.endpoint][role]
         if got != expected:
-            failures.append(f"{method} {url} ({rule.endpoint}) as {role}: {got}, expected {expected}")
+            failures.append(f"{method} {url} ({rule.endpoint}) as {role}: {got} ({status}), expected {expected}")
+    assert not failures, "\n".join(failures)
+
+
+# GET routes that answer something other than an HTML page to whoever may open them.
+NOT_A_PAGE = {
+    "static": "a stylesheet",
+    "core.health": "a health check",
+    "workshops.workshop_ics": "an iCalendar file",
+    "workshops.calendar_feed": "an iCalendar feed",
+    "workshops.document": "the uploaded PDF",
+    "proposals.attachment": "the uploaded PDF",
+    "action_plan.schema": "the JSON schema",
+    "membership.statutes": "the uploaded PDF",
+}
+# GET routes that, asked as here, send elsewhere: where to.
+REDIRECTS = {
+    "action_plan.new_action": "/plan/board",  # no candidate chosen: back to the board
+    "action_plan.export_download": "/plan/exports/",  # not rendered yet: to its status page
+}
+# GET pages only reached in the middle of a flow: asked out of it, they send to log in.
+FLOW_ONLY = {"accounts.two_factor": "the second step of log-in"}
+LANGUAGES = {"ar": "rtl", "fr": "ltr", "en": "ltr"}
+HTML_TAG = re.compile(r"<html\b[^>]*>")
+
+
+STATUS_OF = {OK: 200, INVALID: 400, HIDDEN: 404, CONFLICT: 409, DENY: 403}
+
+
+def _page_role(endpoint: str) -> tuple[str, int]:
+    """Who opens the page, and the status the matrix expects: anyone when anonymous visitors
+    may, else the most trusted role that may (it sees the most of the page); for a route no
+    one may open as it is asked here (a placeholder token, a closed application), the error
+    page the view answers."""
+    cells = MATRIX[endpoint]
+    for answer in (OK, INVALID, HIDDEN, CONFLICT, DENY):
+        if cells["anonymous"] == answer:
+            return "anonymous", STATUS_OF[answer]
+        allowed = [role for role in reversed(ROLES) if cells[role] == answer]
+        if allowed:
+            return allowed[0], STATUS_OF[answer]
+    raise AssertionError(f"{endpoint}: no role in the matrix is let in")
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_page_in_every_language_says_its_language_and_direction(
+    app, language, world, login, connection
+):
+    people, values, _organisations = world
+    user_ids = {role: person.id for role, person in people.items()}
+    clients = {}
+    failures = []
+    pages = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods]
+    listed = set(NOT_A_PAGE) | set(REDIRECTS) | set(FLOW_ONLY)
+    assert listed <= {rule.endpoint for rule in pages}, "a list here names a route that is gone"
+    for rule in pages:
+        if rule.endpoint in FLOW_ONLY:
+            assert set(MATRIX[rule.endpoint].values()) == {LOGIN}, f"{rule.endpoint} is no longer flow-only"
+            continue
+        role, expected_status = _page_role(rule.endpoint)
+        if role not in clients:
+            client = app.test_client()
+            client.environ_base["HTTP_ACCEPT_LANGUAGE"] = language
+            if role != "anonymous":
+                # A logged-in person reads the language saved on the account.
+                person = db.session.get(User, user_ids[role])
+                person.preferred_language = language
+                db.session.commit()
+                login(client, person)
+            clients[role] = (client, client.get_cookie("tadamon_session"))
+        client, cookie = clients[role]
+        url = _url(app, rule, values)
+        status, headers, body = _ask(client, connection, url)
+        if cookie is not None:
+            client.set_cookie("tadamon_session", cookie.value)
+        is_html = headers.get("Content-Type", "").startswith("text/html")
+        if rule.endpoint in REDIRECTS:
+            if status not in (302, 303) or not headers.get("Location", "").startswith(REDIRECTS[rule.endpoint]):
+                failures.append(f"{url} ({rule.endpoint}) as {role}: {status} {headers.get('Location')}, "
+                                f"expected a redirect to {REDIRECTS[rule.endpoint]}")
+            continue
+        if rule.endpoint in NOT_A_PAGE:
+            if status != 200 or is_html:
+                failures.append(f"{url} ({rule.endpoint}) as {role}: {status} {headers.get('Content-Type')}, "
+                                f"expected {NOT_A_PAGE[rule.endpoint]}")
+            continue
+        if status != expected_status or not is_html:
+            failures.append(f"{url} ({rule.endpoint}) as {role}: {status} {headers.get('Location', '')} "
+                            f"{headers.get('Content-Type')}, expected an HTML page ({expected_status})")
+            continue
+        tag = HTML_TAG.search(body)
+        expected = f'<html lang="{language}" dir="{LANGUAGES[language]}">'
+        if tag is None or tag.group(0) != expected:
+            failures.append(f"{url} ({rule.endpoint}) as {role}: {tag and tag.group(0)}, expected {expected}")
     assert not failures, "\n".join(failures)
 
 

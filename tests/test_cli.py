@@ -9,6 +9,12 @@ from tadamon.core.permissions import Role
 from tadamon.extensions import db
 
 
+def _demo(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def test_demo_builds_accounts_for_every_role_and_prints_how_to_log_in(app):
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
@@ -30,16 +36,21 @@ def test_demo_scale_multiplies_the_volume(app):
         )
 
     runner = app.test_cli_runner()
-    runner.invoke(args=["demo"])
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    assert "solidarity-demo-2026" in result.output
     small = approved()
-    runner.invoke(args=["demo", "--scale", "3"])
+    assert small > 0
+    result = runner.invoke(args=["demo", "--scale", "3"])
+    assert result.exit_code == 0, result.output
+    assert "solidarity-demo-2026" in result.output
     assert approved() == 3 * small
 
 
 def test_demo_membership_spans_the_twelve_regions_with_founders_and_pending(app):
     from tadamon.membership.models import Charter, Organisation
 
-    app.test_cli_runner().invoke(args=["demo"])
+    _demo(app)
     regions = set(db.session.scalars(select(Organisation.region).where(Organisation.state == "approved")))
     assert len(regions) == 12
     assert db.session.scalar(select(func.count()).where(Organisation.is_founding_member.is_(True))) == 8
@@ -68,16 +79,16 @@ def test_create_admin_refuses_a_weak_password_with_a_message(app):
 
 
 def test_totp_code_prints_six_digits(app):
-    runner = app.test_cli_runner()
-    runner.invoke(args=["demo"])
-    result = runner.invoke(args=["totp-code", "admin@demo.tadamon.ma"])
-    assert result.exit_code == 0 and result.output.strip().isdigit() and len(result.output.strip()) == 6
+    _demo(app)
+    result = app.test_cli_runner().invoke(args=["totp-code", "admin@demo.tadamon.ma"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().isdigit() and len(result.output.strip()) == 6
 
 
 def test_demo_workshops_cover_every_state_with_consultations_and_attendance(app):
     from tadamon.workshops.models import Consultation, Registration, Workshop, WorkshopDocument
 
-    app.test_cli_runner().invoke(args=["demo"])
+    _demo(app)
     statuses = set(db.session.scalars(select(Workshop.status)))
     assert statuses == {"planned", "registration_open", "in_progress", "closed"}
     assert db.session.scalar(select(func.count()).select_from(Workshop)) == 5
@@ -90,7 +101,7 @@ def test_demo_workshops_cover_every_state_with_consultations_and_attendance(app)
 def test_demo_proposals_in_three_languages_with_a_merge_and_room_records(app):
     from tadamon.proposals.models import Amendment, Comment, CoSignature, Lineage, Proposal
 
-    app.test_cli_runner().invoke(args=["demo"])
+    _demo(app)
     assert set(db.session.scalars(select(Proposal.language))) == {"ar", "fr", "en"}
     assert db.session.scalar(select(func.count()).select_from(CoSignature)) > 0
     assert db.session.scalar(select(func.count()).select_from(Comment)) > 0

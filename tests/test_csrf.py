@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
+from sqlalchemy import text
 
 from tadamon.core.permissions import Role
+from tadamon.extensions import db
 
 
 @pytest.fixture
@@ -28,6 +30,7 @@ def test_every_state_changing_route_needs_a_token(csrf_on, create_user, login):
     admin = create_user(roles=[Role.ADMIN])
     rules = _post_rules(app)
     assert len(rules) >= 10
+    audited = _audit_entries()
     for who in ("anonymous", "admin"):
         client = app.test_client()
         if who == "admin":
@@ -50,8 +53,14 @@ def test_every_state_changing_route_needs_a_token(csrf_on, create_user, login):
             # 400 for the missing token; a form re-shown after it may also be refused by
             # the view's own checks (403, or 404 for an object that does not exist)
             assert response.status_code in (400, 403, 404), (who, rule.endpoint, response.status_code)
-    # nothing was changed by any of those requests
+    # nothing was changed by any of those requests: every change writes the audit log
+    assert _audit_entries() == audited
+    db.session.expire_all()
     assert admin.has_role(Role.ADMIN)
+
+
+def _audit_entries() -> int:
+    return db.session.execute(text("SELECT count(*) FROM audit_entries")).scalar_one()
 
 
 def test_language_switch_without_token_changes_nothing(csrf_on, create_user, login):

@@ -32,8 +32,16 @@ def test_tadamon_is_imported_from_the_platform_folder():
     assert Path(tadamon.__file__).resolve().parent == ROOT / "platform" / "tadamon"
 
 
-def test_suite_runs_through_python_dash_m_pytest():
-    # `python -m pytest` puts the checkout on sys.path and loads pytest as __main__.
-    main = sys.modules.get("__main__")
-    assert main is not None
-    assert "pytest" in (getattr(main, "__file__", "") or "") or "xdist" in sys.modules
+def test_suite_runs_through_python_dash_m_pytest(pytestconfig):
+    # `python -m pytest` runs pytest's own `__main__.py` (the checkout lands on sys.path);
+    # the `pytest` script in .venv/bin does not. An xdist worker is started by execnet, so it
+    # asks how the controlling process was started (xdist hands workers its sys.argv).
+    workerinput = getattr(pytestconfig, "workerinput", None)
+    argv = workerinput["mainargv"] if workerinput is not None else sys.argv
+    started = Path(argv[0])
+    assert (started.parent.name, started.name) == ("pytest", "__main__.py"), (
+        f"the suite was started as {argv[0]!r}: run it with `python -m pytest`"
+    )
+    if workerinput is None:
+        main = sys.modules["__main__"]
+        assert main.__spec__ is not None and main.__spec__.name == "pytest.__main__"

@@ -7,8 +7,11 @@
   rolled-back transaction per test, which a server thread must not share. Never request
   the fixture named `app` here; use `live_server`.
 - Chromium is Debian's (/usr/bin/chromium); `playwright install` is never run.
-- axe-core is vendored by `make axe` into .cache/axe/ and injected as a script tag, which
-  is why browser contexts bypass the app's CSP (it forbids inline script).
+- Pages run under the application's real Content-Security-Policy (no `bypass_csp`): the
+  live server sends the production security headers, and a CSP violation reported by
+  Chromium fails the test. axe-core, vendored by `make axe` into .cache/axe/, is evaluated
+  through the DevTools protocol (`page.evaluate`), which a page's CSP does not govern,
+  rather than injected as an inline script tag, which it would refuse.
 - On failure, a full-page screenshot and the HTML of every page the test opened go to
   test-artifacts/.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import re
 import threading
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +131,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     thread = threading.Thread(target=server.serve_forever, name="tadamon-live-server", daemon=True)
     thread.start()
     try:
+        _assert_production_security_headers(base_url)
         yield LiveServer(url=base_url, app=app)
     finally:
         server.shutdown()
@@ -134,6 +139,19 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+def _assert_production_security_headers(base_url: str) -> None:
+    """The browser sees what production sends: a strict CSP, no test-only loosening."""
+    with urllib.request.urlopen(f"{base_url}/", timeout=10) as response:  # noqa: S310 - our server
+        policy = response.headers.get("Content-Security-Policy", "")
+        assert response.headers.get("X-Frame-Options") == "DENY"
+    directives = dict(
+        (part.strip().split(" ", 1) + [""])[:2] for part in policy.split(";") if part.strip()
+    )
+    assert directives.get("script-src") == "'self'", policy
+    assert directives.get("style-src") == "'self'", policy
+    assert "unsafe" not in policy, policy
 
 
 # --- reading the database the live server writes ---------------------------------------------
@@ -218,15 +236,28 @@ def new_page(
     """`new_page(locale="ar")`: a page in a fresh browser context (own cookies) whose
     relative `goto`s resolve against the live server. Saved to test-artifacts/ on failure."""
     contexts: list[Any] = []
+    violations: list[str] = []
+
+    def watch(page: Any) -> None:
+        def on_console(message: Any) -> None:
+            if message.type == "error" and "Content Security Policy" in message.text:
+                violations.append(f"{page.url}: {message.text}")
+
+        page.on("console", on_console)
 
     def open_page(locale: str, *, viewport: dict[str, int] | None = None) -> Any:
         context = browser.new_context(
             base_url=live_server.url,
             locale=locale,
             viewport=viewport or MOBILE_VIEWPORT,
-            bypass_csp=True,
         )
         context.set_default_timeout(10_000)
+        context.on("page", watch)
+        # Every refusal the page's CSP makes, reported from the page itself as it happens.
+        context.expose_binding(
+            "__tadamonCspViolation", lambda source, text: violations.append(f"{source['page'].url}: {text}")
+        )
+        context.add_init_script(_REPORT_CSP_VIOLATIONS)
         contexts.append(context)
         return context.new_page()
 
@@ -237,6 +268,14 @@ def new_page(
         _save_artifacts(request.node.nodeid, [page for c in contexts for page in c.pages])
     for context in contexts:
         context.close()
+    if violations and not (report is not None and report.failed):
+        pytest.fail("the Content-Security-Policy refused something:\n" + "\n".join(violations))
+
+
+_REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) => {
+  window.__tadamonCspViolation(`${event.violatedDirective} refused ${event.blockedURI || "inline"}`
+    + ` at ${event.sourceFile || ""}:${event.lineNumber || ""}`);
+});"""
 
 
 def _save_artifacts(nodeid: str, pages: list[Any]) -> None:
@@ -287,9 +326,9 @@ def axe(axe_source: str) -> Callable[..., None]:
 
     def check(page: Any, label: str = "") -> None:
         if not page.evaluate("() => typeof window.axe === 'object'"):
-            # The script tag is removed once run: axe stays on `window`, and neither the
-            # checked DOM nor a saved failure page carries half a megabyte of script.
-            page.add_script_tag(content=axe_source).evaluate("element => element.remove()")
+            # Evaluated, not added as a <script>: the page's CSP refuses inline scripts, and
+            # neither the checked DOM nor a saved failure page carries half a megabyte of it.
+            page.evaluate(axe_source)
         violations = page.evaluate(_RUN_AXE, AXE_TAGS)
         assert not violations, _describe_violations(label or page.url, violations)
 

@@ -1,4 +1,6 @@
-"""Benchmarks that print their figures (`make benchmark`): never timed assertions in tests.
+"""Benchmarks that print their figures (`make benchmark SCALE=N`): never timed assertions in tests.
+
+A development tool, kept out of the runtime package: `.venv/bin/python scripts/benchmarks.py [SCALE]`.
 
 Builds a throwaway SQLite database with the demo at a chosen scale, then measures the
 heavy paths: the similar-proposals refresh as the number of proposals grows, and the
