@@ -65,12 +65,13 @@ def main(scale: int = 10) -> None:
         published_id = db.session.scalar(select(Consultation.id).where(Consultation.phase == "results_published")
                                          .limit(1))
         if published_id is not None:
+            from tadamon.voting import ledger
             from tadamon.voting import services as voting
 
             vote = voting.round_of(db.session.get(Consultation, published_id))
-            median, _ = _timed(lambda: voting.export_document(vote))
+            median, _ = _timed(lambda: ledger.export_document(vote))
             print(f"export of {vote.participants} ballots: median {median * 1000:.1f} ms")
-            median, _ = _timed(lambda: voting.verify(vote))
+            median, _ = _timed(lambda: ledger.verify(vote))
             print(f"verify-ledger of {vote.ledger_length} entries (chain and tally): median {median * 1000:.1f} ms")
 
     client = app.test_client()
@@ -134,7 +135,7 @@ def tallies(ballot_count: int = 10_000, candidate_count: int = 100) -> None:
     """Prints how long each method's tally takes for ballot_count × candidate_count."""
     import random
 
-    from tadamon.voting.tally import TALLIES
+    from tadamon.voting.methods import REGISTRY
 
     rng = random.Random(2026)  # noqa: S311 - reproducible sample ballots, not secrets
     candidates = [f"p{i}" for i in range(candidate_count)]
@@ -149,7 +150,7 @@ def tallies(ballot_count: int = 10_000, candidate_count: int = 100) -> None:
         ballots = [make() for _ in range(ballot_count)]
         options = {"max_approvals": 5, "quorum": 0.5, "threshold": 0.5, "eligible": ballot_count}
         started = time.perf_counter()
-        TALLIES[method](candidates, ballots, options)
+        REGISTRY[method].tally(candidates, ballots, options)
         print(f"tally {method}: {ballot_count:,} ballots × {candidate_count} proposals in "
               f"{time.perf_counter() - started:.2f} s")
 

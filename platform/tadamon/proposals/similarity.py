@@ -27,7 +27,7 @@ def refresh(proposal: Proposal) -> list[tuple[int, float]]:
     """Recomputes the nearest published proposals of `proposal` (all consultations).
 
     Runs when a proposal (or a draft) is saved: O(number of proposals) once per save, so that
-    pages only read the stored scores (see the benchmark in tadamon.benchmarks).
+    pages only read the stored scores (see the benchmark in scripts/benchmarks.py).
     """
     others = db.session.execute(
         select(Proposal.id, Proposal.title, Proposal.body).where(
