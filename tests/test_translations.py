@@ -52,6 +52,29 @@ def test_catalog_holds_every_extracted_message(language):
     assert not missing, f"run `make update-catalogs` and translate: {sorted(missing)[:10]}"
 
 
+def test_every_message_in_the_source_is_in_the_catalogs():
+    """Extracts the messages from the source as `make extract` does: a string added to the
+    code without `make update-catalogs` (so shown untranslated) fails here."""
+    from babel.messages.extract import extract_from_dir
+
+    method_map = [("platform/**.py", "python"), ("platform/**/templates/**.html", "jinja2"),
+                  ("platform/**/templates/**.txt", "jinja2")]
+    options = {"platform/**/templates/**.html": {"extensions": "jinja2.ext.do"},
+               "platform/**/templates/**.txt": {"extensions": "jinja2.ext.do"}}
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None,
+                "ngettext": (1, 2), "lazy_ngettext": (1, 2)}
+    in_source = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+            str(ROOT), method_map, options, keywords=keywords):
+        in_source.add(message if isinstance(message, str) else message[0])
+    assert len(in_source) > 500
+    for language in LANGUAGES:
+        held = {message.id if isinstance(message.id, str) else message.id[0]
+                for message in catalog(language) if message.id}
+        missing = sorted(in_source - held)
+        assert not missing, f"{language}: run `make update-catalogs` and translate: {missing[:10]}"
+
+
 def test_arabic_has_six_plural_forms():
     assert catalog("ar").num_plurals == 6
 
