@@ -46,7 +46,7 @@ def test_state_columns_read_back_as_enum_members_from_plain_strings(facilitator,
     again = db.session.get(Workshop, workshop.id)
     assert again.status is WorkshopStatus.REGISTRATION_OPEN and again.format is WorkshopFormat.IN_PERSON
     assert db.session.scalar(select(func.count(Workshop.id)).where(Workshop.status == "registration_open")) == 1
-    columns = {c["name"]: c["type"] for c in inspect(db.engine).get_columns("workshops")}
+    columns = {c["name"]: c["type"] for c in inspect(db.session.connection()).get_columns("workshops")}
     assert isinstance(columns["status"], String) and columns["status"].length == 20
 
 
