@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
-from tadamon.core.forms import ConfirmForm, redisplays_form
+from tadamon.core.forms import ConfirmForm, enum_choices, redisplays_form
 from tadamon.core.hooks import dashboard_counters, voting_methods
 from tadamon.core.i18n import localized, select_timezone
 from tadamon.core.permissions import require
@@ -41,7 +41,6 @@ from tadamon.membership.forms import region_choices
 from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
 from tadamon.workshops import calendars, forms, services
 from tadamon.workshops.models import (
-    FORMAT_LABELS,
     PHASE_LABELS,
     PHASE_ORDER,
     WORKSHOP_STATUS_LABELS,
@@ -104,8 +103,7 @@ def _filter_form() -> forms.WorkshopFilterForm:
     form = forms.WorkshopFilterForm(request.args)
     form.theme.choices = _theme_choices(_("All themes"))
     form.region.choices = region_choices(_("All regions"))
-    form.format.choices = [SelectChoice("", _("All formats"))] + [
-        SelectChoice(value.value, label) for value, label in FORMAT_LABELS.items()]
+    form.format.choices = enum_choices(WorkshopFormat, blank=_("All formats"))
     form.validate()
     return form
 
