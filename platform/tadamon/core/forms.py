@@ -14,6 +14,7 @@ from tadamon.core import stash
 from tadamon.core.enums import LabelledEnum
 
 F = TypeVar("F", bound=Callable[..., Any])
+FormT = TypeVar("FormT", bound="TadamonForm")
 REDISPLAYS_FORM_ATTRIBUTE = "tadamon_redisplays_form"
 
 
@@ -53,6 +54,14 @@ class TadamonForm(FlaskForm):
         return bool(g.get("csrf_redispatched")) or bool(
             getattr(self, "csrf_token", None) is not None and self.csrf_token.errors
         )
+
+
+def edit_form(form_class: type[FormT], obj: Any, **data: Any) -> FormT:
+    """The form editing `obj`: on a GET filled from it (and from `data` for the fields `obj`
+    has no attribute for), otherwise from what was submitted."""
+    if request.method == "GET":
+        return form_class(obj=obj, **data)
+    return form_class()
 
 
 class ConfirmForm(TadamonForm):

@@ -31,7 +31,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
-from tadamon.core.forms import ConfirmForm, enum_choices, redisplays_form, show_error
+from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
 from tadamon.core.i18n import localized
 from tadamon.core.permissions import require
 from tadamon.core.uploads import MIMETYPES
@@ -146,7 +146,7 @@ def index(consultation_id: int) -> Any:
 
 
 def _proposal_form(proposal: Proposal | None) -> forms.ProposalForm:
-    form = forms.ProposalForm(obj=proposal if request.method == "GET" else None)
+    form = edit_form(forms.ProposalForm, proposal)
     form.theme_id.choices = _theme_choices(_("No particular theme"))
     form.territory_region.choices = region_choices(_("Choose a region"))
     return form

@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
-from tadamon.core.forms import ConfirmForm, enum_choices, redisplays_form
+from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form
 from tadamon.core.hooks import dashboard_counters, voting_methods
 from tadamon.core.i18n import localized, select_timezone
 from tadamon.core.permissions import require
@@ -430,7 +430,7 @@ def _consultation_data(form: forms.ConsultationForm) -> services.ConsultationDat
 
 
 def _consultation_form(item: Consultation | None) -> forms.ConsultationForm:
-    form = forms.ConsultationForm(obj=item if request.method == "GET" else None)
+    form = edit_form(forms.ConsultationForm, item)
     form.voting_method.choices = [SelectChoice(info.id, info.label) for info in voting_methods().values()]
     if request.method == "GET" and item is not None and not form.restored:
         for phase in ("proposals_open_at", "deliberation_at", "voting_at", "closed_at"):
@@ -502,9 +502,7 @@ def themes() -> Any:
 def edit_theme(theme_id: int) -> Any:
     require(can_manage_themes(current_actor()))
     theme = db.get_or_404(Theme, theme_id)
-    form = forms.ThemeForm(obj=theme if request.method == "GET" else None)
-    if request.method == "GET":
-        form.active.data = theme.is_active
+    form = edit_form(forms.ThemeForm, theme, active=theme.is_active)
     return _save_theme(form, theme)
 
 
