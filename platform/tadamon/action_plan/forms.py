@@ -24,7 +24,13 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from tadamon.action_plan.models import ROLE_LABELS, SCOPE_LABELS, STATUS_LABELS, Action, Indicator
+from tadamon.action_plan.models import (
+    Action,
+    ActionStatus,
+    CommitmentRole,
+    Indicator,
+    TerritoryScope,
+)
 from tadamon.action_plan.services.actions import (
     ACTION_FIELDS,
     TEXT_FIELDS,
@@ -33,7 +39,7 @@ from tadamon.action_plan.services.actions import (
     MilestoneData,
 )
 from tadamon.action_plan.services.commitments import UpdateData
-from tadamon.core.forms import TadamonForm, reasonable_date
+from tadamon.core.forms import TadamonForm, enum_choices, reasonable_date
 from tadamon.membership.forms import long_text, text
 from tadamon.workshops.forms import MultiCheckboxField, optional_int
 
@@ -123,7 +129,7 @@ class ActionForm(TadamonForm):
     description_en = long_text(_l("Description in English"), 20000)
     objectives = long_text(_l("Objectives"), 5000, description=_l("One objective per line."))
     theme_id = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False)
-    territory_scope = RadioField(_l("Territory"), choices=[SelectChoice(k.value, v) for k, v in SCOPE_LABELS.items()],
+    territory_scope = RadioField(_l("Territory"), choices=enum_choices(TerritoryScope),
                                  default="national", validators=[InputRequired(message=REQUIRED)])
     regions = MultiCheckboxField(_l("Regions"))
     provinces = text(_l("Provinces or cities"), 1000, description=_l("Separated by commas."))
@@ -133,7 +139,7 @@ class ActionForm(TadamonForm):
     indicators = FieldList(FormField(IndicatorRow), min_entries=0, max_entries=40)
     budget_estimate = decimal_field(_l("Budget estimate (MAD)"))
     funding_sources = long_text(_l("Funding sources"), 5000)
-    status = SelectField(_l("Status"), choices=[SelectChoice(k.value, v) for k, v in STATUS_LABELS.items()], default="planned")
+    status = SelectField(_l("Status"), choices=enum_choices(ActionStatus), default="planned")
     progress = percent_field(_l("Progress (%)"))
 
     def fill(self, data: ActionData) -> None:
@@ -233,4 +239,4 @@ class ExportForm(TadamonForm):
                           validators=[InputRequired(message=REQUIRED)])
 
 
-ROLE_CHOICES = [SelectChoice(k.value, v) for k, v in ROLE_LABELS.items()]
+ROLE_CHOICES = enum_choices(CommitmentRole)

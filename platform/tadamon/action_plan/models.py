@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TypeVar
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -28,61 +27,46 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.core.db import string_enum, utcnow
+from tadamon.core.enums import LabelledEnum
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
 
-E = TypeVar("E", bound=StrEnum)
+
+class ActionStatus(LabelledEnum):
+    PLANNED = "planned", _l("Planned")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    DONE = "done", _l("Done")
+    SUSPENDED = "suspended", _l("Suspended")
+    DROPPED = "dropped", _l("Dropped")
 
 
-class ActionStatus(StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-    SUSPENDED = "suspended"
-    DROPPED = "dropped"
+STATUS_LABELS = ActionStatus.labels()
 
 
-STATUS_LABELS = {
-    ActionStatus.PLANNED: _l("Planned"),
-    ActionStatus.IN_PROGRESS: _l("In progress"),
-    ActionStatus.DONE: _l("Done"),
-    ActionStatus.SUSPENDED: _l("Suspended"),
-    ActionStatus.DROPPED: _l("Dropped"),
-}
+class TerritoryScope(LabelledEnum):
+    NATIONAL = "national", _l("National")
+    REGIONS = "regions", _l("One or more regions")
+    PROVINCES = "provinces", _l("One or more provinces")
 
 
-class TerritoryScope(StrEnum):
-    NATIONAL = "national"
-    REGIONS = "regions"
-    PROVINCES = "provinces"
+SCOPE_LABELS = TerritoryScope.labels()
 
 
-SCOPE_LABELS = {
-    TerritoryScope.NATIONAL: _l("National"),
-    TerritoryScope.REGIONS: _l("One or more regions"),
-    TerritoryScope.PROVINCES: _l("One or more provinces"),
-}
+class CommitmentRole(LabelledEnum):
+    LEAD = "lead", _l("Lead")
+    PARTNER = "partner", _l("Partner")
 
 
-class CommitmentRole(StrEnum):
-    LEAD = "lead"
-    PARTNER = "partner"
+ROLE_LABELS = CommitmentRole.labels()
 
 
-ROLE_LABELS = {CommitmentRole.LEAD: _l("Lead"), CommitmentRole.PARTNER: _l("Partner")}
+class CommitmentState(LabelledEnum):
+    VOLUNTEERED = "volunteered", _l("Awaiting the steering group")
+    CONFIRMED = "confirmed", _l("Confirmed")
+    DECLINED = "declined", _l("Declined")
 
 
-class CommitmentState(StrEnum):
-    VOLUNTEERED = "volunteered"
-    CONFIRMED = "confirmed"
-    DECLINED = "declined"
-
-
-COMMITMENT_STATE_LABELS = {
-    CommitmentState.VOLUNTEERED: _l("Awaiting the steering group"),
-    CommitmentState.CONFIRMED: _l("Confirmed"),
-    CommitmentState.DECLINED: _l("Declined"),
-}
+COMMITMENT_STATE_LABELS = CommitmentState.labels()
 
 
 class VersionState(StrEnum):

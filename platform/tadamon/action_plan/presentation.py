@@ -372,7 +372,7 @@ def region_choices() -> list[tuple[str, str]]:
 
 
 def status_choices() -> list[tuple[str, str]]:
-    return [(status.value, str(label)) for status, label in STATUS_LABELS.items()]
+    return [(status.value, str(status.label)) for status in ActionStatus]
 
 
 # --- summary pictures --------------------------------------------------------------------------
@@ -423,8 +423,8 @@ def charts(actions: list[ActionView]) -> dict[str, Chart]:
             if code in REGIONS_BY_CODE:
                 by_region[REGIONS_BY_CODE[code].name()] += 1
     by_status = Counter(action.status for action in actions)
-    status_rows = [(str(label), float(by_status[s.value]), format_decimal(by_status[s.value]))
-                   for s, label in STATUS_LABELS.items()]
+    status_rows = [(str(s.label), float(by_status[s.value]), format_decimal(by_status[s.value]))
+                   for s in ActionStatus]
     return {
         "theme": _bars("chart-theme", [(name, float(n), format_decimal(n)) for name, n in by_theme.most_common()]),
         "region": _bars("chart-region", [(name, float(n), format_decimal(n)) for name, n in by_region.most_common()]),

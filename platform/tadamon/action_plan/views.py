@@ -50,9 +50,8 @@ bp = Blueprint("action_plan", __name__, template_folder="templates")
 
 def labels() -> dict[str, Any]:
     """State and role names for the plan's templates."""
-    return {"status_labels": {k.value: v for k, v in STATUS_LABELS.items()},
-            "role_labels": {k.value: v for k, v in ROLE_LABELS.items()},
-            "commitment_state_labels": {k.value: v for k, v in COMMITMENT_STATE_LABELS.items()}}
+    return {"status_labels": STATUS_LABELS, "role_labels": ROLE_LABELS,
+            "commitment_state_labels": COMMITMENT_STATE_LABELS}
 
 
 def _press(form: FlaskForm, operation: Callable[[], Any], success: Message) -> Outcome[Any]:

@@ -9,20 +9,14 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from tadamon.core.forms import TadamonForm, reasonable_date
+from tadamon.core.forms import TadamonForm, enum_choices, reasonable_date
 from tadamon.core.permissions import Role
-
-ROLE_LABELS = {
-    Role.ADMIN: _l("Administrator"),
-    Role.STEERING: _l("Steering group"),
-    Role.FACILITATOR: _l("Facilitator"),
-}
 
 
 class UserRolesForm(TadamonForm):
-    admin = BooleanField(ROLE_LABELS[Role.ADMIN])
-    steering = BooleanField(ROLE_LABELS[Role.STEERING])
-    facilitator = BooleanField(ROLE_LABELS[Role.FACILITATOR])
+    admin = BooleanField(Role.ADMIN.label)
+    steering = BooleanField(Role.STEERING.label)
+    facilitator = BooleanField(Role.FACILITATOR.label)
     enabled = BooleanField(_l("The account may log in"))
 
     def selected_roles(self) -> set[Role]:
@@ -67,6 +61,4 @@ class UserSearchForm(TadamonForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.role.choices = [SelectChoice("", _l("Any role"))] + [
-            SelectChoice(role.value, ROLE_LABELS[role]) for role in Role
-        ]
+        self.role.choices = enum_choices(Role, blank=_l("Any role"))

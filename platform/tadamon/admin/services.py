@@ -9,19 +9,15 @@ from sqlalchemy import Select, or_, select
 
 from tadamon.accounts.models import RoleAssignment, User
 from tadamon.core.audit import AuditEntry
+from tadamon.core.db import contains_pattern
 from tadamon.core.i18n import select_timezone
 from tadamon.extensions import db
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def users_query(search: str | None, role: str | None) -> Select[tuple[User]]:
     query = select(User).order_by(User.created_at.desc(), User.id.desc())
     if search:
-        pattern = _like(search.strip().lower())
+        pattern = contains_pattern(search.strip().lower())
         query = query.where(
             or_(User.email.like(pattern, escape="\\"), User.display_name.ilike(pattern, escape="\\"))
         )
@@ -49,9 +45,9 @@ def audit_query(
 ) -> Select[Any]:
     query = select(AuditEntry).order_by(AuditEntry.occurred_at.desc(), AuditEntry.id.desc())
     if action:
-        query = query.where(AuditEntry.action.like(_like(action.strip()), escape="\\"))
+        query = query.where(AuditEntry.action.like(contains_pattern(action.strip()), escape="\\"))
     if actor:
-        query = query.where(AuditEntry.actor_label.ilike(_like(actor.strip()), escape="\\"))
+        query = query.where(AuditEntry.actor_label.ilike(contains_pattern(actor.strip()), escape="\\"))
     if object_type:
         query = query.where(AuditEntry.object_type == object_type)
     if since:

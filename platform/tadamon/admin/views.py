@@ -11,7 +11,7 @@ from flask_login import current_user
 from tadamon.accounts import services as account_services
 from tadamon.accounts.models import User
 from tadamon.admin import services
-from tadamon.admin.forms import ROLE_LABELS, AuditFilterForm, UserRolesForm, UserSearchForm
+from tadamon.admin.forms import AuditFilterForm, UserRolesForm, UserSearchForm
 from tadamon.admin.permissions import can_manage_users, can_view_audit_log
 from tadamon.core.actor import current_actor
 from tadamon.core.forms import redisplays_form
@@ -27,7 +27,7 @@ PER_PAGE = 25
 
 @bp.app_template_filter("role_label")
 def role_label(role: Role) -> str:
-    return str(ROLE_LABELS.get(Role(role), role))
+    return str(Role(role).label)
 
 
 @bp.route("/users")
@@ -37,7 +37,7 @@ def users() -> Any:
     form.validate()
     page = db.paginate(services.users_query(form.q.data, form.role.data or None),
                        page=page_arg(), per_page=PER_PAGE, error_out=False)
-    return render_template("admin/users.html", form=form, page=page, role_labels=ROLE_LABELS)
+    return render_template("admin/users.html", form=form, page=page, role_labels=Role.labels())
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from enum import Enum as PyEnum
 from typing import Any
 
-from sqlalchemy import DateTime, Enum, MetaData, event
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
@@ -62,6 +62,17 @@ def string_enum(enum: type[PyEnum], length: int) -> Enum:
 
 def enum_values(enum: Any) -> list[str]:
     return [member.value for member in enum]
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (with `escape="\\"`) matching `text` anywhere, its `%` and `_` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def contains_words(column: Any, folded_words: str) -> list[ColumnElement[bool]]:
+    """One condition per word: `column` contains each of the (already folded) words."""
+    return [column.like(contains_pattern(word), escape="\\") for word in folded_words.split()]
 
 
 class Base(DeclarativeBase):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import flash, g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from tadamon.core import stash
+from tadamon.core.enums import LabelledEnum
 
 F = TypeVar("F", bound=Callable[..., Any])
+FormT = TypeVar("FormT", bound="TadamonForm")
 REDISPLAYS_FORM_ATTRIBUTE = "tadamon_redisplays_form"
 
 
@@ -53,6 +56,14 @@ class TadamonForm(FlaskForm):
         )
 
 
+def edit_form(form_class: type[FormT], obj: Any, **data: Any) -> FormT:
+    """The form editing `obj`: on a GET filled from it (and from `data` for the fields `obj`
+    has no attribute for), otherwise from what was submitted."""
+    if request.method == "GET":
+        return form_class(obj=obj, **data)
+    return form_class()
+
+
 class ConfirmForm(TadamonForm):
     """A form with no field: a button that changes state still carries a CSRF token."""
 
@@ -83,3 +94,10 @@ def show_error(form: FlaskForm | None, error: Any) -> None:
         field.errors = [*field.errors, error.message]
     else:
         flash(str(error.message), "error")
+
+
+def enum_choices(members: Iterable[LabelledEnum], blank: Any = None) -> list[SelectChoice]:
+    """A select's options: the members' values and labels (a whole enum, or some of its
+    members), after an empty option labelled `blank` when one is given."""
+    head = [SelectChoice("", blank)] if blank is not None else []
+    return head + [SelectChoice(member.value, member.label) for member in members]

@@ -14,12 +14,13 @@ Every endpoint needs a logged-in user unless its view is marked `@public`
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Any, TypeVar
 
 from flask import abort
+from flask_babel import lazy_gettext as _l
 
 from tadamon.core.actor import Actor, actor_for, current_actor
+from tadamon.core.enums import LabelledEnum
 
 Predicate = Callable[..., bool]
 P = TypeVar("P", bound=Predicate)
@@ -27,12 +28,12 @@ P = TypeVar("P", bound=Predicate)
 _RULES: dict[str, Predicate] = {}
 
 
-class Role(StrEnum):
+class Role(LabelledEnum):
     """Platform roles. Organisation roles (representative, member) come with membership."""
 
-    ADMIN = "admin"
-    STEERING = "steering"
-    FACILITATOR = "facilitator"
+    ADMIN = "admin", _l("Administrator")
+    STEERING = "steering", _l("Steering group")
+    FACILITATOR = "facilitator", _l("Facilitator")
 
 
 # Roles whose holders must use a second factor (TOTP) before doing anything else.

@@ -31,14 +31,13 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tadamon.core.forms import TadamonForm, reasonable_date
+from tadamon.core.forms import TadamonForm, enum_choices, reasonable_date
 from tadamon.core.i18n import select_timezone
 from tadamon.core.urls import int_arg
 from tadamon.membership.models import (
-    LEGAL_FORM_LABELS,
-    ORGANISATION_ROLE_LABELS,
-    STATE_LABELS,
+    LegalForm,
     MembershipState,
+    OrganisationRole,
 )
 from tadamon.membership.regions import REGION_CODES
 
@@ -81,8 +80,7 @@ def region_choices(blank: object) -> list[SelectChoice]:
 
 
 def legal_form_choices(blank: object | None = None) -> list[SelectChoice]:
-    choices = [SelectChoice(form.value, str(label)) for form, label in LEGAL_FORM_LABELS.items()]
-    return ([SelectChoice("", str(blank))] if blank is not None else []) + choices
+    return enum_choices(LegalForm, blank)
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -202,7 +200,7 @@ class InviteForm(TadamonForm):
     )
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(role.value, label) for role, label in ORGANISATION_ROLE_LABELS.items()],
+        choices=enum_choices(OrganisationRole),
         default="member",
     )
 
@@ -210,7 +208,7 @@ class InviteForm(TadamonForm):
 class PersonRoleForm(TadamonForm):
     role = SelectField(
         _l("Role"),
-        choices=[SelectChoice(role.value, label) for role, label in ORGANISATION_ROLE_LABELS.items()],
+        choices=enum_choices(OrganisationRole),
     )
 
 
@@ -281,9 +279,8 @@ class ReviewFilterForm(TadamonForm):
         csrf = False
 
     state = SelectField(_l("State"), validators=[Optional()], validate_choice=False,
-                        choices=[SelectChoice("", _l("Any state"))] + [
-                            SelectChoice(state.value, label) for state, label in STATE_LABELS.items()
-                            if state is not MembershipState.DRAFT])
+                        choices=enum_choices([state for state in MembershipState if state is not MembershipState.DRAFT],
+                                             blank=_l("Any state")))
     region = SelectField(_l("Region"), validators=[Optional()], validate_choice=False)
     legal_form = SelectField(_l("Legal form"), validators=[Optional()], validate_choice=False)
     since = DateField(_l("Submitted from"), validators=[Optional(), reasonable_date])

@@ -4,7 +4,6 @@ who act for them, invitations, and the history of every decision."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -21,49 +20,34 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.accounts.models import User
 from tadamon.core.db import string_enum, utcnow
+from tadamon.core.enums import LabelledEnum
 from tadamon.extensions import Model, db
 
 
-class LegalForm(StrEnum):
-    ASSOCIATION = "association"
-    FOUNDATION = "foundation"
-    COOPERATIVE = "cooperative"
-    NETWORK = "network"
-    SOCIAL_ENTERPRISE = "social_enterprise"
-    PUBLIC_INSTITUTION = "public_institution"
-    OTHER = "other"
+class LegalForm(LabelledEnum):
+    ASSOCIATION = "association", _l("Association")
+    FOUNDATION = "foundation", _l("Foundation")
+    COOPERATIVE = "cooperative", _l("Cooperative")
+    NETWORK = "network", _l("Network or federation")
+    SOCIAL_ENTERPRISE = "social_enterprise", _l("Social or solidarity enterprise")
+    PUBLIC_INSTITUTION = "public_institution", _l("Public institution")
+    OTHER = "other", _l("Other")
 
 
-LEGAL_FORM_LABELS = {
-    LegalForm.ASSOCIATION: _l("Association"),
-    LegalForm.FOUNDATION: _l("Foundation"),
-    LegalForm.COOPERATIVE: _l("Cooperative"),
-    LegalForm.NETWORK: _l("Network or federation"),
-    LegalForm.SOCIAL_ENTERPRISE: _l("Social or solidarity enterprise"),
-    LegalForm.PUBLIC_INSTITUTION: _l("Public institution"),
-    LegalForm.OTHER: _l("Other"),
-}
+LEGAL_FORM_LABELS = LegalForm.labels()
 
 
-class MembershipState(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    CHANGES_REQUESTED = "changes_requested"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SUSPENDED = "suspended"
-    LEFT = "left"
+class MembershipState(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    SUBMITTED = "submitted", _l("Submitted")
+    CHANGES_REQUESTED = "changes_requested", _l("Changes requested")
+    APPROVED = "approved", _l("Member")
+    REJECTED = "rejected", _l("Rejected")
+    SUSPENDED = "suspended", _l("Suspended")
+    LEFT = "left", _l("Left the network")
 
 
-STATE_LABELS = {
-    MembershipState.DRAFT: _l("Draft"),
-    MembershipState.SUBMITTED: _l("Submitted"),
-    MembershipState.CHANGES_REQUESTED: _l("Changes requested"),
-    MembershipState.APPROVED: _l("Member"),
-    MembershipState.REJECTED: _l("Rejected"),
-    MembershipState.SUSPENDED: _l("Suspended"),
-    MembershipState.LEFT: _l("Left the network"),
-}
+STATE_LABELS = MembershipState.labels()
 
 # The legal moves of an application and a membership; services refuse any other.
 TRANSITIONS: dict[MembershipState, frozenset[MembershipState]] = {
@@ -84,15 +68,12 @@ STATES_WITH_A_MESSAGE = frozenset(
 )
 
 
-class OrganisationRole(StrEnum):
-    REPRESENTATIVE = "representative"
-    MEMBER = "member"
+class OrganisationRole(LabelledEnum):
+    REPRESENTATIVE = "representative", _l("Representative")
+    MEMBER = "member", _l("Member")
 
 
-ORGANISATION_ROLE_LABELS = {
-    OrganisationRole.REPRESENTATIVE: _l("Representative"),
-    OrganisationRole.MEMBER: _l("Member"),
-}
+ORGANISATION_ROLE_LABELS = OrganisationRole.labels()
 
 _STATE_VALUES = ", ".join(f"'{state.value}'" for state in MembershipState)
 _LEGAL_FORM_VALUES = ", ".join(f"'{form.value}'" for form in LegalForm)

@@ -28,7 +28,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
-from tadamon.core.forms import ConfirmForm, redisplays_form
+from tadamon.core.forms import ConfirmForm, edit_form, redisplays_form
 from tadamon.core.hooks import profile_sections
 from tadamon.core.i18n import current_language, localized
 from tadamon.core.permissions import require
@@ -446,7 +446,7 @@ def _save_charter_text(draft: Charter | None, texts: dict[str, str]) -> Charter:
 def manage_charter() -> Any:
     require(can_manage_charter(current_actor()))
     draft = services.draft_charter()
-    form = forms.CharterTextForm(obj=draft if request.method == "GET" else None)
+    form = edit_form(forms.CharterTextForm, draft)
     if run_use_case(form, lambda: _save_charter_text(draft, form.texts()), success=_("The draft is saved.")):
         return _to("manage_charter")
     return _charter_page(draft, form, forms.PrincipleForm(formdata=None))
@@ -474,7 +474,7 @@ def add_principle() -> Any:
 @redisplays_form
 def edit_principle(principle_id: int) -> Any:
     draft, principle = _principle(principle_id)
-    form = forms.PrincipleForm(obj=principle if request.method == "GET" else None)
+    form = edit_form(forms.PrincipleForm, principle)
     if run_use_case(form, lambda: services.save_principle(draft, principle, form.texts()),
                     success=_("The principle is saved.")):
         return _to("manage_charter")
@@ -530,9 +530,7 @@ def manage_fields() -> Any:
 def edit_field(field_id: int) -> Any:
     require(can_manage_fields(current_actor()))
     field_of_action = db.get_or_404(FieldOfAction, field_id)
-    form = forms.FieldOfActionForm(obj=field_of_action if request.method == "GET" else None)
-    if request.method == "GET":
-        form.active.data = field_of_action.is_active
+    form = edit_form(forms.FieldOfActionForm, field_of_action, active=field_of_action.is_active)
     if _save_field(form, field_of_action):
         return _to("manage_fields")
     return render_template("membership/edit_field.html", form=form, field_of_action=field_of_action)

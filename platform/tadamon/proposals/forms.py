@@ -16,8 +16,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tadamon.core.forms import TadamonForm
-from tadamon.proposals.models import EVALUATION_LABELS, STANCE_LABELS, TERRITORY_LABELS
+from tadamon.core.forms import TadamonForm, enum_choices
+from tadamon.proposals.models import TERRITORY_LABELS, Evaluation, Stance
 from tadamon.workshops.forms import optional_int
 
 REQUIRED = _l("This field is required.")
@@ -65,7 +65,7 @@ class CommentForm(TadamonForm):
                          validators=[InputRequired(message=_l("Write your comment.")), Length(max=5000, message=TOO_LONG)],
                          render_kw={"rows": 4, "dir": "auto"})
     stance = RadioField(_l("Your organisation's position"),
-                        choices=[SelectChoice(k.value, v) for k, v in STANCE_LABELS.items()], default="neutral")
+                        choices=enum_choices(Stance), default="neutral")
     parent_id = HiddenField()
 
 
@@ -76,7 +76,7 @@ class ReasonForm(TadamonForm):
 
 
 class EvaluationForm(TadamonForm):
-    evaluation = RadioField(_l("Evaluation"), choices=[SelectChoice(k.value, v) for k, v in EVALUATION_LABELS.items()],
+    evaluation = RadioField(_l("Evaluation"), choices=enum_choices(Evaluation),
                             validators=[InputRequired(message=_l("Choose an evaluation."))])
     answer = _area(_l("Public answer to the organisation"), 5000)
 

@@ -4,7 +4,6 @@ and the lineage of merges and splits that curation leaves behind."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -12,48 +11,39 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.accounts.models import User
 from tadamon.core.db import string_enum, utcnow
+from tadamon.core.enums import LabelledEnum
 from tadamon.extensions import Model
 from tadamon.membership.models import Organisation
 from tadamon.workshops.models import Consultation
 
 
-class ProposalState(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    WITHDRAWN = "withdrawn"
-    MERGED = "merged"  # merged into another proposal: its address redirects there
-    SPLIT = "split"  # split into others, which carry it on
+class ProposalState(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    PUBLISHED = "published", _l("Published")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
+    MERGED = "merged", _l("Merged")  # merged into another proposal: its address redirects there
+    SPLIT = "split", _l("Split")  # split into others, which carry it on
 
 
-PROPOSAL_STATE_LABELS = {
-    ProposalState.DRAFT: _l("Draft"),
-    ProposalState.PUBLISHED: _l("Published"),
-    ProposalState.WITHDRAWN: _l("Withdrawn"),
-    ProposalState.MERGED: _l("Merged"),
-    ProposalState.SPLIT: _l("Split"),
-}
+PROPOSAL_STATE_LABELS = ProposalState.labels()
 
 
-class Evaluation(StrEnum):
-    ACCEPTED = "accepted"
-    NOT_RETAINED = "not_retained"
-    CHANGES_REQUESTED = "changes_requested"
+class Evaluation(LabelledEnum):
+    ACCEPTED = "accepted", _l("Accepted for the vote")
+    NOT_RETAINED = "not_retained", _l("Not retained")
+    CHANGES_REQUESTED = "changes_requested", _l("Asked to change")
 
 
-EVALUATION_LABELS = {
-    Evaluation.ACCEPTED: _l("Accepted for the vote"),
-    Evaluation.NOT_RETAINED: _l("Not retained"),
-    Evaluation.CHANGES_REQUESTED: _l("Asked to change"),
-}
+EVALUATION_LABELS = Evaluation.labels()
 
 
-class Stance(StrEnum):
-    FOR = "for"
-    AGAINST = "against"
-    NEUTRAL = "neutral"
+class Stance(LabelledEnum):
+    FOR = "for", _l("For")
+    AGAINST = "against", _l("Against")
+    NEUTRAL = "neutral", _l("Neutral")
 
 
-STANCE_LABELS = {Stance.FOR: _l("For"), Stance.AGAINST: _l("Against"), Stance.NEUTRAL: _l("Neutral")}
+STANCE_LABELS = Stance.labels()
 
 # What each step of a proposal's public timeline is called.
 TIMELINE_LABELS = {
@@ -275,17 +265,13 @@ class Similarity(Model):
     similar: Mapped[Proposal] = relationship(foreign_keys=[similar_id], lazy="joined")
 
 
-class AmendmentState(StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
+class AmendmentState(LabelledEnum):
+    PENDING = "pending", _l("Waiting for the proposal's organisation")
+    ACCEPTED = "accepted", _l("Accepted")
+    REJECTED = "rejected", _l("Rejected")
 
 
-AMENDMENT_STATE_LABELS = {
-    AmendmentState.PENDING: _l("Waiting for the proposal's organisation"),
-    AmendmentState.ACCEPTED: _l("Accepted"),
-    AmendmentState.REJECTED: _l("Rejected"),
-}
+AMENDMENT_STATE_LABELS = AmendmentState.labels()
 
 
 class Amendment(Model):

@@ -31,7 +31,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
-from tadamon.core.forms import ConfirmForm, redisplays_form, show_error
+from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
 from tadamon.core.i18n import localized
 from tadamon.core.permissions import require
 from tadamon.core.uploads import MIMETYPES
@@ -48,6 +48,7 @@ from tadamon.proposals.models import (
     Amendment,
     Attachment,
     Comment,
+    Evaluation,
     Proposal,
     ProposalVersion,
 )
@@ -117,8 +118,7 @@ def _filter_form() -> forms.ProposalFilterForm:
     form = forms.ProposalFilterForm(request.args)
     form.theme.choices = _theme_choices(_("All themes"))
     form.region.choices = region_choices(_("All regions"))
-    form.evaluation.choices = [SelectChoice("", _("Any evaluation"))] + [
-        SelectChoice(k.value, v) for k, v in EVALUATION_LABELS.items()]
+    form.evaluation.choices = enum_choices(Evaluation, blank=_("Any evaluation"))
     form.validate()
     return form
 
@@ -146,7 +146,7 @@ def index(consultation_id: int) -> Any:
 
 
 def _proposal_form(proposal: Proposal | None) -> forms.ProposalForm:
-    form = forms.ProposalForm(obj=proposal if request.method == "GET" else None)
+    form = edit_form(forms.ProposalForm, proposal)
     form.theme_id.choices = _theme_choices(_("No particular theme"))
     form.territory_region.choices = region_choices(_("Choose a region"))
     return form

@@ -22,13 +22,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tadamon.core.forms import TadamonForm
+from tadamon.core.forms import TadamonForm, enum_choices
 from tadamon.membership.forms import long_text, text
 from tadamon.workshops.models import (
-    DOCUMENT_KIND_LABELS,
-    FORMAT_LABELS,
-    PARTICIPATION_LABELS,
+    DocumentKind,
+    Participation,
     Phase,
+    WorkshopFormat,
     WorkshopStatus,
 )
 
@@ -111,7 +111,7 @@ class WorkshopForm(TadamonForm):
                                              SelectChoice("regional", _l("One or more regions"))],
                        default="national", validators=[InputRequired(message=REQUIRED)])
     regions = MultiCheckboxField(_l("Regions"), validate_choice=False)
-    format = RadioField(_l("Format"), choices=[SelectChoice(value.value, label) for value, label in FORMAT_LABELS.items()],
+    format = RadioField(_l("Format"), choices=enum_choices(WorkshopFormat),
                         default="in_person", validators=[InputRequired(message=REQUIRED)])
     venue = text(_l("Venue"), 200)
     address = text(_l("Address"), 300)
@@ -147,7 +147,7 @@ class StatusForm(TadamonForm):
 
 class DocumentForm(TadamonForm):
     kind = SelectField(_l("Kind of document"),
-                       choices=[SelectChoice(kind.value, label) for kind, label in DOCUMENT_KIND_LABELS.items()])
+                       choices=enum_choices(DocumentKind))
     title = text(_l("Title (optional)"), 200)
     document = FileField(_l("File (PDF or office document, at most 10 MB)"),
                          validators=[InputRequired(message=_l("Choose a file."))])
@@ -174,7 +174,7 @@ class ConsultationForm(TadamonForm):
     description_fr = long_text(_l("Description in French"), render_kw={"dir": "ltr", "lang": "fr", "rows": 4})
     description_en = long_text(_l("Description in English"), render_kw={"dir": "ltr", "lang": "en", "rows": 4})
     participation = RadioField(_l("Who takes part"),
-                               choices=[SelectChoice(value.value, label) for value, label in PARTICIPATION_LABELS.items()],
+                               choices=enum_choices(Participation),
                                default="all_members")
     proposals_open_at = local_datetime(_l("Proposals open on"))
     deliberation_at = local_datetime(_l("Deliberation starts on"))

@@ -4,7 +4,6 @@ consultations that run inside them through their phases."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.accounts.models import User
 from tadamon.core.db import string_enum, utcnow
+from tadamon.core.enums import LabelledEnum
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
 
@@ -38,32 +38,23 @@ class Theme(Model):
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
-class WorkshopFormat(StrEnum):
-    IN_PERSON = "in_person"
-    ONLINE = "online"
-    HYBRID = "hybrid"
+class WorkshopFormat(LabelledEnum):
+    IN_PERSON = "in_person", _l("In person")
+    ONLINE = "online", _l("Online")
+    HYBRID = "hybrid", _l("Hybrid")
 
 
-FORMAT_LABELS = {
-    WorkshopFormat.IN_PERSON: _l("In person"),
-    WorkshopFormat.ONLINE: _l("Online"),
-    WorkshopFormat.HYBRID: _l("Hybrid"),
-}
+FORMAT_LABELS = WorkshopFormat.labels()
 
 
-class WorkshopStatus(StrEnum):
-    PLANNED = "planned"
-    REGISTRATION_OPEN = "registration_open"
-    IN_PROGRESS = "in_progress"
-    CLOSED = "closed"
+class WorkshopStatus(LabelledEnum):
+    PLANNED = "planned", _l("Planned")
+    REGISTRATION_OPEN = "registration_open", _l("Registration open")
+    IN_PROGRESS = "in_progress", _l("In progress")
+    CLOSED = "closed", _l("Closed")
 
 
-WORKSHOP_STATUS_LABELS = {
-    WorkshopStatus.PLANNED: _l("Planned"),
-    WorkshopStatus.REGISTRATION_OPEN: _l("Registration open"),
-    WorkshopStatus.IN_PROGRESS: _l("In progress"),
-    WorkshopStatus.CLOSED: _l("Closed"),
-}
+WORKSHOP_STATUS_LABELS = WorkshopStatus.labels()
 WORKSHOP_STATUS_ORDER = list(WorkshopStatus)
 
 workshop_facilitators = Table(
@@ -156,17 +147,13 @@ class WorkshopRegion(Model):
     region: Mapped[str] = mapped_column(String(3), primary_key=True)
 
 
-class DocumentKind(StrEnum):
-    AGENDA = "agenda"
-    REFERENCE = "reference"
-    MINUTES = "minutes"
+class DocumentKind(LabelledEnum):
+    AGENDA = "agenda", _l("Agenda")
+    REFERENCE = "reference", _l("Reference document")
+    MINUTES = "minutes", _l("Minutes and report")
 
 
-DOCUMENT_KIND_LABELS = {
-    DocumentKind.AGENDA: _l("Agenda"),
-    DocumentKind.REFERENCE: _l("Reference document"),
-    DocumentKind.MINUTES: _l("Minutes and report"),
-}
+DOCUMENT_KIND_LABELS = DocumentKind.labels()
 
 
 class WorkshopDocument(Model):
@@ -217,21 +204,15 @@ ROOM_RECORD_LABELS = {
 }
 
 
-class RegistrationStatus(StrEnum):
-    PENDING = "pending"  # holds a place, waits for the facilitator
-    ACCEPTED = "accepted"
-    WAITLISTED = "waitlisted"
-    DECLINED = "declined"
-    WITHDRAWN = "withdrawn"
+class RegistrationStatus(LabelledEnum):
+    PENDING = "pending", _l("Waiting for the facilitator")  # holds a place, waits for the facilitator
+    ACCEPTED = "accepted", _l("Accepted")
+    WAITLISTED = "waitlisted", _l("On the waiting list")
+    DECLINED = "declined", _l("Declined")
+    WITHDRAWN = "withdrawn", _l("Withdrawn")
 
 
-REGISTRATION_STATUS_LABELS = {
-    RegistrationStatus.PENDING: _l("Waiting for the facilitator"),
-    RegistrationStatus.ACCEPTED: _l("Accepted"),
-    RegistrationStatus.WAITLISTED: _l("On the waiting list"),
-    RegistrationStatus.DECLINED: _l("Declined"),
-    RegistrationStatus.WITHDRAWN: _l("Withdrawn"),
-}
+REGISTRATION_STATUS_LABELS = RegistrationStatus.labels()
 # Registrations that hold one of the workshop's places.
 HOLDING_PLACE = (RegistrationStatus.PENDING, RegistrationStatus.ACCEPTED)
 _REGISTRATION_STATUSES = ", ".join(f"'{value.value}'" for value in RegistrationStatus)
@@ -277,24 +258,17 @@ class Registration(Model):
                                             RegistrationStatus.ACCEPTED)
 
 
-class Phase(StrEnum):
-    DRAFT = "draft"
-    PROPOSALS_OPEN = "proposals_open"
-    DELIBERATION = "deliberation"
-    VOTING = "voting"
-    CLOSED = "closed"
-    RESULTS_PUBLISHED = "results_published"
+class Phase(LabelledEnum):
+    DRAFT = "draft", _l("Draft")
+    PROPOSALS_OPEN = "proposals_open", _l("Proposals open")
+    DELIBERATION = "deliberation", _l("Deliberation")
+    VOTING = "voting", _l("Voting")
+    CLOSED = "closed", _l("Closed")
+    RESULTS_PUBLISHED = "results_published", _l("Results published")
 
 
 PHASE_ORDER = list(Phase)
-PHASE_LABELS = {
-    Phase.DRAFT: _l("Draft"),
-    Phase.PROPOSALS_OPEN: _l("Proposals open"),
-    Phase.DELIBERATION: _l("Deliberation"),
-    Phase.VOTING: _l("Voting"),
-    Phase.CLOSED: _l("Closed"),
-    Phase.RESULTS_PUBLISHED: _l("Results published"),
-}
+PHASE_LABELS = Phase.labels()
 PHASE_ACTIVITIES = {
     Phase.DRAFT: _l("The facilitators are preparing the consultation."),
     Phase.PROPOSALS_OPEN: _l("Participating organisations can submit proposals."),
@@ -307,15 +281,12 @@ PHASE_ACTIVITIES = {
 SCHEDULED_PHASES = (Phase.PROPOSALS_OPEN, Phase.DELIBERATION, Phase.VOTING, Phase.CLOSED)
 
 
-class Participation(StrEnum):
-    ALL_MEMBERS = "all_members"
-    REGISTERED = "registered"
+class Participation(LabelledEnum):
+    ALL_MEMBERS = "all_members", _l("Every member organisation")
+    REGISTERED = "registered", _l("The organisations registered in the workshop")
 
 
-PARTICIPATION_LABELS = {
-    Participation.ALL_MEMBERS: _l("Every member organisation"),
-    Participation.REGISTERED: _l("The organisations registered in the workshop"),
-}
+PARTICIPATION_LABELS = Participation.labels()
 _PHASES = ", ".join(f"'{value.value}'" for value in Phase)
 
 

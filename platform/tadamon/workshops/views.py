@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
-from tadamon.core.forms import ConfirmForm, redisplays_form
+from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form
 from tadamon.core.hooks import dashboard_counters, voting_methods
 from tadamon.core.i18n import localized, select_timezone
 from tadamon.core.permissions import require
@@ -41,7 +41,6 @@ from tadamon.membership.forms import region_choices
 from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
 from tadamon.workshops import calendars, forms, services
 from tadamon.workshops.models import (
-    FORMAT_LABELS,
     PHASE_LABELS,
     PHASE_ORDER,
     WORKSHOP_STATUS_LABELS,
@@ -104,8 +103,7 @@ def _filter_form() -> forms.WorkshopFilterForm:
     form = forms.WorkshopFilterForm(request.args)
     form.theme.choices = _theme_choices(_("All themes"))
     form.region.choices = region_choices(_("All regions"))
-    form.format.choices = [SelectChoice("", _("All formats"))] + [
-        SelectChoice(value.value, label) for value, label in FORMAT_LABELS.items()]
+    form.format.choices = enum_choices(WorkshopFormat, blank=_("All formats"))
     form.validate()
     return form
 
@@ -432,7 +430,7 @@ def _consultation_data(form: forms.ConsultationForm) -> services.ConsultationDat
 
 
 def _consultation_form(item: Consultation | None) -> forms.ConsultationForm:
-    form = forms.ConsultationForm(obj=item if request.method == "GET" else None)
+    form = edit_form(forms.ConsultationForm, item)
     form.voting_method.choices = [SelectChoice(info.id, info.label) for info in voting_methods().values()]
     if request.method == "GET" and item is not None and not form.restored:
         for phase in ("proposals_open_at", "deliberation_at", "voting_at", "closed_at"):
@@ -504,9 +502,7 @@ def themes() -> Any:
 def edit_theme(theme_id: int) -> Any:
     require(can_manage_themes(current_actor()))
     theme = db.get_or_404(Theme, theme_id)
-    form = forms.ThemeForm(obj=theme if request.method == "GET" else None)
-    if request.method == "GET":
-        form.active.data = theme.is_active
+    form = edit_form(forms.ThemeForm, theme, active=theme.is_active)
     return _save_theme(form, theme)
 
 

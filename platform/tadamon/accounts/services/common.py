@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from tadamon.accounts.models import User
 from tadamon.accounts.passwords import MAX_LENGTH, MIN_LENGTH, hash_password, is_too_guessable
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
+from tadamon.core.mail import send_email
 
 
 class AccountError(DomainError):
@@ -68,3 +71,8 @@ def new_account(*, email: str, display_name: str, password: str, language: str, 
     return User(email=email, display_name=display_name, password_hash=hash_password(password),
                 preferred_language=language, privacy_consent_at=now, password_changed_at=now,
                 email_verified_at=now if verified else None)
+
+
+def email_holder(user: User, template: str, subject: Any, *, to: str | None = None, **context: Any) -> None:
+    """Emails the account's holder, in their language, at the account's address or at `to`."""
+    send_email(to or user.email, template, language=user.preferred_language, subject=subject, user=user, **context)

@@ -19,12 +19,12 @@ from tadamon.accounts.services.common import (
     EmailTaken,
     WeakPassword,
     check_password_strength,
+    email_holder,
     normalize_email,
 )
 from tadamon.accounts.services.sessions import end_other_sessions
 from tadamon.accounts.services.tokens import TOKEN_LIFETIMES, consume_token, issue_token, peek_token
 from tadamon.core.db import utcnow
-from tadamon.core.mail import send_email
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 
@@ -35,15 +35,9 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_enabled:
         return
     token = issue_token(user, TokenPurpose.RESET_PASSWORD)
-    send_email(
-        user.email,
-        "reset_password",
-        language=user.preferred_language,
-        subject=_l("Reset your Tadamon password"),
-        user=user,
-        link=external_url("accounts.reset_password", token=token),
-        minutes=int(TOKEN_LIFETIMES[TokenPurpose.RESET_PASSWORD].total_seconds() // 60),
-    )
+    email_holder(user, "reset_password", _l("Reset your Tadamon password"),
+                 link=external_url("accounts.reset_password", token=token),
+                 minutes=int(TOKEN_LIFETIMES[TokenPurpose.RESET_PASSWORD].total_seconds() // 60))
 
 
 def reset_password(token: str, new_password: str) -> User:
@@ -77,13 +71,7 @@ def change_password(
         raise
     set_password(user, new_password)
     end_other_sessions(user, keep_session_id)
-    send_email(
-        user.email,
-        "password_changed",
-        language=user.preferred_language,
-        subject=_l("Your Tadamon password was changed"),
-        user=user,
-    )
+    email_holder(user, "password_changed", _l("Your Tadamon password was changed"))
 
 
 # --- email change ----------------------------------------------------------------------------
@@ -99,14 +87,8 @@ def request_email_change(user: User, *, new_email: str, password: str) -> None:
     if db.session.scalar(select(User.id).where(User.email == new_email)) is not None:
         raise EmailTaken(_l("Another account already uses this email address."), field="new_email")
     token = issue_token(user, TokenPurpose.CHANGE_EMAIL, new_email=new_email)
-    send_email(
-        new_email,
-        "confirm_email_change",
-        language=user.preferred_language,
-        subject=_l("Confirm your new email address for Tadamon"),
-        user=user,
-        link=external_url("accounts.confirm_email_change", token=token),
-    )
+    email_holder(user, "confirm_email_change", _l("Confirm your new email address for Tadamon"),
+                 to=new_email, link=external_url("accounts.confirm_email_change", token=token))
 
 
 def confirm_email_change(token: str) -> User:
@@ -124,12 +106,6 @@ def confirm_email_change(token: str) -> User:
             db.session.flush()
     except IntegrityError:
         raise EmailTaken(_l("Another account already uses this email address.")) from None
-    send_email(
-        old_email,
-        "email_changed",
-        language=user.preferred_language,
-        subject=_l("Your Tadamon email address was changed"),
-        user=user,
-        new_email=new_email,
-    )
+    email_holder(user, "email_changed", _l("Your Tadamon email address was changed"),
+                 to=old_email, new_email=new_email)
     return user

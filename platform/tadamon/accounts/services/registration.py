@@ -14,12 +14,12 @@ from tadamon.accounts.services.common import (
     AccountError,
     EmailTaken,
     check_password_strength,
+    email_holder,
     new_account,
     normalize_email,
 )
 from tadamon.accounts.services.tokens import TOKEN_LIFETIMES, consume_token, issue_token
 from tadamon.core.db import utcnow
-from tadamon.core.mail import send_email
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 
@@ -55,15 +55,9 @@ def register_user(
 
 def send_verification_email(user: User) -> None:
     token = issue_token(user, TokenPurpose.VERIFY_EMAIL)
-    send_email(
-        user.email,
-        "verify_email",
-        language=user.preferred_language,
-        subject=_l("Confirm your email address for Tadamon"),
-        user=user,
-        link=external_url("accounts.verify_email", token=token),
-        days=TOKEN_LIFETIMES[TokenPurpose.VERIFY_EMAIL].days,
-    )
+    email_holder(user, "verify_email", _l("Confirm your email address for Tadamon"),
+                 link=external_url("accounts.verify_email", token=token),
+                 days=TOKEN_LIFETIMES[TokenPurpose.VERIFY_EMAIL].days)
 
 
 def resend_verification(email: str) -> None:

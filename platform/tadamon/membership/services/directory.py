@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tadamon.core.db import contains_words
 from tadamon.core.text import normalize_for_search
 from tadamon.extensions import db
 from tadamon.membership.models import (
@@ -18,11 +19,7 @@ from tadamon.membership.models import (
 def directory_query(*, search: str = "", region: str = "", field_id: int | None = None,
                     legal_form: str = "") -> Any:
     query = select(Organisation).where(Organisation.state == MembershipState.APPROVED)
-    folded = normalize_for_search(search)
-    if folded:
-        for word in folded.split():
-            escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            query = query.where(Organisation.search_name.like(f"%{escaped}%", escape="\\"))
+    query = query.where(*contains_words(Organisation.search_name, normalize_for_search(search)))
     if region:
         query = query.where(Organisation.region == region)
     if legal_form:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tadamon.accounts.models import User
-from tadamon.core import audit
+from tadamon.core.kept_lists import save_kept_item
 from tadamon.extensions import db
 from tadamon.membership.models import (
     FieldOfAction,
@@ -24,16 +24,6 @@ def all_fields() -> list[FieldOfAction]:
 
 
 def save_field(actor: User, field_of_action: FieldOfAction | None, names: dict[str, str], active: bool) -> FieldOfAction:
-    if not any(value.strip() for value in names.values()):
-        raise MembershipError(_l("Give the field a name in at least one language."), field="name_ar")
-    if field_of_action is None:
-        field_of_action = FieldOfAction()
-        db.session.add(field_of_action)
-    for key, value in names.items():
-        setattr(field_of_action, key, value.strip())
-    field_of_action.is_active = active
-    db.session.flush()
-    audit.record("field_of_action.saved", "field_of_action", field_of_action.id,
-                 object_label=field_of_action.name_fr or field_of_action.name_ar,
-                 after={**names, "active": active}, actor=actor)
-    return field_of_action
+    return save_kept_item(actor, FieldOfAction, field_of_action, names, active, kind="field_of_action",
+                          unnamed=MembershipError(_l("Give the field a name in at least one language."),
+                                                  field="name_ar"))

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tadamon.core.db import contains_words
 from tadamon.core.text import normalize_for_search
 from tadamon.extensions import db
 from tadamon.proposals.models import (
@@ -21,9 +22,7 @@ def list_query(consultation: Consultation, *, search: str = "", theme_id: int | 
                organisation_id: int | None = None, evaluation: str = "", sort: str = "recent", seed: int = 1) -> Any:
     query = select(Proposal).where(Proposal.consultation_id == consultation.id,
                                    Proposal.state == ProposalState.PUBLISHED)
-    for word in normalize_for_search(search).split():
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Proposal.search_text.like(f"%{escaped}%", escape="\\"))
+    query = query.where(*contains_words(Proposal.search_text, normalize_for_search(search)))
     if theme_id:
         query = query.where(Proposal.theme_id == theme_id)
     if region:
