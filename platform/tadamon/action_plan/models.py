@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.core.db import string_enum, utcnow
 from tadamon.core.enums import LabelledEnum
+from tadamon.core.texts import DescriptionColumns
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
 
@@ -74,7 +75,7 @@ class VersionState(StrEnum):
     PUBLISHED = "published"
 
 
-class Action(Model):
+class Action(DescriptionColumns, Model):
     """An action of the working plan. Texts in three languages, at least one filled."""
 
     __tablename__ = "plan_actions"
@@ -83,9 +84,6 @@ class Action(Model):
     title_ar: Mapped[str] = mapped_column(String(300), default="")
     title_fr: Mapped[str] = mapped_column(String(300), default="")
     title_en: Mapped[str] = mapped_column(String(300), default="")
-    description_ar: Mapped[str] = mapped_column(Text, default="")
-    description_fr: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
     objectives: Mapped[str] = mapped_column(Text, default="")
     theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"), index=True)
     territory_scope: Mapped[TerritoryScope] = mapped_column(string_enum(TerritoryScope, 10),

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tadamon.accounts.models import User
 from tadamon.core.db import string_enum, utcnow
 from tadamon.core.enums import LabelledEnum
+from tadamon.core.texts import DescriptionColumns, TitleColumns
 from tadamon.extensions import Model, db
 
 
@@ -79,16 +80,13 @@ _STATE_VALUES = ", ".join(f"'{state.value}'" for state in MembershipState)
 _LEGAL_FORM_VALUES = ", ".join(f"'{form.value}'" for form in LegalForm)
 
 
-class Charter(Model):
+class Charter(TitleColumns, Model):
     """One version of the network's charter. Published versions never change."""
 
     __tablename__ = "charters"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, unique=True)
-    title_ar: Mapped[str] = mapped_column(String(200), default="")
-    title_fr: Mapped[str] = mapped_column(String(200), default="")
-    title_en: Mapped[str] = mapped_column(String(200), default="")
     preamble_ar: Mapped[str] = mapped_column(Text, default="")
     preamble_fr: Mapped[str] = mapped_column(Text, default="")
     preamble_en: Mapped[str] = mapped_column(Text, default="")
@@ -106,16 +104,13 @@ class Charter(Model):
         return self.published_at is not None
 
 
-class CharterPrinciple(Model):
+class CharterPrinciple(TitleColumns, Model):
     __tablename__ = "charter_principles"
     __table_args__ = (UniqueConstraint("charter_id", "position"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     charter_id: Mapped[int] = mapped_column(ForeignKey("charters.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
-    title_ar: Mapped[str] = mapped_column(String(200), default="")
-    title_fr: Mapped[str] = mapped_column(String(200), default="")
-    title_en: Mapped[str] = mapped_column(String(200), default="")
     explanation_ar: Mapped[str] = mapped_column(Text, default="")
     explanation_fr: Mapped[str] = mapped_column(Text, default="")
     explanation_en: Mapped[str] = mapped_column(Text, default="")
@@ -143,7 +138,7 @@ organisation_fields = Table(
 )
 
 
-class Organisation(Model):
+class Organisation(DescriptionColumns, Model):
     """A member (or applicant) organisation: the network's voter, not its people."""
 
     __tablename__ = "organisations"
@@ -163,9 +158,6 @@ class Organisation(Model):
     year_founded: Mapped[int | None] = mapped_column(Integer)
     region: Mapped[str] = mapped_column(String(3), default="", index=True)
     province: Mapped[str] = mapped_column(String(120), default="")
-    description_ar: Mapped[str] = mapped_column(Text, default="")
-    description_fr: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
     website: Mapped[str] = mapped_column(String(300), default="")
     social_links: Mapped[str] = mapped_column(Text, default="")
     members_count: Mapped[int | None] = mapped_column(Integer)

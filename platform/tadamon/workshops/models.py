@@ -21,20 +21,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tadamon.accounts.models import User
 from tadamon.core.db import string_enum, utcnow
 from tadamon.core.enums import LabelledEnum
+from tadamon.core.texts import DescriptionColumns, TitleColumns
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
 
 
-class Theme(Model):
+class Theme(DescriptionColumns, Model):
     __tablename__ = "themes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name_ar: Mapped[str] = mapped_column(String(200), default="")
     name_fr: Mapped[str] = mapped_column(String(200), default="")
     name_en: Mapped[str] = mapped_column(String(200), default="")
-    description_ar: Mapped[str] = mapped_column(Text, default="")
-    description_fr: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
 
 
@@ -68,7 +66,7 @@ _FORMATS = ", ".join(f"'{value.value}'" for value in WorkshopFormat)
 _STATUSES = ", ".join(f"'{value.value}'" for value in WorkshopStatus)
 
 
-class Workshop(Model):
+class Workshop(TitleColumns, DescriptionColumns, Model):
     __tablename__ = "workshops"
     __table_args__ = (
         CheckConstraint(f"format IN ({_FORMATS})", name="known_format"),
@@ -78,12 +76,6 @@ class Workshop(Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    title_ar: Mapped[str] = mapped_column(String(200), default="")
-    title_fr: Mapped[str] = mapped_column(String(200), default="")
-    title_en: Mapped[str] = mapped_column(String(200), default="")
-    description_ar: Mapped[str] = mapped_column(Text, default="")
-    description_fr: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
     theme_id: Mapped[int] = mapped_column(ForeignKey("themes.id", ondelete="RESTRICT"), index=True)
     is_national: Mapped[bool] = mapped_column(default=True)
     format: Mapped[WorkshopFormat] = mapped_column(string_enum(WorkshopFormat, 20), default=WorkshopFormat.IN_PERSON)
@@ -290,7 +282,7 @@ PARTICIPATION_LABELS = Participation.labels()
 _PHASES = ", ".join(f"'{value.value}'" for value in Phase)
 
 
-class Consultation(Model):
+class Consultation(DescriptionColumns, Model):
     """A question put to the organisations, inside a workshop or national (no workshop)."""
 
     __tablename__ = "consultations"
@@ -304,9 +296,6 @@ class Consultation(Model):
     question_ar: Mapped[str] = mapped_column(String(300), default="")
     question_fr: Mapped[str] = mapped_column(String(300), default="")
     question_en: Mapped[str] = mapped_column(String(300), default="")
-    description_ar: Mapped[str] = mapped_column(Text, default="")
-    description_fr: Mapped[str] = mapped_column(Text, default="")
-    description_en: Mapped[str] = mapped_column(Text, default="")
     participation: Mapped[Participation] = mapped_column(string_enum(Participation, 20),
                                                          default=Participation.ALL_MEMBERS)
     phase: Mapped[Phase] = mapped_column(string_enum(Phase, 20), default=Phase.DRAFT, index=True)

@@ -36,18 +36,18 @@ from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import texts_of
 from tadamon.core.persistence import rows_changed
+from tadamon.core.texts import DescriptionTexts, TitleTexts, is_written, text_fields
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.proposals.models import Proposal
 
 # An action's own fields, as ActionData and the edit form name them (regions aside: a list
 # in the form, a space-separated string in the row).
-ACTION_FIELDS = ("title_ar", "title_fr", "title_en", "description_ar", "description_fr", "description_en",
-                 "objectives", "theme_id", "territory_scope", "provinces", "starts_on", "ends_on",
-                 "budget_estimate", "funding_sources", "status", "progress")
+ACTION_FIELDS = (*text_fields("title"), *text_fields("description"), "objectives", "theme_id",
+                 "territory_scope", "provinces", "starts_on", "ends_on", "budget_estimate", "funding_sources",
+                 "status", "progress")
 # Those of them that are free text (empty, never None).
-TEXT_FIELDS = ("title_ar", "title_fr", "title_en", "description_ar", "description_fr", "description_en",
-               "objectives", "provinces", "funding_sources")
+TEXT_FIELDS = (*text_fields("title"), *text_fields("description"), "objectives", "provinces", "funding_sources")
 
 
 @dataclass
@@ -68,15 +68,9 @@ class IndicatorData:
 
 
 @dataclass
-class ActionData:
+class ActionData(TitleTexts, DescriptionTexts):
     """What an action says, as typed (validated by `create_action` and `update_action`)."""
 
-    title_ar: str = ""
-    title_fr: str = ""
-    title_en: str = ""
-    description_ar: str = ""
-    description_fr: str = ""
-    description_en: str = ""
     objectives: str = ""
     theme_id: int | None = None
     territory_scope: str = TerritoryScope.NATIONAL.value
@@ -128,7 +122,7 @@ def draft_from_proposals(proposals: Sequence[Proposal]) -> ActionData:
 
 
 def _check(data: ActionData) -> None:
-    if not (data.title_ar or data.title_fr or data.title_en):
+    if not is_written(data, "title"):
         raise PlanError(_l("Give the action a title in at least one language."), field="title_ar")
     if data.territory_scope != TerritoryScope.NATIONAL and not data.regions:
         raise PlanError(_l("Choose at least one region, or make the action national."), field="regions")

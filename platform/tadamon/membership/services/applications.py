@@ -17,6 +17,7 @@ from tadamon.core.notifications import notify
 from tadamon.core.permissions import Role
 from tadamon.core.persistence import rows_changed
 from tadamon.core.text import normalize_for_search
+from tadamon.core.texts import DescriptionTexts, is_written
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.models import (
@@ -36,7 +37,7 @@ from tadamon.membership.services.memberships import forget_cached_memberships, u
 
 
 @dataclass
-class ApplicationData:
+class ApplicationData(DescriptionTexts):
     """What the application form holds; every field optional while it is a draft."""
 
     name_ar: str = ""
@@ -47,9 +48,6 @@ class ApplicationData:
     year_founded: int | None = None
     region: str = ""
     province: str = ""
-    description_ar: str = ""
-    description_fr: str = ""
-    description_en: str = ""
     website: str = ""
     social_links: str = ""
     members_count: int | None = None
@@ -102,7 +100,7 @@ def missing_for_submission(organisation: Organisation) -> list[Any]:
         missing.append(_l("the region"))
     if not organisation.province:
         missing.append(_l("the province or city"))
-    if not (organisation.description_ar or organisation.description_fr or organisation.description_en):
+    if not is_written(organisation, "description"):
         missing.append(_l("a description"))
     if not organisation.contact_email:
         missing.append(_l("a contact email address"))

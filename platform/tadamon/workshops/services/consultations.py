@@ -16,6 +16,7 @@ from tadamon.core.hooks import voting_methods
 from tadamon.core.notifications import label, notify, texts
 from tadamon.core.permissions import Role
 from tadamon.core.persistence import rows_changed
+from tadamon.core.texts import DescriptionTexts, is_written
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.queries import representatives_of
@@ -33,13 +34,10 @@ from tadamon.workshops.services.registrations import registered_organisation_ids
 
 
 @dataclass
-class ConsultationData:
+class ConsultationData(DescriptionTexts):
     question_ar: str = ""
     question_fr: str = ""
     question_en: str = ""
-    description_ar: str = ""
-    description_fr: str = ""
-    description_en: str = ""
     participation: str = Participation.ALL_MEMBERS
     proposals_open_at: datetime | None = None
     deliberation_at: datetime | None = None
@@ -57,7 +55,7 @@ VOTE_DEFINING = ("participation", "voting_method", "max_approvals", "quorum", "t
 
 
 def _check_consultation(data: ConsultationData, workshop: Workshop | None) -> None:
-    if not (data.question_ar or data.question_fr or data.question_en):
+    if not is_written(data, "question"):
         raise WorkshopError(_l("Write the question in at least one language."), field="question_ar")
     if data.participation == Participation.REGISTERED and workshop is None:
         raise WorkshopError(_l("A national consultation is open to every member organisation."), field="participation")

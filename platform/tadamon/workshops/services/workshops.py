@@ -14,6 +14,7 @@ from tadamon.core.db import utcnow
 from tadamon.core.notifications import label, notify, texts
 from tadamon.core.permissions import Role
 from tadamon.core.persistence import rows_changed
+from tadamon.core.texts import DescriptionTexts, TitleTexts, is_written, text_fields
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.queries import representatives_of
@@ -30,13 +31,7 @@ from tadamon.workshops.services.registrations import promote_waiting, registered
 
 
 @dataclass
-class WorkshopData:
-    title_ar: str = ""
-    title_fr: str = ""
-    title_en: str = ""
-    description_ar: str = ""
-    description_fr: str = ""
-    description_en: str = ""
+class WorkshopData(TitleTexts, DescriptionTexts):
     theme_id: int | None = None
     is_national: bool = True
     regions: list[str] = field(default_factory=list)
@@ -60,7 +55,7 @@ class _Required:
 
 
 def _check_workshop(data: WorkshopData) -> _Required:
-    if not (data.title_ar or data.title_fr or data.title_en):
+    if not is_written(data, "title"):
         raise WorkshopError(_l("Give the workshop a title in at least one language."), field="title_ar")
     if data.theme_id is None or db.session.get(Theme, data.theme_id) is None:
         raise WorkshopError(_l("Choose a theme."), field="theme_id")
@@ -86,8 +81,7 @@ def _check_workshop(data: WorkshopData) -> _Required:
 def _apply(workshop: Workshop, data: WorkshopData) -> None:
     """Checks `data` (a DomainError when wrong) and copies it onto the workshop."""
     required = _check_workshop(data)
-    for name in ("title_ar", "title_fr", "title_en", "description_ar", "description_fr", "description_en",
-                 "venue", "address", "online_link"):
+    for name in (*text_fields("title"), *text_fields("description"), "venue", "address", "online_link"):
         setattr(workshop, name, (getattr(data, name) or "").strip())
     workshop.theme_id = required.theme_id
     workshop.is_national = data.is_national
