@@ -23,6 +23,7 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tadamon.core.forms import TadamonForm, enum_choices
+from tadamon.core.i18n import localized
 from tadamon.membership.forms import in_each_language, long_text, text
 from tadamon.workshops.models import (
     DocumentKind,
@@ -31,9 +32,16 @@ from tadamon.workshops.models import (
     WorkshopFormat,
     WorkshopStatus,
 )
+from tadamon.workshops.services.themes import active_themes
 
 REQUIRED = _l("This field is required.")
 DATETIME_MESSAGE = _l("Enter a date and time, for example 2026-03-14 09:30.")
+
+
+def theme_choices(blank: object = None) -> list[SelectChoice]:
+    """The themes offered now, in the reader's language, after a `blank` choice when given."""
+    choices = [SelectChoice(theme.id, localized(theme, "name")[0]) for theme in active_themes()]
+    return ([SelectChoice("", str(blank))] if blank is not None else []) + choices
 
 
 class MultiCheckboxField(SelectMultipleField):
