@@ -67,6 +67,15 @@ def _form_page(template: str, **context: Any) -> Any:
     return render_template(template, **context), (400 if request.method == "POST" else 200)
 
 
+def _with_reason(operation: Callable[[str], Any], success: Message, done_url: str, template: str,
+                 **context: Any) -> Any:
+    """A decision taken with a public reason: done, to `done_url`; else its page, with the form."""
+    form = forms.ReasonForm()
+    if run_use_case(form, lambda: operation(form.reason.data), success=success):
+        return redirect(done_url)
+    return _form_page(template, form=form, **context)
+
+
 # --- the public plan and its versions -------------------------------------------------------
 
 
@@ -215,11 +224,9 @@ def working_plan() -> Any:
 def set_aside(proposal_id: int) -> Any:
     require(can_compose(current_actor()))
     proposal = db.get_or_404(Proposal, proposal_id)
-    form = forms.ReasonForm()
-    if run_use_case(form, lambda: services.set_aside(current_user, proposal, form.reason.data),
-                    success=_("The proposal is set aside; the reason is on the public trail.")):
-        return redirect(url_for("action_plan.board"))
-    return render_template("action_plan/set_aside.html", proposal=proposal, form=form), 400
+    return _with_reason(lambda reason: services.set_aside(current_user, proposal, reason),
+                        _("The proposal is set aside; the reason is on the public trail."),
+                        url_for("action_plan.board"), "action_plan/set_aside.html", proposal=proposal)
 
 
 @bp.route("/plan/candidates/<int:proposal_id>/restore", methods=["POST"])
@@ -329,11 +336,9 @@ def call_for_lead(action_id: int) -> Any:
 def remove_action(action_id: int) -> Any:
     require(can_compose(current_actor()))
     item = db.get_or_404(Action, action_id)
-    form = forms.ReasonForm()
-    if run_use_case(form, lambda: services.remove_action(current_user, item, form.reason.data),
-                    success=_("The action left the working plan; its page and trail remain.")):
-        return redirect(url_for("action_plan.working_plan"))
-    return _form_page("action_plan/remove_action.html", action=item, form=form)
+    return _with_reason(lambda reason: services.remove_action(current_user, item, reason),
+                        _("The action left the working plan; its page and trail remain."),
+                        url_for("action_plan.working_plan"), "action_plan/remove_action.html", action=item)
 
 
 # --- commitments and progress ---------------------------------------------------------------

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -41,6 +42,8 @@ from tadamon.membership.models import (
 )
 from tadamon.membership.regions import REGION_CODES
 
+F = TypeVar("F")
+
 
 def texts(form: TadamonForm, *names: str) -> dict[str, str]:
     """The text fields `names` of a submitted form, "" for those left empty."""
@@ -63,6 +66,19 @@ def text(label: object, limit: int, **kwargs: object) -> StringField:
 def long_text(label: object, limit: int = 10000, **kwargs: object) -> TextAreaField:
     return TextAreaField(label, filters=[_strip],
                          validators=[Optional(), Length(max=limit, message=TOO_LONG)], **kwargs)
+
+
+# The languages a text is written in, each with its direction: every input says both, for
+# screen readers, spelling and the cursor.
+TEXT_LANGUAGES = (("ar", "rtl"), ("fr", "ltr"), ("en", "ltr"))
+
+
+def in_each_language(field: Callable[..., F], labels: tuple[object, object, object], *args: object,
+                     **render_kw: object) -> tuple[F, ...]:
+    """One text's Arabic, French and English fields (`field(label, *args)` each), marked with
+    their language and direction: `title_ar, title_fr, title_en = in_each_language(text, ...)`."""
+    return tuple(field(label, *args, render_kw={"dir": direction, "lang": language, **render_kw})
+                 for label, (language, direction) in zip(labels, TEXT_LANGUAGES, strict=True))
 
 
 def count_field(label: object) -> IntegerField:
@@ -113,9 +129,8 @@ class ApplicationForm(TadamonForm):
     )
     province = text(_l("Province or city"), 120)
     fields = MultiCheckboxField(_l("Fields of action"), coerce=int, validate_choice=False)
-    description_ar = long_text(_l("Description in Arabic"), render_kw={"dir": "rtl", "lang": "ar", "rows": 5})
-    description_fr = long_text(_l("Description in French"), render_kw={"dir": "ltr", "lang": "fr", "rows": 5})
-    description_en = long_text(_l("Description in English"), render_kw={"dir": "ltr", "lang": "en", "rows": 5})
+    description_ar, description_fr, description_en = in_each_language(
+        long_text, (_l("Description in Arabic"), _l("Description in French"), _l("Description in English")), rows=5)
     website = StringField(
         _l("Website"), filters=[_strip],
         validators=[Optional(), Length(max=300, message=TOO_LONG),
@@ -213,33 +228,28 @@ class PersonRoleForm(TadamonForm):
 
 
 class CharterTextForm(TadamonForm):
-    title_ar = text(_l("Title in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
-    title_fr = text(_l("Title in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
-    title_en = text(_l("Title in English"), 200, render_kw={"dir": "ltr", "lang": "en"})
-    preamble_ar = long_text(_l("Preamble in Arabic"), render_kw={"dir": "rtl", "lang": "ar", "rows": 4})
-    preamble_fr = long_text(_l("Preamble in French"), render_kw={"dir": "ltr", "lang": "fr", "rows": 4})
-    preamble_en = long_text(_l("Preamble in English"), render_kw={"dir": "ltr", "lang": "en", "rows": 4})
+    title_ar, title_fr, title_en = in_each_language(
+        text, (_l("Title in Arabic"), _l("Title in French"), _l("Title in English")), 200)
+    preamble_ar, preamble_fr, preamble_en = in_each_language(
+        long_text, (_l("Preamble in Arabic"), _l("Preamble in French"), _l("Preamble in English")), rows=4)
 
     def texts(self) -> dict[str, str]:
         return texts(self, "title_ar", "title_fr", "title_en", "preamble_ar", "preamble_fr", "preamble_en")
 
 
 class PrincipleForm(TadamonForm):
-    title_ar = text(_l("Principle in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
-    title_fr = text(_l("Principle in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
-    title_en = text(_l("Principle in English"), 200, render_kw={"dir": "ltr", "lang": "en"})
-    explanation_ar = long_text(_l("Explanation in Arabic"), 3000, render_kw={"dir": "rtl", "lang": "ar", "rows": 3})
-    explanation_fr = long_text(_l("Explanation in French"), 3000, render_kw={"dir": "ltr", "lang": "fr", "rows": 3})
-    explanation_en = long_text(_l("Explanation in English"), 3000, render_kw={"dir": "ltr", "lang": "en", "rows": 3})
+    title_ar, title_fr, title_en = in_each_language(
+        text, (_l("Principle in Arabic"), _l("Principle in French"), _l("Principle in English")), 200)
+    explanation_ar, explanation_fr, explanation_en = in_each_language(
+        long_text, (_l("Explanation in Arabic"), _l("Explanation in French"), _l("Explanation in English")), 3000, rows=3)
 
     def texts(self) -> dict[str, str]:
         return texts(self, "title_ar", "title_fr", "title_en", "explanation_ar", "explanation_fr", "explanation_en")
 
 
 class FieldOfActionForm(TadamonForm):
-    name_ar = text(_l("Name in Arabic"), 120, render_kw={"dir": "rtl", "lang": "ar"})
-    name_fr = text(_l("Name in French"), 120, render_kw={"dir": "ltr", "lang": "fr"})
-    name_en = text(_l("Name in English"), 120, render_kw={"dir": "ltr", "lang": "en"})
+    name_ar, name_fr, name_en = in_each_language(
+        text, (_l("Name in Arabic"), _l("Name in French"), _l("Name in English")), 120)
     active = BooleanField(_l("Offered to organisations"), default=True)
 
     def names(self) -> dict[str, str]:

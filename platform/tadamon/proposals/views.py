@@ -32,7 +32,6 @@ from wtforms.fields.choices import SelectChoice
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
-from tadamon.core.i18n import localized
 from tadamon.core.permissions import require
 from tadamon.core.uploads import MIMETYPES
 from tadamon.core.urls import int_arg, page_arg
@@ -66,7 +65,7 @@ from tadamon.proposals.permissions import (
     can_withdraw,
 )
 from tadamon.proposals.presentation import proposal_page
-from tadamon.workshops import services as workshop_services
+from tadamon.workshops.forms import theme_choices
 from tadamon.workshops.models import Consultation
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
@@ -109,14 +108,9 @@ def _seed() -> int:
     return int(session[SEED_KEY])
 
 
-def _theme_choices(blank: str) -> list[SelectChoice]:
-    return [SelectChoice("", blank)] + [
-        SelectChoice(t.id, localized(t, "name")[0]) for t in workshop_services.active_themes()]
-
-
 def _filter_form() -> forms.ProposalFilterForm:
     form = forms.ProposalFilterForm(request.args)
-    form.theme.choices = _theme_choices(_("All themes"))
+    form.theme.choices = theme_choices(_("All themes"))
     form.region.choices = region_choices(_("All regions"))
     form.evaluation.choices = enum_choices(Evaluation, blank=_("Any evaluation"))
     form.validate()
@@ -147,7 +141,7 @@ def index(consultation_id: int) -> Any:
 
 def _proposal_form(proposal: Proposal | None) -> forms.ProposalForm:
     form = edit_form(forms.ProposalForm, proposal)
-    form.theme_id.choices = _theme_choices(_("No particular theme"))
+    form.theme_id.choices = theme_choices(_("No particular theme"))
     form.territory_region.choices = region_choices(_("Choose a region"))
     return form
 

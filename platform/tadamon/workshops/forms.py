@@ -23,7 +23,8 @@ from wtforms.validators import URL, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from tadamon.core.forms import TadamonForm, enum_choices
-from tadamon.membership.forms import long_text, text
+from tadamon.core.i18n import localized
+from tadamon.membership.forms import in_each_language, long_text, text
 from tadamon.workshops.models import (
     DocumentKind,
     Participation,
@@ -31,9 +32,16 @@ from tadamon.workshops.models import (
     WorkshopFormat,
     WorkshopStatus,
 )
+from tadamon.workshops.services.themes import active_themes
 
 REQUIRED = _l("This field is required.")
 DATETIME_MESSAGE = _l("Enter a date and time, for example 2026-03-14 09:30.")
+
+
+def theme_choices(blank: object = None) -> list[SelectChoice]:
+    """The themes offered now, in the reader's language, after a `blank` choice when given."""
+    choices = [SelectChoice(theme.id, localized(theme, "name")[0]) for theme in active_themes()]
+    return ([SelectChoice("", str(blank))] if blank is not None else []) + choices
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -89,24 +97,20 @@ def to_local(moment: datetime | None) -> datetime | None:
 
 
 class ThemeForm(TadamonForm):
-    name_ar = text(_l("Name in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
-    name_fr = text(_l("Name in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
-    name_en = text(_l("Name in English"), 200, render_kw={"dir": "ltr", "lang": "en"})
-    description_ar = long_text(_l("Description in Arabic"), 5000, render_kw={"dir": "rtl", "lang": "ar", "rows": 3})
-    description_fr = long_text(_l("Description in French"), 5000, render_kw={"dir": "ltr", "lang": "fr", "rows": 3})
-    description_en = long_text(_l("Description in English"), 5000, render_kw={"dir": "ltr", "lang": "en", "rows": 3})
+    name_ar, name_fr, name_en = in_each_language(
+        text, (_l("Name in Arabic"), _l("Name in French"), _l("Name in English")), 200)
+    description_ar, description_fr, description_en = in_each_language(
+        long_text, (_l("Description in Arabic"), _l("Description in French"), _l("Description in English")), 5000, rows=3)
     active = BooleanField(_l("Offered for new workshops"), default=True)
 
 
 class WorkshopForm(TadamonForm):
-    title_ar = text(_l("Title in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
-    title_fr = text(_l("Title in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
-    title_en = text(_l("Title in English"), 200, render_kw={"dir": "ltr", "lang": "en"})
+    title_ar, title_fr, title_en = in_each_language(
+        text, (_l("Title in Arabic"), _l("Title in French"), _l("Title in English")), 200)
     theme_id = SelectField(_l("Theme"), coerce=optional_int, validators=[InputRequired(message=_l("Choose a theme."))],
                            validate_choice=False)
-    description_ar = long_text(_l("Description in Arabic"), render_kw={"dir": "rtl", "lang": "ar", "rows": 4})
-    description_fr = long_text(_l("Description in French"), render_kw={"dir": "ltr", "lang": "fr", "rows": 4})
-    description_en = long_text(_l("Description in English"), render_kw={"dir": "ltr", "lang": "en", "rows": 4})
+    description_ar, description_fr, description_en = in_each_language(
+        long_text, (_l("Description in Arabic"), _l("Description in French"), _l("Description in English")), rows=4)
     scope = RadioField(_l("Scope"), choices=[SelectChoice("national", _l("National")),
                                              SelectChoice("regional", _l("One or more regions"))],
                        default="national", validators=[InputRequired(message=REQUIRED)])
@@ -167,12 +171,10 @@ class RegistrationDecisionForm(TadamonForm):
 
 
 class ConsultationForm(TadamonForm):
-    question_ar = text(_l("Question in Arabic"), 300, render_kw={"dir": "rtl", "lang": "ar"})
-    question_fr = text(_l("Question in French"), 300, render_kw={"dir": "ltr", "lang": "fr"})
-    question_en = text(_l("Question in English"), 300, render_kw={"dir": "ltr", "lang": "en"})
-    description_ar = long_text(_l("Description in Arabic"), render_kw={"dir": "rtl", "lang": "ar", "rows": 4})
-    description_fr = long_text(_l("Description in French"), render_kw={"dir": "ltr", "lang": "fr", "rows": 4})
-    description_en = long_text(_l("Description in English"), render_kw={"dir": "ltr", "lang": "en", "rows": 4})
+    question_ar, question_fr, question_en = in_each_language(
+        text, (_l("Question in Arabic"), _l("Question in French"), _l("Question in English")), 300)
+    description_ar, description_fr, description_en = in_each_language(
+        long_text, (_l("Description in Arabic"), _l("Description in French"), _l("Description in English")), rows=4)
     participation = RadioField(_l("Who takes part"),
                                choices=enum_choices(Participation),
                                default="all_members")
@@ -210,9 +212,8 @@ class WorkshopFilterForm(TadamonForm):
 
 
 class MinutesForm(TadamonForm):
-    minutes_ar = long_text(_l("Minutes in Arabic"), 50000, render_kw={"dir": "rtl", "lang": "ar", "rows": 6})
-    minutes_fr = long_text(_l("Minutes in French"), 50000, render_kw={"dir": "ltr", "lang": "fr", "rows": 6})
-    minutes_en = long_text(_l("Minutes in English"), 50000, render_kw={"dir": "ltr", "lang": "en", "rows": 6})
+    minutes_ar, minutes_fr, minutes_en = in_each_language(
+        long_text, (_l("Minutes in Arabic"), _l("Minutes in French"), _l("Minutes in English")), 50000, rows=6)
 
 
 class RoomRecordForm(TadamonForm):

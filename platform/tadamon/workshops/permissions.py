@@ -21,34 +21,26 @@ def _is_facilitator_of(actor: Actor, workshop: Any) -> bool:
     )
 
 
-@rule("workshops.manage_themes")
-def can_manage_themes(actor: Actor, obj: Any = None) -> bool:
+def steering_only(actor: Actor, obj: Any = None) -> bool:
     return is_steering(actor)
 
 
-@rule("workshops.view_calendar")
-def can_view_calendar(actor: Actor, obj: Any = None) -> bool:
+def steering_or_facilitator(actor: Actor, obj: Any = None) -> bool:
     return is_steering(actor) or has_role(actor, Role.FACILITATOR)
 
 
-@rule("workshops.create")
-def can_create_workshop(actor: Actor, obj: Any = None) -> bool:
-    return is_steering(actor) or has_role(actor, Role.FACILITATOR)
+# The rules that ask only for a role.
+can_manage_themes = rule("workshops.manage_themes")(steering_only)
+can_assign_facilitators = rule("workshops.assign_facilitators")(steering_only)
+can_create_national_consultation = rule("consultations.create_national")(steering_only)
+can_view_calendar = rule("workshops.view_calendar")(steering_or_facilitator)
+can_create_workshop = rule("workshops.create")(steering_or_facilitator)
+can_see_dashboard = rule("workshops.dashboard")(steering_or_facilitator)
 
 
 @rule("workshops.manage")
 def can_manage_workshop(actor: Actor, workshop: Any) -> bool:
     return is_steering(actor) or _is_facilitator_of(actor, workshop)
-
-
-@rule("workshops.assign_facilitators")
-def can_assign_facilitators(actor: Actor, obj: Any = None) -> bool:
-    return is_steering(actor)
-
-
-@rule("workshops.dashboard")
-def can_see_dashboard(actor: Actor, obj: Any = None) -> bool:
-    return is_steering(actor) or has_role(actor, Role.FACILITATOR)
 
 
 @rule("workshops.register")
@@ -87,11 +79,6 @@ def can_view_online_link(actor: Actor, workshop: Any) -> bool:
     from tadamon.workshops import services
 
     return services.has_place(actor.user, workshop)
-
-
-@rule("consultations.create_national")
-def can_create_national_consultation(actor: Actor, obj: Any = None) -> bool:
-    return is_steering(actor)
 
 
 @rule("consultations.manage")

@@ -31,7 +31,7 @@ from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form
 from tadamon.core.hooks import dashboard_counters, voting_methods
-from tadamon.core.i18n import localized, select_timezone
+from tadamon.core.i18n import select_timezone
 from tadamon.core.permissions import require
 from tadamon.core.uploads import MIMETYPES
 from tadamon.core.urls import int_arg, page_arg
@@ -87,11 +87,6 @@ def _to_manage(item: Workshop) -> Any:
     return redirect(url_for("workshops.manage", workshop_id=item.id))
 
 
-def _theme_choices(blank: str | None = None) -> list[SelectChoice]:
-    choices = [SelectChoice(theme.id, localized(theme, "name")[0]) for theme in services.active_themes()]
-    return ([SelectChoice("", blank)] if blank is not None else []) + choices
-
-
 def _known_format(value: str | None, default: str = "") -> str:
     return value if value in set(WorkshopFormat) else default
 
@@ -101,7 +96,7 @@ def _known_format(value: str | None, default: str = "") -> str:
 
 def _filter_form() -> forms.WorkshopFilterForm:
     form = forms.WorkshopFilterForm(request.args)
-    form.theme.choices = _theme_choices(_("All themes"))
+    form.theme.choices = forms.theme_choices(_("All themes"))
     form.region.choices = region_choices(_("All regions"))
     form.format.choices = enum_choices(WorkshopFormat, blank=_("All formats"))
     form.validate()
@@ -207,7 +202,7 @@ def _workshop_form(item: Workshop | None) -> forms.WorkshopForm:
     """The workshop form with its choices; on a first GET of an existing workshop, its values."""
     first_view = item is not None and request.method == "GET"
     form = forms.WorkshopForm(obj=item if first_view else None)
-    form.theme_id.choices = _theme_choices(_("Choose a theme"))
+    form.theme_id.choices = forms.theme_choices(_("Choose a theme"))
     form.regions.choices = [SelectChoice(region.code, region.name()) for region in REGIONS]
     if item is not None and first_view and not form.restored:
         form.scope.data = "national" if item.is_national else "regional"

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from tadamon.accounts.models import User
 from tadamon.action_plan.models import Action, ActionSource, SetAside
 from tadamon.action_plan.services.common import PlanError, record_decision
 from tadamon.core import audit
+from tadamon.core.persistence import add_unless_duplicate
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.proposals.models import CoSignature, Proposal
@@ -156,11 +156,8 @@ def set_aside(actor: User, proposal: Proposal, reason: str) -> SetAside:
     if not reason:
         raise PlanError(_l("Say why this proposal is set aside: the reason is public."), field="reason")
     row = SetAside(proposal_id=proposal.id, reason=reason, by_id=actor.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        raise PlanError(_l("This proposal is already set aside.")) from None
+    if not add_unless_duplicate(row):
+        raise PlanError(_l("This proposal is already set aside."))
     record_decision("set_aside", actor, proposal_id=proposal.id, reason=reason, proposal=proposal.title)
     audit.record("plan.candidate_set_aside", "proposal", proposal.id, object_label=proposal.title,
                  after={"reason": reason}, actor=actor)

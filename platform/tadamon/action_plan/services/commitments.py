@@ -35,7 +35,7 @@ from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import label, notify, register_kind, register_labels, texts
 from tadamon.core.permissions import Role
-from tadamon.core.persistence import rows_changed
+from tadamon.core.persistence import add_unless_duplicate, rows_changed
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.membership.queries import representatives_of
@@ -89,11 +89,8 @@ def volunteer(person: User, organisation: Organisation, action: Action, role: st
         raise PlanError(_l("Choose to lead or to partner the action."), field="role")
     commitment = Commitment(action_id=action.id, organisation_id=organisation.id, role=CommitmentRole(role),
                             message=(message or "").strip(), volunteered_by_id=person.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(commitment)
-    except IntegrityError:
-        raise PlanError(_l("Your organisation has already offered to carry this action.")) from None
+    if not add_unless_duplicate(commitment):
+        raise PlanError(_l("Your organisation has already offered to carry this action."))
     db.session.refresh(action, ["commitments"])
     audit.record("plan.volunteered", "plan_action", action.id, object_label=action_label(action),
                  after={"organisation": organisation.id, "role": role}, actor=person)

@@ -9,7 +9,6 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from tadamon.accounts.models import User
 from tadamon.action_plan.models import Action, Decision, PlanVersion, VersionState
@@ -19,7 +18,7 @@ from tadamon.action_plan.services.snapshot import PlanDocument, build_snapshot, 
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import notify, register_kind
-from tadamon.core.persistence import rows_changed
+from tadamon.core.persistence import add_unless_duplicate, rows_changed
 from tadamon.extensions import db
 from tadamon.membership.queries import representatives_of
 
@@ -73,11 +72,8 @@ def submit_for_review(actor: User, note: str = "") -> PlanVersion:
     text = canonical(build_snapshot(actions, version=number, state=VersionState.REVIEW.value))
     version = PlanVersion(number=number, snapshot=text, snapshot_hash=_fingerprint(text),
                           note=(note or "").strip(), created_by_id=actor.id)
-    try:
-        with db.session.begin_nested():
-            db.session.add(version)
-    except IntegrityError:
-        raise PlanError(_l("Another version was just prepared: reload the page.")) from None
+    if not add_unless_duplicate(version):
+        raise PlanError(_l("Another version was just prepared: reload the page."))
     audit.record("plan.version_submitted", "plan_version", number, object_label=f"v{number}",
                  after={"actions": len(actions), "hash": version.snapshot_hash}, actor=actor)
     return version

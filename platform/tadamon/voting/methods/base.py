@@ -1,5 +1,6 @@
 """What a voting method is (the `VotingMethod` protocol), the defaults most methods share
-(`MethodBase`), and the one registry of methods by id.
+(`MethodBase`, and `LevelMethodBase` for methods that give each candidate a level), and the
+one registry of methods by id.
 
 A method is one class in `voting/methods/<id>.py` and one ballot template: its label and
 explanation, the consultation settings it uses and their validation, the options frozen into
@@ -162,6 +163,43 @@ class MethodBase:
 
     def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
         return MultiDict()
+
+
+class LevelMethodBase(MethodBase):
+    """A method where each candidate gets one level from a short scale (a score, a grade, a
+    yes/no): the ballot maps candidates to levels under `ballot_key`. A subclass names its
+    `levels` (the values the form sends -> the values the ballot stores), what a candidate
+    left without a level counts as (`unset`; "" leaves it out of the ballot), the refusal for
+    a value off the scale (`invalid`), and how one level reads (`level_label`)."""
+
+    ballot_key: str
+    unset: str = ""
+    invalid: Any  # a lazy string
+
+    def levels(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def level_label(self, level: Any) -> str:
+        raise NotImplementedError
+
+    def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
+        levels = self.levels(options)
+        given: dict[str, Any] = {}
+        for candidate, sent in self.sent(formdata, candidates).items():
+            value = sent or self.unset
+            if not value:
+                continue
+            if value not in levels:
+                raise VoteError(self.invalid)
+            given[candidate] = levels[value]
+        return {self.ballot_key: given}
+
+    def prefill(self, ballot: Mapping[str, Any]) -> dict[str, Any]:
+        return {candidate: str(level) for candidate, level in ballot.get(self.ballot_key, {}).items()}
+
+    def summarise(self, ballot: Mapping[str, Any], title: Titles) -> str:
+        return "; ".join(f"{title(key)}: {self.level_label(level)}"
+                         for key, level in ballot.get(self.ballot_key, {}).items())
 
 
 def rotated(candidates: list[str], number: int) -> list[str]:

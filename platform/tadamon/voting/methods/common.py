@@ -24,10 +24,15 @@ class Result:
         return {"winners": self.winners, "ranking": self.ranking, "details": self.details}
 
 
+def is_whole(value: Any) -> bool:
+    """A whole number, as a ballot file writes one (JSON's true and false are not numbers)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def count_of(ballot: Mapping[str, Any]) -> int:
     """How many identical ballots this one stands for (`count`, 1 when absent)."""
     count = ballot.get("count", 1)
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+    if not is_whole(count) or count < 1:
         raise BallotError(f"'count' must be a whole number of at least 1, not {count!r}")
     return count
 
@@ -75,6 +80,23 @@ def tiers_by(candidates: Sequence[str], keys: Mapping[str, Any], reverse: bool =
 def check_candidate(candidate: str, known: Mapping[str, Any]) -> None:
     if candidate not in known:
         raise BallotError(f"unknown candidate {candidate!r}")
+
+
+def levels_given(ballots: Ballots, key: str, known: Mapping[str, Any], valid: Callable[[Any], bool],
+                 level: str, scale: str) -> Iterator[tuple[dict[str, Any], int]]:
+    """Each ballot's levels (candidate -> level, under `key`) and its weight, once every
+    candidate is known and every level `valid`; errors call a level `level` and say what it
+    must be (`scale`)."""
+    for ballot in ballots:
+        given = ballot.get(key, {})
+        if not isinstance(given, dict):
+            raise BallotError(f"'{key}' must map candidates to {level}s")
+        weight = count_of(ballot)
+        for candidate, value in given.items():
+            check_candidate(candidate, known)
+            if not valid(value):
+                raise BallotError(f"{level} {value!r} for {candidate!r} is not {scale}")
+        yield given, weight
 
 
 def field_name(prefix: str, candidate: str) -> str:

@@ -13,8 +13,8 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from tadamon.voting.methods import common
-from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
-from tadamon.voting.methods.common import BallotError, Ballots, Result
+from tadamon.voting.methods.base import Figure, LevelMethodBase, Segment, rotated
+from tadamon.voting.methods.common import Ballots, Result
 
 # Worst first, as in the ballot file; the stored names are English, the labels translated.
 DEFAULT_GRADES = ["Reject", "Poor", "Fair", "Good", "Very good", "Excellent"]
@@ -60,43 +60,36 @@ def majority_sequence(histogram: list[int], order: np.ndarray) -> tuple[int, ...
 def histograms_of(candidates: Sequence[str], ballots: Ballots, levels: int) -> dict[str, list[int]]:
     """How many ballots gave each candidate each grade (an absent grade is the worst)."""
     histograms = {c: [0] * levels for c in candidates}
-    for ballot in ballots:
-        given = ballot.get("grades", {})
-        if not isinstance(given, dict):
-            raise BallotError("'grades' must map candidates to grade indexes")
-        weight = common.count_of(ballot)
-        for candidate, grade in given.items():
-            common.check_candidate(candidate, histograms)
-            if not isinstance(grade, int) or isinstance(grade, bool) or not 0 <= grade < levels:
-                raise BallotError(f"grade {grade!r} for {candidate!r} is not an index into the {levels} grades")
+
+    def is_grade(value: Any) -> bool:
+        return common.is_whole(value) and 0 <= value < levels
+
+    for given, weight in common.levels_given(ballots, "grades", histograms, is_grade,
+                                             "grade", f"an index into the {levels} grades"):
         for candidate in candidates:
             histograms[candidate][given.get(candidate, 0)] += weight
     return histograms
 
 
-class MajorityJudgment(MethodBase):
+class MajorityJudgment(LevelMethodBase):
     id = "majority_judgment"
     label = _l("Majority judgment")
     explanation = _l("Each proposal gets a grade from Reject to Excellent; proposals are ranked by their median grade.")
     template = "voting/methods/majority_judgment.html"
     prefix = "grade"
     grade_labels = GRADE_LABELS
+    ballot_key = "grades"
+    unset = "0"  # an ungraded proposal is graded Reject, as the ballot tells the voter
+    invalid = _l("Choose one of the grades.")
 
     def options(self, consultation: Any) -> dict[str, Any]:
         return {"grades": list(DEFAULT_GRADES)}
 
-    def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
-        levels = {str(level) for level in range(len(options["grades"]))}
-        grades: dict[str, int] = {}
-        for candidate, sent in self.sent(formdata, candidates).items():
-            value = sent or "0"  # an ungraded proposal is graded Reject, as the ballot tells the voter
-            if value not in levels:
-                raise VoteError(_l("Choose one of the grades."))
-            grades[candidate] = int(value)
-        return {"grades": grades}
+    def levels(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        return {str(level): level for level in range(len(options["grades"]))}
 
-    def prefill(self, ballot: Mapping[str, Any]) -> dict[str, Any]:
-        return {candidate: str(grade) for candidate, grade in ballot.get("grades", {}).items()}
+    def level_label(self, level: Any) -> str:
+        return str(GRADE_LABELS[level])
 
     def count(self, candidates: Sequence[str], ballots: Ballots, options: dict[str, Any]) -> Result:
         grades = options.get("grades") or DEFAULT_GRADES
@@ -121,9 +114,6 @@ class MajorityJudgment(MethodBase):
     def how_counted(self) -> list[str]:
         return [_("Ranked by the majority grade (the median); ties are broken by removing median grades one "
                   "at a time, as Balinski and Laraki define it. An ungraded proposal counts as Reject.")]
-
-    def summarise(self, ballot: Mapping[str, Any], title: Titles) -> str:
-        return "; ".join(f"{title(key)}: {GRADE_LABELS[value]}" for key, value in ballot.get("grades", {}).items())
 
     def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
         return MultiDict({common.field_name(self.prefix, key): str(max(0, 5 - position - number % 2))

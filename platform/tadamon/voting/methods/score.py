@@ -16,46 +16,39 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from tadamon.voting.methods import common
-from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
-from tadamon.voting.methods.common import BallotError, Ballots, Result
+from tadamon.voting.methods.base import Figure, LevelMethodBase, Segment, Titles, rotated
+from tadamon.voting.methods.common import Ballots, Result
 
 SCORES = range(0, 6)
 
 
-class Score(MethodBase):
+def is_score(value: Any) -> bool:
+    return common.is_whole(value) and value in SCORES
+
+
+class Score(LevelMethodBase):
     id = "score"
     label = _l("Score voting")
     explanation = _l("Each proposal is scored from 0 to 5; proposals are ranked by their mean score.")
     template = "voting/methods/score.html"
     prefix = "score"
+    ballot_key = "scores"  # an unscored proposal is left out
+    invalid = _l("A score is a whole number from 0 to 5.")
 
-    def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
-        scores: dict[str, int] = {}
-        for candidate, value in self.sent(formdata, candidates).items():
-            if value == "":
-                continue
-            if value not in {str(s) for s in SCORES}:
-                raise VoteError(_l("A score is a whole number from 0 to 5."))
-            scores[candidate] = int(value)
-        return {"scores": scores}
+    def levels(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        return {str(score): score for score in SCORES}
 
-    def prefill(self, ballot: Mapping[str, Any]) -> dict[str, Any]:
-        return {candidate: str(score) for candidate, score in ballot.get("scores", {}).items()}
+    def level_label(self, level: Any) -> str:
+        return format_decimal(level)
 
     def count(self, candidates: Sequence[str], ballots: Ballots, options: dict[str, Any]) -> Result:
         """Ranked by mean score among the ballots that scored the candidate (absent = not
         scored); equal means share a tier. Totals are in the details."""
         totals = dict.fromkeys(candidates, 0)
         scored = dict.fromkeys(candidates, 0)
-        for ballot in ballots:
-            scores = ballot.get("scores", {})
-            if not isinstance(scores, dict):
-                raise BallotError("'scores' must map candidates to scores")
-            weight = common.count_of(ballot)
+        for scores, weight in common.levels_given(ballots, "scores", totals, is_score,
+                                                  "score", "a whole number from 0 to 5"):
             for candidate, score in scores.items():
-                common.check_candidate(candidate, totals)
-                if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
-                    raise BallotError(f"score {score!r} for {candidate!r} is not a whole number from 0 to 5")
                 totals[candidate] += score * weight
                 scored[candidate] += weight
         # Compare means exactly as fractions, not as rounded floats.
@@ -79,8 +72,7 @@ class Score(MethodBase):
                   "organisation is not counted in its mean.")]
 
     def summarise(self, ballot: Mapping[str, Any], title: Titles) -> str:
-        return "; ".join(f"{title(key)}: {format_decimal(value)}" for key, value in ballot.get("scores", {}).items()) \
-            or _("Scored none")
+        return super().summarise(ballot, title) or _("Scored none")
 
     def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
         return MultiDict({common.field_name(self.prefix, key): str((5 - position + number) % 6)

@@ -16,14 +16,12 @@ from tadamon.core.errors_domain import DomainError
 from tadamon.voting.methods import common
 from tadamon.voting.methods.base import (
     Figure,
-    MethodBase,
+    LevelMethodBase,
     Names,
     Segment,
-    Titles,
-    VoteError,
     rotated,
 )
-from tadamon.voting.methods.common import BallotError, Ballots, Result
+from tadamon.voting.methods.common import Ballots, Result
 
 VOTES = ("yes", "no", "abstain")
 VOTE_LABELS = {"yes": _l("Yes"), "no": _l("No"), "abstain": _l("Abstain")}
@@ -33,16 +31,9 @@ def counts_of(candidates: Sequence[str], ballots: Ballots) -> tuple[dict[str, di
     """Yes, no and abstain per candidate (absent = abstain), and how many ballots took part."""
     counts = {c: dict.fromkeys(VOTES, 0) for c in candidates}
     participants = 0
-    for ballot in ballots:
-        votes = ballot.get("votes", {})
-        if not isinstance(votes, dict):
-            raise BallotError("'votes' must map candidates to yes, no or abstain")
-        weight = common.count_of(ballot)
+    for votes, weight in common.levels_given(ballots, "votes", counts, VOTES.__contains__,
+                                             "vote", "yes, no or abstain"):
         participants += weight
-        for candidate, vote in votes.items():
-            common.check_candidate(candidate, counts)
-            if vote not in VOTES:
-                raise BallotError(f"vote {vote!r} for {candidate!r} is not yes, no or abstain")
         for candidate in candidates:
             counts[candidate][votes.get(candidate, "abstain")] += weight
     return counts, participants
@@ -53,7 +44,7 @@ def yes_share(counts: Mapping[str, int]) -> Fraction:
     return Fraction(counts["yes"], decided) if decided else Fraction(0)
 
 
-class YesNo(MethodBase):
+class YesNo(LevelMethodBase):
     id = "yes_no"
     label = _l("Yes / no on each proposal")
     explanation = _l("Each proposal is adopted when enough organisations take part and enough of them say yes.")
@@ -61,6 +52,9 @@ class YesNo(MethodBase):
     template = "voting/methods/yes_no.html"
     prefix = "vote"
     vote_labels = VOTE_LABELS
+    ballot_key = "votes"
+    unset = "abstain"
+    invalid = _l("Answer yes, no or abstain.")
 
     def validate_settings(self, settings: Mapping[str, Any]) -> None:
         for name in self.settings:
@@ -72,17 +66,11 @@ class YesNo(MethodBase):
         return {"quorum": consultation.quorum if consultation.quorum is not None else 0.5,
                 "threshold": consultation.threshold if consultation.threshold is not None else 0.5}
 
-    def parse(self, formdata: Any, candidates: Sequence[str], options: Mapping[str, Any]) -> dict[str, Any]:
-        votes: dict[str, str] = {}
-        for candidate, sent in self.sent(formdata, candidates).items():
-            value = sent or "abstain"
-            if value not in VOTES:
-                raise VoteError(_l("Answer yes, no or abstain."))
-            votes[candidate] = value
-        return {"votes": votes}
+    def levels(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        return {vote: vote for vote in VOTES}
 
-    def prefill(self, ballot: Mapping[str, Any]) -> dict[str, Any]:
-        return dict(ballot.get("votes", {}))
+    def level_label(self, level: Any) -> str:
+        return str(VOTE_LABELS[level])
 
     def count(self, candidates: Sequence[str], ballots: Ballots, options: dict[str, Any]) -> Result:
         quorum = float(options.get("quorum", 0.5))
@@ -129,9 +117,6 @@ class YesNo(MethodBase):
             _("A proposal is adopted when yes is more than %(threshold)s of yes and no together.",
               threshold=format_percent(details["threshold"])),
         ]
-
-    def summarise(self, ballot: Mapping[str, Any], title: Titles) -> str:
-        return "; ".join(f"{title(key)}: {VOTE_LABELS[value]}" for key, value in ballot.get("votes", {}).items())
 
     def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
         return MultiDict({common.field_name(self.prefix, key): VOTES[(position + number) % 3 if position else 0]
