@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,21 @@ def _flag(name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _integer(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number, not {value!r}.") from None
+
+
+def rate_limit_storage(environ: Mapping[str, str]) -> str:
+    """Where rate-limit counters live: RATELIMIT_STORAGE_URI, else REDIS_URL, else memory."""
+    return environ.get("RATELIMIT_STORAGE_URI") or environ.get("REDIS_URL") or "memory://"
 
 
 def _database_url(instance_path: Path) -> str:
@@ -80,13 +96,33 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Every message also lands in the outbox table outside production.
         "MAIL_OUTBOX": _flag("MAIL_OUTBOX", not production),
         "SHOW_OUTBOX_PAGE": _flag("SHOW_OUTBOX_PAGE", not production),
+        # How many reverse proxies stand in front and append to X-Forwarded-For/-Proto: the
+        # client's address (rate limits, sessions) is read that many hops back (ProxyFix).
+        # 0 trusts no header, so a client cannot choose the address it is throttled under.
+        "TRUSTED_PROXIES": _integer("TRUSTED_PROXIES", 0),
+        # Processes serving requests. In-memory rate limits are per process, so production
+        # refuses more than one without Redis; gunicorn.conf.py sets it from gunicorn's count.
+        "WORKERS": _integer("TADAMON_WORKERS", 1),
+        # HTTP Strict Transport Security, in production: a year by default; 0 sends none.
+        # Preload (hstspreload.org) is a promise about every subdomain: opt-in only.
+        "HSTS_MAX_AGE": _integer("HSTS_MAX_AGE", 31_536_000 if production else 0),
+        "HSTS_INCLUDE_SUBDOMAINS": _flag("HSTS_INCLUDE_SUBDOMAINS", False),
+        "HSTS_PRELOAD": _flag("HSTS_PRELOAD", False),
         # Rate limits: memory by default, Redis when configured so workers share counts.
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
-        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_STORAGE_URI": rate_limit_storage(os.environ),
         "RATELIMIT_HEADERS_ENABLED": True,
-        # Failed log-ins per address and per account; emails sent per address and per account.
+        # A moving window counts exactly the last period: no double burst at a window's edge.
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Failed log-ins. Per address, across accounts: one machine guessing many accounts.
+        # Per account *at one address* (the "pair"), with a lock that grows with the failures:
+        # the attacker's pair is slowed, while the owner elsewhere never is (OWASP ASVS V6).
         "RATELIMIT_LOGIN_ADDRESS": "30 per minute;300 per day",
-        "RATELIMIT_LOGIN_ACCOUNT": "5 per minute;30 per day",
+        "RATELIMIT_LOGIN_ACCOUNT": "5 per minute;10 per 10 minutes;20 per hour;50 per day",
+        # Wrong second-factor codes per account, whatever the address: only someone who knows
+        # the password reaches this step, and a new password starts a new count.
+        "RATELIMIT_TWO_FACTOR_ACCOUNT": "10 per 10 minutes;30 per day",
+        # Emails sent per address and per account.
         "RATELIMIT_REGISTER": "10 per hour",
         "RATELIMIT_EMAIL": "5 per 10 minutes",
         # Invitations are emails to addresses someone typed: not a relay for anyone's mail.
@@ -114,4 +150,31 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         )
     if production and len(config["SECRET_KEY"]) < 32:
         raise ConfigurationError("SECRET_KEY must be at least 32 characters in production.")
+    if production:
+        check_shared_limits(config["RATELIMIT_STORAGE_URI"], config["WORKERS"])
+    if config["HSTS_PRELOAD"] and config["HSTS_MAX_AGE"] < 31_536_000:
+        raise ConfigurationError("HSTS_PRELOAD needs HSTS_MAX_AGE of at least 31536000 (a year).")
+    if config["TRUSTED_PROXIES"] < 0:
+        raise ConfigurationError("TRUSTED_PROXIES is a number of proxies: 0 or more.")
     return config
+
+
+def check_production_workers(environ: Mapping[str, str], workers: int) -> None:
+    """check_shared_limits for a server about to start `workers` processes (gunicorn.conf.py)."""
+    if environ.get("TADAMON_ENV") == "production":
+        check_shared_limits(rate_limit_storage(environ), workers)
+
+
+def check_shared_limits(storage_uri: str, workers: int) -> None:
+    """Refuses per-process rate-limit counters when several processes serve requests.
+
+    Each worker would count on its own: `gunicorn -w 4` lets four times the configured
+    failed log-ins through (and a restart forgets them). Called by load_config in production
+    and by gunicorn.conf.py once gunicorn knows its worker count.
+    """
+    if workers > 1 and storage_uri.startswith("memory://"):
+        raise ConfigurationError(
+            f"TADAMON_WORKERS={workers} with in-memory rate limits: each worker would count "
+            "failed log-ins on its own. Set REDIS_URL (or RATELIMIT_STORAGE_URI) to a shared "
+            "Redis, or run one worker (TADAMON_WORKERS=1)."
+        )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import TYPE_CHECKING
 
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -30,8 +30,20 @@ csrf = CSRFProtect()
 
 
 def remote_address() -> str:
-    """The client's address: the WSGI peer (a proxy in front must set ProxyFix)."""
-    return get_remote_address() or request.remote_addr or "unknown"
+    """The client's address as rate limits count it.
+
+    `request.remote_addr` is the peer, or the client a trusted proxy names when
+    TRUSTED_PROXIES is set (wiring applies Werkzeug's ProxyFix). An IPv6 client counts by its
+    /64: one subscriber usually holds a whole /64 and could otherwise rotate through it.
+    """
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is None:
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 limiter = Limiter(key_func=remote_address)

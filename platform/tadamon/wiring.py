@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from tadamon.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -24,6 +25,7 @@ def configure(app: Flask) -> None:
     from tadamon.core.use_case import rollback_on_error
 
     escape_lazy_strings()
+    trust_proxies(app)
     uploads.install()
     app.url_map.converters["int"] = BoundedIntegerConverter
 
@@ -56,6 +58,17 @@ def configure(app: Flask) -> None:
     from tadamon import cli
 
     cli.init_app(app)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Reads the client's address and scheme from the TRUSTED_PROXIES nearest proxies.
+
+    Each proxy appends the address it received from to X-Forwarded-For; only the last
+    TRUSTED_PROXIES entries were written by proxies we run, anything before them by the client.
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _protect_from_csrf() -> None:

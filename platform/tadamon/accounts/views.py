@@ -10,7 +10,6 @@ from typing import Any
 import segno
 from flask import (
     Blueprint,
-    Response,
     current_app,
     flash,
     redirect,
@@ -25,6 +24,7 @@ from flask_login import current_user, login_user, logout_user
 from tadamon.accounts import forms, services
 from tadamon.accounts.models import TokenPurpose, User, token_digest
 from tadamon.accounts.permissions import can_manage_own_account
+from tadamon.accounts.throttling import throttle_code_step, throttle_password_step, typed_account
 from tadamon.core import stash
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
@@ -51,15 +51,8 @@ def _limit(name: str) -> str:
 
 
 def _submitted_email_key() -> str:
-    """Per-account limits key on the address typed, so one attacked account is throttled
-    without locking out anyone else (and per-address limits stop one machine)."""
-    email = services.normalize_email(request.form.get("email", ""))[:254]
-    return f"account:{email}"
-
-
-def _failed(response: Response) -> bool:
-    # Only failed attempts count: a successful log-in redirects.
-    return response.status_code != 302
+    """Emails sent per address typed: one inbox is not flooded from many machines."""
+    return f"account:{typed_account()}"
 
 
 def _fresh_session() -> None:
@@ -109,7 +102,7 @@ def register() -> Any:
         form.preferred_language.data = current_language()
     registered = run_use_case(form, lambda: services.register_user(**form.details()))
     if registered.value is not None:
-        return render_template("accounts/check_email.html", email=registered.value.email)
+        return render_template("accounts/check_email.html", email=registered.value)
     return render_template("accounts/register.html", form=form)
 
 
@@ -147,13 +140,7 @@ def _continue_login(user: User) -> Any:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: _limit("RATELIMIT_LOGIN_ADDRESS"), methods=["POST"], deduct_when=_failed)
-@limiter.limit(
-    lambda: _limit("RATELIMIT_LOGIN_ACCOUNT"),
-    methods=["POST"],
-    key_func=_submitted_email_key,
-    deduct_when=_failed,
-)
+@throttle_password_step
 @redisplays_form
 def login() -> Any:
     if current_user.is_authenticated:
@@ -166,10 +153,6 @@ def login() -> Any:
         return _continue_login(authenticated.value)
     return render_template("accounts/login.html", form=form,
                            show_resend=isinstance(authenticated.error, services.EmailNotVerified))
-
-
-def _pending_account_key() -> str:
-    return f"two-factor:{session.get(PENDING_TWO_FACTOR_KEY, '')}"
 
 
 def _pending_user() -> User | None:
@@ -190,9 +173,7 @@ def _finish_login(user: User, code: str) -> None:
 
 @bp.route("/login/two-factor", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: _limit("RATELIMIT_LOGIN_ADDRESS"), methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: _limit("RATELIMIT_LOGIN_ACCOUNT"), methods=["POST"], deduct_when=_failed,
-               key_func=_pending_account_key)
+@throttle_code_step(_pending_user)
 @redisplays_form
 def two_factor() -> Any:
     user = _pending_user()

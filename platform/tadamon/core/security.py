@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -29,10 +32,28 @@ def add_security_headers(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    hsts = strict_transport_security(current_app.config)
+    if hsts:
+        # Sent whatever the scheme of the hop in front of us: browsers ignore it over plain
+        # HTTP (RFC 6797 §8.1), and behind a TLS proxy the app may only ever see HTTP.
+        headers.setdefault("Strict-Transport-Security", hsts)
     if current_user and current_user.is_authenticated:
         # A shared phone or cybercafé must not show a member's pages from the cache.
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def strict_transport_security(config: Mapping[str, Any]) -> str | None:
+    """The HSTS header value the settings ask for, or None (HSTS_MAX_AGE of 0)."""
+    if config["HSTS_MAX_AGE"] <= 0:
+        return None
+    parts = [f"max-age={config['HSTS_MAX_AGE']}"]
+    # The preload list only takes sites that cover their subdomains too.
+    if config["HSTS_INCLUDE_SUBDOMAINS"] or config["HSTS_PRELOAD"]:
+        parts.append("includeSubDomains")
+    if config["HSTS_PRELOAD"]:
+        parts.append("preload")
+    return "; ".join(parts)
 
 
 def init_app(app: Flask) -> None:

@@ -10,9 +10,9 @@ from tadamon.accounts.models import (
     TokenPurpose,
     User,
 )
+from tadamon.accounts.passwords import hash_password
 from tadamon.accounts.services.common import (
     AccountError,
-    EmailTaken,
     check_password_strength,
     email_holder,
     new_account,
@@ -26,31 +26,43 @@ from tadamon.extensions import db
 
 def register_user(
     *, email: str, display_name: str, password: str, language: str, consent: bool
-) -> User:
-    """Creates an unverified account and emails a verification link.
+) -> str:
+    """Creates an unverified account and emails a verification link; returns the address.
 
-    Raises EmailTaken, WeakPassword, AccountError (no consent).
+    An address that already has an account gets the same answer, and its owner an email
+    saying someone tried to register with it: the page never tells whether an address is
+    known (OWASP authentication cheat sheet, "account enumeration").
+    Raises WeakPassword, AccountError (no consent).
     """
     email = normalize_email(email)
     display_name = display_name.strip()
     if not consent:
         raise AccountError(_l("Please accept the privacy notice to create an account."), field="consent")
     check_password_strength(password, email=email, name=display_name)
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise EmailTaken(_l("An account already uses this email address. You can log in or reset your password."))
-    user = new_account(email=email, display_name=display_name, password=password, language=language)
-    db.session.add(user)
-    try:
-        # The unique constraint has the last word when two registrations race.
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise EmailTaken(
-            _l("An account already uses this email address. You can log in or reset your password.")
-        ) from None
-    send_verification_email(user)
-    return user
+    holder = db.session.scalar(select(User).where(User.email == email))
+    if holder is None:
+        user = new_account(email=email, display_name=display_name, password=password, language=language)
+        db.session.add(user)
+        try:
+            # The unique constraint has the last word when two registrations race.
+            with db.session.begin_nested():
+                db.session.flush()
+        except IntegrityError:
+            holder = db.session.scalar(select(User).where(User.email == email))
+        else:
+            send_verification_email(user)
+            return email
+    # As slow as creating an account (argon2 is most of it), so timing tells nothing either.
+    hash_password(password)
+    if holder is not None:
+        tell_holder_of_registration_attempt(holder)
+    return email
 
+
+def tell_holder_of_registration_attempt(holder: User) -> None:
+    email_holder(holder, "account_exists", _l("Someone tried to create a Tadamon account with your address"),
+                 link=external_url("accounts.login"),
+                 reset_link=external_url("accounts.forgot_password"))
 
 
 def send_verification_email(user: User) -> None:
@@ -65,7 +77,6 @@ def resend_verification(email: str) -> None:
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is not None and not user.email_verified:
         send_verification_email(user)
-
 
 
 def verify_email(token: str) -> User:

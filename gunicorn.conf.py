@@ -1,0 +1,32 @@
+"""Gunicorn settings for Tadamon: `gunicorn wsgi:app` from the checkout's root reads this file.
+
+Gunicorn's worker count (`-w`, `WEB_CONCURRENCY`, `workers` here) is not visible to the
+application, and in-memory rate limits are per worker. This file hands the count to the
+application as TADAMON_WORKERS, and checks it once before any worker starts: production with
+several workers and no shared Redis stops here, with a message naming the setting to fix.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+bind = os.environ.get("TADAMON_BIND", "127.0.0.1:8000")
+# gunicorn's own default (WEB_CONCURRENCY, else 1), unless TADAMON_WORKERS says otherwise;
+# `-w N` on the command line wins over both.
+workers = int(os.environ.get("TADAMON_WORKERS") or os.environ.get("WEB_CONCURRENCY") or 1)
+# Keep the app out of the arbiter: each worker builds it after on_starting has set the count.
+preload_app = False
+
+
+def on_starting(server: Any) -> None:
+    """Runs in the arbiter once the settings are final, before any worker is forked."""
+    from tadamon.config import ConfigurationError, check_production_workers
+
+    count = server.cfg.workers
+    os.environ["TADAMON_WORKERS"] = str(count)
+    try:
+        check_production_workers(os.environ, count)
+    except ConfigurationError as error:
+        server.log.error("Tadamon cannot start: %s", error)
+        raise SystemExit(1) from None
