@@ -96,11 +96,30 @@ def test_bad_input_messages_are_in_the_users_language(client):
     assert "Enter an email address" not in body and 'lang="fr"' in body
 
 
-def test_duplicate_email_is_refused_whatever_its_case(client, create_user):
-    create_user(email="taken@example.org")
-    response = register(client, email="  Taken@Example.org ")
-    assert response.status_code == 200
-    assert "An account already uses this email address" in response.get_data(as_text=True)
+def test_a_known_address_gets_the_same_answer_and_its_owner_an_email(client, outbox, create_user):
+    create_user(email="taken@example.org", name="Hind Owner")
+    known = register(client, email="  Taken@Example.org ")
+    unknown = register(client, email="new@example.org")
+    assert known.status_code == unknown.status_code == 200
+    page = known.get_data(as_text=True)
+    assert page.replace("taken@example.org", "new@example.org") == unknown.get_data(as_text=True)
+    (message,) = outbox(to="taken@example.org")
+    assert "Someone tried to create a Tadamon account with your email address" in message.text_body
+    assert "http://localhost/account/login" in message.text_body
+    assert "http://localhost/account/password/forgot" in message.text_body
+    assert "/account/verify/" not in message.text_body
+    owners = db.session.scalars(select(User).where(User.email == "taken@example.org")).all()
+    assert [owner.display_name for owner in owners] == ["Hind Owner"]
+
+
+def test_password_reset_answers_alike_for_known_and_unknown_addresses(client, outbox, create_user):
+    create_user(email="known@example.org")
+    known = client.post("/account/password/forgot", data={"email": "known@example.org"})
+    unknown = client.post("/account/password/forgot", data={"email": "unknown@example.org"})
+    assert known.status_code == unknown.status_code == 200
+    assert (known.get_data(as_text=True).replace("known@example.org", "unknown@example.org")
+            == unknown.get_data(as_text=True))
+    assert [m.recipient for m in outbox()] == ["known@example.org"]
 
 
 def test_password_is_never_echoed_back(client):
