@@ -42,10 +42,11 @@ def register_user(
     holder = db.session.scalar(select(User).where(User.email == email))
     if holder is None:
         user = new_account(email=email, display_name=display_name, password=password, language=language)
-        db.session.add(user)
         try:
-            # The unique constraint has the last word when two registrations race.
+            # The unique constraint has the last word when two registrations race; added
+            # inside the savepoint, the losing account leaves the session with it.
             with db.session.begin_nested():
+                db.session.add(user)
                 db.session.flush()
         except IntegrityError:
             holder = db.session.scalar(select(User).where(User.email == email))
