@@ -266,9 +266,27 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
 # --- closing ---------------------------------------------------------------------------------
 
 
+def entry_data(entry: LedgerEntry) -> dict[str, Any]:
+    """An entry's JSON object; {} when it is not one (a tampered entry)."""
+    try:
+        data = json.loads(entry.canonical)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def counted_ballots(entries: Iterable[LedgerEntry]) -> dict[str, dict[str, Any]]:
+    """The ballots that count, by the ledger alone (every entry no later entry replaces), by receipt."""
+    ballots = {entry.entry_hash: data for entry in entries
+               if isinstance((data := entry_data(entry)).get("ballot"), dict)}
+    replaced = {data["replaces"] for data in ballots.values() if data.get("replaces")}
+    return {receipt: data["ballot"] for receipt, data in ballots.items() if receipt not in replaced}
+
+
 def current_contents(vote: VotingRound) -> list[dict[str, Any]]:
-    rows = db.session.scalars(select(Ballot.content).where(Ballot.round_id == vote.id, Ballot.is_current.is_(True)))
-    return [json.loads(row) for row in rows]
+    """The ballots that count, read from the ledger: the one source the close, the export and
+    anyone's recount all tally (`verify-ledger` proves the `ballots` table agrees with it)."""
+    return list(counted_ballots(receipts(vote)).values())
 
 
 def tally_ballots(definition: dict[str, Any], ballots: Iterable[dict[str, Any]], eligible: int) -> Result:
