@@ -94,7 +94,7 @@ class Ballot(Model):
     # Canonical JSON in the tadamon-ballots/1 shape, candidates named "p<proposal id>".
     content: Mapped[str] = mapped_column(Text)
     # NULL for a secret ballot: a time would line it up with the ledger and the roll.
-    cast_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    cast_at: Mapped[datetime | None] = mapped_column()
     is_current: Mapped[bool | None] = mapped_column(default=True)
     receipt: Mapped[str] = mapped_column(String(64), index=True)
 
