@@ -57,10 +57,10 @@ def _credential(consultation: Consultation, organisation: Organisation | None) -
     return request.form.get("credential") or request.cookies.get(_cookie_name(organisation))
 
 
-def _keep_credential(response: Any, consultation: Consultation, organisation: Organisation,
-                     credential: str | None) -> Any:
-    """The browser keeps the code in a cookie scoped to this consultation's pages (the database
-    never does), so that the organisation can change its secret ballot from here."""
+def _keep_credential(consultation: Consultation, organisation: Organisation, credential: str | None) -> Any:
+    """Back to the ballot; the browser keeps a secret vote's code in a cookie scoped to this
+    consultation's pages (the database never does), so the organisation can change its ballot."""
+    response = redirect(url_for("voting.ballot", consultation_id=consultation.id))
     if credential:
         response.set_cookie(_cookie_name(organisation), credential, max_age=120 * 86400,
                             path=f"/consultations/{consultation.id}/", httponly=True, samesite="Lax",
@@ -90,12 +90,11 @@ def ballot(consultation_id: int) -> Any:
     form, organisation = BallotForm(), current_actor().organisation
     if organisation is None:
         return _ballot_page(consultation, form, sent=request.form, status=403 if form.validate() else 400)
+    code = _credential(consultation, organisation)
     cast = run_use_case(form, lambda: services.cast_ballot(current_user, consultation, organisation, request.form,
-                                                           credential=_credential(consultation, organisation)),
-                        success=_recorded)
+                                                           credential=code), success=_recorded)
     if cast.value is not None:
-        back = redirect(url_for("voting.ballot", consultation_id=consultation.id))
-        return _keep_credential(back, consultation, organisation, cast.value.credential)
+        return _keep_credential(consultation, organisation, cast.value.credential)
     # A refused ballot or an expired token: the choices stay on the page, to be sent again.
     return _ballot_page(consultation, form, sent=request.form, status=400)
 
