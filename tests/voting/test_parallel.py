@@ -31,7 +31,7 @@ def live_app(tmp_path):
         yield app
 
 
-def _voting_consultation(app):
+def _voting_consultation(app, secret=False):
     """A national approval vote with two proposals; returns ids of it, its voter and the steering."""
     with app.app_context():
         steering = make_user("steering@example.org", "steering")
@@ -41,7 +41,7 @@ def _voting_consultation(app):
         membership.publish_charter(steering, draft)
         voter, organisation = _organisation(steering, "voter@example.org", "Votante")
         consultation = workshops.save_consultation(steering, None, None, workshops.ConsultationData(
-            question_fr="Q ?", max_approvals=1))
+            question_fr="Q ?", max_approvals=1, secret_ballots=secret))
         workshops.move_phase(steering, consultation, Phase.PROPOSALS_OPEN)
         keys = []
         for title in ("Un fonds solidaire", "Une école numérique"):
@@ -66,8 +66,11 @@ def _parallel(functions):
         return list(pool.map(start, functions))
 
 
-def test_fifty_parallel_ballots_of_one_organisation_leave_one_current_ballot(live_app):
-    consultation_id, voter_id, _, keys = _voting_consultation(live_app)
+@pytest.mark.parametrize("secret", [False, True], ids=["public", "secret"])
+def test_fifty_parallel_ballots_of_one_organisation_leave_one_current_ballot(live_app, secret):
+    """Secret: fifty first ballots without a credential race for the roll's `has_voted`; one
+    wins and gets the credential, the others are told how to recover."""
+    consultation_id, voter_id, _, keys = _voting_consultation(live_app, secret)
     clients = [logged_in_client(live_app, voter_id) for _ in range(BALLOTS)]
 
     def cast(index):

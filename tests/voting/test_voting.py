@@ -183,6 +183,8 @@ def test_public_ballots_are_shown_after_publication(open_vote, members, client, 
     assert 'dir="rtl"' in body and "<svg" in body and "<table" in body
     assert members[0][1].display_name in body
     assert services.round_of(consultation).published_head in body
+    # How anyone checks the count, named on the page.
+    assert f"flask verify-ledger {consultation.id}" in body
 
 
 def test_receipts_page_lists_and_checks_receipts(open_vote, members, client, login):

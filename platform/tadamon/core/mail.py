@@ -40,9 +40,12 @@ class OutboxMessage(Model):
 
 
 def send_email(
-    recipient: str, template: str, *, language: str, subject: Any, **context: Any
+    recipient: str, template: str, *, language: str, subject: Any, keep_copy: bool = True, **context: Any
 ) -> EmailMessage:
     """Renders `emails/<template>.txt|.html` in `language` and sends it to `recipient`.
+
+    `keep_copy=False` keeps it out of the outbox table: for a message carrying a secret that the
+    database must never hold (a secret ballot's voting credential).
 
     `subject` may be a lazy string: it is rendered in the recipient's language too.
     SMTP failures are logged, not raised: the action that caused the email stands.
@@ -66,7 +69,7 @@ def send_email(
     message.set_content(text_body)
     message.add_alternative(html_body, subtype="html")
 
-    if current_app.config["MAIL_OUTBOX"]:
+    if current_app.config["MAIL_OUTBOX"] and keep_copy:
         db.session.add(
             OutboxMessage(
                 recipient=recipient,

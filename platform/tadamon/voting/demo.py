@@ -50,9 +50,10 @@ def seed(demo: DemoContext) -> None:
             if person is None or position % 5 == 4:  # not every organisation votes
                 continue
             organisation = db.session.get_one(Organisation, organisation_id)
-            services.cast_ballot(person, consultation, organisation, method.sample_form(keys, position))
-            if position == 0:  # changed its mind: the last ballot counts
-                services.cast_ballot(person, consultation, organisation, method.sample_form(keys, position + 1))
+            cast = services.cast_ballot(person, consultation, organisation, method.sample_form(keys, position))
+            if position == 0:  # changed its mind: the last ballot counts (a secret one, with its code)
+                services.cast_ballot(person, consultation, organisation, method.sample_form(keys, position + 1),
+                                     credential=cast.credential)
         consultation.phase = phase
         db.session.flush()
         if phase != Phase.VOTING.value:

@@ -6,7 +6,6 @@ verify-ledger` prints what it finds and `flask export-ballots` writes `export_do
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from tadamon.extensions import db
+from tadamon.voting import services
 from tadamon.voting.methods import BallotError, VoteError
 from tadamon.voting.models import GENESIS, Ballot, LedgerEntry, VotingRound
 from tadamon.voting.services import (
@@ -49,14 +49,6 @@ class Problem:
     message: str
 
 
-def _entry_data(entry: LedgerEntry) -> dict[str, Any]:
-    try:
-        data = json.loads(entry.canonical)
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
 def _entry_problems(entry: LedgerEntry, previous: str, expected_position: int) -> list[Problem]:
     """What does not hold in one entry, given the hash before it and the position it should have."""
     found = []
@@ -70,7 +62,7 @@ def _entry_problems(entry: LedgerEntry, previous: str, expected_position: int) -
     if chain_hash(entry.previous_hash, entry.canonical) != entry.entry_hash:
         found.append(f"entry {entry.id} at position {entry.position}: its content does not match its hash "
                      "(the entry was modified)")
-    recorded = _entry_data(entry).get("position")
+    recorded = services.entry_data(entry).get("position")
     if recorded not in (None, entry.position):
         found.append(f"entry {entry.id}: it was recorded at position {recorded}, it now stands at "
                      f"{entry.position} (entries were reordered)")
@@ -96,20 +88,45 @@ def _chain_problems(vote: VotingRound, entries: list[LedgerEntry]) -> list[Probl
 
 def counted_by_ledger(entries: Iterable[LedgerEntry]) -> dict[str, dict[str, Any]]:
     """The ballots that count, by the ledger alone (every entry no later entry replaces), by receipt."""
-    ballots = {entry.entry_hash: data for entry in entries
-               if isinstance((data := _entry_data(entry)).get("ballot"), dict)}
-    replaced = {data["replaces"] for data in ballots.values() if data.get("replaces")}
-    return {receipt: data["ballot"] for receipt, data in ballots.items() if receipt not in replaced}
+    return services.counted_ballots(entries)
 
 
-def _ballot_problems(vote: VotingRound, counted: dict[str, dict[str, Any]]) -> list[Problem]:
-    """Current ballots the ledger does not count, and counted entries without a current ballot."""
-    stored = set(db.session.scalars(select(Ballot.receipt).where(Ballot.round_id == vote.id,
-                                                                 Ballot.is_current.is_(True))))
-    return ([Problem(None, None, f"ballot with receipt {receipt} counts but is not in the ledger")
-             for receipt in sorted(stored - set(counted))]
-            + [Problem(None, None, f"ledger entry {receipt} has no current ballot")
-               for receipt in sorted(set(counted) - stored)])
+def _row_problems(row: Ballot, entry: dict[str, Any] | None, counts: bool) -> list[str]:
+    """What does not hold between one row of `ballots` and the ledger entry of its receipt."""
+    name = f"ballot row {row.id} (receipt {row.receipt})"
+    if entry is None:
+        return [f"{name} is not in the ledger (the row was added or its receipt changed)"]
+    found = []
+    if canonical(entry.get("ballot")) != row.content:
+        found.append(f"{name}: its content differs from the ledger's (the row was modified)")
+    if bool(row.is_current) != counts:
+        found.append(f"{name}: it is marked {'current' if row.is_current else 'replaced'}, the ledger says "
+                     f"{'current' if counts else 'replaced'} (the row was modified)")
+    if entry.get("organisation") is not None and entry["organisation"] != row.organisation_id:
+        found.append(f"{name}: its organisation differs from the ledger's (the row was modified)")
+    return found
+
+
+def _ballot_problems(vote: VotingRound, entries: list[LedgerEntry], counted: dict[str, Any]) -> list[Problem]:
+    """The `ballots` table against the ledger, entry by entry: every ballot entry has exactly one
+    row, with the same content, current exactly when no later entry replaces it; and no row
+    stands outside the ledger. So the table the ballot page reads cannot drift from the ledger
+    that the tally, the export and the public recount read."""
+    by_receipt = {entry.entry_hash: services.entry_data(entry) for entry in entries
+                  if isinstance(services.entry_data(entry).get("ballot"), dict)}
+    rows = list(db.session.scalars(select(Ballot).where(Ballot.round_id == vote.id).order_by(Ballot.receipt)))
+    problems = [Problem(None, row.id, message) for row in rows
+                for message in _row_problems(row, by_receipt.get(row.receipt), row.receipt in counted)]
+    seen: dict[str, int] = {}
+    for row in rows:
+        seen[row.receipt] = seen.get(row.receipt, 0) + 1
+    problems += [Problem(None, None, f"ledger entry {receipt} has {count} ballot rows, one was expected")
+                 for receipt, count in sorted(seen.items()) if count > 1 and receipt in by_receipt]
+    entry_ids = {entry.entry_hash: entry for entry in entries}
+    return problems + [Problem(entry_ids[receipt].position, entry_ids[receipt].id,
+                               f"ledger entry {entry_ids[receipt].id} at position {entry_ids[receipt].position} "
+                               f"(receipt {receipt}) has no ballot row (the row was deleted)")
+                       for receipt in sorted(set(by_receipt) - set(seen))]
 
 
 def _tally_problems(vote: VotingRound, counted: list[dict[str, Any]]) -> list[Problem]:
@@ -132,5 +149,5 @@ def verify(vote: VotingRound) -> list[Problem]:
     inserted or moved, and any difference with the ballots and the published results."""
     entries = receipts(vote)
     counted = counted_by_ledger(entries)
-    return (_chain_problems(vote, entries) + _ballot_problems(vote, counted)
+    return (_chain_problems(vote, entries) + _ballot_problems(vote, entries, counted)
             + _tally_problems(vote, list(counted.values())))

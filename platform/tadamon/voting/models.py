@@ -3,13 +3,21 @@
 One organisation, one current ballot: `Ballot.is_current` is True for the ballot that counts
 and NULL for the ones it replaced, so a plain unique constraint on (round, organisation,
 is_current) holds the invariant on SQLite and PostgreSQL alike (NULLs never collide).
+
+A secret ballot names no organisation: its row is keyed by `credential_hash`, the SHA-256 of
+the round, the organisation and a random voting credential that only the organisation holds
+(its browser's cookie and the receipt e-mail; never stored here). A second unique constraint on
+(round, credential_hash, is_current) keeps one current ballot per credential, and the roll's
+`has_voted`, set by compare-and-set at the first ballot, issues one credential per organisation.
+Ballot ids are random and secret ballots keep no time, so neither tells the order of casting.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tadamon.core.db import utcnow
@@ -63,20 +71,30 @@ class EligibleOrganisation(Model):
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 
 
+def random_ballot_id() -> int:
+    """Random, not sequential: a ballot's id says nothing of when it was cast (53 bits, so that
+    JavaScript and JSON readers keep it exact; a collision is as likely as guessing a key)."""
+    return secrets.randbits(53) or 1
+
+
 class Ballot(Model):
     __tablename__ = "ballots"
     __table_args__ = (
         UniqueConstraint("round_id", "organisation_id", "is_current", name="one_current_ballot_per_organisation"),
+        UniqueConstraint("round_id", "credential_hash", "is_current", name="one_current_ballot_per_credential"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False, default=random_ballot_id)
     round_id: Mapped[int] = mapped_column(ForeignKey("voting_rounds.id", ondelete="CASCADE"), index=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    # The organisation of a public ballot; NULL for a secret one (keyed by its credential instead).
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="RESTRICT"))
+    credential_hash: Mapped[str | None] = mapped_column(String(64))
     # The person who cast it; NULL for a secret ballot (stored without the person).
     person_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Canonical JSON in the tadamon-ballots/1 shape, candidates named "p<proposal id>".
     content: Mapped[str] = mapped_column(Text)
-    cast_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # NULL for a secret ballot: a time would line it up with the ledger and the roll.
+    cast_at: Mapped[datetime | None] = mapped_column()
     is_current: Mapped[bool | None] = mapped_column(default=True)
     receipt: Mapped[str] = mapped_column(String(64), index=True)
 

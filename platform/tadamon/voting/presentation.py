@@ -130,23 +130,30 @@ def summarise(method_id: str, ballot: dict[str, Any], proposals: dict[str, Propo
 
 
 def ballot_page(consultation: Consultation, user: Any, organisation: Organisation | None,
-                sent: Any = None) -> dict[str, Any]:
+                sent: Any = None, credential: str | None = None) -> dict[str, Any]:
     """What the ballot page shows. `sent` is the form as sent, whose choices stay on the page
-    even when they do not validate; without it, the form shows the ballot already cast."""
+    even when they do not validate; without it, the form shows the ballot already cast (a
+    secret one only with the organisation's voting `credential`, and only to who may vote)."""
     vote = services.round_of(consultation)
     page: dict[str, Any] = {"consultation": consultation, "vote": vote, "organisation": organisation,
                             "reason": services.refusal(user, consultation, organisation), "current": None,
-                            "definition": None, "method": None, "values": {}, "proposals": {}}
+                            "definition": None, "method": None, "values": {}, "proposals": {},
+                            "secret": False, "credential": None, "voted_without_code": False}
     if vote is None:
         return page
     definition = services.definition_of(vote)
     method = get_method(definition["method"])
-    current = services.current_ballot(vote, organisation) if organisation is not None else None
+    may_see = organisation is not None and page["reason"] is None
+    current = services.current_ballot(vote, organisation, credential) if may_see and organisation else None
+    secret = services.is_secret(vote)
+    secret_state = {"secret": secret, "credential": credential if secret and current is not None else None,
+                    "voted_without_code": bool(secret and may_see and organisation and current is None
+                                               and services.has_voted(vote, organisation))}
     if sent is not None:
         values = method.typed(sent, [c["id"] for c in definition["candidates"]])
     else:
         values = method.prefill(json.loads(current.content)) if current is not None else {}
-    return {**page, "current": current, "definition": definition, "method": method, "values": values,
+    return {**page, **secret_state, "current": current, "definition": definition, "method": method, "values": values,
             "proposals": services.proposals_by_key(vote)}
 
 

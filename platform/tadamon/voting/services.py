@@ -9,6 +9,7 @@ the ledger's positions never fork. The one-current-ballot rule is a unique const
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import secrets
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from tadamon.accounts.models import User
 from tadamon.core import audit
 from tadamon.core.db import utcnow
+from tadamon.core.i18n import pick_text, texts_of
+from tadamon.core.mail import send_email
 from tadamon.core.notifications import notify, register_kind, texts
 from tadamon.core.persistence import rows_changed
 from tadamon.core.urls import external_url
@@ -43,6 +47,15 @@ from tadamon.workshops.models import Consultation, Participation, Phase
 
 DEFINITION_FORMAT = "tadamon-vote-definition/1"
 ENTRY_FORMAT = "tadamon-ledger-entry/1"
+
+# A secret ballot's receipt e-mail carries the organisation's voting credential: it is sent,
+# never stored (no in-app notification, no outbox copy), see `_send_secret_receipt`.
+SECRET_RECEIPT_SUBJECT = _l("Your secret ballot is recorded: %(question)s")
+SECRET_RECEIPT_TEXT = _l(
+    "Your organisation's secret ballot on “%(question)s” is recorded. Its receipt is %(receipt)s: find it on "
+    "the consultation's public list of receipts to check that it was counted. To change the ballot until voting "
+    "closes, from another browser too, give this voting code: %(credential)s. Keep this e-mail: the platform does "
+    "not keep the code, so that no one reading its database can tell how your organisation voted.")
 
 register_kind("voting.receipt", subject=_l("Your ballot is recorded: %(question)s"),
               text=_l("Your organisation's ballot on “%(question)s” is recorded. Its receipt is %(receipt)s: "
@@ -186,10 +199,64 @@ def refusal(user: Any, consultation: Consultation, organisation: Organisation | 
 # --- casting ---------------------------------------------------------------------------------
 
 
-def current_ballot(vote: VotingRound, organisation: Organisation) -> Ballot | None:
-    return db.session.scalar(select(Ballot).where(Ballot.round_id == vote.id,
-                                                  Ballot.organisation_id == organisation.id,
-                                                  Ballot.is_current.is_(True)))
+def normalise_credential(credential: str | None) -> str:
+    """A voting code as typed or pasted: case, spaces and dashes do not matter."""
+    return "".join(ch for ch in (credential or "").upper() if ch.isalnum())[:64]
+
+
+def new_credential() -> str:
+    """120 random bits, in groups of four base-32 characters, easy to copy from an e-mail."""
+    code = base64.b32encode(secrets.token_bytes(15)).decode("ascii")
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def credential_hash(vote: VotingRound, organisation: Organisation, credential: str) -> str:
+    """Binds the credential to its round and organisation, so that one organisation's code never
+    opens another's ballot. Without the code (120 random bits, never stored), the hash cannot be
+    matched to an organisation, whoever holds the database and the configuration."""
+    return sha256(f"tadamon-credential/1:{vote.id}:{organisation.id}:{normalise_credential(credential)}")
+
+
+def is_secret(vote: VotingRound) -> bool:
+    return bool(definition_of(vote)["secret"])
+
+
+def current_ballot(vote: VotingRound, organisation: Organisation, credential: str | None = None) -> Ballot | None:
+    """The organisation's ballot that counts; for a secret vote, only with its credential."""
+    if is_secret(vote):
+        if not normalise_credential(credential):
+            return None
+        key = Ballot.credential_hash == credential_hash(vote, organisation, credential or "")
+    else:
+        key = Ballot.organisation_id == organisation.id
+    return db.session.scalar(select(Ballot).where(Ballot.round_id == vote.id, key, Ballot.is_current.is_(True)))
+
+
+def has_voted(vote: VotingRound, organisation: Organisation) -> bool:
+    return bool(db.session.scalar(select(EligibleOrganisation.has_voted).where(
+        EligibleOrganisation.round_id == vote.id, EligibleOrganisation.organisation_id == organisation.id)))
+
+
+RECOVER = _l("Your organisation has already voted in this secret vote. To change its ballot, give the voting code "
+             "from the receipt e-mail sent to the person who voted and to your organisation's representatives when "
+             "it first voted. The platform does not keep that code: without it, the ballot cast stands.")
+
+
+WRONG_CODE = _l("This voting code does not open your organisation's ballot in this vote. Copy it again from the "
+                "receipt e-mail sent to the person who voted and to your organisation's representatives when it first "
+                "voted. The platform does not keep that code: without it, the ballot cast stands.")
+
+
+def _secret_previous(vote: VotingRound, organisation: Organisation, credential: str | None) -> tuple[Ballot | None, str]:
+    """The ballot a secret ballot replaces and the credential it is cast with. A first ballot
+    takes the roll's `has_voted` by compare-and-set and gets a new credential: so an
+    organisation never holds two credentials, even under parallel first ballots."""
+    previous = current_ballot(vote, organisation, credential)
+    if previous is not None:
+        return previous, normalise_credential(credential)
+    if has_voted(vote, organisation):
+        raise VoteError(WRONG_CODE if normalise_credential(credential) else RECOVER)
+    return None, new_credential()
 
 
 def parse_ballot(vote: VotingRound, formdata: Any) -> dict[str, Any]:
@@ -204,9 +271,21 @@ def parse_ballot(vote: VotingRound, formdata: Any) -> dict[str, Any]:
     return ballot
 
 
+@dataclass
+class Cast:
+    ballot: Ballot
+    # The voting credential of a secret ballot (the one presented, or a new one at the first
+    # ballot), for the browser's cookie; never stored. None for a public ballot.
+    credential: str | None = None
+
+
 def cast_ballot(user: User, consultation: Consultation, organisation: Organisation, formdata: Any,
-                now: datetime | None = None) -> Ballot:
-    """Records the organisation's ballot, replacing its previous one, and appends it to the ledger."""
+                now: datetime | None = None, credential: str | None = None) -> Cast:
+    """Records the organisation's ballot, replacing its previous one, and appends it to the ledger.
+
+    For a secret vote, `credential` is the organisation's voting code: needed to replace its
+    ballot (VoteError saying how to recover without it); a first ballot gets a new one, sent
+    by e-mail only. The row keeps neither the organisation, the person nor the time."""
     vote = db.session.execute(
         select(VotingRound).where(VotingRound.consultation_id == consultation.id)
         .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
@@ -219,14 +298,18 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     if reason is not None:
         raise VoteError(reason)
     content = parse_ballot(vote, formdata)
-    secret = consultation.secret_ballots
-    previous = current_ballot(vote, organisation)
+    secret = is_secret(vote)
+    if secret:
+        previous, credential = _secret_previous(vote, organisation, credential)
+    else:
+        previous, credential = current_ballot(vote, organisation), None
     position = vote.ledger_length + 1
     entry = {
         "format": ENTRY_FORMAT,
         "consultation": consultation.id,
         "position": position,
-        "cast_at": now.isoformat(timespec="microseconds"),
+        # No time for a secret ballot: the public order of the ledger is all it tells.
+        "cast_at": None if secret else now.isoformat(timespec="microseconds"),
         "ballot": content,
         # A public ballot names its organisation; a secret one carries a random nonce instead,
         # so that equal ballots still get distinct receipts.
@@ -243,32 +326,89 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
                                    .execution_options(synchronize_session="fetch"))
             db.session.add(LedgerEntry(round_id=vote.id, position=position, previous_hash=vote.ledger_head,
                                        canonical=text, entry_hash=entry_hash))
-            ballot = Ballot(round_id=vote.id, organisation_id=organisation.id,
-                            person_id=None if secret else user.id, content=canonical(content), cast_at=now,
-                            is_current=True, receipt=entry_hash)
+            ballot = Ballot(round_id=vote.id, content=canonical(content), is_current=True, receipt=entry_hash,
+                            **_keys(vote, organisation, user, credential, now))
             db.session.add(ballot)
             vote.ledger_length = position
             vote.ledger_head = entry_hash
-            db.session.execute(update(EligibleOrganisation)
-                               .where(EligibleOrganisation.round_id == vote.id,
-                                      EligibleOrganisation.organisation_id == organisation.id)
-                               .values(has_voted=True))
+            _mark_voted(vote, organisation, first=previous is None)
             db.session.flush()
     except IntegrityError:
         raise VoteError(_l("Another ballot of your organisation was being recorded at the same moment. "
                            "Reload the page to see which one counts.")) from None
     recipients = [user, *(m.user for m in membership.people_of(organisation) if m.is_representative)]
-    notify(recipients, "voting.receipt", link=external_url("voting.receipts", consultation_id=consultation.id),
-           question=texts(consultation, "question"), receipt=entry_hash)
-    return ballot
+    link = external_url("voting.receipts", consultation_id=consultation.id)
+    if credential is not None:
+        _send_secret_receipt(recipients, consultation, link, entry_hash, credential)
+    else:
+        notify(recipients, "voting.receipt", link=link, question=texts(consultation, "question"), receipt=entry_hash)
+    return Cast(ballot, credential)
+
+
+def _keys(vote: VotingRound, organisation: Organisation, user: User, credential: str | None,
+          now: datetime) -> dict[str, Any]:
+    """What names a ballot's row: the organisation, person and time of a public ballot; only the
+    credential's hash for a secret one."""
+    if credential is None:
+        return {"organisation_id": organisation.id, "person_id": user.id, "cast_at": now}
+    return {"organisation_id": None, "person_id": None, "cast_at": None,
+            "credential_hash": credential_hash(vote, organisation, credential)}
+
+
+def _mark_voted(vote: VotingRound, organisation: Organisation, *, first: bool) -> None:
+    """The roll's `has_voted`, by compare-and-set: a first ballot that finds it already set lost a
+    race with another first ballot of the same organisation, and is refused (IntegrityError is
+    how the caller hears of a lost race)."""
+    changed = rows_changed(update(EligibleOrganisation)
+                           .where(EligibleOrganisation.round_id == vote.id,
+                                  EligibleOrganisation.organisation_id == organisation.id,
+                                  EligibleOrganisation.has_voted.is_(False))
+                           .values(has_voted=True).execution_options(synchronize_session=False))
+    if first and changed != 1 and is_secret(vote):
+        raise IntegrityError("has_voted", None, Exception("a first secret ballot lost the race"))
+
+
+def _send_secret_receipt(recipients: list[User], consultation: Consultation, link: str, receipt: str,
+                         credential: str) -> None:
+    """The receipt and the credential, by e-mail only: an in-app notification or an outbox copy
+    would store them next to the person, and so link the organisation to its ballot."""
+    seen: set[int] = set()
+    for person in recipients:
+        if person is None or person.id in seen:
+            continue
+        seen.add(person.id)
+        question = pick_text(texts_of(consultation, "question"), person.preferred_language).text
+        with force_locale(person.preferred_language):
+            params = {"question": question, "receipt": receipt, "credential": credential}
+            send_email(person.email, "notification", language=person.preferred_language, keep_copy=False,
+                       subject=str(SECRET_RECEIPT_SUBJECT) % params, user=person,
+                       text=str(SECRET_RECEIPT_TEXT) % params, link=link)
 
 
 # --- closing ---------------------------------------------------------------------------------
 
 
+def entry_data(entry: LedgerEntry) -> dict[str, Any]:
+    """An entry's JSON object; {} when it is not one (a tampered entry)."""
+    try:
+        data = json.loads(entry.canonical)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def counted_ballots(entries: Iterable[LedgerEntry]) -> dict[str, dict[str, Any]]:
+    """The ballots that count, by the ledger alone (every entry no later entry replaces), by receipt."""
+    ballots = {entry.entry_hash: data for entry in entries
+               if isinstance((data := entry_data(entry)).get("ballot"), dict)}
+    replaced = {data["replaces"] for data in ballots.values() if data.get("replaces")}
+    return {receipt: data["ballot"] for receipt, data in ballots.items() if receipt not in replaced}
+
+
 def current_contents(vote: VotingRound) -> list[dict[str, Any]]:
-    rows = db.session.scalars(select(Ballot.content).where(Ballot.round_id == vote.id, Ballot.is_current.is_(True)))
-    return [json.loads(row) for row in rows]
+    """The ballots that count, read from the ledger: the one source the close, the export and
+    anyone's recount all tally (`verify-ledger` proves the `ballots` table agrees with it)."""
+    return list(counted_ballots(receipts(vote)).values())
 
 
 def tally_ballots(definition: dict[str, Any], ballots: Iterable[dict[str, Any]], eligible: int) -> Result:

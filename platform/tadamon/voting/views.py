@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -16,7 +16,6 @@ from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.voting import presentation, services
-from tadamon.voting.models import Ballot
 from tadamon.voting.permissions import can_set_voting_rights, can_view_receipts, can_view_results
 from tadamon.workshops.models import Consultation, Phase
 
@@ -47,16 +46,39 @@ def _consultation(consultation_id: int) -> Consultation:
     return consultation
 
 
+def _cookie_name(organisation: Organisation) -> str:
+    return f"tadamon_vote_{organisation.id}"
+
+
+def _credential(consultation: Consultation, organisation: Organisation | None) -> str | None:
+    """A secret vote's voting code: as typed on the ballot, else the one this browser keeps."""
+    if organisation is None:
+        return None
+    return request.form.get("credential") or request.cookies.get(_cookie_name(organisation))
+
+
+def _keep_credential(consultation: Consultation, organisation: Organisation, credential: str | None) -> Any:
+    """Back to the ballot; the browser keeps a secret vote's code in a cookie scoped to this
+    consultation's pages (the database never does), so the organisation can change its ballot."""
+    response = redirect(url_for("voting.ballot", consultation_id=consultation.id))
+    if credential:
+        response.set_cookie(_cookie_name(organisation), credential, max_age=120 * 86400,
+                            path=f"/consultations/{consultation.id}/", httponly=True, samesite="Lax",
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
 def _ballot_page(consultation: Consultation, form: BallotForm, *, sent: Any = None, status: int = 200) -> Any:
     actor = current_actor()
-    page = presentation.ballot_page(consultation, actor.user, actor.organisation, sent)
+    page = presentation.ballot_page(consultation, actor.user, actor.organisation, sent,
+                                    credential=_credential(consultation, actor.organisation))
     if page["reason"] is not None and status == 200:
         status = 403
     return render_template("voting/ballot.html", form=form, **page), status
 
 
-def _recorded(ballot: Ballot) -> str:
-    return _("Your organisation's ballot is recorded. Its receipt: %(receipt)s", receipt=ballot.receipt)
+def _recorded(cast: services.Cast) -> str:
+    return _("Your organisation's ballot is recorded. Its receipt: %(receipt)s", receipt=cast.ballot.receipt)
 
 
 @bp.route("/consultations/<int:consultation_id>/vote", methods=["GET", "POST"])
@@ -68,10 +90,11 @@ def ballot(consultation_id: int) -> Any:
     form, organisation = BallotForm(), current_actor().organisation
     if organisation is None:
         return _ballot_page(consultation, form, sent=request.form, status=403 if form.validate() else 400)
-    cast = run_use_case(form, lambda: services.cast_ballot(current_user, consultation, organisation, request.form),
-                        success=_recorded)
-    if cast:
-        return redirect(url_for("voting.ballot", consultation_id=consultation.id))
+    code = _credential(consultation, organisation)
+    cast = run_use_case(form, lambda: services.cast_ballot(current_user, consultation, organisation, request.form,
+                                                           credential=code), success=_recorded)
+    if cast.value is not None:
+        return _keep_credential(consultation, organisation, cast.value.credential)
     # A refused ballot or an expired token: the choices stay on the page, to be sent again.
     return _ballot_page(consultation, form, sent=request.form, status=400)
 
