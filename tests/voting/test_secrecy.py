@@ -86,6 +86,8 @@ def test_revoting_needs_the_credential_and_says_how_to_recover(open_vote, member
     assert credential in page  # shown to whoever holds it, prefilled
     assert _vote(client, consultation, keys[0], "no").status_code == 302
 
+    person.preferred_language = "en"  # the account's language wins over Accept-Language
+    db.session.commit()
     other_browser = app.test_client()
     login(other_browser, person)
     page = other_browser.get(f"/consultations/{consultation.id}/vote",

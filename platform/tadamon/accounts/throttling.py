@@ -20,6 +20,7 @@ client learns nothing from its guesses.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -67,8 +68,10 @@ def throttle_code_step(pending_user: Callable[[], User | None]) -> Callable[[Vie
         user = pending_user()
         if user is None:
             return "two-factor:none"
-        changed = user.password_changed_at.timestamp() if user.password_changed_at else 0
-        return f"two-factor:{user.id}:{changed:.0f}"
+        # Keyed by the password in force (a digest of its hash, which every new password
+        # changes, even within the same second): a reset after a leak starts a new count.
+        password = hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+        return f"two-factor:{user.id}:{password}"
 
     def decorate(view: View) -> View:
         view = limiter.limit(_setting("RATELIMIT_LOGIN_ADDRESS"), methods=["POST"], deduct_when=failed)(view)
