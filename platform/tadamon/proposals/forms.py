@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tadamon.core.forms import TadamonForm, enum_choices
+from tadamon.core.forms import TadamonForm, enum_choices, new_submission_key, offered_choice
 from tadamon.proposals.models import TERRITORY_LABELS, Evaluation, Stance
 from tadamon.workshops.forms import optional_int
 
@@ -45,10 +45,10 @@ class ProposalForm(TadamonForm):
                            choices=[SelectChoice("ar", "العربية", render_kw={"lang": "ar"}),
                                     SelectChoice("fr", "Français", render_kw={"lang": "fr"}),
                                     SelectChoice("en", "English", render_kw={"lang": "en"})])
-    theme_id = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False)
+    theme_id = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False, validators=[offered_choice])
     territory_scope = RadioField(_l("Territory"), choices=[SelectChoice(k, v) for k, v in TERRITORY_LABELS.items()],
                                  default="national")
-    territory_region = SelectField(_l("Region"), validate_choice=False)
+    territory_region = SelectField(_l("Region"), validate_choice=False, validators=[offered_choice])
     territory_province = StringField(_l("Province"), filters=[_strip], validators=[Optional(), Length(max=120)])
     beneficiaries = _area(_l("Who benefits"))
     expected_impact = _area(_l("Expected impact"))
@@ -67,6 +67,8 @@ class CommentForm(TadamonForm):
     stance = RadioField(_l("Your organisation's position"),
                         choices=enum_choices(Stance), default="neutral")
     parent_id = HiddenField()
+    # Names this rendering of the form: sent twice, it publishes one comment.
+    submission_key = HiddenField(default=new_submission_key, validators=[Optional(), Length(max=43)])
 
 
 class ReasonForm(TadamonForm):
