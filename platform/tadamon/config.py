@@ -79,7 +79,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Tadamon <no-reply@tadamon.local>"),
         # Every message also lands in the outbox table outside production.
         "MAIL_OUTBOX": _flag("MAIL_OUTBOX", not production),
-        "SHOW_OUTBOX_PAGE": _flag("SHOW_OUTBOX_PAGE", not production),
+        # The outbox page shows live links: off unless asked for (`make demo` asks), admins only.
+        "SHOW_OUTBOX_PAGE": _flag("SHOW_OUTBOX_PAGE", False) and not production,
         # Rate limits: memory by default, Redis when configured so workers share counts.
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
