@@ -34,6 +34,13 @@ def _area(label: object, limit: int = 5000, rows: int = 3) -> TextAreaField:
                          render_kw={"rows": rows, "dir": "auto"})
 
 
+def _choice_id(value: object) -> int | str | None:
+    """An id among a select's options: a whole number, None for the blank option, and anything
+    else kept as typed so that `offered_choice` refuses it (rather than reading it as blank)."""
+    number = optional_int(value)
+    return number if number is not None or value in (None, "") else str(value)
+
+
 class ProposalForm(TadamonForm):
     title = StringField(_l("Title"), filters=[_strip], validators=[Optional(), Length(max=200, message=TOO_LONG)],
                         render_kw={"dir": "auto"})
@@ -45,7 +52,7 @@ class ProposalForm(TadamonForm):
                            choices=[SelectChoice("ar", "العربية", render_kw={"lang": "ar"}),
                                     SelectChoice("fr", "Français", render_kw={"lang": "fr"}),
                                     SelectChoice("en", "English", render_kw={"lang": "en"})])
-    theme_id = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False, validators=[offered_choice])
+    theme_id = SelectField(_l("Theme"), coerce=_choice_id, validate_choice=False, validators=[offered_choice])
     territory_scope = RadioField(_l("Territory"), choices=[SelectChoice(k, v) for k, v in TERRITORY_LABELS.items()],
                                  default="national")
     territory_region = SelectField(_l("Region"), validate_choice=False, validators=[offered_choice])
