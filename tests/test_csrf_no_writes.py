@@ -16,7 +16,15 @@ import pytest
 from flask import Flask
 
 from tadamon.extensions import db
-from tests.core.world import DEMO_PEOPLE, client_of, csrf_token_of, demo_world, route_values, rules, url_of
+from tests.core.world import (
+    DEMO_PEOPLE,
+    client_of,
+    csrf_token_of,
+    demo_world,
+    route_values,
+    rules,
+    url_of,
+)
 
 # What a writing form would carry: enough for a proposal to publish, a comment to post, a
 # decision to be taken, if only the token were right.

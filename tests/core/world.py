@@ -100,7 +100,7 @@ def route_values(app: Flask) -> dict[str, Any]:
 def url_of(rule: Rule, values: dict[str, Any]) -> str:
     path = rule.rule
     for name in rule.arguments:
-        path = re.sub(r"<(?:[^:<>]+:)?" + name + r">|<any\([^)]*\):" + name + ">", str(values[name]), path)
+        path = re.sub(r"<(?:[^:<>]+:)?" + name + r">|<any\([^)]*\):" + name + ">", str(values.get(name, 1)), path)
     return path
 
 
@@ -138,11 +138,11 @@ class Form:
     multipart: bool = False
 
 
-def forms_on(html: str, page: str) -> list[Form]:
-    """The POST forms of a page (lxml's HTML parser), with each field's offered values."""
+def forms_on(html: str, page: str, method: str = "POST") -> list[Form]:
+    """The forms of a page sent with `method` (lxml's HTML parser), with each field's offered values."""
     found = []
     for element in lxml.html.fromstring(html).forms:
-        if (element.method or "GET").upper() != "POST":
+        if (element.method or "GET").upper() != method:
             continue
         form = Form(action=(element.get("action") or page).split("#")[0], page=page,
                     multipart="multipart" in (element.get("enctype") or ""))

@@ -50,7 +50,7 @@ def refuse_unstorable_input() -> Any:
     """`before_request`: a NUL in the path, a query or form value (name or value) or an
     uploaded file's name gets a 400 page in the reader's language, before any view or
     service sees it (otherwise a 500 on PostgreSQL, wherever the value reaches the database)."""
-    texts = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
+    texts: list[str | None] = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
     if request.method in ("POST", "PUT", "PATCH"):
         texts += [text for pair in request.form.items(multi=True) for text in pair]
         texts += [upload.filename for _name, upload in request.files.items(multi=True)]
