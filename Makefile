@@ -21,7 +21,7 @@ PYTEST := $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install runtime-packages system-packages axe translations extract update-catalogs init-catalog \
-        migrate serve worker lint mypy-count measure test-sqlite test-postgres benchmark clean
+        migrate serve worker lint mypy-count measure test-sqlite test-postgres fuzz benchmark clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -78,12 +78,14 @@ worker: $(STAMP)
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, for example redis://127.0.0.1:6379/0"; exit 1; }
 	$(VENV)/bin/rq worker --url "$$REDIS_URL" $${TADAMON_EXPORT_QUEUE:-tadamon-exports}
 
-# Install, compile catalogs, build a fresh demo database, seed it and serve.
+# Install, compile catalogs, migrate, seed the demo and serve. `flask demo` empties only a
+# database it filled itself (or one without accounts): pointed at real data (DATABASE_URL),
+# it refuses and nothing is deleted. The outbox page (/dev/outbox, administrators only) is
+# turned on for this server alone.
 demo: $(STAMP) runtime-packages translations
-	rm -f instance/tadamon.sqlite3 instance/tadamon.sqlite3-wal instance/tadamon.sqlite3-shm
 	$(FLASK) db upgrade
 	$(FLASK) demo
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	SHOW_OUTBOX_PAGE=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 # ruff and mypy (the pyproject's config); `make mypy-count` prints only mypy's error count.
 lint: $(STAMP)
@@ -128,6 +130,17 @@ test-postgres: $(STAMP) translations
 	  { echo "PostgreSQL run impossible: $(TEST_DATABASE_URL) does not answer (see above)."; exit 1; }
 	@echo "== PostgreSQL run: $(TEST_DATABASE_URL)"
 	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PYTEST) -m "not browser"
+
+# The generated-input suites with 200 examples per form and per query-string page (25 in
+# `make test`), on SQLite, then on PostgreSQL when it answers (always in CI).
+FUZZ_TESTS := tests/test_fuzz_forms.py
+fuzz: $(STAMP) translations
+	env -u TEST_DATABASE_URL TADAMON_FUZZ_EXAMPLES=200 $(PYTEST) $(FUZZ_TESTS)
+	@if $(PY) scripts/database_available.py "$(TEST_DATABASE_URL)"; then \
+	  TEST_DATABASE_URL="$(TEST_DATABASE_URL)" TADAMON_FUZZ_EXAMPLES=200 $(PYTEST) $(FUZZ_TESTS); \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL is required in CI but $(TEST_DATABASE_URL) does not answer (see above)."; exit 1; \
+	fi
 
 benchmark: $(STAMP)
 	$(PY) scripts/benchmarks.py $(or $(SCALE),10)

@@ -59,8 +59,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "core.set_language": EVERYONE,
     "core.health": EVERYONE,
     "core.notifications": LOGGED_IN,
-    "dev.outbox": EVERYONE,  # registered only outside production (SHOW_OUTBOX_PAGE)
-    "dev.outbox_message": EVERYONE,
+    # registered only when SHOW_OUTBOX_PAGE=1 outside production; administrators only
+    "dev.outbox": answers(HIDDEN, admin=OK),
+    "dev.outbox_message": answers(HIDDEN, admin=OK),
     "accounts.register": EVERYONE,
     # a placeholder token reaches the view, which refuses it (the flows: tests/accounts)
     "accounts.verify_email": answers(INVALID, anonymous=INVALID),

@@ -14,15 +14,19 @@ from tadamon.extensions import db
 @click.command("demo")
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000),
               help="Multiply the volume of data (for benchmarks): 100 gives ~5,000 organisations.")
-@click.option("--reset/--no-reset", default=True, show_default=True,
-              help="Empty the database's tables before seeding.")
+@click.option("--reset/--no-reset", default=None,
+              help="Empty the database's tables before seeding. By default a database the demo filled "
+                   "(or one without any account) is emptied, and any other is refused; --reset empties "
+                   "any database after a confirmation, --no-reset seeds on top of what is there.")
+@click.option("--yes", is_flag=True, help="Confirm --reset without asking (scripts).")
 @with_appcontext
-def demo_command(scale: int, reset: bool) -> None:
+def demo_command(scale: int, reset: bool | None, yes: bool) -> None:
     """Fill the database with trilingual, fictional demo data and print how to log in."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("The demo data is never loaded in production.")
     from tadamon import demo
 
+    reset = _demo_may_reset(reset, yes, demo.holds_only_demo_data())
     accounts = demo.build(scale=scale, reset=reset)
     db.session.commit()
     click.echo("Demo data is ready. Log in at /account/login with:")
@@ -35,6 +39,21 @@ def demo_command(scale: int, reset: bool) -> None:
         "Roles with a TOTP key need a code at log-in: add the key to an authenticator app, "
         "or print the current code with `flask --app wsgi totp-code EMAIL`."
     )
+
+
+def _demo_may_reset(reset: bool | None, yes: bool, only_demo_data: bool) -> bool:
+    """Whether `flask demo` empties the database: never silently one holding real data (a
+    DATABASE_URL pointing at the network's database must not lose it to a demo)."""
+    if reset is False or only_demo_data:
+        return reset is not False
+    where = db.engine.url.render_as_string(hide_password=True)
+    if reset is None:
+        raise click.ClickException(
+            f"{where} holds data that `flask demo` did not create: nothing was changed. To empty it "
+            "and load the demo anyway, run `flask demo --reset` (it asks to confirm) or `--reset --yes`.")
+    if not yes:
+        click.confirm(f"Empty every table of {where}, which holds data the demo did not create?", abort=True)
+    return True
 
 
 @click.command("create-admin")

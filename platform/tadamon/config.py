@@ -95,7 +95,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Tadamon <no-reply@tadamon.local>"),
         # Every message also lands in the outbox table outside production.
         "MAIL_OUTBOX": _flag("MAIL_OUTBOX", not production),
-        "SHOW_OUTBOX_PAGE": _flag("SHOW_OUTBOX_PAGE", not production),
+        # The outbox page shows live links: off unless asked for (`make demo` asks), admins only.
+        "SHOW_OUTBOX_PAGE": _flag("SHOW_OUTBOX_PAGE", False) and not production,
         # How many reverse proxies stand in front and append to X-Forwarded-For/-Proto: the
         # client's address (rate limits, sessions) is read that many hops back (ProxyFix).
         # 0 trusts no header, so a client cannot choose the address it is throttled under.

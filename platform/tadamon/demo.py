@@ -8,14 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from tadamon.accounts.demo import DEMO_PASSWORD, DemoAccount
 from tadamon.accounts.passwords import hash_password
 from tadamon.core import audit
 from tadamon.extensions import db
 
-__all__ = ["DEMO_PASSWORD", "DemoAccount", "DemoContext", "build"]
+__all__ = ["DEMO_PASSWORD", "DemoAccount", "DemoContext", "build", "holds_only_demo_data"]
+
+# What `build` writes in the audit log: the log outlives every reset, so a database the demo
+# has filled once keeps saying so.
+DEMO_MARKER = "demo.seeded"
 
 
 @dataclass
@@ -43,6 +47,16 @@ def _reset() -> None:
         db.session.execute(delete(table))
 
 
+def holds_only_demo_data() -> bool:
+    """True when emptying this database loses nothing: the demo filled it before, or it has no
+    account yet (a fresh `db upgrade`). Anything else may be a real network's data."""
+    from tadamon.accounts.models import User
+
+    if db.session.scalar(select(audit.AuditEntry.id).where(audit.AuditEntry.action == DEMO_MARKER).limit(1)):
+        return True
+    return db.session.scalar(select(User.id).limit(1)) is None
+
+
 def build(*, scale: int = 1, reset: bool = True) -> list[DemoAccount]:
     """Seeds every module's demo data; `scale` multiplies the volume (benchmarks)."""
     from tadamon.wiring import modules
@@ -54,6 +68,6 @@ def build(*, scale: int = 1, reset: bool = True) -> list[DemoAccount]:
         if module.seed is not None:
             module.seed(demo)
             db.session.flush()
-    audit.record("demo.seeded", "platform", None, object_label=f"scale={scale}")
+    audit.record(DEMO_MARKER, "platform", None, object_label=f"scale={scale}")
     db.session.flush()
     return demo.accounts

@@ -62,7 +62,7 @@ def test_filters_and_bad_input(results, steering, make_action, client, login):
     assert "1 of 2 actions shown" in page
     for path in ("/plan?theme=" + "x" * 5000, "/plan?status=%00", "/plan/versions/99999999999999",
                  "/plan/actions/99999999999999", "/plan/exports/" + "a" * 300, "/plan/actions/new?proposal=x"):
-        assert client.get(path).status_code in (200, 302, 404), path
+        assert client.get(path).status_code in (200, 302, 400, 404), path  # a NUL gets the 400 page
     login(client, steering)
     assert client.get("/plan/actions/new?proposal=abc").status_code == 302  # back to the board
     response = client.post("/plan/actions/new", data={"proposal": str(ids[0]), "title_fr": "",

@@ -25,12 +25,38 @@ ERROR_TEXTS = {
 }
 
 
-def render_error(code: int) -> tuple[str, int]:
-    title, explanation = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
+UNSTORABLE_INPUT = _l(
+    "What you sent contains an invisible control character (a “null” character) that the "
+    "platform cannot store. Please remove it, for example by typing the text again, and send it again."
+)
+
+
+def render_error(code: int, explanation: Any = None) -> tuple[str, int]:
+    title, default_explanation = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     return (
-        render_template("errors/error.html", code=code, title=title, explanation=explanation),
+        render_template("errors/error.html", code=code, title=title,
+                        explanation=explanation or default_explanation),
         code,
     )
+
+
+def _has_unstorable(value: str | None) -> bool:
+    # PostgreSQL text refuses NUL (SQLite keeps it, and truncates it in places): it is never
+    # typed on purpose, so it is refused at the door rather than checked in every service.
+    return value is not None and "\x00" in value
+
+
+def refuse_unstorable_input() -> Any:
+    """`before_request`: a NUL in the path, a query or form value (name or value) or an
+    uploaded file's name gets a 400 page in the reader's language, before any view or
+    service sees it (otherwise a 500 on PostgreSQL, wherever the value reaches the database)."""
+    texts: list[str | None] = [request.path, *(text for pair in request.args.items(multi=True) for text in pair)]
+    if request.method in ("POST", "PUT", "PATCH"):
+        texts += [text for pair in request.form.items(multi=True) for text in pair]
+        texts += [upload.filename for _name, upload in request.files.items(multi=True)]
+    if any(_has_unstorable(text) for text in texts):
+        return render_error(400, UNSTORABLE_INPUT)
+    return None
 
 
 def handle_http_exception(error: HTTPException) -> Any:
@@ -87,6 +113,7 @@ def handle_unexpected(error: Exception) -> Any:
 
 
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_unstorable_input)
     app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(InternalServerError, handle_unexpected)

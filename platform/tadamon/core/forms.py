@@ -86,6 +86,29 @@ def reasonable_date(form: Any, field: Any) -> None:
         raise ValidationError(str(_l("Enter a date between 1900 and 2100.")))
 
 
+CHOICE_NOT_OFFERED = _l("Choose one of the options offered.")
+
+
+def offered_choice(form: Any, field: Any) -> None:
+    """A select whose options are built per request (`validate_choice=False`, so an empty
+    list is allowed) still accepts only a value it offered: an unknown or oversized id is a
+    message by the field, never a database error."""
+    from wtforms.validators import ValidationError
+
+    if field.data in (None, ""):  # nothing chosen: `InputRequired` decides whether that is allowed
+        return
+    if not any(match for _value, _label, match, *_rest in field.iter_choices()):
+        raise ValidationError(str(CHOICE_NOT_OFFERED))
+
+
+def new_submission_key() -> str:
+    """A random key a form carries from its rendering to its submit, so a form sent twice
+    (a double click, a resent request) creates one object: the key is unique in its table."""
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
 def show_error(form: FlaskForm | None, error: Any) -> None:
     """A refused use-case (a DomainError) on the form: under its field when it names one,
     else as a message at the top of the page."""

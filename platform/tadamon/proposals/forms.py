@@ -16,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tadamon.core.forms import TadamonForm, enum_choices
+from tadamon.core.forms import TadamonForm, enum_choices, new_submission_key, offered_choice
 from tadamon.proposals.models import TERRITORY_LABELS, Evaluation, Stance
 from tadamon.workshops.forms import optional_int
 
@@ -34,6 +34,13 @@ def _area(label: object, limit: int = 5000, rows: int = 3) -> TextAreaField:
                          render_kw={"rows": rows, "dir": "auto"})
 
 
+def _choice_id(value: object) -> int | str | None:
+    """An id among a select's options: a whole number, None for the blank option, and anything
+    else kept as typed so that `offered_choice` refuses it (rather than reading it as blank)."""
+    number = optional_int(value)
+    return number if number is not None or value in (None, "") else str(value)
+
+
 class ProposalForm(TadamonForm):
     title = StringField(_l("Title"), filters=[_strip], validators=[Optional(), Length(max=200, message=TOO_LONG)],
                         render_kw={"dir": "auto"})
@@ -45,10 +52,10 @@ class ProposalForm(TadamonForm):
                            choices=[SelectChoice("ar", "العربية", render_kw={"lang": "ar"}),
                                     SelectChoice("fr", "Français", render_kw={"lang": "fr"}),
                                     SelectChoice("en", "English", render_kw={"lang": "en"})])
-    theme_id = SelectField(_l("Theme"), coerce=optional_int, validate_choice=False)
+    theme_id = SelectField(_l("Theme"), coerce=_choice_id, validate_choice=False, validators=[offered_choice])
     territory_scope = RadioField(_l("Territory"), choices=[SelectChoice(k, v) for k, v in TERRITORY_LABELS.items()],
                                  default="national")
-    territory_region = SelectField(_l("Region"), validate_choice=False)
+    territory_region = SelectField(_l("Region"), validate_choice=False, validators=[offered_choice])
     territory_province = StringField(_l("Province"), filters=[_strip], validators=[Optional(), Length(max=120)])
     beneficiaries = _area(_l("Who benefits"))
     expected_impact = _area(_l("Expected impact"))
@@ -67,6 +74,8 @@ class CommentForm(TadamonForm):
     stance = RadioField(_l("Your organisation's position"),
                         choices=enum_choices(Stance), default="neutral")
     parent_id = HiddenField()
+    # Names this rendering of the form: sent twice, it publishes one comment.
+    submission_key = HiddenField(default=new_submission_key, validators=[Optional(), Length(max=43)])
 
 
 class ReasonForm(TadamonForm):

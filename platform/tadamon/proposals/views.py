@@ -34,7 +34,7 @@ from tadamon.core.auth import public
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
 from tadamon.core.permissions import require
 from tadamon.core.uploads import MIMETYPES
-from tadamon.core.urls import int_arg, page_arg
+from tadamon.core.urls import MAX_ID, int_arg, page_arg
 from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db
 from tadamon.membership.forms import region_choices
@@ -165,9 +165,14 @@ def _upload(form: forms.ProposalForm) -> Any:
 
 
 def _submit(form: forms.ProposalForm, consultation: Consultation, proposal: Proposal | None) -> tuple[Any, Proposal | None]:
-    """A submit of the writing page: the text (and a valid attachment) is kept whatever happens
-    next; then the proposal is published, or the draft saved. Gives a redirect when done."""
-    valid = form.validate()
+    """A submit of the writing page. Nothing is written before the form passes its CSRF check
+    and its shape (an expired token, an unknown theme, a text over its limit): the page comes
+    back with what was typed. Then the text (and a valid attachment) is kept as a draft
+    whatever happens next, and the proposal is published, or the draft saved. Gives a
+    redirect when done."""
+    if not form.validate():
+        return None, proposal
+    valid = True
     data = _data(form)
     organisation = proposal.organisation if proposal else _acting()
     kept = run_use_case(None, lambda: services.keep_writing(consultation, organisation, current_user, data, proposal,
@@ -312,11 +317,13 @@ def cosign(proposal_id: int) -> Any:
 
 
 def _parent_comment(form: forms.CommentForm) -> Comment | None:
-    """The comment answered, if any (404 when the form names one that does not exist)."""
+    """The comment answered, if any (404 when the form names one that does not exist, or an id
+    no row can have: a 20-digit number overflows the database's integer)."""
     if not form.parent_id.data:
         return None
     parent_id = str(form.parent_id.data)
-    parent = db.session.get(Comment, int(parent_id)) if parent_id.isdigit() else None
+    known = parent_id.isdigit() and 1 <= int(parent_id) <= MAX_ID
+    parent = db.session.get(Comment, int(parent_id)) if known else None
     if parent is None:
         abort(404)
     return parent
@@ -329,7 +336,8 @@ def comment(proposal_id: int) -> Any:
     organisation = _acting()
     form = forms.CommentForm()
     if run_use_case(form, lambda: services.add_comment(proposal, organisation, current_user, form.body.data,
-                                                       form.stance.data, _parent_comment(form)),
+                                                       form.stance.data, _parent_comment(form),
+                                                       form.submission_key.data or ""),
                     success=_("Your comment is published.")):
         return _to_proposal(proposal.id, "#comments")
     return _show_page(proposal, comment_form=form), 400
