@@ -40,6 +40,7 @@ from tadamon.action_plan.services.actions import (
 )
 from tadamon.action_plan.services.commitments import UpdateData
 from tadamon.core.forms import TadamonForm, enum_choices, reasonable_date
+from tadamon.core.idempotency import SubmissionKey
 from tadamon.membership.forms import long_text, text
 from tadamon.workshops.forms import MultiCheckboxField, optional_int
 
@@ -120,7 +121,7 @@ class IndicatorRow(Form):
                              indicator_id=_id_or_none(self.indicator_id.data))
 
 
-class ActionForm(TadamonForm):
+class ActionForm(SubmissionKey, TadamonForm):
     title_ar = text(_l("Title in Arabic"), 300)
     title_fr = text(_l("Title in French"), 300)
     title_en = text(_l("Title in English"), 300)
@@ -173,7 +174,7 @@ class ActionForm(TadamonForm):
             indicators=[entry.form.indicator_data() for entry in self.indicators.entries])
 
 
-class VolunteerForm(TadamonForm):
+class VolunteerForm(SubmissionKey, TadamonForm):
     role = RadioField(_l("Your organisation offers to"), choices=[
         SelectChoice("lead", _l("Lead the action")), SelectChoice("partner", _l("Be a partner"))], default="partner",
         validators=[InputRequired(message=REQUIRED)])
@@ -190,7 +191,7 @@ class IndicatorValueRow(Form):
     value = decimal_field(_l("Value now"))
 
 
-class ProgressUpdateForm(TadamonForm):
+class ProgressUpdateForm(SubmissionKey, TadamonForm):
     happened_on = LocalisedDateField(_l("Date"), validators=[InputRequired(message=REQUIRED), reasonable_date],
                                      render_kw={"dir": "ltr"})
     text = TextAreaField(_l("What was done"), validators=[InputRequired(message=REQUIRED),

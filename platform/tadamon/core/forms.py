@@ -101,12 +101,6 @@ def offered_choice(form: Any, field: Any) -> None:
         raise ValidationError(str(CHOICE_NOT_OFFERED))
 
 
-def new_submission_key() -> str:
-    """A random key a form carries from its rendering to its submit, so a form sent twice
-    (a double click, a resent request) creates one object: the key is unique in its table."""
-    import secrets
-
-    return secrets.token_urlsafe(24)
 
 
 def show_error(form: FlaskForm | None, error: Any) -> None:

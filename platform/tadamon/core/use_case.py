@@ -4,7 +4,8 @@ The flow of a state-changing view (Indico's request handler, as a function):
 load the object → `require(can_…(current_actor(), obj))` → `run_use_case(form, operation,
 success=…)`, which validates the form, calls the one service, commits once, flashes, and
 returns a truthy `Outcome`; or rolls back, puts the domain error under its form field (or at
-the top of the page) and returns a falsy one. A `teardown_request` handler
+the top of the page) and returns a falsy one. A form carrying a `submission_key`
+(`core.idempotency.SubmissionKey`) is claimed in the same transaction: sent twice, it acts once. A `teardown_request` handler
 (`rollback_on_error`) rolls back whatever an unexpected exception left in the session.
 """
 
@@ -19,6 +20,7 @@ from flask_wtf import FlaskForm
 
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import show_error
+from tadamon.core.idempotency import ALREADY_SENT, claim_submission
 from tadamon.extensions import db
 
 T = TypeVar("T")
@@ -50,7 +52,10 @@ def run_use_case(form: FlaskForm | None, operation: Callable[[], T], *,
     """
     if form is not None and not form.validate_on_submit():
         return NOT_SUBMITTED
+    key = getattr(getattr(form, "submission_key", None), "data", None)
     try:
+        if key and not claim_submission(key):
+            raise DomainError(ALREADY_SENT)
         value = operation()
     except DomainError as error:
         db.session.rollback()

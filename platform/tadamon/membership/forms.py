@@ -34,6 +34,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tadamon.core.forms import TadamonForm, enum_choices, reasonable_date
 from tadamon.core.i18n import select_timezone
+from tadamon.core.idempotency import SubmissionKey
 from tadamon.core.urls import int_arg
 from tadamon.membership.models import (
     LegalForm,
@@ -206,7 +207,7 @@ class FoundingForm(TadamonForm):
     founding = BooleanField(_l("Founding member of the network"))
 
 
-class InviteForm(TadamonForm):
+class InviteForm(SubmissionKey, TadamonForm):
     email = EmailField(
         _l("Their email address"), filters=[_strip],
         validators=[InputRequired(message=REQUIRED), Length(max=254, message=TOO_LONG),
@@ -237,7 +238,7 @@ class CharterTextForm(TadamonForm):
         return texts(self, "title_ar", "title_fr", "title_en", "preamble_ar", "preamble_fr", "preamble_en")
 
 
-class PrincipleForm(TadamonForm):
+class PrincipleForm(SubmissionKey, TadamonForm):
     title_ar, title_fr, title_en = in_each_language(
         text, (_l("Principle in Arabic"), _l("Principle in French"), _l("Principle in English")), 200)
     explanation_ar, explanation_fr, explanation_en = in_each_language(
@@ -247,7 +248,7 @@ class PrincipleForm(TadamonForm):
         return texts(self, "title_ar", "title_fr", "title_en", "explanation_ar", "explanation_fr", "explanation_en")
 
 
-class FieldOfActionForm(TadamonForm):
+class FieldOfActionForm(SubmissionKey, TadamonForm):
     name_ar, name_fr, name_en = in_each_language(
         text, (_l("Name in Arabic"), _l("Name in French"), _l("Name in English")), 120)
     active = BooleanField(_l("Offered to organisations"), default=True)

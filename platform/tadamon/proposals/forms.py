@@ -16,7 +16,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tadamon.core.forms import TadamonForm, enum_choices, new_submission_key, offered_choice
+from tadamon.core.forms import TadamonForm, enum_choices, offered_choice
+from tadamon.core.idempotency import SubmissionKey
 from tadamon.proposals.models import TERRITORY_LABELS, Evaluation, Stance
 from tadamon.workshops.forms import optional_int
 
@@ -67,15 +68,13 @@ class ProposalForm(TadamonForm):
                            render_kw={"accept": "application/pdf,image/png,image/jpeg,image/webp"})
 
 
-class CommentForm(TadamonForm):
+class CommentForm(SubmissionKey, TadamonForm):
     body = TextAreaField(_l("Your comment"), filters=[_strip],
                          validators=[InputRequired(message=_l("Write your comment.")), Length(max=5000, message=TOO_LONG)],
                          render_kw={"rows": 4, "dir": "auto"})
     stance = RadioField(_l("Your organisation's position"),
                         choices=enum_choices(Stance), default="neutral")
     parent_id = HiddenField()
-    # Names this rendering of the form: sent twice, it publishes one comment.
-    submission_key = HiddenField(default=new_submission_key, validators=[Optional(), Length(max=43)])
 
 
 class ReasonForm(TadamonForm):
@@ -114,7 +113,7 @@ class ProposalFilterForm(TadamonForm):
         SelectChoice("discussed", _l("Most discussed")), SelectChoice("random", _l("Random order"))])
 
 
-class AmendmentForm(TadamonForm):
+class AmendmentForm(SubmissionKey, TadamonForm):
     title = StringField(_l("Amended title"), filters=[_strip],
                         validators=[InputRequired(message=REQUIRED), Length(max=200, message=TOO_LONG)],
                         render_kw={"dir": "auto"})

@@ -24,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from tadamon.core.forms import TadamonForm, enum_choices
 from tadamon.core.i18n import localized
+from tadamon.core.idempotency import SubmissionKey
 from tadamon.membership.forms import in_each_language, long_text, text
 from tadamon.workshops.models import (
     DocumentKind,
@@ -96,7 +97,7 @@ def to_local(moment: datetime | None) -> datetime | None:
     return moment.astimezone(WORKSHOP_ZONE).replace(tzinfo=None)
 
 
-class ThemeForm(TadamonForm):
+class ThemeForm(SubmissionKey, TadamonForm):
     name_ar, name_fr, name_en = in_each_language(
         text, (_l("Name in Arabic"), _l("Name in French"), _l("Name in English")), 200)
     description_ar, description_fr, description_en = in_each_language(
@@ -104,7 +105,7 @@ class ThemeForm(TadamonForm):
     active = BooleanField(_l("Offered for new workshops"), default=True)
 
 
-class WorkshopForm(TadamonForm):
+class WorkshopForm(SubmissionKey, TadamonForm):
     title_ar, title_fr, title_en = in_each_language(
         text, (_l("Title in Arabic"), _l("Title in French"), _l("Title in English")), 200)
     theme_id = SelectField(_l("Theme"), coerce=optional_int, validators=[InputRequired(message=_l("Choose a theme."))],
@@ -149,7 +150,7 @@ class StatusForm(TadamonForm):
     status = SelectField(_l("Next stage"), coerce=status_or_none, validate_choice=False)
 
 
-class DocumentForm(TadamonForm):
+class DocumentForm(SubmissionKey, TadamonForm):
     kind = SelectField(_l("Kind of document"),
                        choices=enum_choices(DocumentKind))
     title = text(_l("Title (optional)"), 200)
@@ -170,7 +171,7 @@ class RegistrationDecisionForm(TadamonForm):
                                                     SelectChoice("decline", _l("Decline"))])
 
 
-class ConsultationForm(TadamonForm):
+class ConsultationForm(SubmissionKey, TadamonForm):
     question_ar, question_fr, question_en = in_each_language(
         text, (_l("Question in Arabic"), _l("Question in French"), _l("Question in English")), 300)
     description_ar, description_fr, description_en = in_each_language(
@@ -216,7 +217,7 @@ class MinutesForm(TadamonForm):
         long_text, (_l("Minutes in Arabic"), _l("Minutes in French"), _l("Minutes in English")), 50000, rows=6)
 
 
-class RoomRecordForm(TadamonForm):
+class RoomRecordForm(SubmissionKey, TadamonForm):
     kind = RadioField(_l("What are you recording?"),
                       choices=[SelectChoice("paper_proposal", _l("Proposal written on paper")),
                                SelectChoice("discussion_notes", _l("Notes of a discussion"))],
