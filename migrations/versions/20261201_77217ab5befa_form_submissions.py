@@ -1,7 +1,7 @@
 """form submissions: a form sent twice acts once
 
 Revision ID: 77217ab5befa
-Revises: 3c1d2e5f7a90
+Revises: 18290edb2d13
 Create Date: 2026-11-30 13:02:47.270333
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '77217ab5befa'
-down_revision = '3c1d2e5f7a90'
+down_revision = '18290edb2d13'
 branch_labels = None
 depends_on = None
 

@@ -182,8 +182,6 @@ class Comment(Model):
     __table_args__ = (
         CheckConstraint("stance IN ('for', 'against', 'neutral')", name="known_stance"),
         CheckConstraint("depth >= 0 AND depth <= 2", name="two_levels_of_replies"),
-        # A form sent twice (a double click, a resent request) publishes one comment.
-        UniqueConstraint("proposal_id", "submission_key", name="one_comment_per_submission"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -200,8 +198,6 @@ class Comment(Model):
     hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Authors and co-signers are told of new comments in groups, not one email each.
     notified_at: Mapped[datetime | None] = mapped_column(index=True)
-    # The random key of the comment form that sent it (NULL for comments from elsewhere).
-    submission_key: Mapped[str | None] = mapped_column(String(43))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")

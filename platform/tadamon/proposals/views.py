@@ -336,8 +336,7 @@ def comment(proposal_id: int) -> Any:
     organisation = _acting()
     form = forms.CommentForm()
     if run_use_case(form, lambda: services.add_comment(proposal, organisation, current_user, form.body.data,
-                                                       form.stance.data, _parent_comment(form),
-                                                       form.submission_key.data or ""),
+                                                       form.stance.data, _parent_comment(form)),
                     success=_("Your comment is published.")):
         return _to_proposal(proposal.id, "#comments")
     return _show_page(proposal, comment_form=form), 400

@@ -37,10 +37,9 @@ from tadamon.proposals.services.support import recount
 
 
 def add_comment(proposal: Proposal, organisation: Organisation, author: User, body: str, stance: str,
-                parent: Comment | None = None, submission_key: str = "") -> Comment:
-    """Publishes a comment (or a reply to `parent`). The same `submission_key` sent again (a
-    double click, parallel resends) gives back the comment already published, by the
-    database's unique key rather than a prior check. Raises ProposalError."""
+                parent: Comment | None = None) -> Comment:
+    """Publishes a comment (or a reply to `parent`); a form sent twice publishes once (its
+    submission key, claimed by core.use_case). Raises ProposalError."""
     body = body.strip()
     if not body:
         raise ProposalError(_l("Write your comment."), field="body")
@@ -54,11 +53,9 @@ def add_comment(proposal: Proposal, organisation: Organisation, author: User, bo
             raise ProposalError(_l("Replies go two levels deep: answer the comment above instead."))
         depth = parent.depth + 1
     comment = Comment(proposal_id=proposal.id, parent_id=parent.id if parent else None, depth=depth,
-                      organisation_id=organisation.id, author_id=author.id, stance=stance, body=body,
-                      submission_key=submission_key or None)
-    if not add_unless_duplicate(comment):
-        return db.session.scalars(select(Comment).where(Comment.proposal_id == proposal.id,
-                                                        Comment.submission_key == submission_key)).one()
+                      organisation_id=organisation.id, author_id=author.id, stance=stance, body=body)
+    db.session.add(comment)
+    db.session.flush()
     recount(proposal)
     return comment
 
