@@ -9,7 +9,7 @@ from flask_wtf.csrf import generate_csrf
 
 from tadamon.core import hooks
 from tadamon.core.actor import current_actor
-from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE
+from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE, STASH_UNCHECKED_MESSAGE
 from tadamon.core.i18n import LANGUAGE_NATIVE_NAMES, current_language, localized, text_direction
 from tadamon.core.permissions import can
 
@@ -27,6 +27,7 @@ def globals_() -> dict[str, Any]:
         "csrf_token": generate_csrf,
         "CSRF_EXPIRED_MESSAGE": CSRF_EXPIRED_MESSAGE,
         "STASH_RESTORED_MESSAGE": STASH_RESTORED_MESSAGE,
+        "STASH_UNCHECKED_MESSAGE": STASH_UNCHECKED_MESSAGE,
     }
 
 
