@@ -26,6 +26,7 @@ from typing import Any
 
 import flask_babel
 from babel.lists import format_list
+from flask_babel.speaklater import LazyString
 from markupsafe import Markup, escape
 
 from tadamon.core.i18n import LocalText, current_language
@@ -70,9 +71,10 @@ def isolate_ltr(value: Any) -> str:
 
 def isolated(params: Mapping[str, Any]) -> dict[str, Any]:
     """Placeholder values for a translated sentence: texts isolated, numbers left as they are
-    (a `%(num)d` needs a number, and digits keep their place in both directions)."""
+    (a `%(num)d` needs a number, and digits keep their place in both directions), and the
+    platform's own labels (lazy translations: already in the sentence's language) too."""
     return {
-        key: value if isinstance(value, Number) or value is None else isolate(value)
+        key: value if isinstance(value, Number | LazyString) or value is None else isolate(value)
         for key, value in params.items()
     }
 
