@@ -58,6 +58,7 @@ translations: $(STAMP)
 
 extract: $(STAMP)
 	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
+	  -k gettext_isolated -k ngettext_isolated:1,2 \
 	  --add-comments=Translators: --sort-by-file --no-wrap --project=Tadamon \
 	  -o translations/messages.pot .
 

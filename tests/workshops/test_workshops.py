@@ -225,7 +225,7 @@ def test_what_was_produced_in_the_room_keeps_its_provenance(app, client, login, 
         "part": "minutes", "minutes_fr": "Vingt organisations présentes.\n\nTrois propositions retenues."})
     page = app.test_client().get(f"/workshops/{workshop.id}").get_data(as_text=True)
     assert "إحداث صندوق ضمان للتعاونيات النسائية" in page
-    assert "Recorded by the facilitator Nadia Facilitatrice at the workshop" in page
+    assert "Recorded at the workshop by <bdi>Nadia Facilitatrice</bdi> (facilitation)" in page
     assert "جمعية الأمل" in page
     assert "Trois propositions retenues." in page
 

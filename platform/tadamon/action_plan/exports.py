@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -108,7 +108,7 @@ def render_xlsx(snapshot: Mapping[str, Any], language: str) -> bytes:
             indicators_sheet.append([action.key, neutralise(indicator["name"]), neutralise(indicator.get("unit", "")),
                                      indicator.get("baseline"), indicator.get("target"), indicator.get("current")])
     sources_sheet.append([_("Action"), _("Proposal"), _("Proposal title"), _("Organisation"), _("Consultation"),
-                          _("Workshop"), _("Vote"), _("Ledger head")])
+                          _("Workshop"), pgettext("noun", "Vote"), _("Ledger head")])
     for action in view.actions:
         for source in action.sources:
             sources_sheet.append([action.key, source.key, neutralise(source.title), neutralise(source.organisation),

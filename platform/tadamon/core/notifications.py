@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from sqlalchemy import ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import send_email
@@ -51,13 +52,16 @@ def texts(obj: Any, field: str) -> dict[str, dict[str, str]]:
 
 def _resolve(params: dict[str, Any], language: str | None = None) -> dict[str, Any]:
     """The parameters as the reader sees them: labels in their language, multilingual texts
-    through the platform's one fallback (`pick_text`)."""
-    resolved = {}
+    through the platform's one fallback (`pick_text`). What members wrote (titles, names,
+    reasons) is isolated (core.bidi): an Arabic title keeps its direction in a French sentence."""
+    resolved: dict[str, Any] = {}
     for key, value in params.items():
         if isinstance(value, dict) and "label" in value:
             resolved[key] = str(_LABELS.get(value["label"], {}).get(value["value"], value["value"]))
         elif isinstance(value, dict) and "texts" in value:
-            resolved[key] = pick_text(value["texts"], language).text
+            resolved[key] = isolate(pick_text(value["texts"], language).text)
+        elif isinstance(value, str):
+            resolved[key] = isolate(value)
         else:
             resolved[key] = value
     return resolved

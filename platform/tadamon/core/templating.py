@@ -6,8 +6,9 @@ from typing import Any
 
 from flask import request
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
-from tadamon.core import hooks
+from tadamon.core import bidi, hooks
 from tadamon.core.actor import current_actor
 from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE, STASH_UNCHECKED_MESSAGE
 from tadamon.core.i18n import LANGUAGE_NATIVE_NAMES, current_language, localized, text_direction
@@ -63,15 +64,10 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint or "core.home", **arguments)
 
 
-def join_list(items: Any) -> str:
-    """Items joined the way the reader's language joins a list (Arabic «، و», French «, et»)."""
-    from babel.lists import format_list
-    from flask_babel import get_locale
-
-    values = [str(item) for item in items]
-    if not values:
-        return ""
-    return format_list(values, locale=get_locale() or "ar")
+def join_list(items: Any) -> Markup:
+    """Items joined the way the reader's language joins a list (Babel's format_list: Arabic
+    "A وB", French "A, B et C"), each item isolated in a `<bdi>` (see core.bidi)."""
+    return bidi.join_html(items)
 
 
 def kilobytes(size: int) -> str:
@@ -81,7 +77,12 @@ def kilobytes(size: int) -> str:
 
 
 def filters() -> dict[str, Any]:
-    return {"reject_page": reject_page, "join_list": join_list, "kilobytes": kilobytes}
+    return {
+        "reject_page": reject_page, "join_list": join_list, "kilobytes": kilobytes,
+        # Member content inside sentences (core.bidi): HTML, plain text, quotes, signed numbers.
+        "bdi": bidi.bdi, "bdi_ltr": bidi.bdi_ltr, "isolate": bidi.isolate, "quoted": bidi.quoted,
+        "join_text": bidi.join, "signed": bidi.signed_html,
+    }
 
 
 def context() -> dict[str, Any]:

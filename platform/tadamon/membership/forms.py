@@ -108,6 +108,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ApplicationForm(TadamonForm):
     name_ar = text(_l("Name in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
     name_fr = text(_l("Name in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
+    name_en = text(_l("Name in English"), 200, render_kw={"dir": "ltr", "lang": "en"})
     acronym = text(_l("Acronym"), 30)
     legal_form = SelectField(_l("Legal form"), validators=[InputRequired(message=REQUIRED)])
     registration_number = text(_l("Registration number"), 60, render_kw={"dir": "ltr"})

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
+from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import send_email
@@ -189,10 +190,10 @@ def refusal(user: Any, consultation: Consultation, organisation: Organisation | 
     if not is_eligible(vote, organisation):
         return _l("%(organisation)s is not on the list of organisations that may vote, frozen when voting opened "
                   "(approved members adhering to the current charter and taking part in the consultation).",
-                  organisation=organisation.display_name)
+                  organisation=isolate(organisation.display_name))
     if not may_cast_for(user, organisation):
         return _l("Only a representative of %(organisation)s may vote for it (its representatives can allow "
-                  "every member to vote).", organisation=organisation.display_name)
+                  "every member to vote).", organisation=isolate(organisation.display_name))
     return None
 
 
@@ -571,7 +572,7 @@ def set_voting_rights(actor: User, organisation: Organisation, allowed: bool) ->
     before = organisation.members_may_vote
     organisation.members_may_vote = allowed
     audit.record("organisation.voting_rights", "organisation", organisation.id,
-                 object_label=organisation.display_name, before={"members_may_vote": before},
+                 object_label=organisation.original_name, before={"members_may_vote": before},
                  after={"members_may_vote": allowed}, actor=actor)
     db.session.flush()
     return allowed

@@ -80,7 +80,7 @@ def register(actor: User, workshop: Workshop, organisation: Organisation, attend
         raise WorkshopError(_l("Your organisation is already registered for this workshop.")) from None
     notify([actor, *workshop.facilitators], "workshops.registration_received",
            link=external_url("workshops.workshop", workshop_id=workshop.id),
-           workshop=texts(workshop, "title"), organisation=organisation.display_name,
+           workshop=texts(workshop, "title"), organisation=texts(organisation, "name"),
            status=label("registration_status", status))
     return registration
 
@@ -102,7 +102,7 @@ def promote_waiting(workshop: Workshop) -> None:
         db.session.flush()
         notify(representatives_of([registration.organisation_id]), "workshops.moved_up",
                link=external_url("workshops.workshop", workshop_id=workshop.id),
-               workshop=texts(workshop, "title"), organisation=registration.organisation.display_name)
+               workshop=texts(workshop, "title"), organisation=texts(registration.organisation, "name"))
 
 
 def withdraw(actor: User, registration: Registration) -> None:
@@ -138,12 +138,12 @@ def decide_registration(actor: User, registration: Registration, accept: bool) -
     if before in HOLDING_PLACE and target is RegistrationStatus.DECLINED:
         promote_waiting(registration.workshop)
     audit.record(f"registration.{target.value}", "workshop", registration.workshop_id,
-                 object_label=registration.organisation.display_name,
+                 object_label=registration.organisation.original_name,
                  before={"status": before}, after={"status": target.value}, actor=actor)
     notify(representatives_of([registration.organisation_id]), "workshops.registration_decided",
            link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
            workshop=texts(registration.workshop, "title"),
-           organisation=registration.organisation.display_name, status=label("registration_status", target))
+           organisation=texts(registration.organisation, "name"), status=label("registration_status", target))
 
 
 def registrations_of(workshop: Workshop) -> list[Registration]:
