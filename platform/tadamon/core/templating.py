@@ -80,7 +80,10 @@ def kilobytes(size: int) -> str:
 
 
 def filters() -> dict[str, Any]:
-    return {"reject_page": reject_page, "join_list": join_list, "kilobytes": kilobytes}
+    from tadamon.core import times
+
+    # The date and time filters replace Flask-Babel's: one zone database, Moroccan formats.
+    return {"reject_page": reject_page, "join_list": join_list, "kilobytes": kilobytes, **times.filters()}
 
 
 def context() -> dict[str, Any]:
