@@ -253,9 +253,10 @@ def _names_zone(zone_key: str, named: bool | None) -> bool:
     return named if named is not None else zone_key != reader_zone()
 
 
-def iso_instant(value: datetime | None) -> str:
-    """The machine-readable instant of `<time datetime="…">` (UTC, to the minute)."""
-    return value.astimezone(UTC).isoformat(timespec="minutes") if value else ""
+def iso_instant(value: datetime | None, zone_key: str = MOROCCO) -> str:
+    """The machine-readable instant of `<time datetime="…">`, on the event's clock with its
+    offset ("2026-12-14T09:00+00:00"), to the minute."""
+    return value.astimezone(zone(zone_key)).isoformat(timespec="minutes") if value else ""
 
 
 def filters() -> dict[str, Any]:
