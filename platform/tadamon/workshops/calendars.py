@@ -36,6 +36,7 @@ def calendar_for(workshops: list[Any], *, language: str, shows_online_link: Call
     calendar.add("x-wr-timezone", MOROCCO)
     domain = installation_domain()
     spans: dict[str, list[date]] = {}
+    events: list[Event] = []
     with force_locale(language):
         for workshop in workshops:
             zone_key = workshop.time_zone or MOROCCO
@@ -70,10 +71,13 @@ def calendar_for(workshops: list[Any], *, language: str, shows_online_link: Call
                 event.add("conference", link, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
             event.add("url", page)
             event.add("status", "CONFIRMED")
-            calendar.add_component(event)
+            events.append(event)
+    # The zones first: some calendar apps read a TZID only if its VTIMEZONE came before.
     for zone_key, days in sorted(spans.items()):
         calendar.add_component(Timezone.from_tzinfo(zone(zone_key), first_date=min(days) - timedelta(days=1),
                                                     last_date=max(days) + timedelta(days=1)))
+    for event in events:
+        calendar.add_component(event)
     calendar.add("x-tadamon-language", language)
     return calendar.to_ical()
 
