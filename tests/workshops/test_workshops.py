@@ -257,14 +257,21 @@ def test_notifications_speak_the_readers_language(app, client, login, members, o
     login(client, facilitator)
     client.post(f"/workshops/{workshop.id}/registrations/{registration.id}/decide", data={"decision": "accept"},
                 headers={"Accept-Language": "fr"})
-    note = db.session.scalar(select(Notification).where(Notification.kind == "workshops.registration_decided"))
+    # An acceptance says when the workshop starts (core.times), in the reader's language.
+    note = db.session.scalar(select(Notification).where(Notification.kind == "workshops.registration_accepted"))
     with app.test_request_context(headers={"Accept-Language": "ar"}):
         from flask_babel import force_locale
 
+        from tadamon.core import times
+
         with force_locale("ar"):
             text = note.text
-            expected = str(REGISTRATION_STATUS_LABELS["accepted"])
+            expected = times.format_datetime(workshop.starts_at, workshop.time_zone)
     assert expected in text and "ورشة التضامن" in text
+    client.post(f"/workshops/{workshop.id}/registrations/{registration.id}/decide", data={"decision": "decline"})
+    note = db.session.scalar(select(Notification).where(Notification.kind == "workshops.registration_decided"))
+    with app.test_request_context(), force_locale("ar"):
+        assert str(REGISTRATION_STATUS_LABELS["declined"]) in note.text
 
 
 def test_an_organisation_that_leaves_gives_its_place_back(app, login, members, open_workshop):

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import Any
 
 from babel.lists import format_list
-from flask_babel import format_date, format_decimal, format_percent
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -33,6 +33,7 @@ from tadamon.action_plan.services.diff import diff
 from tadamon.core.bidi import gettext_isolated, join, ngettext_isolated
 from tadamon.core.hooks import voting_methods
 from tadamon.core.i18n import LocalText, current_language, pick_text, text_direction, texts_of
+from tadamon.core.times import format_date
 from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
 
 
@@ -185,7 +186,7 @@ def _vote_sentence(vote: dict[str, Any] | None, language: str) -> str:
 def _lineage_sentence(step: dict[str, Any], language: str) -> str:
     organisation = _organisation_name(step.get("from_organisation"), language)
     moment = _moment(step.get("at"))
-    when = format_date(moment, "medium") if moment else ""
+    when = format_date(moment) if moment else ""
     if step["kind"] == "merge":
         return gettext_isolated("Merged from “%(title)s” by %(organisation)s (%(date)s): %(reason)s", title=step["from_title"],
                  organisation=organisation, date=when, reason=step.get("reason") or "—")
@@ -220,9 +221,9 @@ def _number_text(value: float | None) -> str:
 
 def _period(starts: date | None, ends: date | None) -> str:
     if starts and ends:
-        return _("%(start)s to %(end)s", start=format_date(starts, "medium"), end=format_date(ends, "medium"))
+        return _("%(start)s to %(end)s", start=format_date(starts), end=format_date(ends))
     if starts or ends:
-        return str(format_date(starts or ends, "medium"))
+        return str(format_date(starts or ends))
     return _("Dates not set")
 
 
@@ -235,7 +236,7 @@ def _budget_text(budget: dict[str, Any]) -> str:
 
 def _milestone_row(milestone: dict[str, Any]) -> dict[str, Any]:
     due = _day(milestone.get("due_on"))
-    return {"title": milestone["title"], "due": format_date(due, "medium") if due else "",
+    return {"title": milestone["title"], "due": format_date(due) if due else "",
             "done": milestone.get("done", False)}
 
 
@@ -246,7 +247,7 @@ def _indicator_row(indicator: dict[str, Any]) -> dict[str, Any]:
 
 def _update_row(update: dict[str, Any], language: str) -> dict[str, Any]:
     on = _day(update.get("on"))
-    return {"on": format_date(on, "medium") if on else "",
+    return {"on": format_date(on) if on else "",
             "organisation": _organisation_name(update.get("organisation"), language), "text": update["text"],
             "progress": update.get("progress")}
 

@@ -77,11 +77,15 @@ def kilobytes(size: int) -> str:
 
 
 def filters() -> dict[str, Any]:
+    from tadamon.core import times
+
     return {
         "reject_page": reject_page, "join_list": join_list, "kilobytes": kilobytes,
         # Member content inside sentences (core.bidi): HTML, plain text, quotes, signed numbers.
         "bdi": bidi.bdi, "bdi_ltr": bidi.bdi_ltr, "isolate": bidi.isolate, "quoted": bidi.quoted,
         "join_text": bidi.join, "signed": bidi.signed_html,
+        # The date and time filters replace Flask-Babel's: one zone database, Moroccan formats.
+        **times.filters(),
     }
 
 

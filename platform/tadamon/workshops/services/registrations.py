@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from tadamon.accounts.models import User
 from tadamon.core import audit
 from tadamon.core.db import utcnow
-from tadamon.core.notifications import label, notify, texts
+from tadamon.core.notifications import label, moment, notify, texts
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.models import (
@@ -140,6 +140,13 @@ def decide_registration(actor: User, registration: Registration, accept: bool) -
     audit.record(f"registration.{target.value}", "workshop", registration.workshop_id,
                  object_label=registration.organisation.original_name,
                  before={"status": before}, after={"status": target.value}, actor=actor)
+    if target is RegistrationStatus.ACCEPTED:
+        # The accepted organisation needs the date above all: it is in the message.
+        notify(representatives_of([registration.organisation_id]), "workshops.registration_accepted",
+               link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
+               workshop=texts(registration.workshop, "title"), organisation=registration.organisation.display_name,
+               when=moment(registration.workshop.starts_at, registration.workshop.time_zone))
+        return
     notify(representatives_of([registration.organisation_id]), "workshops.registration_decided",
            link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
            workshop=texts(registration.workshop, "title"),
