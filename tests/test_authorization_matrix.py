@@ -361,7 +361,8 @@ def proposals_of(consultation_id: int) -> int:
     return db.session.scalars(select(Proposal.id).where(Proposal.consultation_id == consultation_id)).first()
 
 
-ANSWERED = {403: DENY, 404: HIDDEN, 400: INVALID, 409: CONFLICT}
+# 401: the log-in page carrying what an expired session typed (accounts.views.session_needed).
+ANSWERED = {401: LOGIN, 403: DENY, 404: HIDDEN, 400: INVALID, 409: CONFLICT}
 
 
 def _outcome(status, headers) -> str:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from sqlalchemy import func, select
 
 from tadamon.accounts.models import UserSession
+from tadamon.core.stash import StashedSubmission
 from tadamon.extensions import db
 from tests.conftest import PASSWORD
 
 
-def log_in(client, email, password=PASSWORD, **kwargs):
-    return client.post("/account/login", data={"email": email, "password": password}, **kwargs)
+def log_in(client, email, password=PASSWORD, page=None, **kwargs):
+    """Logs in; with `page` (a log-in page's HTML), through its form, hidden fields included."""
+    data = dict(re.findall(r'<input[^>]*name="(carried\w*)"[^>]*value="([^"]*)"', page or ""))
+    data = {key: html.unescape(value) for key, value in data.items()}
+    return client.post("/account/login", data={**data, "email": email, "password": password}, **kwargs)
 
 
 def sessions_of(user):
@@ -101,22 +108,38 @@ def test_text_typed_in_an_expired_session_comes_back_after_log_in(client, create
                            "timezone": "Africa/Casablanca"},
         headers={"Sec-Fetch-Site": "same-origin"},
     )
-    assert response.status_code == 302
-    assert "/account/login" in response.headers["Location"]
-    log_in(client, "amal@example.org")
+    # The log-in page at once, carrying the text; nothing is written before the person logs in.
+    assert response.status_code == 401
+    assert 'action="/account/login"' in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(StashedSubmission)) == 0
+    logged_in = log_in(client, "amal@example.org", page=response.get_data(as_text=True))
+    assert logged_in.headers["Location"] == "/account/"
     page = client.get("/account/").get_data(as_text=True)
     assert long_name.strip() in page
     assert "We kept what you typed" in page
     assert user.display_name == "Amal"  # nothing was saved behind the person's back
 
 
+def test_a_carried_text_survives_a_wrong_password_and_goes_nowhere_else(client, create_user):
+    create_user(email="amal@example.org", name="Amal")
+    response = client.post("/account/", data={"display_name": "Texte long gardé"},
+                           headers={"Sec-Fetch-Site": "same-origin"})
+    wrong = log_in(client, "amal@example.org", password="wrong password", page=response.get_data(as_text=True))
+    assert wrong.status_code == 200 and "Texte long gardé" in wrong.get_data(as_text=True)
+    # A carried path to another site is ignored: the log-in goes home, and nothing is stashed.
+    forged = wrong.get_data(as_text=True).replace('value="/account/"', 'value="//evil.example/"')
+    assert log_in(client, "amal@example.org", page=forged).headers["Location"] == "/"
+    assert db.session.scalar(select(func.count()).select_from(StashedSubmission)) == 0
+
+
 def test_another_site_cannot_plant_a_prefilled_form(client, create_user):
     create_user(email="amal@example.org", name="Amal")
     for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}, {"Origin": "null"},
                     {"Referer": "https://evil.example/page"}):
-        client.post("/account/", data={"display_name": "Planted by evil", "preferred_language": "ar",
-                                       "timezone": "UTC"}, headers=headers)
-        log_in(client, "amal@example.org")
+        response = client.post("/account/", data={"display_name": "Planted by evil", "preferred_language": "ar",
+                                                  "timezone": "UTC"}, headers=headers)
+        assert response.status_code == 302 and "Planted" not in response.get_data(as_text=True)
+        log_in(client, "amal@example.org", page=response.get_data(as_text=True))
         assert "Planted by evil" not in client.get("/account/").get_data(as_text=True)
         client.post("/account/logout", data={})
 
@@ -128,8 +151,8 @@ def test_text_survives_an_expired_session_from_a_browser_that_names_no_origin(cl
     long_name = "Association Tadamon pour le développement local de Tanger " * 2
     response = client.post("/account/", data={"display_name": long_name.strip(), "preferred_language": "en",
                                               "timezone": "Africa/Casablanca"})
-    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
-    log_in(client, "amal@example.org")
+    assert response.status_code == 401
+    log_in(client, "amal@example.org", page=response.get_data(as_text=True))
     page = client.get("/account/").get_data(as_text=True)
     assert long_name.strip() in page
     assert "did not say which page it came from" in page and "We kept what you typed" not in page

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, Optional
 
+from tadamon.core import stash
 from tadamon.core.forms import TadamonForm
 from tadamon.core.i18n import LANGUAGE_NATIVE_NAMES
 
@@ -80,6 +81,11 @@ class LoginForm(TadamonForm):
         validators=[InputRequired(message=REQUIRED)],
         render_kw={"autocomplete": "current-password"},
     )
+    # What a post from an expired session typed, carried through the log-in (core.stash):
+    # JSON [[name, value], …], the address it was posted to, and whether it said its origin.
+    carried = HiddenField(validators=[Optional(), Length(max=2 * stash.MAX_BYTES)])
+    carried_path = HiddenField(validators=[Optional(), Length(max=500)])
+    carried_checked = HiddenField(validators=[Optional(), Length(max=1)])
 
 
 class TwoFactorForm(TadamonForm):

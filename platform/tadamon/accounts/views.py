@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from io import BytesIO
@@ -19,7 +20,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_url, login_user, logout_user
 
 from tadamon.accounts import forms, services
 from tadamon.accounts.models import TokenPurpose, User, token_digest
@@ -33,7 +34,7 @@ from tadamon.core.i18n import current_language
 from tadamon.core.permissions import require
 from tadamon.core.urls import safe_next
 from tadamon.core.use_case import run_use_case
-from tadamon.extensions import db, limiter
+from tadamon.extensions import db, limiter, login_manager
 
 bp = Blueprint("accounts", __name__, url_prefix="/account", template_folder="templates")
 
@@ -148,11 +149,49 @@ def login() -> Any:
     form = forms.LoginForm()
     if request.method == "GET" and request.args.get("next"):
         session["next"] = safe_next(request.args["next"], url_for("core.home"))
-    authenticated = run_use_case(form, lambda: services.authenticate(form.email.data, form.password.data))
+
+    def log_in() -> User:
+        user = services.authenticate(form.email.data, form.password.data)
+        _keep_carried_text(form)
+        return user
+
+    authenticated = run_use_case(form, log_in)
     if authenticated.value is not None:
         return _continue_login(authenticated.value)
-    return render_template("accounts/login.html", form=form,
+    return render_template("accounts/login.html", form=form, carrying=bool(form.carried.data),
                            show_resend=isinstance(authenticated.error, services.EmailNotVerified))
+
+
+def session_needed() -> Any:
+    """Flask-Login's answer to a visitor who must log in first.
+
+    A POST from an expired session gets the log-in page at once, carrying what was typed in
+    hidden fields: nothing is written before the person logs in, and after it the form comes
+    back filled. Anything else goes to the log-in page with the address to come back to."""
+    fields = stash.fields_to_keep(request.form) if request.method == "POST" and request.form else []
+    if not fields:
+        flash(str(login_manager.login_message), login_manager.login_message_category)
+        return redirect(login_url("accounts.login", next_url=request.url))
+    form = forms.LoginForm(formdata=None, carried=json.dumps(fields, ensure_ascii=False),
+                           carried_path=request.path, carried_checked="1" if stash.post_origin() == "same" else "")
+    return render_template("accounts/login.html", form=form, carrying=True), 401
+
+
+def _keep_carried_text(form: forms.LoginForm) -> None:
+    """After a successful log-in: stashes what the expired session typed, for its form's
+    address (a path of this site only), and comes back there."""
+    path = safe_next(form.carried_path.data, "")
+    if not form.carried.data or not path:
+        return
+    try:
+        fields = json.loads(form.carried.data)
+    except ValueError:
+        return
+    if isinstance(fields, list) and all(isinstance(f, list) and len(f) == 2 and all(isinstance(v, str) for v in f)
+                                        for f in fields):
+        stash.stash_submission(path, [(key, value) for key, value in fields],
+                               origin_checked=form.carried_checked.data == "1")
+        session["next"] = path
 
 
 def _pending_user() -> User | None:

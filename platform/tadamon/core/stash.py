@@ -1,8 +1,11 @@
 """Keeps what someone typed when their session expired, so nothing long is lost.
 
-A POST from a visitor whose session ended is stored here (secrets removed), the
-visitor logs in again, comes back to the same address, and the form is filled from
-the stash (see core.forms.TadamonForm).
+A POST from a visitor whose session ended is answered with the log-in page, which carries
+what was typed (secrets removed) in hidden fields; nothing is written then. Once the person has
+logged in (a valid CSRF token and password), the log-in stores it here, sends them back to
+the address they posted to, and the form there is filled from the stash (see
+core.forms.TadamonForm). So an anonymous request never writes a row, and another site can never
+plant a pre-filled form without the person's own log-in.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 import secrets
 from datetime import datetime, timedelta
 
-from flask import session
+from flask import request, session
 from sqlalchemy import String, Text, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import MultiDict
@@ -40,8 +43,33 @@ class StashedSubmission(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-def stash_submission(path: str, form: MultiDict[str, str], *, origin_checked: bool = True) -> None:
-    fields = [(key, value) for key, value in form.items(multi=True) if key not in SECRET_FIELDS]
+def post_origin() -> str | None:
+    """Where a POST says it comes from: "same" (one of our pages), "other" (another site, or an
+    opaque origin) or None when the browser sent none of Sec-Fetch-Site, Origin and Referer
+    (an old browser, or a privacy setting that strips them)."""
+    from urllib.parse import urlsplit
+
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return "same" if fetch_site == "same-origin" else "other"
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin is None:
+        return None
+    return "same" if urlsplit(origin).netloc == request.host else "other"  # "null" is another site
+
+
+def fields_to_keep(form: MultiDict[str, str]) -> list[tuple[str, str]]:
+    """What a post from an expired session typed, secrets removed; nothing when it came from
+    another site (it must not plant a pre-filled form) or is too big to carry."""
+    if request.content_length is None or request.content_length > MAX_BYTES or post_origin() == "other":
+        return []
+    return [(key, value) for key, value in form.items(multi=True) if key not in SECRET_FIELDS]
+
+
+def stash_submission(path: str, fields: list[tuple[str, str]], *, origin_checked: bool = True) -> None:
+    """Keeps `fields` for the form at `path`, for this browser; called once the person has
+    logged in again. The caller commits."""
+    fields = [(key, value) for key, value in fields if key not in SECRET_FIELDS]
     if not fields:
         return
     token = secrets.token_urlsafe(24)
@@ -50,7 +78,6 @@ def stash_submission(path: str, form: MultiDict[str, str], *, origin_checked: bo
     db.session.execute(
         delete(StashedSubmission).where(StashedSubmission.created_at < utcnow() - KEEP_FOR)
     )
-    db.session.commit()
     session[SESSION_KEY] = token
     session[UNCHECKED_KEY] = not origin_checked
 
