@@ -191,3 +191,13 @@ def committed_app(tmp_path: Any, **overrides: Any) -> Iterator[Flask]:
     finally:
         with app.app_context():
             db.engine.dispose()
+
+
+def log_in_from_page(client: FlaskClient, page: str, email: str, password: str) -> Any:
+    """Logs in through a log-in page's form as a browser would: with its hidden fields (the text
+    an expired session carries, see accounts.views.session_needed)."""
+    import html
+
+    hidden = re.findall(r'<input[^>]*name="(carried\w*)"[^>]*value="([^"]*)"', page or "")
+    data = {name: html.unescape(value) for name, value in hidden}
+    return client.post("/account/login", data={**data, "email": email, "password": password})

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 from sqlalchemy import func, select
 
 from tadamon.accounts.models import UserSession
 from tadamon.core.stash import StashedSubmission
 from tadamon.extensions import db
+from tests import support
 from tests.conftest import PASSWORD
 
 
 def log_in(client, email, password=PASSWORD, page=None, **kwargs):
     """Logs in; with `page` (a log-in page's HTML), through its form, hidden fields included."""
-    data = dict(re.findall(r'<input[^>]*name="(carried\w*)"[^>]*value="([^"]*)"', page or ""))
-    data = {key: html.unescape(value) for key, value in data.items()}
-    return client.post("/account/login", data={**data, "email": email, "password": password}, **kwargs)
+    if page is not None:
+        return support.log_in_from_page(client, page, email, password)
+    return client.post("/account/login", data={"email": email, "password": password}, **kwargs)
 
 
 def sessions_of(user):
