@@ -30,8 +30,8 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
-from tadamon.core.i18n import localized
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
+from tadamon.core.i18n import localized
 from tadamon.core.permissions import require
 from tadamon.core.times import format_time
 from tadamon.core.uploads import MIMETYPES
