@@ -30,6 +30,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
+from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
 from tadamon.core.i18n import localized
 from tadamon.core.permissions import require
@@ -266,7 +267,7 @@ def _room_form(workshop: Workshop, record: Any) -> forms.RoomProposalForm:
                       organisation_id=record.organisation_id, made_on=services.day_of_note(workshop, record))
     form = forms.RoomProposalForm(**filled)
     form.consultation_id.choices = [SelectChoice("", _("Choose a consultation"))] + [
-        SelectChoice(item.id, _("%(question)s (%(phase)s)", question=localized(item, "question")[0],
+        SelectChoice(item.id, _("%(question)s (%(phase)s)", question=isolate(localized(item, "question")[0]),
                                 phase=PHASE_LABELS[item.current_phase]))
         for item in services.consultations_for_room(workshop)]
     registered, others = services.organisations_for_room(workshop)
