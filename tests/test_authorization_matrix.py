@@ -167,6 +167,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "proposals.remove_attachment": answers(DENY, rep=OK, member=OK),
     "proposals.split": WORKSHOP_MANAGERS,
     "proposals.amend": NOBODY,  # amendments open with the deliberation phase
+    # a proposal made on paper in the room, typed in by the workshop's facilitators
+    "proposals.record_from_room": WORKSHOP_MANAGERS,
     # only the proposal's own organisation decides on an amendment (B proposed it)
     "proposals.decide_amendment": answers(DENY, rep=OK, member=OK),
     # voting: a second consultation of the workshop is voting; A and B are on its roll; A lets

@@ -99,7 +99,14 @@ def test_demo_workshops_cover_every_state_with_consultations_and_attendance(app)
 
 
 def test_demo_proposals_in_three_languages_with_a_merge_and_room_records(app):
-    from tadamon.proposals.models import Amendment, Comment, CoSignature, Lineage, Proposal
+    from tadamon.proposals.models import (
+        Amendment,
+        Comment,
+        CoSignature,
+        Lineage,
+        Proposal,
+        RoomOrigin,
+    )
 
     _demo(app)
     assert set(db.session.scalars(select(Proposal.language))) == {"ar", "fr", "en"}
@@ -107,4 +114,5 @@ def test_demo_proposals_in_three_languages_with_a_merge_and_room_records(app):
     assert db.session.scalar(select(func.count()).select_from(Comment)) > 0
     assert db.session.scalar(select(func.count()).select_from(Lineage)) > 0
     assert db.session.scalar(select(func.count()).where(Proposal.recorded_by_id.is_not(None))) > 0
+    assert db.session.scalar(select(func.count()).select_from(RoomOrigin)) > 0  # shown as made in the room
     assert db.session.scalar(select(func.count()).where(Amendment.state == "accepted")) > 0

@@ -11,7 +11,7 @@ from tadamon.accounts.models import User
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation, OrganisationMember
 from tadamon.proposals import services
-from tadamon.proposals.models import Proposal
+from tadamon.proposals.models import Proposal, RoomOrigin
 from tadamon.workshops.models import Consultation, Phase, Registration
 
 if TYPE_CHECKING:
@@ -81,8 +81,11 @@ def _publish_texts(consultation: Consultation, organisations: list[Organisation]
                                      theme_id=consultation.workshop.theme_id if consultation.workshop else None)
         proposal = services.save_draft(consultation, organisation, author, data, refresh_similar=False)
         services.publish(proposal, author, data, refresh_similar=False)
-        if index == len(TEXTS) - 1 and facilitator is not None:
+        if index == len(TEXTS) - 1 and facilitator is not None and consultation.workshop is not None:
             proposal.recorded_by_id = facilitator.id  # written on paper in the room
+            db.session.add(RoomOrigin(proposal_id=proposal.id, workshop_id=consultation.workshop_id,
+                                      facilitator_id=facilitator.id,
+                                      made_on=services.workshop_days(consultation.workshop)[0]))
         created.append((proposal, organisation, author))
     return created
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (
+    DateField,
     HiddenField,
     RadioField,
     SelectField,
@@ -16,7 +19,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from tadamon.core.forms import TadamonForm, enum_choices, offered_choice
+from tadamon.core.forms import TadamonForm, enum_choices, offered_choice, reasonable_date
 from tadamon.core.idempotency import SubmissionKey
 from tadamon.proposals.models import TERRITORY_LABELS, Evaluation, Stance
 from tadamon.workshops.forms import optional_int
@@ -139,3 +142,36 @@ class SplitForm(TadamonForm):
                            render_kw={"rows": 6, "dir": "auto"})
     reason = TextAreaField(_l("Why it is split (shown publicly)"), filters=[_strip],
                            validators=[InputRequired(message=REQUIRED), Length(max=2000)], render_kw={"rows": 2})
+
+
+class _DayField(DateField):
+    """A day, with the platform's own message for a bad value (WTForms' is English only)."""
+
+    data: date | None
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            self.data = None
+            raise ValueError(str(_l("Enter a date, for example 2027-03-14."))) from None
+
+
+class RoomProposalForm(SubmissionKey, TadamonForm):
+    """A proposal made on paper in the room, typed in by a facilitator as it was written."""
+
+    consultation_id = SelectField(_l("Consultation"), coerce=_choice_id, validate_choice=False,
+                                  validators=[InputRequired(message=REQUIRED), offered_choice])
+    organisation_id = SelectField(_l("Organisation that made it"), coerce=_choice_id, validate_choice=False,
+                                  validators=[InputRequired(message=REQUIRED), offered_choice])
+    made_on = _DayField(_l("Day it was made in the room"), validators=[reasonable_date], render_kw={"dir": "ltr"})
+    title = StringField(_l("Title"), filters=[_strip], validators=[Optional(), Length(max=200, message=TOO_LONG)],
+                        render_kw={"dir": "auto"})
+    body = TextAreaField(_l("The proposal, as written on the paper"), filters=[_strip],
+                         validators=[Optional(), Length(max=30000, message=TOO_LONG)],
+                         description=_l("You can use simple formatting: **bold**, *italics*, lists with “- ”, links."),
+                         render_kw={"rows": 12, "dir": "auto"})
+    language = SelectField(_l("Language of the proposal"),
+                           choices=[SelectChoice("ar", "العربية", render_kw={"lang": "ar"}),
+                                    SelectChoice("fr", "Français", render_kw={"lang": "fr"}),
+                                    SelectChoice("en", "English", render_kw={"lang": "en"})])

@@ -3,7 +3,7 @@ and the lineage of merges and splits that curation leaves behind."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, Text, UniqueConstraint
@@ -12,9 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tadamon.accounts.models import User
 from tadamon.core.db import string_enum, utcnow
 from tadamon.core.enums import LabelledEnum
+from tadamon.core.i18n import LocalText, pick_text, texts_of
 from tadamon.extensions import Model
 from tadamon.membership.models import Organisation
-from tadamon.workshops.models import Consultation
+from tadamon.workshops.models import Consultation, Workshop
 
 
 class ProposalState(LabelledEnum):
@@ -61,6 +62,7 @@ TIMELINE_LABELS = {
     "amendment_proposed": _l("Amendment proposed"),
     "amendment_accepted": _l("Amendment accepted"),
     "amendment_rejected": _l("Amendment rejected"),
+    "recorded_in_room": _l("Made on paper in the room, recorded by the facilitation"),
 }
 
 TERRITORY_LABELS = {"national": _l("National"), "region": _l("A region"), "province": _l("A province")}
@@ -251,6 +253,36 @@ class TimelineEvent(Model):
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class RoomOrigin(Model):
+    """Where a proposal made on paper in a workshop's room comes from: the workshop, the
+    facilitator who typed it in, the day it was made there and, when it was first noted on the
+    room page, that note. A split's parts keep their original's origin."""
+
+    __tablename__ = "proposal_room_origins"
+
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"), primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="RESTRICT"), index=True)
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    made_on: Mapped[date] = mapped_column()
+    # A note becomes one proposal: the database refuses a second (a split's parts do not
+    # repeat the note; their original keeps it).
+    room_record_id: Mapped[int | None] = mapped_column(ForeignKey("room_records.id", ondelete="SET NULL"),
+                                                       unique=True)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    workshop: Mapped[Workshop] = relationship(lazy="joined")
+    facilitator: Mapped[User | None] = relationship(lazy="joined")
+
+    @property
+    def workshop_title(self) -> LocalText:
+        """The workshop's title in the reader's language (pages show it with `|bdi`)."""
+        return pick_text(texts_of(self.workshop, "title"))
+
+    @property
+    def facilitator_name(self) -> str:
+        return self.facilitator.display_name if self.facilitator is not None else "—"
 
 
 class Similarity(Model):

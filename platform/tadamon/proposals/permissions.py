@@ -12,7 +12,7 @@ from tadamon.core.actor import Actor
 from tadamon.core.permissions import is_authenticated, rule
 from tadamon.membership.permissions import can_take_part
 from tadamon.workshops.models import Consultation, Participation, Phase
-from tadamon.workshops.permissions import can_manage_consultation
+from tadamon.workshops.permissions import can_manage_consultation, can_manage_workshop
 
 
 def participates(organisation: Any, consultation: Consultation) -> bool:
@@ -44,6 +44,13 @@ def _of_own_organisation(actor: Actor, proposal: Any) -> bool:
 @rule("proposals.submit")
 def can_submit(actor: Actor, consultation: Consultation) -> bool:
     return consultation.current_phase is Phase.PROPOSALS_OPEN and _takes_part(actor, consultation) is not None
+
+
+@rule("proposals.record_from_room")
+def can_record_from_room(actor: Actor, workshop: Any) -> bool:
+    """A proposal made on paper in a workshop's room is typed in by that workshop's facilitators
+    (or the steering group); the consultation's phase is checked by the service, with a message."""
+    return can_manage_workshop(actor, workshop)
 
 
 @rule("proposals.edit")

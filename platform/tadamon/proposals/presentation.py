@@ -25,6 +25,7 @@ from tadamon.proposals.models import (
     Lineage,
     Proposal,
     ProposalVersion,
+    RoomOrigin,
     Similarity,
     TimelineEvent,
 )
@@ -50,6 +51,8 @@ class ProposalPage:
     comments: list[tuple[Comment, int]]
     amendments: list[Amendment]
     lineage: dict[str, list[Lineage]]
+    origin: RoomOrigin | None  # made on paper in a workshop's room
+    lineage_origins: dict[int, RoomOrigin]  # the room origins of the proposals it came from
     timeline: list[TimelineEvent]
     versions: list[ProposalVersion]
     similar: list[Similarity]
@@ -82,7 +85,7 @@ class ProposalPage:
 
     @property
     def has_lineage(self) -> bool:
-        return bool(self.lineage["from"] or self.lineage["into"])
+        return bool(self.lineage["from"] or self.lineage["into"] or self.origin)
 
     @property
     def reply_targets(self) -> list[Comment]:
@@ -103,12 +106,14 @@ class ProposalPage:
 
 def proposal_page(actor: Actor, proposal: Proposal) -> ProposalPage:
     coauthors = services.coauthors(proposal)
+    lineage = services.lineage_of(proposal)
     return ProposalPage(
         proposal=proposal,
         authors=[proposal.organisation.local_name] + [c.organisation.local_name for c in coauthors],
         attachments=services.attachments_of(proposal), cosignatures=services.cosignatures(proposal),
         comments=services.comment_thread(proposal), amendments=services.amendments_of(proposal),
-        lineage=services.lineage_of(proposal), timeline=services.timeline(proposal),
+        lineage=lineage, origin=services.room_origin(proposal),
+        lineage_origins=services.origins_in_lineage(lineage["from"]), timeline=services.timeline(proposal),
         versions=services.versions(proposal), similar=similarity.similar_to(proposal),
         has_cosigned=services.has_cosigned(proposal, actor.organisation),
         may_edit=permissions.can_edit(actor, proposal),

@@ -30,7 +30,9 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
+from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
+from tadamon.core.i18n import localized
 from tadamon.core.permissions import require
 from tadamon.core.times import format_time
 from tadamon.core.uploads import MIMETYPES
@@ -59,6 +61,7 @@ from tadamon.proposals.permissions import (
     can_decide_amendment,
     can_edit,
     can_moderate,
+    can_record_from_room,
     can_report,
     can_submit,
     can_view,
@@ -66,7 +69,7 @@ from tadamon.proposals.permissions import (
 )
 from tadamon.proposals.presentation import proposal_page
 from tadamon.workshops.forms import theme_choices
-from tadamon.workshops.models import Consultation
+from tadamon.workshops.models import PHASE_LABELS, Consultation, Workshop
 
 bp = Blueprint("proposals", __name__, template_folder="templates")
 PER_PAGE = 20
@@ -251,6 +254,58 @@ def autosave_new(consultation_id: int) -> Any:
 def autosave_draft(proposal_id: int) -> Any:
     proposal = _load(proposal_id, can_edit)
     return _autosave(proposal.consultation, proposal)
+
+
+# --- made on paper in the room ---------------------------------------------------------------
+
+
+def _room_form(workshop: Workshop, record: Any) -> forms.RoomProposalForm:
+    """The form, its choices built for this workshop; a room note, when given, fills it in."""
+    filled: dict[str, Any] = {"made_on": services.workshop_days(workshop)[0]}
+    if record is not None:
+        filled.update(title=record.title, body=record.body, language=record.language,
+                      organisation_id=record.organisation_id, made_on=services.day_of_note(workshop, record))
+    form = forms.RoomProposalForm(**filled)
+    form.consultation_id.choices = [SelectChoice("", _("Choose a consultation"))] + [
+        SelectChoice(item.id, _("%(question)s (%(phase)s)", question=isolate(localized(item, "question")[0]),
+                                phase=PHASE_LABELS[item.current_phase]))
+        for item in services.consultations_for_room(workshop)]
+    registered, others = services.organisations_for_room(workshop)
+    form.organisation_id.choices = [SelectChoice("", _("Choose an organisation"))] + [
+        SelectChoice(o.id, o.display_name, optgroup=_("Registered in this workshop")) for o in registered] + [
+        SelectChoice(o.id, o.display_name, optgroup=_("Other member organisations")) for o in others]
+    return form
+
+
+@bp.route("/workshops/<int:workshop_id>/room/proposals/new", methods=["GET", "POST"])
+@redisplays_form
+def record_from_room(workshop_id: int) -> Any:
+    """A proposal made on paper in the room becomes, in one submit, a published proposal of one
+    of the workshop's consultations, on behalf of the organisation that made it."""
+    workshop = db.get_or_404(Workshop, workshop_id)
+    require(can_record_from_room(current_actor(), workshop))
+    record = services.paper_record(workshop, int_arg("record"))
+    already = services.proposal_of_record(record) if record is not None else None
+    if already is not None:
+        flash(_("This note of the room is already a proposal."), "info")
+        return _to_proposal(already.id)
+    form = _room_form(workshop, record)
+    paper = services.PaperProposal(
+        consultation_id=_offered_id(form.consultation_id.data), organisation_id=_offered_id(form.organisation_id.data),
+        made_on=form.made_on.data, room_record_id=record.id if record is not None else None,
+        data=services.ProposalData(title=form.title.data or "", body=form.body.data or "",
+                                   language=form.language.data if form.language.data in ("ar", "fr", "en") else "ar"))
+    done = run_use_case(form, lambda: services.record_from_room(current_user, workshop, paper),
+                        success=_("The proposal made in the room is published on behalf of its organisation."))
+    if done and done.value is not None:
+        return _to_proposal(done.value.id)
+    return render_template("proposals/record_from_room.html", form=form, workshop=workshop, record=record), (
+        400 if form.is_submitted() else 200)
+
+
+def _offered_id(value: Any) -> int | None:
+    """An id chosen in a select (`offered_choice` has refused anything else)."""
+    return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
 # --- the proposal's page ---------------------------------------------------------------------

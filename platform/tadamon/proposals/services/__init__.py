@@ -26,6 +26,18 @@ from tadamon.proposals.services.deliberation import (
     report,
 )
 from tadamon.proposals.services.lists import SORTS, dashboard_counts, list_query
+from tadamon.proposals.services.room import (
+    PaperProposal,
+    consultations_for_room,
+    day_of_note,
+    organisations_for_room,
+    origins_in_lineage,
+    paper_record,
+    proposal_of_record,
+    record_from_room,
+    room_origin,
+    workshop_days,
+)
 from tadamon.proposals.services.support import (
     cosign,
     cosignatures,
@@ -50,8 +62,10 @@ from tadamon.proposals.services.writing import (
 
 __all__ = [
     "ATTACHMENTS_PER_PROPOSAL", "ATTACHMENT_MAX_BYTES", "BODY_MIN", "SORTS", "TITLE_MAX", "TITLE_MIN",
-    "Kept", "ProposalData", "ProposalError", "add_comment", "amendments_of", "attach", "attachment_path",
-    "attachments_of", "coauthors", "comment_thread", "cosign", "cosignatures", "dashboard_counts",
+    "Kept", "PaperProposal", "ProposalData", "ProposalError", "add_comment", "amendments_of", "attach", "attachment_path",
+    "attachments_of", "coauthors", "comment_thread",
+    "consultations_for_room", "day_of_note", "organisations_for_room", "origins_in_lineage", "paper_record",
+    "proposal_of_record", "record_from_room", "room_origin", "workshop_days", "cosign", "cosignatures", "dashboard_counts",
     "decide_amendment", "evaluate", "has_cosigned", "hide_comment", "keep_writing", "lineage_of", "list_query", "merge",
     "notify_new_comments", "propose_amendment", "publish", "remove_attachment", "report", "save_draft",
     "split", "timeline", "versions", "withdraw", "withdraw_cosignature",

@@ -30,6 +30,7 @@ from tadamon.proposals.services.common import (
     ProposalError,
     add_timeline_event,
 )
+from tadamon.proposals.services.room import carry_origin
 from tadamon.proposals.services.support import cosignatures, recount
 
 
@@ -132,6 +133,7 @@ def split(actor: User, proposal: Proposal, parts: list[tuple[str, str]], reason:
         db.session.flush()
         db.session.add(ProposalVersion(proposal_id=part.id, number=1, title=part.title, body=part.body,
                                        created_by_id=actor.id, reason="split"))
+        carry_origin(proposal, part)
         for coauthor in coauthors(proposal):
             add_unless_duplicate(CoAuthor(proposal_id=part.id, organisation_id=coauthor.organisation_id,
                                           reason=coauthor.reason))
