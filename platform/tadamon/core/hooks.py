@@ -69,6 +69,7 @@ class HomeSection:
     more_url: str = ""
     more_label: Any = ""
     empty: Any = ""
+    summary: Any = ""
 
 
 @dataclass
