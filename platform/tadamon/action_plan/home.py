@@ -7,6 +7,7 @@ from flask import url_for
 from flask_babel import format_percent, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from tadamon.action_plan.models import Action, Commitment, CommitmentState
 from tadamon.action_plan.permissions import can_compose
@@ -28,7 +29,7 @@ def plan_progress() -> HomeSection | None:
     published = (Action.first_published_version.is_not(None), Action.removed_at.is_(None))
     count, average = db.session.execute(select(func.count(Action.id), func.avg(Action.progress)).where(*published)).one()
     leading = db.session.scalars(select(Action).where(*published)
-                                 .order_by(Action.progress.desc(), Action.id).limit(LIMIT)).all()
+                                 .order_by(Action.progress.desc(), Action.id).options(lazyload("*")).limit(LIMIT)).all()
     items = []
     for action in leading:
         title, language = localized(action, "title")
@@ -48,7 +49,7 @@ def offers_to_answer(actor: Actor) -> HomeSection | None:
     rows = db.session.execute(
         select(Action, func.count(Commitment.id)).join(Commitment, Commitment.action_id == Action.id)
         .where(Commitment.state == CommitmentState.VOLUNTEERED, Action.removed_at.is_(None))
-        .group_by(Action.id).order_by(Action.id).limit(5)).all()
+        .group_by(Action.id).order_by(Action.id).options(lazyload("*")).limit(5)).all()
     if not rows:
         return None
     items = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from tadamon.core.actor import Actor
 from tadamon.core.db import utcnow
@@ -23,7 +23,8 @@ def applications_to_decide(actor: Actor) -> HomeSection | None:
     if not can_review(actor):
         return None
     rows = db.session.scalars(select(Organisation).where(Organisation.state == MembershipState.SUBMITTED)
-                              .order_by(Organisation.submitted_at, Organisation.id).limit(LIMIT)).all()
+                              .order_by(Organisation.submitted_at, Organisation.id).options(lazyload("*"))
+                              .limit(LIMIT)).all()
     if not rows:
         return None
     items = [HomeItem(o.display_name, url_for("membership.review_application", organisation_id=o.id),

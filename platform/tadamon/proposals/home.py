@@ -7,6 +7,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from tadamon.core.actor import Actor
 from tadamon.core.hooks import HomeItem, HomeSection
@@ -24,7 +25,7 @@ def drafts(actor: Actor) -> HomeSection | None:
         return None
     rows = db.session.scalars(select(Proposal).where(
         Proposal.organisation_id == actor.organisation.id, Proposal.state == ProposalState.DRAFT)
-        .order_by(Proposal.updated_at.desc()).limit(LIMIT)).all()
+        .order_by(Proposal.updated_at.desc()).options(lazyload("*")).limit(LIMIT)).all()
     if not rows:
         return None
     items = [HomeItem(p.title or _("Untitled draft"), url_for("proposals.edit", proposal_id=p.id),
@@ -38,7 +39,7 @@ def amendments_to_answer(actor: Actor) -> HomeSection | None:
     rows = db.session.execute(
         select(Proposal, func.count(Amendment.id)).join(Amendment, Amendment.proposal_id == Proposal.id)
         .where(Proposal.organisation_id == actor.organisation.id, Amendment.state == AmendmentState.PENDING)
-        .group_by(Proposal.id).order_by(Proposal.id).limit(LIMIT)).all()
+        .group_by(Proposal.id).order_by(Proposal.id).options(lazyload("*")).limit(LIMIT)).all()
     if not rows:
         return None
     items = [HomeItem(p.title, url_for("proposals.show", proposal_id=p.id) + "#amendments",
@@ -55,7 +56,7 @@ def reports_to_handle(actor: Actor) -> HomeSection | None:
         return None
     query = (select(Proposal, func.count(Report.id)).join(Report, Report.proposal_id == Proposal.id)
              .where(Report.resolved_at.is_(None)).group_by(Proposal.id).order_by(func.min(Report.created_at))
-             .limit(LIMIT))
+             .options(lazyload("*")).limit(LIMIT))
     if not is_steering(actor):
         query = (query.join(Consultation, Consultation.id == Proposal.consultation_id)
                  .join(workshop_facilitators, workshop_facilitators.c.workshop_id == Consultation.workshop_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from tadamon.core.actor import Actor
 from tadamon.core.hooks import HomeItem, HomeSection
@@ -30,7 +31,7 @@ def votes_to_cast(actor: Actor) -> HomeSection | None:
         .join(EligibleOrganisation, EligibleOrganisation.round_id == VotingRound.id)
         .where(EligibleOrganisation.organisation_id == organisation.id, EligibleOrganisation.has_voted.is_(False),
                VotingRound.closed_at.is_(None), Consultation.phase == Phase.VOTING)
-        .order_by(Consultation.closed_at, Consultation.id).limit(LIMIT)).all()
+        .order_by(Consultation.closed_at, Consultation.id).options(lazyload("*")).limit(LIMIT)).all()
     if not rows:
         return None
     items = []
@@ -48,7 +49,7 @@ def published_results() -> HomeSection | None:
     rows = db.session.execute(
         select(Consultation, VotingRound.closed_at).join(VotingRound, VotingRound.consultation_id == Consultation.id)
         .where(Consultation.phase == Phase.RESULTS_PUBLISHED)
-        .order_by(VotingRound.closed_at.desc(), Consultation.id.desc()).limit(3)).all()
+        .order_by(VotingRound.closed_at.desc(), Consultation.id.desc()).options(lazyload("*")).limit(3)).all()
     if not rows:
         return None
     items = []

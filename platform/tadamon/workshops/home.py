@@ -10,6 +10,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
 
 from tadamon.core.actor import Actor
 from tadamon.core.db import utcnow
@@ -47,7 +48,7 @@ def open_consultations() -> HomeSection:
         select(Consultation).where(Consultation.phase.in_(OPEN_PHASES))
         # The nearest deadline first; consultations moved by hand (no date) after them.
         .order_by(Consultation.next_move_at.is_(None), Consultation.next_move_at, Consultation.id.desc())
-        .limit(LIMIT)).all()
+        .options(lazyload("*")).limit(LIMIT)).all()
     items = []
     for consultation in rows:
         title, language = _title(consultation, "question")
@@ -66,7 +67,7 @@ def upcoming_workshops() -> HomeSection:
         select(Workshop).where(Workshop.starts_at >= utcnow() - timedelta(hours=12),
                                Workshop.status.in_((WorkshopStatus.PLANNED, WorkshopStatus.REGISTRATION_OPEN,
                                                     WorkshopStatus.IN_PROGRESS)))
-        .order_by(Workshop.starts_at, Workshop.id).limit(LIMIT)).all()
+        .order_by(Workshop.starts_at, Workshop.id).options(lazyload("*")).limit(LIMIT)).all()
     items = []
     for workshop in rows:
         title, language = _title(workshop, "title")
@@ -87,7 +88,7 @@ def my_registrations(actor: Actor) -> HomeSection | None:
         .where(Registration.organisation_id == actor.organisation.id,
                Registration.status.in_((*HOLDING_PLACE, RegistrationStatus.WAITLISTED)),
                Workshop.ends_at >= utcnow())
-        .order_by(Workshop.starts_at).limit(LIMIT)).all()
+        .order_by(Workshop.starts_at).options(lazyload("*")).limit(LIMIT)).all()
     if not rows:
         return None
     items = []
@@ -105,7 +106,7 @@ def registrations_to_decide(actor: Actor) -> HomeSection | None:
         return None
     query = (select(Workshop, func.count(Registration.id)).join(Registration, Registration.workshop_id == Workshop.id)
              .where(Registration.status == RegistrationStatus.PENDING, Workshop.status != WorkshopStatus.CLOSED)
-             .group_by(Workshop.id).order_by(Workshop.starts_at).limit(LIMIT))
+             .group_by(Workshop.id).order_by(Workshop.starts_at).options(lazyload("*")).limit(LIMIT))
     if not is_steering(actor):
         query = query.join(workshop_facilitators, workshop_facilitators.c.workshop_id == Workshop.id).where(
             workshop_facilitators.c.user_id == actor.id)
