@@ -24,9 +24,11 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
         migrate serve worker lint mypy-count measure test-sqlite test-postgres fuzz benchmark clean
 
 $(STAMP): pyproject.toml
+	@echo "== Creating $(VENV) and installing the Python packages (a few minutes the first time)"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e ".[dev]"
+	set -o pipefail; $(PIP) install --progress-bar off -e ".[dev]" | \
+	  { grep --line-buffered -E '^(Collecting|Successfully installed)' || true; }
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -35,7 +37,7 @@ install: $(STAMP)
 define install_missing
 	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
-	  echo "Installing:$$missing"; \
+	  echo "== Installing Debian packages (about a minute):$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
 	fi
 endef
@@ -71,8 +73,11 @@ init-catalog: extract
 migrate: $(STAMP)
 	$(FLASK) db upgrade
 
-serve: $(STAMP)
-	$(FLASK) run --host 127.0.0.1 --port 5000
+# Serve again what is in the database (the demo, as visitors left it): nothing is wiped.
+serve: $(STAMP) translations
+	$(FLASK) db upgrade
+	@echo "== Serving on http://127.0.0.1:5000 (Ctrl-C to stop; the data stays)"
+	SHOW_OUTBOX_PAGE=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 # Plan exports in the background: set REDIS_URL for both the server and this worker.
 worker: $(STAMP)
@@ -84,8 +89,11 @@ worker: $(STAMP)
 # it refuses and nothing is deleted. The outbox page (/dev/outbox, administrators only) is
 # turned on for this server alone.
 demo: $(STAMP) runtime-packages translations
+	@echo "== Migrating the database"
 	$(FLASK) db upgrade
+	@echo "== Seeding the demo (about 15 seconds)"
 	$(FLASK) demo
+	@echo "== Serving on http://127.0.0.1:5000 (Ctrl-C to stop; \`make serve\` serves it again without wiping it)"
 	SHOW_OUTBOX_PAGE=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 # ruff and mypy (the pyproject's config); `make mypy-count` prints only mypy's error count.

@@ -27,7 +27,7 @@ def demo_command(scale: int, reset: bool | None, yes: bool) -> None:
     from tadamon import demo
 
     reset = _demo_may_reset(reset, yes, demo.holds_only_demo_data())
-    accounts = demo.build(scale=scale, reset=reset)
+    accounts = demo.build(scale=scale, reset=reset, progress=lambda step: click.echo(f"  … {step}"))
     db.session.commit()
     click.echo("Demo data is ready. Log in at /account/login with:")
     for account in accounts:
@@ -37,8 +37,9 @@ def demo_command(scale: int, reset: bool | None, yes: bool) -> None:
         click.echo(line)
     click.echo(
         "Roles with a TOTP key need a code at log-in: add the key to an authenticator app, "
-        "or print the current code with `flask --app wsgi totp-code EMAIL`."
+        "or print the current code with `.venv/bin/flask --app wsgi totp-code EMAIL`."
     )
+    click.echo("Restart this server later without wiping the demo with `make serve`.")
 
 
 def _demo_may_reset(reset: bool | None, yes: bool, only_demo_data: bool) -> bool:

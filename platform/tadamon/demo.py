@@ -6,6 +6,7 @@ Each feature module keeps its demo data beside it (`<module>/demo.py`) and decla
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import delete, select
@@ -57,8 +58,10 @@ def holds_only_demo_data() -> bool:
     return db.session.scalar(select(User.id).limit(1)) is None
 
 
-def build(*, scale: int = 1, reset: bool = True) -> list[DemoAccount]:
-    """Seeds every module's demo data; `scale` multiplies the volume (benchmarks)."""
+def build(*, scale: int = 1, reset: bool = True,
+          progress: Callable[[str], None] | None = None) -> list[DemoAccount]:
+    """Seeds every module's demo data; `scale` multiplies the volume (benchmarks). `progress`
+    hears the name of each module before its seed runs (the seeding takes a while)."""
     from tadamon.wiring import modules
 
     if reset:
@@ -66,6 +69,8 @@ def build(*, scale: int = 1, reset: bool = True) -> list[DemoAccount]:
     demo = DemoContext(scale=scale, password_hash=hash_password(DEMO_PASSWORD))
     for module in modules():
         if module.seed is not None:
+            if progress is not None:
+                progress(module.name)
             module.seed(demo)
             db.session.flush()
     audit.record(DEMO_MARKER, "platform", None, object_label=f"scale={scale}")

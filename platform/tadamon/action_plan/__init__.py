@@ -7,10 +7,11 @@ from tadamon.core.modules import Module
 
 
 def module() -> Module:
-    from tadamon.action_plan import demo, permissions
+    from tadamon.action_plan import demo, home, permissions
     from tadamon.action_plan.cli import export_plan_command
     from tadamon.action_plan.jobs import purge_expired_exports
     from tadamon.action_plan.views import bp, labels
 
     return Module(name="action_plan", blueprint=bp, permissions=permissions, labels=labels,
-                  commands=[export_plan_command], periodic=[purge_expired_exports], seed=demo.seed)
+                  commands=[export_plan_command], periodic=[purge_expired_exports], home_sections=[home.home_sections],
+                  seed=demo.seed)

@@ -15,21 +15,37 @@ from tadamon.action_plan import services
 from tadamon.core.db import utcnow
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
+from tadamon.workshops.models import Phase
 
 if TYPE_CHECKING:
     from tadamon.demo import DemoContext
 
-# Trilingual titles for the demo's actions (invented), used in order.
-TITLES = [
-    ("صندوق تضامني لدعم التعاونيات النسائية", "Fonds solidaire pour les coopératives de femmes",
-     "Solidarity fund for women's cooperatives"),
-    ("تكوين الشباب في المهن الرقمية بالجهات", "Former les jeunes aux métiers du numérique dans les régions",
-     "Training young people for digital jobs in the regions"),
-    ("شبكة وطنية للمتطوعين في العمل الاجتماعي", "Un réseau national de bénévoles de l'action sociale",
-     "A national network of social volunteers"),
-    ("الماء الصالح للشرب في دواوير الواحات", "L'eau potable dans les douars des oasis", ""),
-    ("مراكز القرب لمحو الأمية", "", ""),
-]
+# Each action's title in the three languages, keyed by the title of the proposal it comes
+# from (proposals/demo.py), so an action always says what its proposals say.
+TITLES = {
+    "صندوق جهوي لدعم التعاونيات النسائية": (
+        "صندوق تضامني لدعم التعاونيات النسائية", "Fonds solidaire pour les coopératives de femmes",
+        "Solidarity fund for women's cooperatives"),
+    "Management training for cooperative leaders": (
+        "تكوين مسيرات التعاونيات في التدبير", "Former les dirigeantes de coopératives à la gestion",
+        "Management training for cooperative leaders"),
+    "منصة رقمية لبيع منتجات التعاونيات": (
+        "منصة رقمية لبيع منتجات التعاونيات", "Une plateforme de vente pour les coopératives",
+        "An online shop for cooperatives' products"),
+    "Un label régional « fait par une coopérative de femmes »": (
+        "علامة جهوية لمنتجات التعاونيات النسائية", "Un label régional des coopératives de femmes", ""),
+    "دور حضانة قريبة من التعاونيات": ("دور حضانة قريبة من التعاونيات", "", ""),
+    "Un guichet unique pour répondre aux appels d'offres": (
+        "شباك وحيد لمواكبة التعاونيات في الصفقات العمومية", "Un guichet unique pour les appels d'offres",
+        "A one-stop desk for public tenders"),
+    "حصة من الصفقات الجماعية للتعاونيات": (
+        "حصة من الصفقات الجماعية للتعاونيات", "Une part des marchés communaux pour les coopératives", ""),
+    "Tender documents in plain Arabic": ("", "", "Tender documents in plain Arabic"),
+    "سوق تضامني شهري في كل إقليم": ("سوق تضامني شهري في كل إقليم", "Un marché solidaire mensuel dans chaque province",
+                                    "A monthly solidarity market in every province"),
+    "Payer les coopératives sous trente jours": ("أداء مستحقات التعاونيات في أجل ثلاثين يوما",
+                                                 "Payer les coopératives sous trente jours", ""),
+}
 REGION_SETS = [["CAS", "RSK"], ["SMA", "DTA", "MSA"], [], ["DTA"], ["FME", "ORI"]]
 
 
@@ -53,8 +69,10 @@ def _organisations(limit: int) -> list[Organisation]:
 def _action(steering: User, proposal_ids: list[int], number: int) -> Any:
     proposals = services.candidate_proposals(proposal_ids)
     data = services.draft_from_proposals(proposals)
-    title_ar, title_fr, title_en = TITLES[number % len(TITLES)]
-    data.title_ar, data.title_fr, data.title_en = title_ar, title_fr, title_en
+    # An accepted amendment may have lengthened the proposal's title: the start names it.
+    titles = next((value for key, value in TITLES.items() if proposals[0].title.startswith(key)), None)
+    if titles is not None:  # else the proposal's own title, in its language (draft_from_proposals)
+        data.title_ar, data.title_fr, data.title_en = titles
     regions = REGION_SETS[number % len(REGION_SETS)]
     data.territory_scope, data.regions = ("regions", regions) if regions else ("national", [])
     data.provinces = ""
@@ -75,7 +93,10 @@ def _action(steering: User, proposal_ids: list[int], number: int) -> Any:
 def seed(demo: DemoContext) -> None:
     """Version 1 published from the demo votes, and a working draft that moved on since."""
     steering = _steering()
-    board = services.candidate_board()
+    # Actions cite only votes whose results are published (a closed vote waits for the
+    # facilitators to publish it, and its results page is not open yet).
+    board = [group for group in services.candidate_board()
+             if group.consultation.current_phase is Phase.RESULTS_PUBLISHED]
     if steering is None or not board:
         return
     today = utcnow().date()
@@ -90,7 +111,7 @@ def seed(demo: DemoContext) -> None:
         actions.append(_action(steering, [first[2].proposal.id], 1))
     if len(first) >= 5:
         services.set_aside(steering, first[-1].proposal,
-                           "Déjà couverte par le programme national d'alphabétisation ; à revoir en 2028.")
+                           "Relève d'abord des communes et de l'État ; le réseau la portera en plaidoyer, à revoir en 2028.")
     # One action from the leading proposal of each other consultation but the last, which
     # stays on the board for a visitor to turn into actions.
     for group in board[1:-1]:

@@ -62,6 +62,7 @@ class SourceView:
     cosignatures: int
     consultation: LocalText
     consultation_url: str
+    consultation_id: int | None
     workshop: LocalText | None
     workshop_url: str
     vote_sentence: str
@@ -204,6 +205,7 @@ def _source_view(source: dict[str, Any], language: str) -> SourceView:
         cosignatures=source.get("cosignatures", 0),
         consultation=pick_text(source["consultation"].get("question"), language),
         consultation_url=source["consultation"]["url"],
+        consultation_id=_number_in(source["consultation"].get("id")),
         workshop=pick_text(workshop["title"], language) if workshop else None,
         workshop_url=workshop["url"] if workshop else "",
         vote_sentence=_vote_sentence(vote, language),
@@ -213,6 +215,12 @@ def _source_view(source: dict[str, Any], language: str) -> SourceView:
         definition_hash=(vote or {}).get("definition_hash") or "",
         lineage=[_lineage_sentence(step, language) for step in source.get("lineage", [])],
     )
+
+
+def _number_in(key: str | None) -> int | None:
+    """The row id in a snapshot key ("consultation-3" -> 3)."""
+    tail = (key or "").rpartition("-")[2]
+    return int(tail) if tail.isdigit() else None
 
 
 def _number_text(value: float | None) -> str:

@@ -19,6 +19,12 @@ Modules fill it through their declaration (`core.modules.Module`); nothing else 
   DomainError naming the field. Workshops store the choice without importing voting.
 - `on_language_chosen`: `(user, language)` when a logged-in person switches language (the
   accounts module remembers it on the account); the caller commits.
+- `consultation_notices`: `(actor, consultation) -> [sentence]`, what a consultation's page says
+  up front about what the reader's organisation can or cannot do there (the voting module: why
+  it cannot vote), so the page never offers an action it would refuse.
+- `home_sections`: `(actor) -> [HomeSection]`, the home page's blocks (open consultations,
+  workshops, results, the plan; what needs the person's attention). Each provider answers in a
+  fixed number of queries, whatever the data's size.
 """
 
 from __future__ import annotations
@@ -36,6 +42,34 @@ OnPhaseChange = Callable[[Any, Any, Any, Any], None]
 OrganisationsOf = Callable[[Any], list[Any]]
 VotingMethods = Callable[[], dict[str, Any]]
 OnLanguageChosen = Callable[[Any, str], None]
+ConsultationNotices = Callable[[Any, Any], list[Any]]
+HomeSections = Callable[[Any], list[Any]]
+
+
+@dataclass
+class HomeItem:
+    """One line of a home-page block: a link and what to know about it (a deadline, a status)."""
+
+    title: Any
+    url: str
+    detail: Any = ""
+    lang: str | None = None
+
+
+@dataclass
+class HomeSection:
+    """A block of the home page. `attention` blocks (things the person should do) come first;
+    `order` sorts the blocks of each kind."""
+
+    key: str
+    heading: Any
+    items: list[HomeItem]
+    attention: bool = False
+    order: int = 50
+    more_url: str = ""
+    more_label: Any = ""
+    empty: Any = ""
+    summary: Any = ""
 
 
 @dataclass
@@ -48,6 +82,8 @@ class Hooks:
     organisations_of: list[OrganisationsOf] = field(default_factory=list)
     voting_methods: list[VotingMethods] = field(default_factory=list)
     on_language_chosen: list[OnLanguageChosen] = field(default_factory=list)
+    consultation_notices: list[ConsultationNotices] = field(default_factory=list)
+    home_sections: list[HomeSections] = field(default_factory=list)
 
     def add(self, kind: str, *callables: Any) -> None:
         """Registers each callable once (a second application adds nothing twice)."""
@@ -95,6 +131,16 @@ def voting_methods() -> dict[str, Any]:
 def run_on_language_chosen(user: Any, language: str) -> None:
     for hook in HOOKS.on_language_chosen:
         hook(user, language)
+
+
+def consultation_notices(actor: Any, consultation: Any) -> list[Any]:
+    return [notice for provider in HOOKS.consultation_notices for notice in provider(actor, consultation)]
+
+
+def home_sections(actor: Any) -> list[HomeSection]:
+    """Every module's home-page blocks: what needs the person first, then the network's life."""
+    sections = [section for provider in HOOKS.home_sections for section in provider(actor)]
+    return sorted(sections, key=lambda section: (not section.attention, section.order))
 
 
 # --- periodic work: one loop for `flask tick` and for requests ------------------------------

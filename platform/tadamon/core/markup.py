@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "a", "code", "h3", "h4", "bdi"}
+INLINE_TAGS = {"strong", "em", "a", "code", "bdi", "br"}
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "*": {"dir", "lang"}}
 
 
@@ -34,4 +35,16 @@ def render_markdown(text: str) -> Markup:
     # Each block finds its own direction: an Arabic proposal may hold a French paragraph.
     for tag in ("p", "li", "h3", "h4", "blockquote"):
         cleaned = cleaned.replace(f"<{tag}>", f'<{tag} dir="auto">')
+    return Markup(cleaned)  # noqa: S704 - sanitised by nh3 just above
+
+
+def render_inline_markdown(text: str) -> Markup:
+    """One line of member text (a milestone, an objective) inside a sentence or a list item:
+    emphasis, code and links, but no paragraph around it and no block (a "# " or "1. " at the
+    start of a milestone stays text)."""
+    html = _renderer().renderInline(text or "")
+    cleaned = nh3.clean(
+        html, tags=INLINE_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
     return Markup(cleaned)  # noqa: S704 - sanitised by nh3 just above

@@ -20,7 +20,9 @@ from flask import Blueprint, Flask
 
 from tadamon.core.hooks import (
     HOOKS,
+    ConsultationNotices,
     DashboardCounter,
+    HomeSections,
     OnLanguageChosen,
     OnLeave,
     OnPhaseChange,
@@ -50,6 +52,8 @@ class Module:
     organisations_of: Sequence[OrganisationsOf] = ()
     voting_methods: Sequence[VotingMethods] = ()
     on_language_chosen: Sequence[OnLanguageChosen] = ()
+    consultation_notices: Sequence[ConsultationNotices] = ()
+    home_sections: Sequence[HomeSections] = ()
     # `seed(demo)`: the module's demo data (`<module>/demo.py`), given the shared demo context.
     seed: Seed | None = None
     # Anything else the module needs on the application (a user loader, a request gate).
@@ -72,5 +76,7 @@ def register_modules(app: Flask, modules: Sequence[Module]) -> None:
         HOOKS.add("organisations_of", *module.organisations_of)
         HOOKS.add("voting_methods", *module.voting_methods)
         HOOKS.add("on_language_chosen", *module.on_language_chosen)
+        HOOKS.add("consultation_notices", *module.consultation_notices)
+        HOOKS.add("home_sections", *module.home_sections)
         if module.setup is not None:
             module.setup(app)

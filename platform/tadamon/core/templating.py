@@ -78,8 +78,11 @@ def kilobytes(size: int) -> str:
 
 def filters() -> dict[str, Any]:
     from tadamon.core import times
+    from tadamon.core.markup import render_inline_markdown, render_markdown
 
     return {
+        # Member text (descriptions, answers, records): the safe Markdown subset, never raw.
+        "markdown": render_markdown, "markdown_inline": render_inline_markdown,
         "reject_page": reject_page, "join_list": join_list, "kilobytes": kilobytes,
         # Member content inside sentences (core.bidi): HTML, plain text, quotes, signed numbers.
         "bdi": bidi.bdi, "bdi_ltr": bidi.bdi_ltr, "isolate": bidi.isolate, "quoted": bidi.quoted,

@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from werkzeug.wrappers import Response
 
 from tadamon.core.auth import public
-from tadamon.core.hooks import run_on_language_chosen
+from tadamon.core.hooks import home_sections, run_on_language_chosen
 from tadamon.core.i18n import LOCALE_COOKIE
 from tadamon.core.mail import OutboxMessage
 from tadamon.core.urls import safe_next
@@ -24,7 +24,13 @@ dev_bp = Blueprint("dev", __name__, url_prefix="/dev")
 @bp.route("/")
 @public
 def home() -> Any:
-    return render_template("core/home.html")
+    """The network's life (open consultations, workshops, results, the plan) and, for a
+    logged-in person, what needs them first: every block comes from a feature module's hook."""
+    from tadamon.core.actor import current_actor
+
+    sections = home_sections(current_actor())
+    return render_template("core/home.html", attention=[s for s in sections if s.attention],
+                           network=[s for s in sections if not s.attention])
 
 
 @bp.route("/privacy")

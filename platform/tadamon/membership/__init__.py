@@ -15,10 +15,11 @@ def _setup(app: Flask) -> None:
 
 
 def module() -> Module:
-    from tadamon.membership import demo, permissions
+    from tadamon.membership import demo, home, permissions
     from tadamon.membership.acting import organisations_for
     from tadamon.membership.labels import labels
     from tadamon.membership.views import bp
 
     return Module(name="membership", blueprint=bp, permissions=permissions, labels=labels,
-                  organisations_of=[organisations_for], seed=demo.seed, setup=_setup)
+                  organisations_of=[organisations_for], home_sections=[home.home_sections], seed=demo.seed,
+                  setup=_setup)

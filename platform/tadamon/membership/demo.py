@@ -67,6 +67,19 @@ PROVINCES = {"TTA": "Tétouan", "ORI": "Oujda", "FME": "Fès", "RSK": "Salé", "
              "LSH": "Laâyoune", "DOE": "Dakhla"}
 
 
+FEATURED_EMAIL = "member@demo.tadamon.ma"
+
+
+def featured_organisation() -> m.Organisation | None:
+    """The organisation the README's featured account represents: the demo keeps an open vote
+    it has not voted in yet and an open workshop it may register for, so both journeys work."""
+    return db.session.scalar(select(m.Organisation).join(m.OrganisationMember,
+                                                         m.OrganisationMember.organisation_id == m.Organisation.id)
+                             .join(User, User.id == m.OrganisationMember.user_id)
+                             .where(User.email == FEATURED_EMAIL, m.OrganisationMember.role == "representative")
+                             .limit(1))
+
+
 def _charter(now: Any) -> m.Charter:
     charter = m.Charter(
         version=1, published_at=now,
@@ -149,7 +162,7 @@ def seed(demo: DemoContext) -> None:
     # the ordinary demo people are their colleagues.
     people = {u.email: u for u in db.session.scalars(select(User))}
     accounts = demo.accounts
-    rep = people["member@demo.tadamon.ma"]
+    rep = people[FEATURED_EMAIL]
     colleague = people["member.en@demo.tadamon.ma"]
     db.session.add(m.OrganisationMember(organisation_id=organisations[0].id, user_id=rep.id, role="representative"))
     db.session.add(m.OrganisationMember(organisation_id=organisations[0].id, user_id=colleague.id, role="member"))

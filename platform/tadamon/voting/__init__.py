@@ -6,13 +6,20 @@ from tadamon.core.modules import Module
 
 
 def module() -> Module:
-    from tadamon.voting import demo, permissions
+    from tadamon.voting import demo, home, permissions
     from tadamon.voting.cli import export_ballots_command, verify_ledger_command
     from tadamon.voting.methods import all_methods
-    from tadamon.voting.services import ballot_counts, neutralise_open_secret_rolls, on_phase_change
+    from tadamon.voting.services import (
+        ballot_counts,
+        consultation_notices,
+        neutralise_open_secret_rolls,
+        on_phase_change,
+    )
     from tadamon.voting.views import bp
 
     return Module(name="voting", blueprint=bp, permissions=permissions,
                   commands=[export_ballots_command, verify_ledger_command],
                   on_phase_change=[on_phase_change], dashboard_counters=[ballot_counts], voting_methods=[all_methods],
-                  periodic=[neutralise_open_secret_rolls], seed=demo.seed)
+                  periodic=[neutralise_open_secret_rolls], consultation_notices=[consultation_notices],
+                  home_sections=[home.home_sections],
+                  seed=demo.seed)

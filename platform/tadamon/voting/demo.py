@@ -28,7 +28,10 @@ def representative_of(organisation_id: int) -> User | None:
 
 
 def seed(demo: DemoContext) -> None:
+    from tadamon.membership.demo import featured_organisation
+
     scale = demo.scale
+    featured = featured_organisation()
     consultations = db.session.scalars(select(Consultation).where(Consultation.phase.in_(
         [Phase.VOTING, Phase.CLOSED, Phase.RESULTS_PUBLISHED])).order_by(Consultation.id)).all()
     for number, consultation in enumerate(consultations):
@@ -49,6 +52,8 @@ def seed(demo: DemoContext) -> None:
             person = representative_of(organisation_id)
             if person is None or position % 5 == 4:  # not every organisation votes
                 continue
+            if phase == Phase.VOTING.value and featured is not None and organisation_id == featured.id:
+                continue  # the featured member's vote is left for the visitor to cast
             organisation = db.session.get_one(Organisation, organisation_id)
             cast = services.cast_ballot(person, consultation, organisation, method.sample_form(keys, position))
             if position == 0:  # changed its mind: the last ballot counts (a secret one, with its code)

@@ -188,13 +188,26 @@ def refusal(user: Any, consultation: Consultation, organisation: Organisation | 
     if organisation is None:
         return _l("Choose the organisation you act for before voting.")
     if not is_eligible(vote, organisation):
+        from tadamon.core.times import format_date
+
+        # Since when: the roll was frozen at the opening, so joining later never adds an organisation.
         return _l("%(organisation)s is not on the list of organisations that may vote, frozen when voting opened "
-                  "(approved members adhering to the current charter and taking part in the consultation).",
-                  organisation=isolate(organisation.display_name))
+                  "on %(date)s (approved members adhering to the current charter and taking part in the "
+                  "consultation).", organisation=isolate(organisation.display_name),
+                  date=isolate(format_date(vote.opened_at)))
     if not may_cast_for(user, organisation):
         return _l("Only a representative of %(organisation)s may vote for it (its representatives can allow "
                   "every member to vote).", organisation=isolate(organisation.display_name))
     return None
+
+
+def consultation_notices(actor: Any, consultation: Consultation) -> list[Any]:
+    """While a vote is open, why the reader's organisation cannot vote in it (the consultation
+    page says so up front, in place of a "Vote" button leading to a refusal)."""
+    if consultation.current_phase is not Phase.VOTING:
+        return []
+    reason = refusal(actor.user, consultation, actor.organisation)
+    return [] if reason is None else [reason]
 
 
 # --- casting ---------------------------------------------------------------------------------

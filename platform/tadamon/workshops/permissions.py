@@ -45,18 +45,39 @@ def can_manage_workshop(actor: Actor, workshop: Any) -> bool:
 
 @rule("workshops.register")
 def can_register(actor: Actor, target: Any) -> bool:
-    """`target` is (workshop, organisation): a representative of a member taking part."""
+    """`target` is (workshop, organisation): a representative of a member taking part, in one
+    of the workshop's regions (or any, for a national one)."""
     workshop, organisation = target
-    if not is_authenticated(actor) or organisation is None or workshop is None:
+    if workshop is None:
         return False
+    return registration_refusal(actor, workshop, organisation) is None
+
+
+def registration_refusal(actor: Actor, workshop: Any, organisation: Any) -> Any:
+    """Why `actor` cannot register `organisation` for `workshop` now, in words (what the workshop
+    page says in place of the button); None when they can. The same answer as `can_register`,
+    so the page never offers a form the service would refuse once filled."""
+    from flask_babel import lazy_gettext as _l
+
+    from tadamon.core.bidi import isolate
+
+    if not is_authenticated(actor):
+        return _l("Log in to register your organisation")
+    if not workshop.registration_is_open:
+        return _l("Registration is not open.")
+    if organisation is None:
+        return _l("Choose the organisation you act for to register it.")
     from tadamon.membership import services as membership
+    from tadamon.workshops import services
 
     membership_row = membership.membership_of(actor.user, organisation)
-    return (
-        membership_row is not None
-        and membership_row.is_representative
-        and can_take_part(actor, organisation)
-    )
+    if membership_row is None or not membership_row.is_representative:
+        return _l("Only a representative of %(organisation)s may register it.",
+                  organisation=isolate(organisation.display_name))
+    if not can_take_part(actor, organisation):
+        return _l("Registration is open to the representatives of member organisations that adhere to the "
+                  "current charter.")
+    return services.outside_regions(workshop, organisation)
 
 
 @rule("workshops.withdraw")

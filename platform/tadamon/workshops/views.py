@@ -31,7 +31,7 @@ from tadamon.core import times
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form
-from tadamon.core.hooks import dashboard_counters, voting_methods
+from tadamon.core.hooks import consultation_notices, dashboard_counters, voting_methods
 from tadamon.core.i18n import current_language
 from tadamon.core.permissions import require
 from tadamon.core.uploads import MIMETYPES
@@ -66,6 +66,7 @@ from tadamon.workshops.permissions import (
     can_view_calendar,
     can_view_online_link,
     can_withdraw_registration,
+    registration_refusal,
 )
 
 bp = Blueprint("workshops", __name__, template_folder="templates")
@@ -128,7 +129,7 @@ def workshop(workshop_id: int) -> Any:
         "workshops/workshop.html", workshop=item, registration=services.registration_of(item, actor.organisation),
         acting=actor.organisation, records=services.room_records(item), places_taken=services.places_taken(item),
         consultations=consultations, confirm_form=ConfirmForm(formdata=None),
-        can_register=can_register(actor, (item, actor.organisation)))
+        registration_refusal=registration_refusal(actor, item, actor.organisation))
 
 
 @bp.route("/workshops/<int:workshop_id>.ics")
@@ -178,7 +179,8 @@ def consultation(consultation_id: int) -> Any:
     if item.current_phase is Phase.DRAFT and not can_manage_consultation(current_actor(), item):
         abort(404)
     return render_template("workshops/consultation.html", consultation=item, phase_order=PHASE_ORDER,
-                           next_phase=services.next_phase(item), move_form=ConfirmForm(formdata=None))
+                           next_phase=services.next_phase(item), move_form=ConfirmForm(formdata=None),
+                           notices=consultation_notices(current_actor(), item))
 
 
 @bp.route("/steering/calendar")

@@ -49,12 +49,29 @@ def registration_of(workshop: Workshop, organisation: Organisation | None) -> Re
         Registration.workshop_id == workshop.id, Registration.organisation_id == organisation.id))
 
 
+def outside_regions(workshop: Workshop, organisation: Organisation) -> Any:
+    """Why a region-only workshop refuses `organisation`, naming the workshop's regions and the
+    organisation's own (the sentence the workshop page shows before any form); None when the
+    workshop is national or the organisation is in one of its regions."""
+    if workshop.is_national or organisation.region in workshop.region_codes:
+        return None
+    from tadamon.core.bidi import isolate, join
+    from tadamon.membership.regions import REGIONS_BY_CODE
+
+    regions = [REGIONS_BY_CODE[code].name() for code in workshop.region_codes if code in REGIONS_BY_CODE]
+    own = REGIONS_BY_CODE.get(organisation.region or "")
+    return _l("This workshop is open only to organisations of %(regions)s; %(organisation)s is in %(region)s.",
+              regions=join(regions), organisation=isolate(organisation.display_name),
+              region=isolate(own.name() if own else "—"))
+
+
 def register(actor: User, workshop: Workshop, organisation: Organisation, attendees: str) -> Registration:
     """Registers the organisation: it holds a place if one is free, else joins the waiting list."""
     if workshop.workshop_status is not WorkshopStatus.REGISTRATION_OPEN:
         raise WorkshopError(_l("Registration for this workshop is not open."))
-    if not workshop.is_national and organisation.region not in workshop.region_codes:
-        raise WorkshopError(_l("This workshop is for organisations of other regions."))
+    refused = outside_regions(workshop, organisation)
+    if refused is not None:
+        raise WorkshopError(refused)
     _lock_workshop(workshop)
     existing = registration_of(workshop, organisation)
     if existing is not None and existing.status not in (RegistrationStatus.WITHDRAWN,):

@@ -1,0 +1,66 @@
+"""The action plan's home-page blocks: how far the published actions have come, and, for the
+steering group, the offers waiting for its answer. A fixed number of queries."""
+
+from __future__ import annotations
+
+from flask import url_for
+from flask_babel import format_percent, ngettext
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+from sqlalchemy.orm import lazyload
+
+from tadamon.action_plan.models import Action, Commitment, CommitmentState
+from tadamon.action_plan.permissions import can_compose
+from tadamon.action_plan.services import current_version
+from tadamon.core.actor import Actor
+from tadamon.core.hooks import HomeItem, HomeSection
+from tadamon.core.i18n import localized
+from tadamon.core.times import format_date
+from tadamon.extensions import db
+
+LIMIT = 3
+
+
+def plan_progress() -> HomeSection | None:
+    """The published plan: its version, its actions' average progress, the most advanced ones."""
+    version = current_version()
+    if version is None:
+        return None
+    published = (Action.first_published_version.is_not(None), Action.removed_at.is_(None))
+    count, average = db.session.execute(select(func.count(Action.id), func.avg(Action.progress)).where(*published)).one()
+    leading = db.session.scalars(select(Action).where(*published)
+                                 .order_by(Action.progress.desc(), Action.id).options(lazyload("*")).limit(LIMIT)).all()
+    items = []
+    for action in leading:
+        title, language = localized(action, "title")
+        items.append(HomeItem(title or "—", url_for("action_plan.action", action_id=action.id),
+                              _("%(progress)s done", progress=format_percent((action.progress or 0) / 100)), language))
+    summary = ngettext("Version %(version)s, published on %(date)s: %(num)d action, %(progress)s done on average.",
+                       "Version %(version)s, published on %(date)s: %(num)d actions, %(progress)s done on average.",
+                       count or 0, version=version.number, date=format_date(version.published_at),
+                       progress=format_percent(float(average or 0) / 100))
+    return HomeSection("plan-progress", _("The shared action plan"), items, order=40, more_url=url_for("action_plan.plan"),
+                       more_label=_("The whole plan"), summary=summary)
+
+
+def offers_to_answer(actor: Actor) -> HomeSection | None:
+    if not can_compose(actor):
+        return None
+    rows = db.session.execute(
+        select(Action, func.count(Commitment.id)).join(Commitment, Commitment.action_id == Action.id)
+        .where(Commitment.state == CommitmentState.VOLUNTEERED, Action.removed_at.is_(None))
+        .group_by(Action.id).order_by(Action.id).options(lazyload("*")).limit(5)).all()
+    if not rows:
+        return None
+    items = []
+    for action, waiting in rows:
+        title, language = localized(action, "title")
+        items.append(HomeItem(title or "—", url_for("action_plan.action", action_id=action.id) + "#commitments",
+                              ngettext("%(num)d offer waiting for an answer", "%(num)d offers waiting for an answer",
+                                       waiting), language))
+    return HomeSection("offers", _("Offers to carry actions"), items, attention=True, order=50)
+
+
+def home_sections(actor: Actor) -> list[HomeSection]:
+    sections = [plan_progress(), offers_to_answer(actor)]
+    return [section for section in sections if section is not None]
