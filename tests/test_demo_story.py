@@ -54,6 +54,8 @@ def test_the_featured_member_can_vote_in_the_open_vote_and_register_for_the_open
         open_workshops = db.session.scalars(select(Workshop).where(
             Workshop.status == WorkshopStatus.REGISTRATION_OPEN)).all()
         assert any(can("workshops.register", (w, organisation), _actor(seeded)) for w in open_workshops)
+    seeded.preferred_language = "en"  # the account's language wins over Accept-Language
+    db.session.commit()
     login(client, seeded)
     page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Votes your organisation has not cast yet" in page
@@ -143,6 +145,9 @@ def test_the_home_page_keeps_its_query_count_whatever_the_data(seeded, app, logi
     steering = db.session.scalar(select(User).where(User.email == "steering@demo.tadamon.ma"))
     clients = {"anonymous": app.test_client(), "member": app.test_client(), "facilitator": app.test_client(),
                "steering": app.test_client()}
+    for person in (seeded, facilitator, steering):
+        person.preferred_language = "en"  # the account's language wins over Accept-Language
+    db.session.commit()
     login(clients["member"], seeded)
     login(clients["facilitator"], facilitator)
     login(clients["steering"], steering)

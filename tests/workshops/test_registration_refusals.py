@@ -13,6 +13,7 @@ def test_a_region_only_workshop_names_its_regions_before_any_form(client, login,
     other_region = "SMA" if organisation.region != "SMA" else "GON"
     workshop.is_national = False
     workshop.region_rows = [WorkshopRegion(region=other_region)]
+    representative.preferred_language = "en"  # the account's language wins over Accept-Language
     db.session.commit()
     login(client, representative)
     page = client.get(f"/workshops/{workshop.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
