@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from tadamon.core.i18n import text_direction
+from tadamon.core.markup import render_markdown
 from tadamon.membership.models import LEGAL_FORM_LABELS, LegalForm, Organisation
 from tadamon.membership.regions import REGIONS_BY_CODE
 from tadamon.proposals.models import Proposal
@@ -129,6 +130,19 @@ def summarise(method_id: str, ballot: dict[str, Any], proposals: dict[str, Propo
     return get_method(method_id).summarise(ballot, lambda key: _title(proposals, key))
 
 
+SUMMARY_LENGTH = 360
+
+
+def proposal_summary(body: str, limit: int = SUMMARY_LENGTH) -> Markup:
+    """The opening of a proposal, for the ballot: its first paragraph, cut at a word near
+    `limit` characters, rendered like the proposal page renders it."""
+    first = (body or "").strip().split("\n\n", 1)[0].strip()
+    if len(first) > limit:
+        cut = first[:limit]
+        first = (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:.،؛") + "…"
+    return render_markdown(first)
+
+
 def ballot_page(consultation: Consultation, user: Any, organisation: Organisation | None,
                 sent: Any = None, credential: str | None = None) -> dict[str, Any]:
     """What the ballot page shows. `sent` is the form as sent, whose choices stay on the page
@@ -138,7 +152,8 @@ def ballot_page(consultation: Consultation, user: Any, organisation: Organisatio
     page: dict[str, Any] = {"consultation": consultation, "vote": vote, "organisation": organisation,
                             "reason": services.refusal(user, consultation, organisation), "current": None,
                             "definition": None, "method": None, "values": {}, "proposals": {},
-                            "secret": False, "credential": None, "voted_without_code": False}
+                            "secret": False, "credential": None, "voted_without_code": False,
+                            "summaries": {}}
     if vote is None:
         return page
     definition = services.definition_of(vote)
@@ -153,8 +168,10 @@ def ballot_page(consultation: Consultation, user: Any, organisation: Organisatio
         values = method.typed(sent, [c["id"] for c in definition["candidates"]])
     else:
         values = method.prefill(json.loads(current.content)) if current is not None else {}
+    proposals = services.proposals_by_key(vote)
     return {**page, **secret_state, "current": current, "definition": definition, "method": method, "values": values,
-            "proposals": services.proposals_by_key(vote)}
+            "proposals": proposals,
+            "summaries": {key: proposal_summary(proposal.body) for key, proposal in proposals.items()}}
 
 
 def results_page(consultation: Consultation, vote: VotingRound, results: dict[str, Any]) -> dict[str, Any]:
