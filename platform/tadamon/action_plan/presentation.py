@@ -8,6 +8,7 @@ same figures beside it.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -182,6 +183,24 @@ def _lineage_sentence(step: dict[str, Any], language: str) -> str:
              organisation=organisation, date=when, reason=step.get("reason") or "—")
 
 
+_RESULTS_URL = re.compile(r"^/consultations/(\d+)/results$")
+
+
+def _visible_results_url(url: str) -> str:
+    """The vote's results page as the snapshot recorded it, only while the reader may open it
+    (a published plan outlives a vote whose results were never published: no link to a 403)."""
+    from tadamon.core.actor import current_actor
+    from tadamon.extensions import db
+    from tadamon.voting.permissions import can_view_results
+    from tadamon.workshops.models import Consultation
+
+    match = _RESULTS_URL.match(url or "")
+    if not match:
+        return ""
+    consultation = db.session.get(Consultation, int(match.group(1)))
+    return url if consultation is not None and can_view_results(current_actor(), consultation) else ""
+
+
 def _source_view(source: dict[str, Any], language: str) -> SourceView:
     vote = source.get("vote")
     workshop = source.get("workshop")
@@ -196,7 +215,7 @@ def _source_view(source: dict[str, Any], language: str) -> SourceView:
         workshop_url=workshop["url"] if workshop else "",
         vote_sentence=_vote_sentence(vote, language),
         vote_figure=(vote or {}).get("figure", {}).get(language, ""),
-        results_url=(vote or {}).get("results_url", ""),
+        results_url=_visible_results_url((vote or {}).get("results_url", "")),
         ledger_head=(vote or {}).get("ledger_head") or "",
         definition_hash=(vote or {}).get("definition_hash") or "",
         lineage=[_lineage_sentence(step, language) for step in source.get("lineage", [])],
