@@ -124,7 +124,7 @@ def log_in(page: Any, role: str) -> None:
     if secret:
         page.locator("#code").fill(pyotp.TOTP(secret).now())
         with page.expect_navigation():
-            page.locator('form[action="/account/two-factor"] button[type="submit"]').click()
+            page.locator('form[action="/account/login/two-factor"] button[type="submit"]').click()
     assert page.locator('form[action="/account/logout"]').count() == 1, f"{role} is not logged in"
 
 
