@@ -230,3 +230,76 @@ def test_every_page_fits_a_phone_and_passes_axe(role, browser, demo_server, axe_
     assert not crawl.problems, f"{len(crawl.problems)} problem(s) in {crawl.pages} pages:\n" + "\n".join(
         crawl.problems[:60]
     )
+
+
+# --- the ballot on a phone -------------------------------------------------------------------
+
+BALLOT_VOTER = "person1@demo.tadamon.ma"  # represents an organisation on the open vote's roll
+
+_TARGETS = """() => [...document.querySelectorAll('form.ballot input[type=radio], form.ballot input[type=checkbox]')]
+  .map((input) => { const row = input.closest('.choice').getBoundingClientRect();
+                    return [input.id, Math.round(row.width), Math.round(row.height)]; })"""
+
+
+def _open_vote(demo_server: Any) -> int:
+    from sqlalchemy import select
+
+    from tadamon.extensions import db
+    from tadamon.workshops.models import Consultation, Phase
+
+    with demo_server.app.app_context():
+        try:
+            found = db.session.scalar(
+                select(Consultation.id).where(Consultation.phase == Phase.VOTING).order_by(Consultation.id)
+            )
+        finally:
+            db.session.remove()
+    assert found is not None, "the demo has no consultation open for voting"
+    return found
+
+
+@pytest.mark.parametrize("language", SCREENSHOT_LANGUAGES)
+def test_ballot_made_for_thumbs(language, browser, demo_server, axe_source) -> None:
+    """Status first, choices as 44 px rows, no link inside a label; screenshot at 375 px."""
+    path = f"/consultations/{_open_vote(demo_server)}/vote"
+    context = browser.new_context(
+        base_url=demo_server.url, locale=language, viewport={"width": PHONE, "height": 800}
+    )
+    context.add_init_script(_REPORT_CSP_AS_CONSOLE_ERRORS)
+    try:
+        page = context.new_page()
+        page.goto("/account/login")
+        page.locator("#email").fill(BALLOT_VOTER)
+        page.locator("#password").fill(DEMO_PASSWORD)
+        with page.expect_navigation():
+            page.locator('form[action="/account/login"] button[type="submit"]').click()
+        switch_language(page, language)
+        response = page.goto(path)
+        assert response is not None and response.status == 200, (path, response and response.status)
+        form = page.locator("main form.ballot")
+        assert form.count() == 1
+        # The organisation's status comes before the choices, the fingerprint after, folded.
+        assert page.evaluate(
+            "() => document.querySelector('.ballot-status').compareDocumentPosition("
+            "document.querySelector('form.ballot')) & Node.DOCUMENT_POSITION_FOLLOWING"
+        )
+        assert page.locator("main details.vote-details code.hash").count() == 1
+        assert not page.locator("main details.vote-details").get_attribute("open")
+        assert page.locator("form.ballot label a, form.ballot legend a").count() == 0
+        assert page.locator("form.ballot details.choice-summary a[href^='/proposals/']").count() >= 1
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"{language}-ballot.png"), full_page=True)
+        for width in (PHONE, SMALL_PHONE):
+            page.set_viewport_size({"width": width, "height": 800})
+            targets = page.evaluate(_TARGETS)
+            assert targets, "no choice on the ballot"
+            small = [t for t in targets if t[1] < 44 or t[2] < 44]
+            assert not small, f"choices smaller than 44×44 px at {width}px: {small}"
+            scroll_width, inner_width, _header = page.evaluate(_WIDTHS)
+            assert scroll_width <= inner_width, f"the ballot is {scroll_width}px wide at {inner_width}px"
+        page.set_viewport_size({"width": PHONE, "height": 800})
+        page.locator("form.ballot details.choice-summary summary").first.click()
+        page.evaluate(axe_source)
+        assert page.evaluate(_RUN_AXE, AXE_TAGS) == []
+    finally:
+        context.close()
