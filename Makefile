@@ -12,7 +12,7 @@ AXE := .cache/axe/node_modules/axe-core/axe.min.js
 # what the tests add: Chromium and its driver for browser tests, poppler to read PDFs back,
 # nginx for the production-topology test.
 RUNTIME_PACKAGES := fonts-noto-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
-SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) chromium chromium-driver poppler-utils nginx-light
+SYSTEM_PACKAGES := $(RUNTIME_PACKAGES) chromium chromium-driver poppler-utils nginx-light postgresql-client
 # A make variable only: never exported, and the SQLite run unsets it (an exported
 # TEST_DATABASE_URL in the shell would otherwise turn the SQLite run into a PostgreSQL one).
 TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -58,6 +58,7 @@ translations: $(STAMP)
 
 extract: $(STAMP)
 	$(PYBABEL) extract -F babel.cfg -k _l -k lazy_gettext -k ngettext:1,2 -k lazy_ngettext:1,2 \
+	  -k gettext_isolated -k ngettext_isolated:1,2 \
 	  --add-comments=Translators: --sort-by-file --no-wrap --project=Tadamon \
 	  -o translations/messages.pot .
 

@@ -22,9 +22,11 @@ class BoundedIntegerConverter(IntegerConverter):
 def configure(app: Flask) -> None:
     from tadamon.core import auth, delivery, errors, security, uploads
     from tadamon.core.i18n import escape_lazy_strings, select_locale, select_timezone
+    from tadamon.core.times import use_bundled_zones
     from tadamon.core.use_case import rollback_on_error
 
     escape_lazy_strings()
+    use_bundled_zones()
     trust_proxies(app)
     uploads.install()
     app.url_map.converters["int"] = BoundedIntegerConverter

@@ -112,8 +112,25 @@ def test_text_typed_in_an_expired_session_comes_back_after_log_in(client, create
 
 def test_another_site_cannot_plant_a_prefilled_form(client, create_user):
     create_user(email="amal@example.org", name="Amal")
-    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}, {}):
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}, {"Origin": "null"},
+                    {"Referer": "https://evil.example/page"}):
         client.post("/account/", data={"display_name": "Planted by evil", "preferred_language": "ar",
                                        "timezone": "UTC"}, headers=headers)
+        log_in(client, "amal@example.org")
+        assert "Planted by evil" not in client.get("/account/").get_data(as_text=True)
+        client.post("/account/logout", data={})
+
+
+def test_text_survives_an_expired_session_from_a_browser_that_names_no_origin(client, create_user):
+    """An old browser (or a privacy setting) sends neither Sec-Fetch-Site, Origin nor Referer:
+    what was typed still comes back, with a request to read it through, and is not saved."""
+    user = create_user(email="amal@example.org", name="Amal")
+    long_name = "Association Tadamon pour le développement local de Tanger " * 2
+    response = client.post("/account/", data={"display_name": long_name.strip(), "preferred_language": "en",
+                                              "timezone": "Africa/Casablanca"})
+    assert response.status_code == 302 and "/account/login" in response.headers["Location"]
     log_in(client, "amal@example.org")
-    assert "Planted by evil" not in client.get("/account/").get_data(as_text=True)
+    page = client.get("/account/").get_data(as_text=True)
+    assert long_name.strip() in page
+    assert "did not say which page it came from" in page and "We kept what you typed" not in page
+    assert user.display_name == "Amal"

@@ -62,7 +62,7 @@ def test_the_page_offers_what_each_person_may_do(members, consultation, facilita
     mine = presentation.proposal_page(Actor(author, own), proposal)
     theirs = presentation.proposal_page(Actor(other, another), proposal)
     curator = presentation.proposal_page(Actor(facilitator), proposal)
-    assert mine.authors == [own.display_name] and len(mine.cosignatures) == 1
+    assert mine.authors == [own.local_name] and len(mine.cosignatures) == 1
     assert mine.may_withdraw and not mine.may_cosign and not mine.may_amend and not mine.may_curate
     assert theirs.has_cosigned and theirs.may_cosign and theirs.may_comment and theirs.may_amend
     assert not theirs.may_edit and not theirs.may_merge_or_split and theirs.may_report

@@ -225,7 +225,7 @@ def test_what_was_produced_in_the_room_keeps_its_provenance(app, client, login, 
         "part": "minutes", "minutes_fr": "Vingt organisations présentes.\n\nTrois propositions retenues."})
     page = app.test_client().get(f"/workshops/{workshop.id}").get_data(as_text=True)
     assert "إحداث صندوق ضمان للتعاونيات النسائية" in page
-    assert "Recorded by the facilitator Nadia Facilitatrice at the workshop" in page
+    assert "Recorded at the workshop by <bdi>Nadia Facilitatrice</bdi> (facilitation)" in page
     assert "جمعية الأمل" in page
     assert "Trois propositions retenues." in page
 
@@ -257,14 +257,21 @@ def test_notifications_speak_the_readers_language(app, client, login, members, o
     login(client, facilitator)
     client.post(f"/workshops/{workshop.id}/registrations/{registration.id}/decide", data={"decision": "accept"},
                 headers={"Accept-Language": "fr"})
-    note = db.session.scalar(select(Notification).where(Notification.kind == "workshops.registration_decided"))
+    # An acceptance says when the workshop starts (core.times), in the reader's language.
+    note = db.session.scalar(select(Notification).where(Notification.kind == "workshops.registration_accepted"))
     with app.test_request_context(headers={"Accept-Language": "ar"}):
         from flask_babel import force_locale
 
+        from tadamon.core import times
+
         with force_locale("ar"):
             text = note.text
-            expected = str(REGISTRATION_STATUS_LABELS["accepted"])
+            expected = times.format_datetime(workshop.starts_at, workshop.time_zone)
     assert expected in text and "ورشة التضامن" in text
+    client.post(f"/workshops/{workshop.id}/registrations/{registration.id}/decide", data={"decision": "decline"})
+    note = db.session.scalar(select(Notification).where(Notification.kind == "workshops.registration_decided"))
+    with app.test_request_context(), force_locale("ar"):
+        assert str(REGISTRATION_STATUS_LABELS["declined"]) in note.text
 
 
 def test_an_organisation_that_leaves_gives_its_place_back(app, login, members, open_workshop):

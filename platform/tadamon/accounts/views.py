@@ -43,7 +43,7 @@ PENDING_TWO_FACTOR_SINCE_KEY = "pending_two_factor_since"
 PENDING_TWO_FACTOR_SECONDS = 300
 PENDING_TOTP_SECRET_KEY = "pending_totp_secret"  # noqa: S105 - a session key name
 # Kept across the session reset at log-in: where to go next, and a stashed form.
-CARRIED_ACROSS_LOGIN = (stash.SESSION_KEY, "next")
+CARRIED_ACROSS_LOGIN = (stash.SESSION_KEY, stash.UNCHECKED_KEY, "next")
 
 
 def _limit(name: str) -> str:

@@ -18,11 +18,12 @@ from importlib import resources
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import force_locale
+from flask_babel import force_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tadamon.action_plan.presentation import ActionView, PlanView, plan_view
+from tadamon.core.times import format_date
 
 # A cell starting with one of these is a formula to a spreadsheet: prefix it with a quote.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -108,7 +109,7 @@ def render_xlsx(snapshot: Mapping[str, Any], language: str) -> bytes:
             indicators_sheet.append([action.key, neutralise(indicator["name"]), neutralise(indicator.get("unit", "")),
                                      indicator.get("baseline"), indicator.get("target"), indicator.get("current")])
     sources_sheet.append([_("Action"), _("Proposal"), _("Proposal title"), _("Organisation"), _("Consultation"),
-                          _("Workshop"), _("Vote"), _("Ledger head")])
+                          _("Workshop"), pgettext("noun", "Vote"), _("Ledger head")])
     for action in view.actions:
         for source in action.sources:
             sources_sheet.append([action.key, source.key, neutralise(source.title), neutralise(source.organisation),
@@ -179,7 +180,7 @@ def render_docx(snapshot: Mapping[str, Any], language: str) -> bytes:
 
     heading(_title(view), 0)
     if view.published_at:
-        paragraph(_("Published on %(date)s", date=view.published_at.date().isoformat()))
+        paragraph(_("Published on %(date)s", date=format_date(view.published_at)))
     paragraph(_("%(count)s actions", count=len(view.actions)))
     for theme, actions in view.sections:
         heading(theme, 1)
@@ -248,7 +249,7 @@ def render_markdown(snapshot: Mapping[str, Any], language: str) -> bytes:
     view = _view(snapshot, language)
     lines = [f"# {_title(view)}", ""]
     if view.published_at:
-        lines += [_("Published on %(date)s", date=view.published_at.date().isoformat()), ""]
+        lines += [_("Published on %(date)s", date=format_date(view.published_at)), ""]
     for theme, actions in view.sections:
         lines += [f"## {_md(theme)}", ""]
         for action in actions:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_date, format_decimal, format_percent
+from babel.lists import format_list
+from flask_babel import format_decimal, format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -30,8 +31,10 @@ from tadamon.action_plan.models import (
     TerritoryScope,
 )
 from tadamon.action_plan.services.diff import diff
+from tadamon.core.bidi import gettext_isolated, join, ngettext_isolated
 from tadamon.core.hooks import voting_methods
 from tadamon.core.i18n import LocalText, current_language, pick_text, text_direction, texts_of
+from tadamon.core.times import format_date
 from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
 
 
@@ -73,6 +76,11 @@ class SourceView:
     def results_url(self) -> str:
         """The results page, only while the reader may open it (asked when a page shows it)."""
         return _visible_results_url(self.recorded_results_url)
+
+    @property
+    def authors(self) -> list[str]:
+        """The proposing organisation, then its co-authors: one list, joined by the page."""
+        return [self.organisation, *self.co_authors]
 
 
 @dataclass
@@ -123,41 +131,45 @@ def territory_text(territory: dict[str, Any]) -> str:
         return str(SCOPE_LABELS[TerritoryScope.NATIONAL])
     names = [REGIONS_BY_CODE[code].name() for code in territory.get("regions", []) if code in REGIONS_BY_CODE]
     provinces = territory.get("provinces") or []
-    return "، ".join(names + provinces) if current_language() == "ar" else ", ".join(names + provinces)
+    # Place names, in exports too: the language's list pattern, no isolation characters.
+    return format_list(names + provinces, locale=current_language()) if names or provinces else ""
 
 
 def decision_sentence(kind: str, detail: dict[str, Any]) -> str:
     if kind == "created":
-        return _("The steering group made this action from %(count)s proposals: %(titles)s.",
-                 count=format_decimal(len(detail.get("titles", []))), titles="; ".join(detail.get("titles", []))) \
-            if len(detail.get("titles", [])) > 1 else \
-            _("The steering group made this action from the proposal “%(title)s”.",
-              title=(detail.get("titles") or [""])[0])
+        titles = detail.get("titles", [])
+        if len(titles) > 1:
+            return ngettext_isolated("The steering group made this action from %(num)d proposal: %(titles)s.",
+                                     "The steering group made this action from %(num)d proposals: %(titles)s.",
+                                     len(titles), titles=join(titles, quoted=True))
+        return gettext_isolated("The steering group made this action from the proposal “%(title)s”.",
+                                title=(titles or [""])[0])
     if kind == "merged":
-        return _("The steering group merged into this action: %(titles)s.", titles="; ".join(detail.get("titles", [])))
+        return gettext_isolated("The steering group merged into this action: %(titles)s.",
+                                titles=join(detail.get("titles", []), quoted=True))
     if kind == "status_changed":
         status = detail.get("status", "")
         label = STATUS_LABELS.get(ActionStatus(status)) if status in {s.value for s in ActionStatus} else status
-        return _("Status set to %(status)s.", status=label)
+        return gettext_isolated("Status set to %(status)s.", status=label)
     if kind == "removed":
-        return _("The steering group removed this action from the plan: %(reason)s", reason=detail.get("reason", ""))
+        return gettext_isolated("The steering group removed this action from the plan: %(reason)s", reason=detail.get("reason", ""))
     if kind in ("commitment_confirmed", "commitment_declined"):
         role = detail.get("role", "")
         role_label = ROLE_LABELS.get(CommitmentRole(role)) if role in {r.value for r in CommitmentRole} else role
         if kind == "commitment_confirmed":
-            return _("%(organisation)s confirmed as %(role)s.", organisation=detail.get("organisation", ""),
+            return gettext_isolated("%(organisation)s confirmed as %(role)s.", organisation=detail.get("organisation", ""),
                      role=role_label)
-        return _("%(organisation)s's offer to act as %(role)s declined. %(answer)s",
+        return gettext_isolated("%(organisation)s's offer to act as %(role)s declined. %(answer)s",
                  organisation=detail.get("organisation", ""), role=role_label, answer=detail.get("answer", ""))
     if kind == "lead_requested":
-        return _("The steering group called for a lead organisation.")
+        return gettext_isolated("The steering group called for a lead organisation.")
     if kind == "published":
-        return _("Published in version %(number)s of the plan.", number=format_decimal(detail.get("version", 0)))
+        return gettext_isolated("Published in version %(number)s of the plan.", number=format_decimal(detail.get("version", 0)))
     if kind == "set_aside":
-        return _("The steering group set the proposal “%(title)s” aside: %(reason)s",
+        return gettext_isolated("The steering group set the proposal “%(title)s” aside: %(reason)s",
                  title=detail.get("proposal", ""), reason=detail.get("reason", ""))
     if kind == "restored":
-        return _("The steering group brought the proposal “%(title)s” back to the candidates.",
+        return gettext_isolated("The steering group brought the proposal “%(title)s” back to the candidates.",
                  title=detail.get("proposal", ""))
     return kind
 
@@ -180,11 +192,11 @@ def _vote_sentence(vote: dict[str, Any] | None, language: str) -> str:
 def _lineage_sentence(step: dict[str, Any], language: str) -> str:
     organisation = _organisation_name(step.get("from_organisation"), language)
     moment = _moment(step.get("at"))
-    when = format_date(moment, "medium") if moment else ""
+    when = format_date(moment) if moment else ""
     if step["kind"] == "merge":
-        return _("Merged from “%(title)s” by %(organisation)s (%(date)s): %(reason)s", title=step["from_title"],
+        return gettext_isolated("Merged from “%(title)s” by %(organisation)s (%(date)s): %(reason)s", title=step["from_title"],
                  organisation=organisation, date=when, reason=step.get("reason") or "—")
-    return _("Split from “%(title)s” by %(organisation)s (%(date)s): %(reason)s", title=step["from_title"],
+    return gettext_isolated("Split from “%(title)s” by %(organisation)s (%(date)s): %(reason)s", title=step["from_title"],
              organisation=organisation, date=when, reason=step.get("reason") or "—")
 
 
@@ -246,9 +258,9 @@ def _number_text(value: float | None) -> str:
 
 def _period(starts: date | None, ends: date | None) -> str:
     if starts and ends:
-        return _("%(start)s to %(end)s", start=format_date(starts, "medium"), end=format_date(ends, "medium"))
+        return _("%(start)s to %(end)s", start=format_date(starts), end=format_date(ends))
     if starts or ends:
-        return str(format_date(starts or ends, "medium"))
+        return str(format_date(starts or ends))
     return _("Dates not set")
 
 
@@ -261,7 +273,7 @@ def _budget_text(budget: dict[str, Any]) -> str:
 
 def _milestone_row(milestone: dict[str, Any]) -> dict[str, Any]:
     due = _day(milestone.get("due_on"))
-    return {"title": milestone["title"], "due": format_date(due, "medium") if due else "",
+    return {"title": milestone["title"], "due": format_date(due) if due else "",
             "done": milestone.get("done", False)}
 
 
@@ -272,7 +284,7 @@ def _indicator_row(indicator: dict[str, Any]) -> dict[str, Any]:
 
 def _update_row(update: dict[str, Any], language: str) -> dict[str, Any]:
     on = _day(update.get("on"))
-    return {"on": format_date(on, "medium") if on else "",
+    return {"on": format_date(on) if on else "",
             "organisation": _organisation_name(update.get("organisation"), language), "text": update["text"],
             "progress": update.get("progress")}
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -327,7 +328,8 @@ def call_for_lead(action_id: int) -> Any:
     require(can_compose(current_actor()))
     item = db.get_or_404(Action, action_id)
     _press(ConfirmForm(), lambda: services.call_for_lead(current_user, item),
-           lambda told: _("The call for a lead organisation went to %(count)s representatives.", count=told))
+           lambda told: ngettext("The call for a lead organisation went to %(num)d representative.",
+                                 "The call for a lead organisation went to %(num)d representatives.", told))
     return redirect(url_for("action_plan.action", action_id=item.id))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -10,7 +10,7 @@ from sqlalchemy import Select, or_, select
 from tadamon.accounts.models import RoleAssignment, User
 from tadamon.core.audit import AuditEntry
 from tadamon.core.db import contains_pattern
-from tadamon.core.i18n import select_timezone
+from tadamon.core.times import local_midnight
 from tadamon.extensions import db
 
 
@@ -29,9 +29,7 @@ def users_query(search: str | None, role: str | None) -> Select[tuple[User]]:
 
 
 def _local_midnight_utc(day: date) -> datetime:
-    from zoneinfo import ZoneInfo
-
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(select_timezone()))
+    return local_midnight(day)
 
 
 def audit_object_types() -> list[str]:

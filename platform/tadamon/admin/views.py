@@ -14,6 +14,7 @@ from tadamon.admin import services
 from tadamon.admin.forms import AuditFilterForm, UserRolesForm, UserSearchForm
 from tadamon.admin.permissions import can_manage_users, can_view_audit_log
 from tadamon.core.actor import current_actor
+from tadamon.core.bidi import isolate
 from tadamon.core.forms import redisplays_form
 from tadamon.core.permissions import Role, require
 from tadamon.core.urls import page_arg
@@ -50,7 +51,7 @@ def edit_user(user_id: int) -> Any:
         form.show(user)
     if run_use_case(form, lambda: account_services.save_account(
             current_user, user, roles=form.selected_roles(), enabled=bool(form.enabled.data)),
-            success=_("The account of %(name)s is saved.", name=user.display_name)):
+            success=_("The account of %(name)s is saved.", name=isolate(user.display_name))):
         return redirect(url_for("admin.edit_user", user_id=user.id))
     return render_template("admin/edit_user.html", form=form, user=user)
 

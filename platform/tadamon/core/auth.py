@@ -42,27 +42,33 @@ class AnonymousUser(AnonymousUserMixin):
         return False
 
 
-def _same_origin() -> bool:
-    fetch_site = request.headers.get("Sec-Fetch-Site")
-    if fetch_site is not None:
-        return fetch_site == "same-origin"
-    origin = request.headers.get("Origin") or request.headers.get("Referer") or ""
-    if not origin:
-        return False
+def _post_origin() -> str | None:
+    """Where a POST says it comes from: "same" (one of our pages), "other" (another site, or an
+    opaque origin) or None when the browser sent none of Sec-Fetch-Site, Origin and Referer
+    (an old browser, or a privacy setting that strips them)."""
     from urllib.parse import urlsplit
 
-    return urlsplit(origin).netloc == request.host
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return "same" if fetch_site == "same-origin" else "other"
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin is None:
+        return None
+    return "same" if urlsplit(origin).netloc == request.host else "other"  # "null" is another site
 
 
 def login_gate() -> Any:
     if is_public_endpoint(request.endpoint) or current_user.is_authenticated:
         return None
-    if request.method == "POST" and _same_origin() and request.content_length and \
+    origin = _post_origin()
+    if request.method == "POST" and origin != "other" and request.content_length and \
             request.content_length <= stash.MAX_BYTES and request.form:
-        # Someone whose session expired while writing: keep what they typed, so the
-        # form comes back filled after they log in again. Only for a post from our own
-        # pages: another site must not be able to plant a pre-filled form.
-        stash.stash_submission(request.path, request.form)
+        # Someone whose session expired while writing: keep what they typed, so the form
+        # comes back filled after they log in again (nothing is saved until they submit it).
+        # A post that says it comes from another site is not kept: it must not plant a
+        # pre-filled form. A post that says nothing of its origin is kept, and the restored
+        # form asks the person to read it through, since we could not check where it came from.
+        stash.stash_submission(request.path, request.form, origin_checked=origin == "same")
     return login_manager.unauthorized()
 
 

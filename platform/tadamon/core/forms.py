@@ -38,15 +38,20 @@ class TadamonForm(FlaskForm):
     """
 
     restored: bool = False
+    # Restored from a post that did not say it came from our pages: the page asks for a read-through.
+    restored_unchecked: bool = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         restored_data = None
+        unchecked = False
         if "formdata" not in kwargs and request.method == "GET":
+            unchecked = stash.stash_origin_unchecked()
             restored_data = stash.take_stashed_submission(request.path)
             if restored_data is not None:
                 kwargs["formdata"] = restored_data
         super().__init__(*args, **kwargs)
         self.restored = restored_data is not None
+        self.restored_unchecked = self.restored and unchecked
 
     @property
     def csrf_expired(self) -> bool:
@@ -74,6 +79,10 @@ CSRF_EXPIRED_MESSAGE = _l(
 )
 STASH_RESTORED_MESSAGE = _l(
     "Your session had ended. We kept what you typed: please check it and submit again."
+)
+STASH_UNCHECKED_MESSAGE = _l(
+    "Your session had ended. We kept what your browser sent, but it did not say which page it came from: "
+    "read every field through before you submit it."
 )
 
 

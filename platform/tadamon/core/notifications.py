@@ -10,16 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import force_locale
 from sqlalchemy import ForeignKey, String, Text, func, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import send_email
+from tadamon.core.times import MOROCCO, format_datetime
 from tadamon.extensions import Model, db
 
 
@@ -49,15 +51,28 @@ def texts(obj: Any, field: str) -> dict[str, dict[str, str]]:
     return {"texts": texts_of(obj, field)}
 
 
+def moment(value: datetime, zone_key: str = MOROCCO) -> dict[str, str]:
+    """A parameter holding an event's time: the reader sees it written in their language, on
+    the event's clock, with its zone said ("14 décembre 2026, 09:00, heure du Maroc")."""
+    return {"moment": value.astimezone(UTC).isoformat(), "zone": zone_key}
+
+
 def _resolve(params: dict[str, Any], language: str | None = None) -> dict[str, Any]:
     """The parameters as the reader sees them: labels in their language, multilingual texts
-    through the platform's one fallback (`pick_text`)."""
-    resolved = {}
+    through the platform's one fallback (`pick_text`), times through `core.times`. What members
+    wrote (titles, names, reasons) is isolated (core.bidi): an Arabic title keeps its direction
+    in a French sentence."""
+    resolved: dict[str, Any] = {}
     for key, value in params.items():
-        if isinstance(value, dict) and "label" in value:
+        if isinstance(value, dict) and "moment" in value:
+            resolved[key] = format_datetime(datetime.fromisoformat(value["moment"]), value["zone"], language,
+                                            name_zone=True)
+        elif isinstance(value, dict) and "label" in value:
             resolved[key] = str(_LABELS.get(value["label"], {}).get(value["value"], value["value"]))
         elif isinstance(value, dict) and "texts" in value:
-            resolved[key] = pick_text(value["texts"], language).text
+            resolved[key] = isolate(pick_text(value["texts"], language).text)
+        elif isinstance(value, str):
+            resolved[key] = isolate(value)
         else:
             resolved[key] = value
     return resolved

@@ -20,6 +20,8 @@ from tadamon.core.db import utcnow
 from tadamon.extensions import Model, db
 
 SESSION_KEY = "stashed_submission"
+# Set when the stashed post did not say where it came from (see core.auth.login_gate).
+UNCHECKED_KEY = "stashed_submission_unchecked"
 KEEP_FOR = timedelta(days=2)
 # Long texts fit (a proposal is at most 30,000 characters); uploads are not kept.
 MAX_BYTES = 256 * 1024
@@ -38,7 +40,7 @@ class StashedSubmission(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
-def stash_submission(path: str, form: MultiDict[str, str]) -> None:
+def stash_submission(path: str, form: MultiDict[str, str], *, origin_checked: bool = True) -> None:
     fields = [(key, value) for key, value in form.items(multi=True) if key not in SECRET_FIELDS]
     if not fields:
         return
@@ -50,6 +52,12 @@ def stash_submission(path: str, form: MultiDict[str, str]) -> None:
     )
     db.session.commit()
     session[SESSION_KEY] = token
+    session[UNCHECKED_KEY] = not origin_checked
+
+
+def stash_origin_unchecked() -> bool:
+    """True when the stash this browser holds came from a post that did not say its origin."""
+    return bool(session.get(UNCHECKED_KEY))
 
 
 def take_stashed_submission(path: str) -> MultiDict[str, str] | None:
@@ -65,6 +73,7 @@ def take_stashed_submission(path: str) -> MultiDict[str, str] | None:
     if stashed is None:
         return None
     session.pop(SESSION_KEY, None)
+    session.pop(UNCHECKED_KEY, None)
     db.session.delete(stashed)
     db.session.commit()
     return MultiDict(json.loads(stashed.payload))

@@ -6,10 +6,11 @@ from typing import Any
 
 from flask import request
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
-from tadamon.core import hooks
+from tadamon.core import bidi, hooks
 from tadamon.core.actor import current_actor
-from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE
+from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE, STASH_UNCHECKED_MESSAGE
 from tadamon.core.i18n import LANGUAGE_NATIVE_NAMES, current_language, localized, text_direction
 from tadamon.core.permissions import can
 
@@ -27,6 +28,7 @@ def globals_() -> dict[str, Any]:
         "csrf_token": generate_csrf,
         "CSRF_EXPIRED_MESSAGE": CSRF_EXPIRED_MESSAGE,
         "STASH_RESTORED_MESSAGE": STASH_RESTORED_MESSAGE,
+        "STASH_UNCHECKED_MESSAGE": STASH_UNCHECKED_MESSAGE,
     }
 
 
@@ -62,15 +64,10 @@ def page_url(number: int) -> str:
     return url_for(request.endpoint or "core.home", **arguments)
 
 
-def join_list(items: Any) -> str:
-    """Items joined the way the reader's language joins a list (Arabic «، و», French «, et»)."""
-    from babel.lists import format_list
-    from flask_babel import get_locale
-
-    values = [str(item) for item in items]
-    if not values:
-        return ""
-    return format_list(values, locale=get_locale() or "ar")
+def join_list(items: Any) -> Markup:
+    """Items joined the way the reader's language joins a list (Babel's format_list: Arabic
+    "A وB", French "A, B et C"), each item isolated in a `<bdi>` (see core.bidi)."""
+    return bidi.join_html(items)
 
 
 def kilobytes(size: int) -> str:
@@ -80,7 +77,16 @@ def kilobytes(size: int) -> str:
 
 
 def filters() -> dict[str, Any]:
-    return {"reject_page": reject_page, "join_list": join_list, "kilobytes": kilobytes}
+    from tadamon.core import times
+
+    return {
+        "reject_page": reject_page, "join_list": join_list, "kilobytes": kilobytes,
+        # Member content inside sentences (core.bidi): HTML, plain text, quotes, signed numbers.
+        "bdi": bidi.bdi, "bdi_ltr": bidi.bdi_ltr, "isolate": bidi.isolate, "quoted": bidi.quoted,
+        "join_text": bidi.join, "signed": bidi.signed_html,
+        # The date and time filters replace Flask-Babel's: one zone database, Moroccan formats.
+        **times.filters(),
+    }
 
 
 def context() -> dict[str, Any]:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -32,8 +31,8 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from tadamon.core import times
 from tadamon.core.forms import TadamonForm, enum_choices, reasonable_date
-from tadamon.core.i18n import select_timezone
 from tadamon.core.idempotency import SubmissionKey
 from tadamon.core.urls import int_arg
 from tadamon.membership.models import (
@@ -108,6 +107,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ApplicationForm(TadamonForm):
     name_ar = text(_l("Name in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
     name_fr = text(_l("Name in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
+    name_en = text(_l("Name in English"), 200, render_kw={"dir": "ltr", "lang": "en"})
     acronym = text(_l("Acronym"), 30)
     legal_form = SelectField(_l("Legal form"), validators=[InputRequired(message=REQUIRED)])
     registration_number = text(_l("Registration number"), 60, render_kw={"dir": "ltr"})
@@ -282,7 +282,7 @@ class DirectoryFilterForm(TadamonForm):
 
 def local_midnight(day: date) -> datetime:
     """The start of `day` in the person's time zone."""
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(select_timezone()))
+    return times.local_midnight(day)
 
 
 class ReviewFilterForm(TadamonForm):

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from tadamon.accounts.models import User
 from tadamon.core.db import string_enum, utcnow
 from tadamon.core.enums import LabelledEnum
+from tadamon.core.i18n import LocalText, pick_text, texts_of
 from tadamon.core.texts import DescriptionColumns, TitleColumns
 from tadamon.extensions import Model, db
 
@@ -150,6 +151,9 @@ class Organisation(DescriptionColumns, Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name_ar: Mapped[str] = mapped_column(String(200), default="")
     name_fr: Mapped[str] = mapped_column(String(200), default="")
+    # Optional: an organisation may give its English name too; readers see the name in their
+    # language when it has one (`local_name`), else the original with a "not yet translated" note.
+    name_en: Mapped[str] = mapped_column(String(200), default="")
     acronym: Mapped[str] = mapped_column(String(30), default="")
     # Names folded for Arabic- and accent-aware search (core.text.normalize_for_search).
     search_name: Mapped[str] = mapped_column(String(500), default="", index=True)
@@ -198,8 +202,21 @@ class Organisation(DescriptionColumns, Model):
         return MembershipState(self.state)
 
     @property
+    def local_name(self) -> LocalText:
+        """The name in the reader's language, through the platform's one fallback (pick_text);
+        pages show it with `|bdi`, which adds its `lang` and the "not yet translated" note."""
+        return pick_text(texts_of(self, "name"))
+
+    @property
     def display_name(self) -> str:
-        return self.name_ar or self.name_fr
+        """The name as plain text in the reader's language (outside a request: Arabic)."""
+        return self.local_name.text
+
+    @property
+    def original_name(self) -> str:
+        """The name as the organisation registered it: for records that outlive the reader's
+        language (the audit log, timelines)."""
+        return self.name_ar or self.name_fr or self.name_en
 
     @property
     def is_public(self) -> bool:

@@ -28,6 +28,7 @@ from wtforms.fields.choices import SelectChoice
 
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
+from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm, edit_form, redisplays_form
 from tadamon.core.hooks import profile_sections
 from tadamon.core.i18n import current_language, localized
@@ -124,7 +125,7 @@ def set_acting_for() -> Any:
     if ConfirmForm().validate_on_submit() and organisation is not None:
         require(services.membership_of(current_user, organisation) is not None)
         act_for(organisation)
-        flash(_("You now act for %(organisation)s.", organisation=organisation.display_name), "success")
+        flash(_("You now act for %(organisation)s.", organisation=isolate(organisation.display_name)), "success")
     return redirect(safe_next(request.form.get("next"), url_for("membership.my_organisations")))
 
 
@@ -186,7 +187,7 @@ def application(organisation_id: int) -> Any:
 
 
 NUMBER_FIELDS = ("year_founded", "members_count", "volunteers_count", "staff_count")
-TEXT_FIELDS = ("name_ar", "name_fr", "acronym", "legal_form", "registration_number", "region",
+TEXT_FIELDS = ("name_ar", "name_fr", "name_en", "acronym", "legal_form", "registration_number", "region",
                "province", "description_ar", "description_fr", "description_en", "website",
                "social_links", "contact_email", "contact_phone", "address")
 
@@ -288,7 +289,7 @@ def _invite(organisation: Organisation, form: forms.InviteForm) -> Any:
     return run_use_case(
         form, lambda: services.invite(organisation, current_user, email=form.email.data, role=form.role.data,
                                       language=current_language()),
-        success=_("The invitation is sent to %(email)s. It works once, for seven days.", email=form.email.data))
+        success=_("The invitation is sent to %(email)s. It works once, for seven days.", email=isolate(form.email.data)))
 
 
 @bp.route("/membership/<int:organisation_id>/people", methods=["GET", "POST"])
@@ -327,7 +328,7 @@ def remove_person(organisation_id: int, member_id: int) -> Any:
 def hand_over(organisation_id: int, member_id: int) -> Any:
     person = _person(organisation_id, member_id, can_hand_over)
     run_use_case(ConfirmForm(), lambda: services.hand_over_to(current_user, person),
-                 success=_("%(name)s is now the organisation's representative.", name=person.user.display_name))
+                 success=_("%(name)s is now the organisation's representative.", name=isolate(person.user.display_name)))
     return _to("people", organisation_id=organisation_id)
 
 
@@ -359,7 +360,7 @@ def accept_invitation(token: str) -> Any:
     if form.validate_on_submit() and not current_user.is_authenticated:
         return redirect(url_for("accounts.login", next=request.path))
     accepted = run_use_case(form, lambda: _accept_invitation(token), success=lambda organisation: _(
-        "Welcome! You now act for %(organisation)s.", organisation=organisation.display_name))
+        "Welcome! You now act for %(organisation)s.", organisation=isolate(organisation.display_name)))
     if accepted.value is not None:
         return _to("application", organisation_id=accepted.value.id)
     return render_template("membership/invitation.html", invitation=invitation, form=form), \

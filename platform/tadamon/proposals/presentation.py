@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tadamon.core.actor import Actor
+from tadamon.core.i18n import LocalText
 from tadamon.core.markup import render_markdown
 from tadamon.membership.regions import REGIONS_BY_CODE
 from tadamon.proposals import permissions, services, similarity
@@ -43,7 +44,7 @@ class ProposalPage:
     """A proposal as its page shows it to one person: what is there, and what they may do."""
 
     proposal: Proposal
-    authors: list[str]
+    authors: list[LocalText]  # names in the reader's language (marked when not translated)
     attachments: list[Attachment]
     cosignatures: list[CoSignature]
     comments: list[tuple[Comment, int]]
@@ -104,7 +105,7 @@ def proposal_page(actor: Actor, proposal: Proposal) -> ProposalPage:
     coauthors = services.coauthors(proposal)
     return ProposalPage(
         proposal=proposal,
-        authors=[proposal.organisation.display_name] + [c.organisation.display_name for c in coauthors],
+        authors=[proposal.organisation.local_name] + [c.organisation.local_name for c in coauthors],
         attachments=services.attachments_of(proposal), cosignatures=services.cosignatures(proposal),
         comments=services.comment_thread(proposal), amendments=services.amendments_of(proposal),
         lineage=services.lineage_of(proposal), timeline=services.timeline(proposal),

@@ -23,7 +23,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
@@ -33,6 +32,7 @@ from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
 from tadamon.core.permissions import require
+from tadamon.core.times import format_time
 from tadamon.core.uploads import MIMETYPES
 from tadamon.core.urls import MAX_ID, int_arg, page_arg
 from tadamon.core.use_case import run_use_case
@@ -236,7 +236,7 @@ def _autosave(consultation: Consultation, proposal: Proposal | None) -> Any:
         "id": saved.id,
         "edit_url": url_for("proposals.edit", proposal_id=saved.id),
         "autosave_url": url_for("proposals.autosave_draft", proposal_id=saved.id),
-        "message": _("Draft saved at %(time)s.", time=format_time(saved.updated_at, "short")),
+        "message": _("Draft saved at %(time)s.", time=format_time(saved.updated_at)),
     })
 
 

@@ -9,10 +9,10 @@ def module() -> Module:
     from tadamon.voting import demo, permissions
     from tadamon.voting.cli import export_ballots_command, verify_ledger_command
     from tadamon.voting.methods import all_methods
-    from tadamon.voting.services import ballot_counts, on_phase_change
+    from tadamon.voting.services import ballot_counts, neutralise_open_secret_rolls, on_phase_change
     from tadamon.voting.views import bp
 
     return Module(name="voting", blueprint=bp, permissions=permissions,
                   commands=[export_ballots_command, verify_ledger_command],
                   on_phase_change=[on_phase_change], dashboard_counters=[ballot_counts], voting_methods=[all_methods],
-                  seed=demo.seed)
+                  periodic=[neutralise_open_secret_rolls], seed=demo.seed)

@@ -12,6 +12,7 @@ from flask_babel import format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from tadamon.core.bidi import join
 from tadamon.core.i18n import text_direction
 from tadamon.core.markup import render_markdown
 from tadamon.membership.models import LEGAL_FORM_LABELS, LegalForm, Organisation
@@ -53,7 +54,9 @@ def _title(proposals: dict[str, Proposal], key: str) -> str:
 
 
 def _names(proposals: dict[str, Proposal], keys: list[str]) -> str:
-    return ", ".join(f"“{_title(proposals, key)}”" for key in keys)
+    """Proposal titles for a sentence: quoted the reader's way, isolated, joined by the
+    language's list pattern ("«A» et «B»", "«A» و«B»")."""
+    return join([_title(proposals, key) for key in keys], quoted=True)
 
 
 def _rows(method: VotingMethod, results: dict[str, Any], proposals: dict[str, Proposal]) -> list[Row]:

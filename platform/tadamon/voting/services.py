@@ -20,11 +20,12 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
+from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import send_email
@@ -189,10 +190,10 @@ def refusal(user: Any, consultation: Consultation, organisation: Organisation | 
     if not is_eligible(vote, organisation):
         return _l("%(organisation)s is not on the list of organisations that may vote, frozen when voting opened "
                   "(approved members adhering to the current charter and taking part in the consultation).",
-                  organisation=organisation.display_name)
+                  organisation=isolate(organisation.display_name))
     if not may_cast_for(user, organisation):
         return _l("Only a representative of %(organisation)s may vote for it (its representatives can allow "
-                  "every member to vote).", organisation=organisation.display_name)
+                  "every member to vote).", organisation=isolate(organisation.display_name))
     return None
 
 
@@ -368,6 +369,43 @@ def _mark_voted(vote: VotingRound, organisation: Organisation, *, first: bool) -
         raise IntegrityError("has_voted", None, Exception("a first secret ballot lost the race"))
 
 
+def rewrite_roll_in_neutral_order(vote: VotingRound) -> None:
+    """Rewrites a secret vote's roll in organisation order, so that a database dump cannot tell
+    in which order organisations first voted.
+
+    Why: PostgreSQL never updates a row in place. Setting `has_voted` writes a new row version
+    wherever the table has room, so the physical order of the roll (the order of a `pg_dump`)
+    follows the order of first ballots; lined up with the public ledger, whose order is the
+    order of casting, it would tell which entry is whose. Deleted and re-inserted in
+    organisation order, the roll says who voted and nothing of when. The caller holds the
+    round's row lock (the close's compare-and-set, or SELECT … FOR UPDATE), like a ballot does,
+    so no first ballot can slip between the delete and the insert."""
+    columns = (EligibleOrganisation.organisation_id, EligibleOrganisation.region,
+               EligibleOrganisation.legal_form, EligibleOrganisation.has_voted)
+    rows = [row._asdict() for row in db.session.execute(
+        select(*columns).where(EligibleOrganisation.round_id == vote.id)
+        .order_by(EligibleOrganisation.organisation_id))]
+    db.session.execute(delete(EligibleOrganisation).where(EligibleOrganisation.round_id == vote.id)
+                       .execution_options(synchronize_session=False))
+    if rows:
+        db.session.execute(insert(EligibleOrganisation), [{"round_id": vote.id, **row} for row in rows])
+    db.session.expire_all()
+
+
+def neutralise_open_secret_rolls() -> int:
+    """The periodic task: while a secret vote is open, its roll is rewritten in organisation
+    order at every tick, so a backup taken during the vote reveals at most the order of the
+    first ballots cast since the last tick (the close rewrites it once more). Returns how many
+    rolls it rewrote."""
+    open_secret = db.session.scalars(
+        select(VotingRound).join(Consultation, Consultation.id == VotingRound.consultation_id)
+        .where(VotingRound.closed_at.is_(None), Consultation.secret_ballots.is_(True))
+        .with_for_update(of=VotingRound)).all()
+    for vote in open_secret:
+        rewrite_roll_in_neutral_order(vote)
+    return len(open_secret)
+
+
 def _send_secret_receipt(recipients: list[User], consultation: Consultation, link: str, receipt: str,
                          credential: str) -> None:
     """The receipt and the credential, by e-mail only: an in-app notification or an outbox copy
@@ -435,6 +473,9 @@ def close_round(actor: User | None, consultation: Consultation, now: datetime | 
     result = tally_ballots(definition, ballots, vote.eligible_count)
     vote.participants = len(ballots)
     vote.published_head = vote.ledger_head
+    if is_secret(vote):
+        rewrite_roll_in_neutral_order(vote)
+        db.session.refresh(vote)
     vote.results = canonical({"method": definition["method"], "eligible": vote.eligible_count,
                               "participants": len(ballots), **result.as_dict()})
     db.session.flush()
@@ -531,7 +572,7 @@ def set_voting_rights(actor: User, organisation: Organisation, allowed: bool) ->
     before = organisation.members_may_vote
     organisation.members_may_vote = allowed
     audit.record("organisation.voting_rights", "organisation", organisation.id,
-                 object_label=organisation.display_name, before={"members_may_vote": before},
+                 object_label=organisation.original_name, before={"members_may_vote": before},
                  after={"members_may_vote": allowed}, actor=actor)
     db.session.flush()
     return allowed

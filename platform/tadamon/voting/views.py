@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
+from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm
 from tadamon.core.permissions import require
 from tadamon.core.use_case import run_use_case
@@ -78,7 +79,7 @@ def _ballot_page(consultation: Consultation, form: BallotForm, *, sent: Any = No
 
 
 def _recorded(cast: services.Cast) -> str:
-    return _("Your organisation's ballot is recorded. Its receipt: %(receipt)s", receipt=cast.ballot.receipt)
+    return _("Your organisation's ballot is recorded. Its receipt: %(receipt)s", receipt=isolate(cast.ballot.receipt))
 
 
 @bp.route("/consultations/<int:consultation_id>/vote", methods=["GET", "POST"])

@@ -4,43 +4,89 @@ steering group's month view."""
 from __future__ import annotations
 
 import calendar as month_calendar
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask_babel import get_locale
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from tadamon.core.i18n import localized
+from tadamon.core.times import MOROCCO, local, zone
 from tadamon.core.urls import external_url
+from tadamon.workshops.models import WorkshopFormat
 
 
-def calendar_for(workshops: list[Any]) -> bytes:
+def calendar_for(workshops: list[Any], *, language: str, shows_online_link: Callable[[Any], bool]) -> bytes:
+    """An iCalendar file (RFC 5545) of `workshops`, written in `language`.
+
+    Times are the workshop's wall-clock times with their TZID and a VTIMEZONE made from the
+    platform's zone data, so a calendar app shows 09:00 whatever its own zone database says.
+    Each event's UID names this installation, and SEQUENCE / LAST-MODIFIED change when a
+    workshop is rescheduled or moved, so imported copies are replaced. `shows_online_link(w)`
+    tells whether the requester may have the link to join (registered people, facilitators)."""
+    from flask_babel import force_locale, gettext
+
     calendar = Calendar()
     calendar.add("prodid", "-//Tadamon//Workshops//AR-FR-EN")
     calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", "Tadamon")
-    calendar.add("x-wr-timezone", "Africa/Casablanca")
-    for workshop in workshops:
-        event = Event()
-        event.add("uid", f"workshop-{workshop.id}@tadamon")
-        event.add("summary", localized(workshop, "title")[0])
-        event.add("dtstart", workshop.starts_at)
-        event.add("dtend", workshop.ends_at)
-        event.add("dtstamp", workshop.created_at)
-        description = localized(workshop, "description")[0]
-        if description:
-            event.add("description", description)
-        place = ", ".join(part for part in (workshop.venue, workshop.address) if part)
-        if place:
-            event.add("location", place)
-        event.add("url", external_url("workshops.workshop", workshop_id=workshop.id))
-        event.add("status", "CONFIRMED")
+    calendar.add("x-wr-timezone", MOROCCO)
+    domain = installation_domain()
+    spans: dict[str, list[date]] = {}
+    events: list[Event] = []
+    with force_locale(language):
+        for workshop in workshops:
+            zone_key = workshop.time_zone or MOROCCO
+            starts, ends = local(workshop.starts_at, zone_key), local(workshop.ends_at, zone_key)
+            spans.setdefault(zone_key, []).extend((starts.date(), ends.date()))
+            changed = workshop.updated_at or workshop.created_at
+            event = Event()
+            event.add("uid", f"workshop-{workshop.id}@{domain}")
+            title, title_language = localized(workshop, "title", language)
+            event.add("summary", title, parameters={"LANGUAGE": title_language})
+            event.add("dtstart", starts)
+            event.add("dtend", ends)
+            event.add("dtstamp", changed)
+            event.add("created", workshop.created_at)
+            event.add("last-modified", changed)
+            event.add("sequence", workshop.schedule_revision or 0)
+            page = external_url("workshops.workshop", workshop_id=workshop.id)
+            link = workshop.online_link if workshop.online_link and shows_online_link(workshop) else ""
+            description, description_language = localized(workshop, "description", language)
+            lines = [description] if description else []
+            if link:
+                lines.append(gettext("Join online: %(link)s", link=link))
+            lines.append(page)
+            event.add("description", "\n\n".join(lines), parameters={"LANGUAGE": description_language})
+            place = [part for part in (workshop.venue, workshop.address) if part]
+            if workshop.workshop_format is not WorkshopFormat.IN_PERSON:
+                place.append(link or gettext("Online"))
+            if place:
+                event.add("location", ", ".join(place))
+            if link:
+                # RFC 7986: the address to join, which calendar apps show as a "join" button.
+                event.add("conference", link, parameters={"VALUE": "URI", "FEATURE": "VIDEO"})
+            event.add("url", page)
+            event.add("status", "CONFIRMED")
+            events.append(event)
+    # The zones first: some calendar apps read a TZID only if its VTIMEZONE came before.
+    for zone_key, days in sorted(spans.items()):
+        calendar.add_component(Timezone.from_tzinfo(zone(zone_key), first_date=min(days) - timedelta(days=1),
+                                                    last_date=max(days) + timedelta(days=1)))
+    for event in events:
         calendar.add_component(event)
-    locale = get_locale()
-    if locale is not None:
-        calendar.add("x-tadamon-language", locale.language)
+    calendar.add("x-tadamon-language", language)
     return calendar.to_ical()
+
+
+def installation_domain() -> str:
+    """The host of this installation's public address: UIDs must differ between networks."""
+    from flask import current_app
+
+    return urlsplit(current_app.config["PUBLIC_BASE_URL"]).hostname or "tadamon.invalid"
 
 
 @dataclass(frozen=True)

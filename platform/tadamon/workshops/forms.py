@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
@@ -25,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from tadamon.core.forms import TadamonForm, enum_choices
 from tadamon.core.i18n import localized
 from tadamon.core.idempotency import SubmissionKey
+from tadamon.core.times import MOROCCO, instant_of, wall_of
 from tadamon.membership.forms import in_each_language, long_text, text
 from tadamon.workshops.models import (
     DocumentKind,
@@ -81,20 +81,17 @@ def local_datetime(label: object, required: bool = False) -> DateTimeLocalField:
 
 # Workshops happen in Morocco: their times are typed, and labelled, in Casablanca time,
 # whatever the zone of the person typing.
-WORKSHOP_ZONE = ZoneInfo("Africa/Casablanca")
+WORKSHOP_ZONE = MOROCCO
 
 
 def to_utc(moment: datetime | None) -> datetime | None:
     """A wall-clock Casablanca time typed in a form, as an aware UTC datetime."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=WORKSHOP_ZONE).astimezone(ZoneInfo("UTC"))
+    return None if moment is None else instant_of(moment, WORKSHOP_ZONE)
 
 
 def to_local(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    return moment.astimezone(WORKSHOP_ZONE).replace(tzinfo=None)
+    """A stored instant as the wall-clock Casablanca time a form shows."""
+    return None if moment is None else wall_of(moment, WORKSHOP_ZONE)
 
 
 class ThemeForm(SubmissionKey, TadamonForm):

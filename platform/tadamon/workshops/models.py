@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     CheckConstraint,
     Column,
+    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -16,12 +17,13 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tadamon.accounts.models import User
 from tadamon.core.db import string_enum, utcnow
 from tadamon.core.enums import LabelledEnum
 from tadamon.core.texts import DescriptionColumns, TitleColumns
+from tadamon.core.times import MOROCCO, wall_of
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
 
@@ -62,6 +64,14 @@ workshop_facilitators = Table(
     Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
 
+
+
+def wall_time_column() -> Mapped[datetime | None]:
+    """The wall-clock time an event was set for, in its zone (naive): 09:00 stays 09:00 when the
+    zone's rules change, and the instant beside it is recomputed (`refresh_event_times`)."""
+    return mapped_column(DateTime(timezone=False))
+
+
 _FORMATS = ", ".join(f"'{value.value}'" for value in WorkshopFormat)
 _STATUSES = ", ".join(f"'{value.value}'" for value in WorkshopStatus)
 
@@ -85,6 +95,14 @@ class Workshop(TitleColumns, DescriptionColumns, Model):
     online_link: Mapped[str] = mapped_column(String(500), default="")
     starts_at: Mapped[datetime] = mapped_column(index=True)
     ends_at: Mapped[datetime] = mapped_column()
+    # The zone the workshop's times are typed and shown in, and those times on its clock.
+    time_zone: Mapped[str] = mapped_column(String(64), default=MOROCCO)
+    starts_local: Mapped[datetime | None] = wall_time_column()
+    ends_local: Mapped[datetime | None] = wall_time_column()
+    # For calendars (iCalendar SEQUENCE and LAST-MODIFIED): a rescheduled or moved workshop
+    # must replace the event people already imported.
+    schedule_revision: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime | None] = mapped_column()
     capacity: Mapped[int] = mapped_column(Integer)
     status: Mapped[WorkshopStatus] = mapped_column(string_enum(WorkshopStatus, 20), default=WorkshopStatus.PLANNED,
                                                   index=True)
@@ -106,6 +124,12 @@ class Workshop(TitleColumns, DescriptionColumns, Model):
     region_rows: Mapped[list[WorkshopRegion]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="WorkshopRegion.region"
     )
+
+    @validates("starts_at", "ends_at")
+    def _keep_wall_time(self, key: str, value: datetime) -> datetime:
+        if value is not None:
+            setattr(self, key.removesuffix("_at") + "_local", wall_of(value, self.time_zone or MOROCCO))
+        return value
 
     @property
     def region_codes(self) -> list[str]:
@@ -303,6 +327,12 @@ class Consultation(DescriptionColumns, Model):
     deliberation_at: Mapped[datetime | None] = mapped_column()
     voting_at: Mapped[datetime | None] = mapped_column()
     closed_at: Mapped[datetime | None] = mapped_column()
+    # The zone the phases' times are typed in, and those times on its clock (see Workshop).
+    time_zone: Mapped[str] = mapped_column(String(64), default=MOROCCO)
+    proposals_open_local: Mapped[datetime | None] = wall_time_column()
+    deliberation_local: Mapped[datetime | None] = wall_time_column()
+    voting_local: Mapped[datetime | None] = wall_time_column()
+    closed_local: Mapped[datetime | None] = wall_time_column()
     # When the next scheduled move is due: one indexed column makes the per-request check cheap.
     next_move_at: Mapped[datetime | None] = mapped_column(index=True)
     # Other organisations may propose amendments during the deliberation.
@@ -320,6 +350,12 @@ class Consultation(DescriptionColumns, Model):
     moves: Mapped[list[PhaseMove]] = relationship(
         back_populates="consultation", order_by="PhaseMove.id", cascade="all, delete-orphan"
     )
+
+    @validates("proposals_open_at", "deliberation_at", "voting_at", "closed_at")
+    def _keep_wall_time(self, key: str, value: datetime | None) -> datetime | None:
+        local_key = key.removesuffix("_at") + "_local"
+        setattr(self, local_key, None if value is None else wall_of(value, self.time_zone or MOROCCO))
+        return value
 
     @property
     def current_phase(self) -> Phase:

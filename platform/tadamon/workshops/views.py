@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -27,11 +27,12 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
+from tadamon.core import times
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form
 from tadamon.core.hooks import dashboard_counters, voting_methods
-from tadamon.core.i18n import select_timezone
+from tadamon.core.i18n import current_language
 from tadamon.core.permissions import require
 from tadamon.core.uploads import MIMETYPES
 from tadamon.core.urls import int_arg, page_arg
@@ -63,6 +64,7 @@ from tadamon.workshops.permissions import (
     can_register,
     can_see_dashboard,
     can_view_calendar,
+    can_view_online_link,
     can_withdraw_registration,
 )
 
@@ -133,17 +135,27 @@ def workshop(workshop_id: int) -> Any:
 @public
 def workshop_ics(workshop_id: int) -> Any:
     item = db.get_or_404(Workshop, workshop_id)
-    return _ics_response(calendars.calendar_for([item]), f"workshop-{item.id}.ics")
+    return _ics_response([item], f"workshop-{item.id}.ics")
 
 
 @bp.route("/workshops/calendar.ics")
 @public
 def calendar_feed() -> Any:
     upcoming = db.session.scalars(services.workshops_query(when="upcoming").limit(500)).all()
-    return _ics_response(calendars.calendar_for(list(upcoming)), "tadamon-workshops.ics")
+    return _ics_response(list(upcoming), "tadamon-workshops.ics")
 
 
-def _ics_response(body: bytes, filename: str) -> Response:
+def _calendar_language() -> str:
+    """`?lang=` first: a calendar server that subscribes sends no cookie and no useful
+    Accept-Language, so the address itself carries the language (pages link with it)."""
+    asked = request.args.get("lang", "")
+    return asked if asked in current_app.config["LANGUAGES"] else current_language()
+
+
+def _ics_response(workshops: list[Workshop], filename: str) -> Response:
+    actor = current_actor()
+    body = calendars.calendar_for(workshops, language=_calendar_language(),
+                                  shows_online_link=lambda workshop: can_view_online_link(actor, workshop))
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -172,7 +184,7 @@ def consultation(consultation_id: int) -> Any:
 @bp.route("/steering/calendar")
 def month_view() -> Any:
     require(can_view_calendar(current_actor()))
-    zone = ZoneInfo(select_timezone())
+    zone = times.zone(times.reader_zone())
     today = datetime.now(zone).date()
     year = int_arg("year", today.year, low=1900, high=2100) or today.year
     month = int_arg("month", today.month, low=1, high=12) or today.month

@@ -95,7 +95,7 @@ def volunteer(person: User, organisation: Organisation, action: Action, role: st
     audit.record("plan.volunteered", "plan_action", action.id, object_label=action_label(action),
                  after={"organisation": organisation.id, "role": role}, actor=person)
     notify(holders_of(Role.STEERING), "plan.volunteered", link=f"/plan/actions/{action.id}",
-           organisation=organisation.display_name, action=texts(action, "title"), role=label("plan.role", role))
+           organisation=texts(organisation, "name"), action=texts(action, "title"), role=label("plan.role", role))
     return commitment
 
 
@@ -145,12 +145,12 @@ def decide_commitment(actor: User, commitment: Commitment, confirm: bool, answer
     db.session.refresh(commitment)
     action = commitment.action
     record_decision("commitment_" + target.value, actor, action=action,
-                    organisation=commitment.organisation.display_name,
+                    organisation=commitment.organisation.original_name,
                     organisation_id=commitment.organisation_id, role=commitment.role, answer=values["answer"])
     audit.record(f"plan.commitment_{target.value}", "plan_action", action.id, object_label=action_label(action),
                  after={"organisation": commitment.organisation_id, "role": commitment.role}, actor=actor)
     notify(representatives_of([commitment.organisation_id]), "plan.commitment_decided",
-           link=f"/plan/actions/{action.id}", organisation=commitment.organisation.display_name,
+           link=f"/plan/actions/{action.id}", organisation=texts(commitment.organisation, "name"),
            action=texts(action, "title"), decision=label("plan.commitment_state", target),
            answer=values["answer"])
 

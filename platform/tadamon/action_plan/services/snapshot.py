@@ -279,7 +279,7 @@ def serialise_organisation(organisation: Organisation | None) -> OrganisationEnt
     return {"id": f"organisation-{organisation.id}",
             "name": {"ar": organisation.name_ar or organisation.name_fr,
                      "fr": organisation.name_fr or organisation.name_ar,
-                     "en": organisation.name_fr or organisation.name_ar},
+                     "en": organisation.name_en or organisation.name_fr or organisation.name_ar},
             "acronym": organisation.acronym or "", "region": organisation.region or ""}
 
 

@@ -13,7 +13,7 @@ from tadamon.accounts.queries import holders_of
 from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.hooks import run_on_leave
-from tadamon.core.notifications import notify
+from tadamon.core.notifications import notify, texts
 from tadamon.core.permissions import Role
 from tadamon.core.persistence import rows_changed
 from tadamon.core.text import normalize_for_search
@@ -42,6 +42,7 @@ class ApplicationData(DescriptionTexts):
 
     name_ar: str = ""
     name_fr: str = ""
+    name_en: str = ""
     acronym: str = ""
     legal_form: str = LegalForm.ASSOCIATION.value
     registration_number: str = ""
@@ -83,7 +84,7 @@ def update_application(organisation: Organisation, data: ApplicationData) -> Non
             continue
         setattr(organisation, name, value.strip() if isinstance(value, str) else value)
     organisation.search_name = normalize_for_search(
-        " ".join([organisation.name_ar, organisation.name_fr, organisation.acronym])
+        " ".join([organisation.name_ar, organisation.name_fr, organisation.name_en, organisation.acronym])
     )
     wanted = set(data.field_ids)
     organisation.fields = [f for f in active_fields() if f.id in wanted]
@@ -148,7 +149,7 @@ def submit_application(organisation: Organisation, user: User, *, adheres: bool)
     _move(organisation, MembershipState.SUBMITTED, user)
     notify(holders_of(Role.STEERING), "membership.submitted",
            link=external_url("membership.review_application", organisation_id=organisation.id),
-           organisation=organisation.display_name)
+           organisation=texts(organisation, "name"))
 
 
 DECISIONS = {
@@ -199,11 +200,11 @@ def _announce(actor: User, organisation: Organisation, before: MembershipState, 
     """Records a state move in the audit log and tells the organisation's people (and `also_notify`)."""
     said = {} if message is None else {"message": message}
     audit.record(f"membership.{action}", "organisation", organisation.id,
-                 object_label=organisation.display_name, before={"state": before.value},
+                 object_label=organisation.original_name, before={"state": before.value},
                  after={"state": organisation.membership_state.value, **said}, actor=actor)
     notify(users_of(organisation) + (also_notify or []), f"membership.{action}",
            link=external_url("membership.application", organisation_id=organisation.id),
-           organisation=organisation.display_name, **said)
+           organisation=texts(organisation, "name"), **said)
 
 
 def set_founding_member(actor: User, organisation: Organisation, founding: bool) -> None:
@@ -211,5 +212,5 @@ def set_founding_member(actor: User, organisation: Organisation, founding: bool)
         return
     organisation.is_founding_member = founding
     audit.record("membership.founding_changed", "organisation", organisation.id,
-                 object_label=organisation.display_name, before={"founding": not founding},
+                 object_label=organisation.original_name, before={"founding": not founding},
                  after={"founding": founding}, actor=actor)

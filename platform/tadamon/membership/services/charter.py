@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from tadamon.accounts.models import User
 from tadamon.core import audit
 from tadamon.core.db import utcnow
-from tadamon.core.notifications import notify
+from tadamon.core.notifications import notify, texts
 from tadamon.core.persistence import add_unless_duplicate
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
@@ -144,7 +144,7 @@ def publish_charter(actor: User, charter: Charter) -> None:
     ).all()
     for representative, organisation in pairs:
         notify([representative], "membership.charter_published", link=external_url("membership.charter"),
-               version=charter.version, organisation=organisation.display_name)
+               version=charter.version, organisation=texts(organisation, "name"))
 
 
 def adheres_to_current_charter(organisation: Organisation) -> bool:

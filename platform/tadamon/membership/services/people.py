@@ -10,7 +10,9 @@ from sqlalchemy import func, select, update
 
 from tadamon.accounts.models import User, token_digest
 from tadamon.core import audit
+from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
+from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import send_email
 from tadamon.core.persistence import add_unless_duplicate, rows_changed
 from tadamon.core.urls import external_url
@@ -67,7 +69,8 @@ def invite(organisation: Organisation, inviter: User, *, email: str, role: str, 
     send_email(
         email, "invitation", language=language,
         subject=_l("%(name)s invites you to act for %(organisation)s on Tadamon",
-                   name=inviter.display_name, organisation=organisation.display_name),
+                   name=isolate(inviter.display_name),
+                   organisation=isolate(pick_text(texts_of(organisation, "name"), language).text)),
         inviter=inviter, organisation=organisation,
         link=external_url("membership.accept_invitation", token=token),
         days=INVITATION_LIFETIME.days,
@@ -104,7 +107,7 @@ def accept_invitation(token: str, user: User) -> Organisation:
                                                    role=invitation.role)):
         raise MembershipError(_l("You already act for this organisation."))
     audit.record("membership.person_joined", "organisation", organisation.id,
-                 object_label=organisation.display_name,
+                 object_label=organisation.original_name,
                  after={"user": user.email, "role": invitation.role}, actor=user)
     forget_cached_memberships()
     return organisation
@@ -143,7 +146,7 @@ def change_role(actor: User, membership: OrganisationMember, role: str) -> None:
     membership.role = chosen
     db.session.flush()
     audit.record("membership.person_role_changed", "organisation", membership.organisation_id,
-                 object_label=membership.organisation.display_name,
+                 object_label=membership.organisation.original_name,
                  before={"user": membership.user.email, "role": before},
                  after={"user": membership.user.email, "role": role}, actor=actor)
 
@@ -152,7 +155,7 @@ def remove_person(actor: User, membership: OrganisationMember) -> None:
     if membership.is_representative and _representatives_count(membership.organisation) <= 1:
         raise MembershipError(_l("An organisation always has at least one representative: name another one first."))
     audit.record("membership.person_removed", "organisation", membership.organisation_id,
-                 object_label=membership.organisation.display_name,
+                 object_label=membership.organisation.original_name,
                  before={"user": membership.user.email, "role": membership.role}, actor=actor)
     db.session.delete(membership)
     db.session.flush()
@@ -170,7 +173,7 @@ def hand_over_representation(actor_membership: OrganisationMember, target: Organ
     actor_membership.role = OrganisationRole.MEMBER
     db.session.flush()
     audit.record("membership.representation_handed_over", "organisation", target.organisation_id,
-                 object_label=target.organisation.display_name,
+                 object_label=target.organisation.original_name,
                  before={"representative": actor_membership.user.email},
                  after={"representative": target.user.email}, actor=actor_membership.user)
 

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
+from tadamon.core.bidi import join
 from tadamon.core.errors_domain import DomainError
 from tadamon.voting.methods import common
 from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
@@ -73,7 +74,7 @@ class Approval(MethodBase):
         chosen = ballot.get("approvals", [])
         if not chosen:
             return _("Supports none")
-        return _("Supports: %(proposals)s", proposals=", ".join(f"“{title(key)}”" for key in chosen))
+        return _("Supports: %(proposals)s", proposals=join([title(key) for key in chosen], quoted=True))
 
     def sample_form(self, candidates: list[str], number: int) -> MultiDict[str, str]:
         return MultiDict([(self.prefix, key) for key in rotated(candidates, number)[:2]])

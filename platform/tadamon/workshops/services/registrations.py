@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from tadamon.accounts.models import User
 from tadamon.core import audit
 from tadamon.core.db import utcnow
-from tadamon.core.notifications import label, notify, texts
+from tadamon.core.notifications import label, moment, notify, texts
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.models import (
@@ -80,7 +80,7 @@ def register(actor: User, workshop: Workshop, organisation: Organisation, attend
         raise WorkshopError(_l("Your organisation is already registered for this workshop.")) from None
     notify([actor, *workshop.facilitators], "workshops.registration_received",
            link=external_url("workshops.workshop", workshop_id=workshop.id),
-           workshop=texts(workshop, "title"), organisation=organisation.display_name,
+           workshop=texts(workshop, "title"), organisation=texts(organisation, "name"),
            status=label("registration_status", status))
     return registration
 
@@ -102,7 +102,7 @@ def promote_waiting(workshop: Workshop) -> None:
         db.session.flush()
         notify(representatives_of([registration.organisation_id]), "workshops.moved_up",
                link=external_url("workshops.workshop", workshop_id=workshop.id),
-               workshop=texts(workshop, "title"), organisation=registration.organisation.display_name)
+               workshop=texts(workshop, "title"), organisation=texts(registration.organisation, "name"))
 
 
 def withdraw(actor: User, registration: Registration) -> None:
@@ -138,12 +138,19 @@ def decide_registration(actor: User, registration: Registration, accept: bool) -
     if before in HOLDING_PLACE and target is RegistrationStatus.DECLINED:
         promote_waiting(registration.workshop)
     audit.record(f"registration.{target.value}", "workshop", registration.workshop_id,
-                 object_label=registration.organisation.display_name,
+                 object_label=registration.organisation.original_name,
                  before={"status": before}, after={"status": target.value}, actor=actor)
+    if target is RegistrationStatus.ACCEPTED:
+        # The accepted organisation needs the date above all: it is in the message.
+        notify(representatives_of([registration.organisation_id]), "workshops.registration_accepted",
+               link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
+               workshop=texts(registration.workshop, "title"), organisation=registration.organisation.display_name,
+               when=moment(registration.workshop.starts_at, registration.workshop.time_zone))
+        return
     notify(representatives_of([registration.organisation_id]), "workshops.registration_decided",
            link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
            workshop=texts(registration.workshop, "title"),
-           organisation=registration.organisation.display_name, status=label("registration_status", target))
+           organisation=texts(registration.organisation, "name"), status=label("registration_status", target))
 
 
 def registrations_of(workshop: Workshop) -> list[Registration]:

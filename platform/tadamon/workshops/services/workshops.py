@@ -78,9 +78,19 @@ def _check_workshop(data: WorkshopData) -> _Required:
     return _Required(data.theme_id, data.starts_at, data.ends_at, data.capacity)
 
 
+# What a calendar shows of a workshop: a change to any of them is a new revision of the event
+# (iCalendar SEQUENCE), so calendar apps replace the copy they imported.
+CALENDAR_FIELDS = ("starts_at", "ends_at", "venue", "address", "online_link", "format")
+
+
+def _calendar_values(workshop: Workshop) -> tuple[Any, ...]:
+    return tuple(getattr(workshop, name) for name in CALENDAR_FIELDS)
+
+
 def _apply(workshop: Workshop, data: WorkshopData) -> None:
     """Checks `data` (a DomainError when wrong) and copies it onto the workshop."""
     required = _check_workshop(data)
+    before = _calendar_values(workshop) if workshop.id is not None else None
     for name in (*text_fields("title"), *text_fields("description"), "venue", "address", "online_link"):
         setattr(workshop, name, (getattr(data, name) or "").strip())
     workshop.theme_id = required.theme_id
@@ -93,6 +103,9 @@ def _apply(workshop: Workshop, data: WorkshopData) -> None:
     workshop.region_rows = [row for row in workshop.region_rows if row.region in wanted] + [
         WorkshopRegion(region=code) for code in wanted if code not in workshop.region_codes
     ]
+    workshop.updated_at = utcnow()
+    if before is not None and before != _calendar_values(workshop):
+        workshop.schedule_revision = (workshop.schedule_revision or 0) + 1
 
 
 def create_workshop(actor: User, data: WorkshopData) -> Workshop:
