@@ -20,7 +20,7 @@ class BoundedIntegerConverter(IntegerConverter):
 
 
 def configure(app: Flask) -> None:
-    from tadamon.core import auth, errors, security, uploads
+    from tadamon.core import auth, delivery, errors, security, uploads
     from tadamon.core.i18n import escape_lazy_strings, select_locale, select_timezone
     from tadamon.core.times import use_bundled_zones
     from tadamon.core.use_case import rollback_on_error
@@ -31,6 +31,8 @@ def configure(app: Flask) -> None:
     uploads.install()
     app.url_map.converters["int"] = BoundedIntegerConverter
 
+    # First: its compression must run after every other after_request hook (see the module).
+    delivery.init_app(app)
     db.init_app(app)
     migrate.init_app(
         app,

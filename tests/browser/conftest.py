@@ -141,6 +141,43 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A second live server holding `flask demo`'s data (every role, a published plan, votes
+    open and closed), on its own SQLite file: the whole-site crawls read it, never write it."""
+    from tadamon import demo
+
+    database = tmp_path_factory.mktemp("demo-db") / "tadamon-demo.sqlite3"
+    server: BaseWSGIServer = make_server(
+        "127.0.0.1", 0, _not_ready, threaded=True, request_handler=_QuietHandler
+    )
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    app = support.make_test_app(
+        f"sqlite:///{database}",
+        WTF_CSRF_ENABLED=True,
+        RATELIMIT_ENABLED=False,
+        PUBLIC_BASE_URL=base_url,
+        SHOW_OUTBOX_PAGE=False,
+    )
+    with app.app_context():
+        support.upgrade_database()
+        demo.build()
+        db.session.commit()
+        db.session.remove()
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, name="tadamon-demo-server", daemon=True)
+    thread.start()
+    try:
+        _assert_production_security_headers(base_url)
+        yield LiveServer(url=base_url, app=app)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
 def _assert_production_security_headers(base_url: str) -> None:
     """The browser sees what production sends: a strict CSP, no test-only loosening."""
     with urllib.request.urlopen(f"{base_url}/", timeout=10) as response:  # noqa: S310 - our server

@@ -13,6 +13,8 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.browser.navigation import open_menu
+
 ARABIC_NAME = "هدى الزياني"
 ARABIC_PASSWORD = "نخلة-واحة-قمر-2026"
 FRENCH_NAME = "Camille Durand"
@@ -145,12 +147,15 @@ def log_in(page: Any, *, email: str, password: str) -> None:
     page.locator("#password").fill(password)
     submit(page, f'form[action="{LOGIN}"] button[type="submit"]')
     expect(page.locator(".flash-error")).to_have_count(0)
-    expect(page.locator(LOGOUT_BUTTON)).to_be_visible()
+    # Logged in: the menu (folded on a phone) offers to log out, no longer to log in.
+    expect(page.locator(LOGOUT_BUTTON)).to_be_attached()
     expect(page.locator(LOGIN_LINK)).to_have_count(0)
 
 
 def log_out(page: Any) -> None:
+    open_menu(page)
     submit(page, LOGOUT_BUTTON)
+    open_menu(page)
     expect(page.locator(LOGIN_LINK)).to_be_visible()
     expect(page.locator(LOGOUT_BUTTON)).to_have_count(0)
     expect(page.locator(".flash-success")).to_be_visible()

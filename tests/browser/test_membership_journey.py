@@ -35,6 +35,7 @@ from tadamon.core.db import utcnow
 from tadamon.extensions import db
 from tadamon.membership import services as membership
 from tadamon.membership.models import FieldOfAction, Organisation, OrganisationMember
+from tests.browser.navigation import open_menu
 from tests.browser.test_account_journey import (
     assert_document_language,
     assert_field_error,
@@ -212,7 +213,7 @@ def log_in(page: Any, email: str, password: str, *, totp_secret: str | None = No
         submit(page, f'form[action="{TWO_FACTOR}"] button[type="submit"]')
     expect(page.locator(".flash-error")).to_have_count(0)
     expect(page.locator(".error-summary")).to_have_count(0)
-    expect(page.locator(LOGOUT_BUTTON)).to_be_visible()
+    expect(page.locator(LOGOUT_BUTTON)).to_be_attached()
 
 
 def sign_up(
@@ -260,6 +261,7 @@ def start_application(page: Any, mail_outbox: Any, applicant: Applicant) -> int:
     )
     assert_document_language(page, applicant.language, applicant.direction)
 
+    open_menu(page)
     page.locator('nav a[href="/membership"]').click()
     page.wait_for_url("**/membership")
     expect(page.locator('main a[href^="/membership/"]')).to_have_count(0)
@@ -393,6 +395,7 @@ def steering_decides(
     review = f"/steering/applications/{organisation_id}"
     form = f'form[action="{review}"]'
     page.goto("/")
+    open_menu(page)
     page.locator('nav a[href="/steering/applications"]').click()
     page.wait_for_url("**/steering/applications")
     page.locator(f'main a[href="{review}"]').click()
@@ -508,6 +511,7 @@ def colleague_joins(
     expect(acting.locator("strong")).to_have_text(names.name_ar)
     assert role_of(live_server, organisation_id, colleague.email) == "member"
 
+    open_menu(page)
     page.locator('nav a[href="/membership"]').click()
     page.wait_for_url("**/membership")
     expect(page.locator(f'main a[href="/membership/{organisation_id}"]')).to_have_text(names.name_ar)

@@ -459,7 +459,12 @@ def test_arabic_majority_judgment_vote(new_page, axe, live_server, network) -> N
     rows = form.locator("fieldset.choice-row")
     expect(rows).to_have_count(3)
     for row, proposal_id, title in zip(rows.all(), vote.proposal_ids, PROPOSAL_TITLES, strict=True):
-        link = row.locator(f'legend a[href="/proposals/{proposal_id}"]')
+        # The title names the row as plain text (a tap on a choice never leaves the ballot);
+        # the link to the proposal is beside its summary, outside every label and legend.
+        expect(row.locator("legend")).to_have_text(title)
+        expect(row.locator("legend a, label a")).to_have_count(0)
+        expect(row.locator("legend [lang]")).to_have_attribute("lang", "ar")
+        link = row.locator(f'details.choice-summary a[href="/proposals/{proposal_id}"]')
         expect(link).to_have_text(title)
         expect(link).to_have_attribute("lang", "ar")
         expect(row.locator(f'input[type="radio"][name="grade-p{proposal_id}"]')).to_have_count(6)

@@ -37,9 +37,11 @@ def load_user(user_id: str) -> Any:
 def enforce_two_factor() -> Any:
     from tadamon.accounts import services
 
-    if not current_user.is_authenticated or request.endpoint in TWO_FACTOR_SETUP_ALLOWED:
+    # Static files first, before the session is read: they are public and cached by everyone
+    # (core.delivery), so they must neither vary on the cookie nor set it.
+    if request.endpoint and (request.endpoint == "static" or request.endpoint.endswith(".static")):
         return None
-    if request.endpoint and request.endpoint.endswith(".static"):
+    if not current_user.is_authenticated or request.endpoint in TWO_FACTOR_SETUP_ALLOWED:
         return None
     if services.requires_two_factor(current_user) and not current_user.two_factor_enabled:
         flash(_("Your role requires two-factor authentication. Please set it up to continue."), "warning")

@@ -8,6 +8,7 @@ same figures beside it.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,10 +68,15 @@ class SourceView:
     workshop_url: str
     vote_sentence: str
     vote_figure: str
-    results_url: str
+    recorded_results_url: str
     ledger_head: str
     definition_hash: str
     lineage: list[str]
+
+    @property
+    def results_url(self) -> str:
+        """The results page, only while the reader may open it (asked when a page shows it)."""
+        return _visible_results_url(self.recorded_results_url)
 
     @property
     def authors(self) -> list[str]:
@@ -195,6 +201,37 @@ def _lineage_sentence(step: dict[str, Any], language: str) -> str:
              organisation=organisation, date=when, reason=step.get("reason") or "—")
 
 
+_RESULTS_URL = re.compile(r"^/consultations/(\d+)/results$")
+
+
+def _visible_results_url(url: str) -> str:
+    """The vote's results page as the snapshot recorded it, only while the reader may open it
+    (a published plan outlives a vote whose results were never published: no link to a 403)."""
+    match = _RESULTS_URL.match(url or "")
+    return url if match and int(match.group(1)) in _consultations_with_visible_results() else ""
+
+
+def _consultations_with_visible_results() -> set[int]:
+    """Ids of the consultations whose results the reader may open: one query a request, however
+    many actions cite a vote (only closed or published votes can have visible results)."""
+    from flask import g
+    from sqlalchemy import select
+
+    from tadamon.core.actor import current_actor
+    from tadamon.extensions import db
+    from tadamon.voting.permissions import can_view_results
+    from tadamon.workshops.models import Consultation, Phase
+
+    visible: set[int] | None = g.get("consultations_with_visible_results")
+    if visible is None:
+        actor = current_actor()
+        candidates = db.session.scalars(
+            select(Consultation).where(Consultation.phase.in_([Phase.CLOSED, Phase.RESULTS_PUBLISHED])))
+        visible = {c.id for c in candidates if can_view_results(actor, c)}
+        g.consultations_with_visible_results = visible
+    return visible
+
+
 def _source_view(source: dict[str, Any], language: str) -> SourceView:
     vote = source.get("vote")
     workshop = source.get("workshop")
@@ -210,7 +247,7 @@ def _source_view(source: dict[str, Any], language: str) -> SourceView:
         workshop_url=workshop["url"] if workshop else "",
         vote_sentence=_vote_sentence(vote, language),
         vote_figure=(vote or {}).get("figure", {}).get(language, ""),
-        results_url=(vote or {}).get("results_url", ""),
+        recorded_results_url=(vote or {}).get("results_url", ""),
         ledger_head=(vote or {}).get("ledger_head") or "",
         definition_hash=(vote or {}).get("definition_hash") or "",
         lineage=[_lineage_sentence(step, language) for step in source.get("lineage", [])],
@@ -405,28 +442,33 @@ class Chart:
     rows: list[tuple[str, str]]
 
 
+# Charts are drawn on a narrow canvas, each label on its own line above its bar, so that on a
+# phone (the canvas shown 290 to 340 px wide) a 14-unit label reads at 12 px or more.
+CHART_WIDTH = 320
+
+
 def _bars(caption_id: str, rows: list[tuple[str, float, str]], css_class: str = "seg-yes") -> Chart:
-    """Horizontal bars starting at the inline start; labels in the label column."""
+    """Horizontal bars starting at the inline start, each under its label."""
     rtl = text_direction() == "rtl"
-    width, label_width, bar_height, gap = 640, 240, 20, 10
-    bar_area = width - label_width - 60
+    width, row_height, bar_height = CHART_WIDTH, 42, 14
+    bar_area = width - 48  # room for the value after the longest bar
     scale = max((value for _label, value, _text in rows), default=0) or 1
-    height = max(len(rows), 1) * (bar_height + gap) + gap
+    height = max(len(rows), 1) * row_height + 4
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" role="img" '
              f'aria-labelledby="{caption_id}" focusable="false">']
     for index, (label, value, text) in enumerate(rows):
-        y = gap + index * (bar_height + gap)
-        short = label if len(label) <= 32 else label[:31] + "…"
-        label_x, anchor = (width - 4, "start") if rtl else (4, "start")
-        parts.append(f'<text x="{label_x}" y="{y + bar_height * 0.72:.1f}" text-anchor="{anchor}" '
+        y = 4 + index * row_height
+        short = label if len(label) <= 38 else label[:37] + "…"
+        label_x = width - 2 if rtl else 2
+        parts.append(f'<text x="{label_x}" y="{y + 14}" text-anchor="start" '
                      f'direction="{"rtl" if rtl else "ltr"}" class="chart-label">{escape(short)}</text>')
         length = bar_area * value / scale
-        x = (width - label_width - length) if rtl else label_width
+        x = (width - length) if rtl else 0
         if length > 0:
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{length:.1f}" height="{bar_height}" class="{css_class}">'
+            parts.append(f'<rect x="{x:.1f}" y="{y + 20}" width="{length:.1f}" height="{bar_height}" class="{css_class}">'
                          f'<title>{escape(label)}: {escape(text)}</title></rect>')
         value_x = (x - 6) if rtl else (x + length + 6)
-        parts.append(f'<text x="{value_x:.1f}" y="{y + bar_height * 0.72:.1f}" text-anchor="{"end" if rtl else "start"}" '
+        parts.append(f'<text x="{value_x:.1f}" y="{y + 32}" text-anchor="{"end" if rtl else "start"}" '
                      f'class="chart-value" direction="ltr">{escape(text)}</text>')
     parts.append("</svg>")
     return Chart(caption_id=caption_id, svg=Markup("".join(parts)),  # noqa: S704 - texts escaped above
@@ -468,15 +510,15 @@ def timeline(actions: list[ActionView], caption_id: str = "chart-timeline") -> C
     last = max(ends for _a, _s, ends in dated)
     span = max((last - first).days, 1)
     rtl = text_direction() == "rtl"
-    width, label_width, row, top = 640, 200, 18, 24
-    area = width - label_width - 10
+    width, row, top = CHART_WIDTH, 36, 24
+    area = width - 8
     height = top + len(dated) * row + 6
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart plan-timeline" viewBox="0 0 {width} {height}" '
              f'role="img" aria-labelledby="{caption_id}" focusable="false">']
 
     def position(day: date) -> float:
         offset = area * (day - first).days / span
-        return (width - label_width - offset) if rtl else (label_width + offset)
+        return (width - 4 - offset) if rtl else (4 + offset)
 
     for year in range(first.year, last.year + 2):
         mark = date(year, 1, 1)
@@ -487,13 +529,13 @@ def timeline(actions: list[ActionView], caption_id: str = "chart-timeline") -> C
                          f'direction="ltr">{year}</text>')
     for index, (action, starts, ends) in enumerate(dated):
         y = top + index * row
-        label = action.title.text if len(action.title.text) <= 28 else action.title.text[:27] + "…"
-        label_x = width - 4 if rtl else 4
-        parts.append(f'<text x="{label_x}" y="{y + 12}" class="chart-label" direction="{"rtl" if rtl else "ltr"}">'
+        label = action.title.text if len(action.title.text) <= 38 else action.title.text[:37] + "…"
+        label_x = width - 2 if rtl else 2
+        parts.append(f'<text x="{label_x}" y="{y + 14}" class="chart-label" direction="{"rtl" if rtl else "ltr"}">'
                      f'{escape(label)}</text>')
         start, end = position(starts), position(ends)
         x, length = min(start, end), max(abs(end - start), 2)
-        parts.append(f'<rect x="{x:.1f}" y="{y + 3}" width="{length:.1f}" height="{row - 6}" '
+        parts.append(f'<rect x="{x:.1f}" y="{y + 19}" width="{length:.1f}" height="12" '
                      f'class="status-{escape(action.status)}"><title>{escape(action.title.text)}: '
                      f'{escape(action.period)}</title></rect>')
     parts.append("</svg>")

@@ -33,9 +33,13 @@ def select_locale() -> str:
         preferred = getattr(current_user, "preferred_language", None)
         if preferred in languages:
             return preferred
+    # What the choice was read from, for `Vary` (core.delivery): a cache keyed on the address
+    # alone would otherwise serve one visitor's language to the next.
+    g.locale_sources = ("Cookie",)
     cookie = request.cookies.get(LOCALE_COOKIE)
     if cookie in languages:
         return cookie
+    g.locale_sources = ("Cookie", "Accept-Language")
     best = request.accept_languages.best_match(languages)
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
 

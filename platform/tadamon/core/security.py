@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
 from flask_login import current_user
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -37,6 +37,10 @@ def add_security_headers(response: Response) -> Response:
         # Sent whatever the scheme of the hop in front of us: browsers ignore it over plain
         # HTTP (RFC 6797 §8.1), and behind a TLS proxy the app may only ever see HTTP.
         headers.setdefault("Strict-Transport-Security", hsts)
+    if request.endpoint == "static":
+        # Public files, cached by their content hash (core.delivery): never `no-store`, and
+        # the session is not read, so they do not vary on the cookie either.
+        return response
     if current_user and current_user.is_authenticated:
         # A shared phone or cybercafé must not show a member's pages from the cache.
         headers["Cache-Control"] = "no-store"

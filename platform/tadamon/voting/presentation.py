@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from tadamon.core.bidi import join
 from tadamon.core.i18n import text_direction
+from tadamon.core.markup import render_markdown
 from tadamon.membership.models import LEGAL_FORM_LABELS, LegalForm, Organisation
 from tadamon.membership.regions import REGIONS_BY_CODE
 from tadamon.proposals.models import Proposal
@@ -71,19 +72,20 @@ def _rows(method: VotingMethod, results: dict[str, Any], proposals: dict[str, Pr
 
 
 def bar_chart(rows: list[Row], scale: float, caption_id: str) -> Markup:
-    """Horizontal (stacked) bars, one per proposal, best first; starts at the inline start."""
+    """Horizontal (stacked) bars, one per proposal, best first, each under its label; they start
+    at the inline start. A narrow canvas: on a phone a 14-unit label reads at 12 px or more."""
     rtl = text_direction() == "rtl"
-    width, label_width, bar_height, gap = 640, 250, 22, 12
-    bar_area = width - label_width - 16
-    height = max(len(rows), 1) * (bar_height + gap) + gap
+    width, row_height, bar_height = 320, 44, 16
+    bar_area = width - 4
+    height = max(len(rows), 1) * row_height + 4
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} {height}" '
              f'role="img" aria-labelledby="{caption_id}" focusable="false">']
     for index, row in enumerate(rows):
-        y = gap + index * (bar_height + gap)
-        label = row.title if len(row.title) <= 34 else row.title[:33] + "…"
-        label_x = width - 4 if rtl else 4
+        y = 4 + index * row_height
+        label = row.title if len(row.title) <= 36 else row.title[:35] + "…"
+        label_x = width - 2 if rtl else 2
         anchor = "end" if rtl else "start"
-        parts.append(f'<text x="{label_x}" y="{y + bar_height * 0.7:.1f}" text-anchor="{anchor}" '
+        parts.append(f'<text x="{label_x}" y="{y + 14}" text-anchor="{anchor}" '
                      f'direction="{"rtl" if rtl else "ltr"}" class="chart-label">{escape(str(row.rank))}. '
                      f'{escape(label)}</text>')
         offset = 0.0
@@ -91,8 +93,8 @@ def bar_chart(rows: list[Row], scale: float, caption_id: str) -> Markup:
             length = bar_area * (segment.value / scale) if scale else 0
             if length <= 0:
                 continue
-            x = (width - label_width - offset - length) if rtl else (label_width + offset)
-            parts.append(f'<rect x="{x:.1f}" y="{y}" width="{length:.1f}" height="{bar_height}" '
+            x = (width - 2 - offset - length) if rtl else (2 + offset)
+            parts.append(f'<rect x="{x:.1f}" y="{y + 20}" width="{length:.1f}" height="{bar_height}" '
                          f'class="{segment.css_class}"><title>{escape(segment.label)}</title></rect>')
             offset += length
     parts.append("</svg>")
@@ -132,6 +134,19 @@ def summarise(method_id: str, ballot: dict[str, Any], proposals: dict[str, Propo
     return get_method(method_id).summarise(ballot, lambda key: _title(proposals, key))
 
 
+SUMMARY_LENGTH = 360
+
+
+def proposal_summary(body: str, limit: int = SUMMARY_LENGTH) -> Markup:
+    """The opening of a proposal, for the ballot: its first paragraph, cut at a word near
+    `limit` characters, rendered like the proposal page renders it."""
+    first = (body or "").strip().split("\n\n", 1)[0].strip()
+    if len(first) > limit:
+        cut = first[:limit]
+        first = (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip(" ,;:.،؛") + "…"
+    return render_markdown(first)
+
+
 def ballot_page(consultation: Consultation, user: Any, organisation: Organisation | None,
                 sent: Any = None, credential: str | None = None) -> dict[str, Any]:
     """What the ballot page shows. `sent` is the form as sent, whose choices stay on the page
@@ -141,7 +156,8 @@ def ballot_page(consultation: Consultation, user: Any, organisation: Organisatio
     page: dict[str, Any] = {"consultation": consultation, "vote": vote, "organisation": organisation,
                             "reason": services.refusal(user, consultation, organisation), "current": None,
                             "definition": None, "method": None, "values": {}, "proposals": {},
-                            "secret": False, "credential": None, "voted_without_code": False}
+                            "secret": False, "credential": None, "voted_without_code": False,
+                            "summaries": {}}
     if vote is None:
         return page
     definition = services.definition_of(vote)
@@ -156,8 +172,10 @@ def ballot_page(consultation: Consultation, user: Any, organisation: Organisatio
         values = method.typed(sent, [c["id"] for c in definition["candidates"]])
     else:
         values = method.prefill(json.loads(current.content)) if current is not None else {}
+    proposals = services.proposals_by_key(vote)
     return {**page, **secret_state, "current": current, "definition": definition, "method": method, "values": values,
-            "proposals": services.proposals_by_key(vote)}
+            "proposals": proposals,
+            "summaries": {key: proposal_summary(proposal.body) for key, proposal in proposals.items()}}
 
 
 def results_page(consultation: Consultation, vote: VotingRound, results: dict[str, Any]) -> dict[str, Any]:
