@@ -60,6 +60,7 @@ from tadamon.proposals.permissions import (
     can_edit,
     can_moderate,
     can_report,
+    can_see_drafts,
     can_submit,
     can_view,
     can_withdraw,
@@ -253,6 +254,19 @@ def autosave_draft(proposal_id: int) -> Any:
     return _autosave(proposal.consultation, proposal)
 
 
+@bp.route("/proposals/drafts")
+def drafts() -> Any:
+    """The drafts of the organisation one acts for (of one consultation with `?consultation=`):
+    a draft saved and left is found again here."""
+    actor = current_actor()
+    require(can_see_drafts(actor))
+    wanted = int_arg("consultation")
+    consultation = db.session.get(Consultation, wanted) if wanted else None
+    found = services.drafts_of(actor.organisation.id, consultation.id if consultation else None)
+    return render_template("proposals/drafts.html", organisation=actor.organisation, consultation=consultation,
+                           drafts=[(draft, can_edit(actor, draft)) for draft in found])
+
+
 # --- the proposal's page ---------------------------------------------------------------------
 
 
@@ -434,7 +448,13 @@ def evaluate(proposal_id: int) -> Any:
                         success=_("The evaluation is recorded."))
     if not done and done.error is None:
         flash(_("Choose an evaluation."), "error")
-    return _to_proposal(proposal.id)
+    if done and request.form.get("then") == "next":
+        following = services.next_to_evaluate(proposal)
+        if following is not None:
+            return _to_proposal(following.id, "#evaluate")
+        flash(_("Every proposal of this consultation has its evaluation."), "info")
+        return redirect(url_for("proposals.index", consultation_id=proposal.consultation_id))
+    return _to_proposal(proposal.id, "#evaluate" if not done else "")
 
 
 def _merge_form(target: Proposal) -> tuple[forms.MergeForm, list[Proposal]]:
