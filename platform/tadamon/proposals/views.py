@@ -446,8 +446,9 @@ def evaluate(proposal_id: int) -> Any:
     done = run_use_case(form, lambda: services.evaluate(current_user, proposal, form.evaluation.data,
                                                         form.answer.data or ""),
                         success=_("The evaluation is recorded."))
-    if not done and done.error is None:
-        flash(_("Choose an evaluation."), "error")
+    if not done:
+        # The page is left for a redirect: the refusal travels as a message, not under its field.
+        flash(str(done.error.message) if done.error is not None else _("Choose an evaluation."), "error")
     if done and request.form.get("then") == "next":
         following = services.next_to_evaluate(proposal)
         if following is not None:
