@@ -20,7 +20,7 @@ def test_publishing_a_version_is_confirmed_first_saying_who_is_told_and_what_bec
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Version 1 becomes the public plan" in text and "can no longer change" in text
-    assert "3 people are notified" in text  # the three member organisations' representatives
+    assert "3 people will be notified" in text  # the three member organisations' representatives
     assert "1 added, 0 removed, 0 changed." in text
     assert '<a href="/plan/versions/1/diff">Cancel</a>' in text
     assert db.session.scalar(db.select(PlanVersion).where(PlanVersion.number == 1)).state == "review"

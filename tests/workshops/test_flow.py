@@ -67,7 +67,7 @@ def test_each_phase_move_is_confirmed_on_a_page_saying_who_is_told_and_what_beco
         text = confirm.get_data(as_text=True)
         assert confirm.status_code == 200
         assert f">{button}</button>" in text and effect in text
-        assert "3 people are notified" in text  # the three registered organisations' representatives
+        assert "3 people will be notified" in text  # the three registered organisations' representatives
         assert "cannot be undone" in text
         assert f'<a href="/consultations/{consultation.id}">Cancel</a>' in text
         assert f'name="phase" value="{phase}"' in text
@@ -109,7 +109,7 @@ def test_a_declined_registration_can_be_reconsidered_back_to_pending_with_a_noti
     assert f'href="{link}"' in manage and "Reconsider (undo the decline)" in manage
     page = client.get(link).get_data(as_text=True)
     assert "A place is free: the registration takes it again." in page
-    assert "are notified" in page and f'href="/workshops/{workshop.id}/manage">Cancel</a>' in page
+    assert "will be notified" in page and f'href="/workshops/{workshop.id}/manage">Cancel</a>' in page
     before = len(outbox(to="rep1@example.org"))
     response = client.post(link, data={"decision": "pending"})
     assert response.status_code == 302
