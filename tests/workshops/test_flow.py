@@ -9,6 +9,7 @@ import io
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -26,6 +27,8 @@ from tadamon.workshops.models import (
     WorkshopStatus,
 )
 from tests.workshops.test_consultations import consultation_form, put_a_proposal
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _register_all(app, login, workshop, members, attendees=("Amina Idrissi\nYoussef Alami", "Claire Martin", "")):
@@ -286,6 +289,8 @@ def test_the_attendance_sheet_pdf_is_in_the_readers_language(app, client, login,
     response = client.get(f"/workshops/{workshop.id}/attendance-sheet.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"attendance-sheet-{language}.pdf").write_bytes(response.data)
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=response.data, capture_output=True,
                           check=True).stdout.decode()
     words = " ".join(text.split())
