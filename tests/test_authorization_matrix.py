@@ -135,6 +135,12 @@ MATRIX: dict[str, dict[str, str]] = {
     "workshops.add_document": answers(DENY, facilitator=INVALID, steering=INVALID, admin=INVALID),
     "workshops.remove_document": WORKSHOP_MANAGERS,
     "workshops.decide_registration": WORKSHOP_MANAGERS,
+    # an empty form: told to tick a registration, back to the manage page
+    "workshops.decide_registrations": WORKSHOP_MANAGERS,
+    # A's registration is pending, not declined: the page sends back to the registrations
+    "workshops.reconsider_registration": WORKSHOP_MANAGERS,
+    # the sheet names the people who will attend: the workshop's managers only
+    "workshops.attendance_sheet_file": WORKSHOP_MANAGERS,
     "workshops.attendance": WORKSHOP_MANAGERS,
     "workshops.in_the_room": WORKSHOP_MANAGERS,
     "workshops.new_consultation": WORKSHOP_MANAGERS,
@@ -152,6 +158,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "proposals.show": EVERYONE,
     "proposals.version": EVERYONE,
     "proposals.new": answers(DENY, rep=OK, member=OK, other=OK),
+    # the drafts of the organisation one acts for: only people acting for one
+    "proposals.drafts": answers(DENY, rep=OK, member=OK, other=OK),
     "proposals.autosave_new": answers(DENY, rep=OK, member=OK, other=OK),
     # the proposal is published: its autosave answers 409 to its own organisation
     "proposals.autosave_draft": answers(DENY, rep=CONFLICT, member=CONFLICT),
@@ -351,6 +359,7 @@ def world(create_user):
         "commitment_id": pending.id,
         "decision": "confirm",
         "export_token": draft_export.token,
+        "file_format": "csv",  # text: the matrix reads every body as text (the PDF: tests/workshops)
     }
     return people, values, organisations
 
@@ -434,11 +443,13 @@ NOT_A_PAGE = {
     "proposals.attachment": "the uploaded PDF",
     "action_plan.schema": "the JSON schema",
     "membership.statutes": "the uploaded PDF",
+    "workshops.attendance_sheet_file": "the attendance sheet (CSV)",
 }
 # GET routes that, asked as here, send elsewhere: where to.
 REDIRECTS = {
     "action_plan.new_action": "/plan/board",  # no candidate chosen: back to the board
     "action_plan.export_download": "/plan/exports/",  # not rendered yet: to its status page
+    "workshops.reconsider_registration": "/workshops/",  # not declined: back to the registrations
 }
 # GET pages only reached in the middle of a flow: asked out of it, they send to log in.
 FLOW_ONLY = {"accounts.two_factor": "the second step of log-in"}

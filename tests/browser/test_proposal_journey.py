@@ -541,6 +541,9 @@ def open_deliberation(page: Any, live_server: Any, consultation_id: int, texts: 
     move_form = f'form[action="{path}/move"]'
     page.goto(path)
     assert_direction(page, texts.language)
+    # The move is a link to a page saying what it does; the button is there.
+    page.locator(f'main a[href="{path}/move?phase=deliberation"]').click()
+    page.wait_for_url(f"**{path}/move?phase=deliberation")
     expect(page.locator(f'{move_form} input[name="phase"]')).to_have_value("deliberation")
     submit(page, f'{move_form} button[type="submit"]')
     expect(page).to_have_url(re.compile(f"{re.escape(path)}$"))

@@ -338,6 +338,10 @@ def move_in_browser(page: Any, live_server: Any, vote: Vote, phase: str) -> None
     move_form = f'form[action="{vote.path}/move"]'
     page.goto(vote.path)
     assert_direction(page, "ar")
+    # The move is a link to a page saying what it does (who is told, what becomes final).
+    page.locator(f'main a[href="{vote.path}/move?phase={phase}"]').click()
+    page.wait_for_url(f"**{vote.path}/move?phase={phase}")
+    assert_direction(page, "ar")
     expect(page.locator(f'{move_form} input[name="phase"]')).to_have_value(phase)
     submit(page, f'{move_form} button[type="submit"]')
     expect(page).to_have_url(re.compile(f"{re.escape(vote.path)}$"))

@@ -174,9 +174,21 @@ def submit_version() -> Any:
     return redirect(url_for("action_plan.version_list"))
 
 
-@bp.route("/plan/versions/<int:number>/publish", methods=["POST"])
+@bp.route("/plan/versions/<int:number>/publish", methods=["GET", "POST"])
 def publish_version(number: int) -> Any:
+    """GET: what publishing does (who is told, what becomes final), the button and a way back
+    to the changes; POST: publishes."""
     item = _version_to_decide(number)
+    if request.method == "GET":
+        if item.is_published:
+            flash(_("Version %(number)s of the plan is published.", number=number), "info")
+            return redirect(url_for("action_plan.version_diff", number=number))
+        previous = services.previous_published(item)
+        changes = presentation.diff_view(services.snapshot_of(item),
+                                         services.snapshot_of(previous) if previous else None)
+        return render_template("action_plan/publish_version.html", version=item, previous=previous, changes=changes,
+                               notified=services.publication_audience(), form=ConfirmForm(),
+                               cancel_url=url_for("action_plan.version_diff", number=number))
     if _press(ConfirmForm(), lambda: services.publish_version(current_user, item),
               _("Version %(number)s of the plan is published.", number=number)):
         return redirect(url_for("action_plan.plan"))

@@ -13,11 +13,13 @@ from tadamon.core.actor import current_actor
 from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE, STASH_UNCHECKED_MESSAGE
 from tadamon.core.i18n import LANGUAGE_NATIVE_NAMES, current_language, localized, text_direction
 from tadamon.core.permissions import can
+from tadamon.core.urls import came_from
 
 
 def globals_() -> dict[str, Any]:
     return {
         "can": can,
+        "came_from": came_from,
         "current_actor": current_actor,
         "localized": localized,
         "form_field_errors": form_field_errors,

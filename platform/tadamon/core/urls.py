@@ -18,6 +18,26 @@ def safe_next(target: str | None, default: str) -> str:
     return target
 
 
+def came_from(default: str) -> str:
+    """Where the person came from, for a form's "Cancel": the page of this site that linked
+    here, as the browser said (the Referrer-Policy is same-origin), when it is another page
+    that can be opened; else `default` (a direct visit, or the form shown again after an error)."""
+    from flask import current_app, request
+    from werkzeug.exceptions import HTTPException
+
+    referrer = request.referrer
+    if not referrer:
+        return default
+    parts = urlsplit(referrer)
+    if (parts.netloc and parts.netloc != request.host) or parts.path == request.path:
+        return default
+    try:  # a page the browser showed after a POST (a form with errors) cannot be opened again
+        current_app.url_map.bind(request.host).match(parts.path, method="GET")
+    except HTTPException:
+        return default
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""), default)
+
+
 def external_url(endpoint: str, **values: object) -> str:
     """An absolute address for emails, built on PUBLIC_BASE_URL (not the request's host)."""
     from flask import current_app

@@ -139,3 +139,15 @@ def can_decide_amendment(actor: Actor, amendment: Any) -> bool:
     from tadamon.proposals.models import AmendmentState
 
     return amendment.state == AmendmentState.PENDING and _of_own_organisation(actor, amendment.proposal)
+
+
+@rule("proposals.see_drafts")
+def can_see_drafts(actor: Actor, organisation: Any = None) -> bool:
+    """A person acting for an organisation sees its drafts (its own people write them
+    together); `organisation` defaults to the one acted for."""
+    organisation = organisation if organisation is not None else actor.organisation
+    if not is_authenticated(actor) or organisation is None:
+        return False
+    from tadamon.membership import services as membership
+
+    return membership.membership_of(actor.user, organisation) is not None

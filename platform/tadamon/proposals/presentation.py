@@ -65,6 +65,8 @@ class ProposalPage:
     may_curate: bool
     may_moderate: bool
     may_report: bool
+    # For the facilitators: the previous and next proposals still waiting for an evaluation.
+    to_evaluate: tuple[Proposal | None, Proposal | None] = (None, None)
 
     @property
     def may_merge_or_split(self) -> bool:
@@ -107,6 +109,7 @@ class ProposalPage:
 def proposal_page(actor: Actor, proposal: Proposal) -> ProposalPage:
     coauthors = services.coauthors(proposal)
     lineage = services.lineage_of(proposal)
+    may_curate = permissions.can_curate(actor, proposal)
     return ProposalPage(
         proposal=proposal,
         authors=[proposal.organisation.local_name] + [c.organisation.local_name for c in coauthors],
@@ -121,7 +124,8 @@ def proposal_page(actor: Actor, proposal: Proposal) -> ProposalPage:
         may_cosign=permissions.can_cosign(actor, proposal),
         may_comment=permissions.can_comment(actor, proposal),
         may_amend=permissions.can_amend(actor, proposal),
-        may_curate=permissions.can_curate(actor, proposal),
+        may_curate=may_curate,
         may_moderate=permissions.can_moderate(actor, proposal),
         may_report=permissions.can_report(actor, proposal),
+        to_evaluate=services.evaluation_neighbours(proposal) if may_curate else (None, None),
     )

@@ -63,6 +63,7 @@ from tadamon.proposals.permissions import (
     can_moderate,
     can_record_from_room,
     can_report,
+    can_see_drafts,
     can_submit,
     can_view,
     can_withdraw,
@@ -308,6 +309,19 @@ def _offered_id(value: Any) -> int | None:
     return value if isinstance(value, int) and 0 < value <= MAX_ID else None
 
 
+@bp.route("/proposals/drafts")
+def drafts() -> Any:
+    """The drafts of the organisation one acts for (of one consultation with `?consultation=`):
+    a draft saved and left is found again here."""
+    actor = current_actor()
+    require(can_see_drafts(actor))
+    wanted = int_arg("consultation")
+    consultation = db.session.get(Consultation, wanted) if wanted else None
+    found = services.drafts_of(actor.organisation.id, consultation.id if consultation else None)
+    return render_template("proposals/drafts.html", organisation=actor.organisation, consultation=consultation,
+                           drafts=[(draft, can_edit(actor, draft)) for draft in found])
+
+
 # --- the proposal's page ---------------------------------------------------------------------
 
 
@@ -487,9 +501,16 @@ def evaluate(proposal_id: int) -> Any:
     done = run_use_case(form, lambda: services.evaluate(current_user, proposal, form.evaluation.data,
                                                         form.answer.data or ""),
                         success=_("The evaluation is recorded."))
-    if not done and done.error is None:
-        flash(_("Choose an evaluation."), "error")
-    return _to_proposal(proposal.id)
+    if not done:
+        # The page is left for a redirect: the refusal travels as a message, not under its field.
+        flash(str(done.error.message) if done.error is not None else _("Choose an evaluation."), "error")
+    if done and request.form.get("then") == "next":
+        following = services.next_to_evaluate(proposal)
+        if following is not None:
+            return _to_proposal(following.id, "#evaluate")
+        flash(_("Every proposal of this consultation has its evaluation."), "info")
+        return redirect(url_for("proposals.index", consultation_id=proposal.consultation_id))
+    return _to_proposal(proposal.id, "#evaluate" if not done else "")
 
 
 def _merge_form(target: Proposal) -> tuple[forms.MergeForm, list[Proposal]]:

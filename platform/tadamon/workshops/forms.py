@@ -168,6 +168,23 @@ class RegistrationDecisionForm(TadamonForm):
                                                     SelectChoice("decline", _l("Decline"))])
 
 
+class BulkDecisionForm(TadamonForm):
+    """The registrations ticked in the table, and the decision taken for all of them (the
+    button pressed). The view offers the registrations still to decide as choices."""
+
+    registrations = MultiCheckboxField(_l("Registrations"), coerce=optional_int,
+                                       validators=[InputRequired(message=_l("Tick at least one registration."))])
+    decision = SelectField(_l("Decision"), choices=[SelectChoice("accept", _l("Accept")),
+                                                    SelectChoice("decline", _l("Decline"))])
+
+
+class ReconsiderForm(TadamonForm):
+    decision = RadioField(_l("What becomes of the registration"), default="pending", choices=[
+        SelectChoice("pending", _l("Back to pending: decide later")),
+        SelectChoice("accept", _l("Accept it now"))],
+        validators=[InputRequired(message=REQUIRED)])
+
+
 class ConsultationForm(SubmissionKey, TadamonForm):
     question_ar, question_fr, question_en = in_each_language(
         text, (_l("Question in Arabic"), _l("Question in French"), _l("Question in English")), 300)

@@ -109,3 +109,17 @@ def can_manage_consultation(actor: Actor, consultation: Any) -> bool:
     if consultation.workshop is None:
         return is_steering(actor)
     return can_manage_workshop(actor, consultation.workshop)
+
+
+@rule("workshops.reconsider_registration")
+def can_reconsider_registration(actor: Actor, registration: Any) -> bool:
+    """Whoever decides a workshop's registrations may undo a decline (the service checks it
+    was declined and the workshop is not over)."""
+    return registration is not None and can_manage_workshop(actor, registration.workshop)
+
+
+@rule("workshops.attendance_sheet")
+def can_print_attendance_sheet(actor: Actor, workshop: Any) -> bool:
+    """The sheet names the people who will attend: the workshop's facilitators and the steering
+    group only."""
+    return can_manage_workshop(actor, workshop)

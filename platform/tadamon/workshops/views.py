@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
@@ -30,6 +31,7 @@ from wtforms.fields.choices import SelectChoice
 from tadamon.core import times
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
+from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form
 from tadamon.core.hooks import consultation_notices, dashboard_counters, voting_methods
 from tadamon.core.i18n import current_language
@@ -40,10 +42,11 @@ from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db
 from tadamon.membership.forms import region_choices
 from tadamon.membership.regions import REGIONS, REGIONS_BY_CODE
-from tadamon.workshops import calendars, forms, services
+from tadamon.workshops import attendance_sheet, calendars, forms, presentation, services
 from tadamon.workshops.models import (
     PHASE_LABELS,
     PHASE_ORDER,
+    REGISTRATION_STATUS_LABELS,
     WORKSHOP_STATUS_LABELS,
     Consultation,
     Phase,
@@ -61,6 +64,8 @@ from tadamon.workshops.permissions import (
     can_manage_consultation,
     can_manage_themes,
     can_manage_workshop,
+    can_print_attendance_sheet,
+    can_reconsider_registration,
     can_register,
     can_see_dashboard,
     can_view_calendar,
@@ -179,7 +184,7 @@ def consultation(consultation_id: int) -> Any:
     if item.current_phase is Phase.DRAFT and not can_manage_consultation(current_actor(), item):
         abort(404)
     return render_template("workshops/consultation.html", consultation=item, phase_order=PHASE_ORDER,
-                           next_phase=services.next_phase(item), move_form=ConfirmForm(formdata=None),
+                           next_phase=services.next_phase(item),
                            notices=consultation_notices(current_actor(), item))
 
 
@@ -254,11 +259,13 @@ def _manage_page(item: Workshop, document_form: forms.DocumentForm | None = None
     facilitators_form.facilitators.choices = [
         SelectChoice(u.id, u.display_name) for u in services.facilitator_candidates()]
     facilitators_form.facilitators.data = [u.id for u in item.facilitators]
+    registrations = services.registrations_of(item)
     return render_template(
-        "workshops/manage.html", workshop=item, registrations=services.registrations_of(item),
+        "workshops/manage.html", workshop=item, registrations=registrations,
+        any_decidable=any(r.is_decidable for r in registrations),
         places_taken=services.places_taken(item), next_status=item.next_status,
         confirm_form=ConfirmForm(formdata=None), document_form=document_form or forms.DocumentForm(formdata=None),
-        decision_form=forms.RegistrationDecisionForm(formdata=None), facilitators_form=facilitators_form)
+        decisions_form=forms.BulkDecisionForm(formdata=None), facilitators_form=facilitators_form)
 
 
 @bp.route("/workshops/<int:workshop_id>/manage", methods=["GET"])
@@ -393,6 +400,76 @@ def decide_registration(workshop_id: int, registration_id: int) -> Any:
     return _to_manage(item)
 
 
+def _decided(outcome: services.Decisions) -> str:
+    for registration, reason in outcome.refused:
+        flash(_("Not decided for %(organisation)s: %(reason)s",
+                organisation=isolate(registration.organisation.local_name), reason=reason), "warning")
+    return ngettext("%(num)d decision is recorded and the organisation is notified.",
+                    "%(num)d decisions are recorded and each organisation is notified.", len(outcome.decided))
+
+
+@bp.route("/workshops/<int:workshop_id>/registrations/decide", methods=["POST"])
+def decide_registrations(workshop_id: int) -> Any:
+    """The registrations ticked in the table, accepted or declined at once: each through the
+    same service as a single decision (its own audit entry, its own notification)."""
+    item = _managed(workshop_id)
+    decidable = [r for r in services.registrations_of(item) if r.is_decidable]
+    form = forms.BulkDecisionForm()
+    form.registrations.choices = [SelectChoice(r.id, r.organisation.display_name) for r in decidable]
+
+    def chosen() -> list[Registration]:
+        ticked = set(form.registrations.data or [])
+        return [r for r in decidable if r.id in ticked]
+
+    done = run_use_case(form, lambda: services.decide_registrations(current_user, chosen(),
+                                                                    form.decision.data == "accept"),
+                        success=_decided)
+    if not done and done.error is None and form.is_submitted():
+        problems = [message for field in (form.registrations, form.decision) for message in field.errors]
+        flash(str(problems[0]) if problems else _("The page had expired. Please try again."), "error")
+    return _to_manage(item)
+
+
+@bp.route("/workshops/<int:workshop_id>/registrations/<int:registration_id>/reconsider", methods=["GET", "POST"])
+@redisplays_form
+def reconsider_registration(workshop_id: int, registration_id: int) -> Any:
+    """Undo a decline: what will happen, said before it is done; then back to the registrations."""
+    item = db.get_or_404(Workshop, workshop_id)
+    registration = _registration(workshop_id, registration_id)
+    require(can_reconsider_registration(current_actor(), registration))
+    if registration.registration_status is not RegistrationStatus.DECLINED:
+        flash(_("Only a declined registration can be reconsidered."), "info")
+        return _to_manage(item)
+    form = forms.ReconsiderForm()
+    done = run_use_case(form, lambda: services.reconsider_registration(current_user, registration,
+                                                                       form.decision.data == "accept"),
+                        success=lambda r: _("The registration of %(organisation)s is now: %(status)s. "
+                                            "The organisation is notified.",
+                                            organisation=isolate(r.organisation.local_name),
+                                            status=REGISTRATION_STATUS_LABELS[r.registration_status]))
+    if done:
+        return _to_manage(item)
+    return render_template("workshops/reconsider.html", form=form, workshop=item, registration=registration,
+                           places_taken=services.places_taken(item))
+
+
+@bp.route("/workshops/<int:workshop_id>/attendance-sheet.<any(pdf, csv):file_format>")
+def attendance_sheet_file(workshop_id: int, file_format: str) -> Any:
+    """The sheet to sign in the room (PDF), or the same rows for a spreadsheet (CSV)."""
+    item = db.get_or_404(Workshop, workshop_id)
+    require(can_print_attendance_sheet(current_actor(), item))
+    registrations = services.attending(item)
+    # Names of people leave the platform: the audit log says who took them, and when.
+    run_use_case(None, lambda: services.record_sheet_export(current_user, item, file_format))
+    if file_format == "pdf":
+        body, media_type = attendance_sheet.render_pdf(item, registrations), "application/pdf"
+    else:
+        body, media_type = attendance_sheet.render_csv(item, registrations), "text/csv"
+    response = Response(body, mimetype=media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{attendance_sheet.filename(item, file_format)}"'
+    return response
+
+
 def _attendance_marks(form: MultiDict[str, str], registrations: list[Registration]) -> dict[int, tuple[bool, int | None]]:
     """Who came (`attended-<id>`) and how many people (`present-<id>`, kept within 0–1000)."""
     marks = {}
@@ -476,14 +553,28 @@ def _save_consultation(workshop: Workshop | None, item: Consultation | None) -> 
     return render_template("workshops/edit_consultation.html", form=form, workshop=workshop, consultation=item)
 
 
-@bp.route("/consultations/<int:consultation_id>/move", methods=["POST"])
+@bp.route("/consultations/<int:consultation_id>/move", methods=["GET", "POST"])
 def move_phase(consultation_id: int) -> Any:
+    """GET: what the move does, in plain words (who is notified, what becomes final), and the
+    button; POST: the move. A page asked for another phase than the next one sends back."""
     item = _managed_consultation(consultation_id)
-    target = forms.phase_or_none(request.form.get("phase"))
-    run_use_case(ConfirmForm(), lambda: services.move_phase(current_user, item, target),
-                 success=lambda _done: _("The consultation is now in the phase: %(phase)s.",
-                                         phase=PHASE_LABELS[item.current_phase]))
-    return redirect(url_for("workshops.consultation", consultation_id=item.id))
+    back = url_for("workshops.consultation", consultation_id=item.id)
+    if request.method == "POST":
+        target = forms.phase_or_none(request.form.get("phase"))
+        run_use_case(ConfirmForm(), lambda: services.move_phase(current_user, item, target),
+                     success=lambda _done: _("The consultation is now in the phase: %(phase)s.",
+                                             phase=PHASE_LABELS[item.current_phase]))
+        return redirect(back)
+    upcoming = services.next_phase(item)
+    asked = forms.phase_or_none(request.args.get("phase")) or upcoming
+    if upcoming is None or asked is not upcoming:
+        flash(_("This consultation is no longer where that page left it: here is where it stands now."), "info")
+        return redirect(back)
+    return render_template("workshops/move_phase.html", consultation=item, target=upcoming, form=ConfirmForm(),
+                           effects=presentation.MOVE_EFFECTS.get(upcoming, ()),
+                           submit=presentation.move_button(upcoming), cancel_url=back,
+                           notified=len(services.participant_representatives_of(item)),
+                           scheduled=item.scheduled_at(upcoming))
 
 
 # --- dashboard and themes ------------------------------------------------------------------

@@ -60,6 +60,7 @@ from tadamon.action_plan.services.versions import (
     current_version,
     discard_review,
     previous_published,
+    publication_audience,
     publish_version,
     snapshot_of,
     submit_for_review,
@@ -76,6 +77,6 @@ __all__ = [
     "decisions_of", "diff", "discard_review", "draft_from_proposals", "has_confirmed_lead", "is_carried_by",
     "live_action", "load_related", "open_to", "pending_commitments", "post_update", "previous_published",
     "publish_version", "remove_action", "restore_candidate", "serialise_action", "set_aside", "snapshot_of",
-    "submit_for_review", "takes_volunteers", "update_action", "updates_of", "version_in_review",
+    "publication_audience", "submit_for_review", "takes_volunteers", "update_action", "updates_of", "version_in_review",
     "version_numbered", "versions", "volunteer", "working_actions",
 ]

@@ -116,6 +116,11 @@ def publish_version(actor: User, version: PlanVersion) -> None:
     notify(representatives_of(None), "plan.published", link="/plan", number=version.number, count=len(ids))
 
 
+def publication_audience() -> int:
+    """How many people `publish_version` tells: every member organisation's representatives."""
+    return len(representatives_of(None))
+
+
 def discard_review(actor: User, version: PlanVersion) -> None:
     """Sends the version in review back: it is deleted, the working plan is unchanged."""
     if version.state != VersionState.REVIEW:

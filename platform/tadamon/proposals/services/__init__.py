@@ -25,7 +25,14 @@ from tadamon.proposals.services.deliberation import (
     propose_amendment,
     report,
 )
-from tadamon.proposals.services.lists import SORTS, dashboard_counts, list_query
+from tadamon.proposals.services.lists import (
+    SORTS,
+    dashboard_counts,
+    drafts_of,
+    evaluation_neighbours,
+    list_query,
+    next_to_evaluate,
+)
 from tadamon.proposals.services.room import (
     PaperProposal,
     consultations_for_room,
@@ -62,11 +69,12 @@ from tadamon.proposals.services.writing import (
 
 __all__ = [
     "ATTACHMENTS_PER_PROPOSAL", "ATTACHMENT_MAX_BYTES", "BODY_MIN", "SORTS", "TITLE_MAX", "TITLE_MIN",
-    "Kept", "PaperProposal", "ProposalData", "ProposalError", "add_comment", "amendments_of", "attach", "attachment_path",
-    "attachments_of", "coauthors", "comment_thread",
+    "Kept", "PaperProposal", "ProposalData", "ProposalError", "add_comment", "amendments_of", "attach",
+    "attachment_path", "attachments_of", "coauthors", "comment_thread",
     "consultations_for_room", "day_of_note", "organisations_for_room", "origins_in_lineage", "paper_record",
-    "proposal_of_record", "record_from_room", "room_origin", "workshop_days", "cosign", "cosignatures", "dashboard_counts",
-    "decide_amendment", "evaluate", "has_cosigned", "hide_comment", "keep_writing", "lineage_of", "list_query", "merge",
+    "proposal_of_record", "record_from_room", "room_origin", "workshop_days", "cosign", "cosignatures",
+    "dashboard_counts", "decide_amendment", "drafts_of", "evaluate", "evaluation_neighbours", "has_cosigned",
+    "hide_comment", "keep_writing", "lineage_of", "list_query", "merge", "next_to_evaluate",
     "notify_new_comments", "propose_amendment", "publish", "remove_attachment", "report", "save_draft",
     "split", "timeline", "versions", "withdraw", "withdraw_cosignature",
 ]

@@ -41,6 +41,39 @@ def list_query(consultation: Consultation, *, search: str = "", theme_id: int | 
     return query.order_by(Proposal.published_at.desc(), Proposal.id.desc())
 
 
+def _awaiting_evaluation(consultation_id: int, other_than: int) -> Any:
+    """The consultation's published proposals with no evaluation yet, but `other_than`."""
+    return select(Proposal).where(Proposal.consultation_id == consultation_id, Proposal.id != other_than,
+                                  Proposal.state == ProposalState.PUBLISHED, Proposal.evaluation.is_(None))
+
+
+def evaluation_neighbours(proposal: Proposal) -> tuple[Proposal | None, Proposal | None]:
+    """The previous and the next proposal of the same consultation still waiting for an
+    evaluation, in the order they were written (ids), around `proposal`."""
+    waiting = _awaiting_evaluation(proposal.consultation_id, proposal.id)
+    previous = db.session.scalar(waiting.where(Proposal.id < proposal.id).order_by(Proposal.id.desc()).limit(1))
+    following = db.session.scalar(waiting.where(Proposal.id > proposal.id).order_by(Proposal.id).limit(1))
+    return previous, following
+
+
+def next_to_evaluate(proposal: Proposal) -> Proposal | None:
+    """After evaluating `proposal`: the next one waiting, else the first waiting before it (the
+    facilitator goes round once), else None when every proposal is evaluated."""
+    previous, following = evaluation_neighbours(proposal)
+    if following is not None:
+        return following
+    return db.session.scalar(_awaiting_evaluation(proposal.consultation_id, proposal.id)
+                             .order_by(Proposal.id).limit(1)) if previous is not None else None
+
+
+def drafts_of(organisation_id: int, consultation_id: int | None = None) -> list[Proposal]:
+    """An organisation's drafts (of one consultation, when given), the last edited first."""
+    query = select(Proposal).where(Proposal.organisation_id == organisation_id, Proposal.state == ProposalState.DRAFT)
+    if consultation_id is not None:
+        query = query.where(Proposal.consultation_id == consultation_id)
+    return list(db.session.scalars(query.order_by(Proposal.updated_at.desc(), Proposal.id.desc())))
+
+
 def dashboard_counts(consultation_ids: list[int]) -> dict[int, dict[str, int]]:
     """Published proposals and their visible comments per consultation, in one query."""
     if not consultation_ids:

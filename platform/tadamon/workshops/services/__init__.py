@@ -18,14 +18,19 @@ from tadamon.workshops.services.consultations import (
     save_consultation,
 )
 from tadamon.workshops.services.registrations import (
+    Decisions,
+    attending,
     decide_registration,
+    decide_registrations,
     give_back_places,
     has_place,
     outside_regions,
     places_taken,
     profile_section,
     promote_waiting,
+    reconsider_registration,
     record_attendance,
+    record_sheet_export,
     register,
     registered_organisation_ids,
     registered_organisations,
@@ -58,7 +63,8 @@ from tadamon.workshops.services.workshops import (
 )
 
 __all__ = [
-    "DOCUMENT_MAX_BYTES", "VOTE_DEFINING", "ConsultationData", "WorkshopData", "WorkshopError",
+    "DOCUMENT_MAX_BYTES", "VOTE_DEFINING", "ConsultationData", "Decisions", "WorkshopData", "WorkshopError",
+    "attending", "decide_registrations", "reconsider_registration", "record_sheet_export",
     "active_themes", "advance_due_consultations", "all_themes", "attach_document",
     "consultations_of_facilitator", "create_workshop", "decide_registration", "document_path",
     "facilitator_candidates", "give_back_places", "has_place", "move_due_phases", "move_phase",

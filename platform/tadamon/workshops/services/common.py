@@ -20,6 +20,9 @@ register_kind("workshops.registration_decided", subject=_l("Your registration to
               text=_l("The registration of %(organisation)s to %(workshop)s is now: %(status)s."))
 register_kind("workshops.registration_accepted", subject=_l("Your registration to %(workshop)s"),
               text=_l("The registration of %(organisation)s to %(workshop)s is accepted. The workshop starts on %(when)s."))
+register_kind("workshops.registration_reconsidered", subject=_l("Your registration to %(workshop)s"),
+              text=_l("The facilitators reconsidered the registration of %(organisation)s to %(workshop)s: "
+                      "it is now %(status)s."))
 register_kind("consultations.voting_opened", subject=_l("Voting is open: %(question)s"),
               text=_l("Voting on “%(question)s” is open until %(closes)s."))
 register_kind("workshops.moved_up", subject=_l("A place is free for you: %(workshop)s"),

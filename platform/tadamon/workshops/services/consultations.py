@@ -7,6 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import selectinload
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
@@ -181,4 +182,6 @@ def consultations_of_facilitator(user: User) -> list[Consultation]:
     if not (user.has_role(Role.STEERING) or user.has_role(Role.ADMIN)):
         query = query.join(workshop_facilitators, workshop_facilitators.c.workshop_id == Workshop.id).where(
             workshop_facilitators.c.user_id == user.id)
+    # Each row names its workshop (identical questions are told apart by it): loaded with the list.
+    query = query.options(selectinload(Consultation.workshop))
     return list(db.session.scalars(query.order_by(Consultation.id.desc())))

@@ -2,6 +2,7 @@
 are counted; one registration per organisation and workshop), the waiting list, attendance."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import g, has_request_context
@@ -168,6 +169,75 @@ def decide_registration(actor: User, registration: Registration, accept: bool) -
            link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
            workshop=texts(registration.workshop, "title"),
            organisation=texts(registration.organisation, "name"), status=label("registration_status", target))
+
+
+@dataclass
+class Decisions:
+    """What a decision on several registrations gave: the ones decided, and the ones refused
+    with the reason (each is decided on its own: one refusal does not undo the others)."""
+
+    decided: list[Registration] = field(default_factory=list)
+    refused: list[tuple[Registration, str]] = field(default_factory=list)
+
+
+def decide_registrations(actor: User, registrations: list[Registration], accept: bool) -> Decisions:
+    """Accepts or declines each registration through `decide_registration` (its own audit
+    entry and notification), each in a savepoint. Raises when none could be decided."""
+    outcome = Decisions()
+    for registration in registrations:
+        try:
+            with db.session.begin_nested():
+                decide_registration(actor, registration, accept)
+        except WorkshopError as error:
+            db.session.refresh(registration)
+            outcome.refused.append((registration, str(error.message)))
+        else:
+            outcome.decided.append(registration)
+    if not outcome.decided:
+        if not outcome.refused:
+            raise WorkshopError(_l("Tick at least one registration."))
+        raise WorkshopError(outcome.refused[0][1])
+    return outcome
+
+
+def reconsider_registration(actor: User, registration: Registration, accept: bool) -> Registration:
+    """Undoes a decline: back to pending (or accepted, when `accept`) if a place is free, else
+    onto the waiting list, where it moves up like any other. Audited; the organisation is told."""
+    if registration.registration_status is not RegistrationStatus.DECLINED:
+        raise WorkshopError(_l("Only a declined registration can be reconsidered."))
+    if registration.workshop.workshop_status is WorkshopStatus.CLOSED:
+        raise WorkshopError(_l("This workshop is over: its registrations are kept as they were."))
+    _lock_workshop(registration.workshop)
+    if places_taken(registration.workshop) >= registration.workshop.capacity:
+        target = RegistrationStatus.WAITLISTED
+    else:
+        target = RegistrationStatus.ACCEPTED if accept else RegistrationStatus.PENDING
+    registration.status = target
+    registration.status_changed_at = utcnow()
+    db.session.flush()
+    audit.record("registration.reconsidered", "workshop", registration.workshop_id,
+                 object_label=registration.organisation.original_name,
+                 before={"status": RegistrationStatus.DECLINED.value}, after={"status": target.value}, actor=actor)
+    notify(representatives_of([registration.organisation_id]), "workshops.registration_reconsidered",
+           link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
+           workshop=texts(registration.workshop, "title"),
+           organisation=texts(registration.organisation, "name"), status=label("registration_status", target))
+    return registration
+
+
+def attending(workshop: Workshop) -> list[Registration]:
+    """The registrations holding a place (accepted, then pending), by organisation name: the
+    attendance sheet's rows."""
+    rows = [r for r in registrations_of(workshop) if r.registration_status in HOLDING_PLACE]
+    return sorted(rows, key=lambda r: (r.registration_status is not RegistrationStatus.ACCEPTED,
+                                       r.organisation.display_name.casefold()))
+
+
+def record_sheet_export(actor: User, workshop: Workshop, file_format: str) -> None:
+    """The attendance sheet carries people's names out of the platform: logged, like the plan's
+    exports."""
+    audit.record("workshop.attendance_sheet_exported", "workshop", workshop.id, object_label=title_of(workshop),
+                 after={"format": file_format}, actor=actor)
 
 
 def registrations_of(workshop: Workshop) -> list[Registration]:
