@@ -80,6 +80,7 @@ def test_a_member_sees_no_evaluation_nor_its_neighbours(client, login, members, 
 def test_a_saved_draft_is_found_again_from_the_consultation_and_the_home_page(
         app, client, login, members, consultation, create_user):
     representative, organisation = members[0]
+    representative.preferred_language = "en"  # the account's language wins over Accept-Language
     login(client, representative)
     client.post(f"/consultations/{consultation.id}/proposals/new",
                 data={"title": "Brouillon à finir", "body": "Pas fini", "language": "fr",
@@ -97,6 +98,7 @@ def test_a_saved_draft_is_found_again_from_the_consultation_and_the_home_page(
     assert "Brouillon à finir" in client.get("/proposals/drafts").get_data(as_text=True)
     # Another organisation's people do not see it.
     other = app.test_client()
+    members[1][0].preferred_language = "en"
     login(other, members[1][0])
     page = other.get("/proposals/drafts").get_data(as_text=True)
     assert "Brouillon à finir" not in page and "No draft" in page
@@ -117,6 +119,7 @@ def test_a_draft_of_a_consultation_past_its_proposals_is_listed_without_an_edit_
     draft = services.save_draft(consultation, organisation, representative,
                                 services.ProposalData(title="Trop tard", body="Pas fini", language="fr"))
     workshops.move_phase(facilitator, consultation, Phase.DELIBERATION)
+    representative.preferred_language = "en"  # the account's language wins over Accept-Language
     db.session.commit()
     login(client, representative)
     page = client.get("/proposals/drafts").get_data(as_text=True)
