@@ -96,6 +96,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "membership.application": ORGANISATION_AND_STEERING,
     "membership.statutes": ORGANISATION_AND_STEERING,
     "membership.people": ORGANISATION_AND_STEERING,
+    "membership.names": REPRESENTATIVE_ONLY,
     # an approved member's application is no longer edited (draft cases: tests/membership)
     "membership.edit_application": NOBODY,
     "membership.submit_application": NOBODY,

@@ -104,6 +104,12 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class NamesForm(TadamonForm):
+    name_ar = text(_l("Name in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
+    name_fr = text(_l("Name in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})
+    name_en = text(_l("Name in English"), 200, render_kw={"dir": "ltr", "lang": "en"})
+
+
 class ApplicationForm(TadamonForm):
     name_ar = text(_l("Name in Arabic"), 200, render_kw={"dir": "rtl", "lang": "ar"})
     name_fr = text(_l("Name in French"), 200, render_kw={"dir": "ltr", "lang": "fr"})

@@ -84,6 +84,12 @@ def can_manage_people(actor: Actor, organisation: Organisation) -> bool:
             and organisation.membership_state not in (MembershipState.REJECTED, MembershipState.LEFT))
 
 
+@rule("membership.rename")
+def can_rename(actor: Actor, organisation: Organisation) -> bool:
+    """Its representatives name their organisation in each language (after approval too)."""
+    return can_manage_people(actor, organisation)
+
+
 def _manages_someone_else(actor: Actor, person: OrganisationMember) -> bool:
     return person.user_id != actor.id and can_manage_people(actor, person.organisation)
 

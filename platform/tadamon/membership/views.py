@@ -56,6 +56,7 @@ from tadamon.membership.permissions import (
     can_manage_fields,
     can_manage_people,
     can_remove_person,
+    can_rename,
     can_review,
     can_view_application,
     can_view_people,
@@ -232,6 +233,18 @@ def edit_application(organisation_id: int) -> Any:
         flash(_("Your application is saved as a draft. You can complete it later."), "success")
         return _to("application", organisation_id=organisation.id)
     return render_template("membership/edit_application.html", form=form, organisation=organisation)
+
+
+@bp.route("/membership/<int:organisation_id>/names", methods=["GET", "POST"])
+@redisplays_form
+def names(organisation_id: int) -> Any:
+    """The organisation's name in each language, for its representatives at any time."""
+    organisation = _organisation(organisation_id, can_rename)
+    form = edit_form(forms.NamesForm, organisation)
+    if run_use_case(form, lambda: services.rename_organisation(current_user, organisation, form.data),
+                    success=_("The organisation's names are saved.")):
+        return _to("application", organisation_id=organisation.id)
+    return render_template("membership/names.html", form=form, organisation=organisation)
 
 
 @bp.route("/membership/<int:organisation_id>/submit", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from tadamon.membership.services.applications import (
     leave_network,
     missing_for_submission,
     reinstate_membership,
+    rename_organisation,
     set_founding_member,
     start_application,
     submit_application,
@@ -75,6 +76,7 @@ from tadamon.membership.services.statutes import (
 )
 
 __all__ = [
+    "rename_organisation",
     "DECISIONS", "INVITATION_LIFETIME", "STATUTES_MAX_BYTES", "ApplicationData", "IncompleteApplication",
     "MembershipError", "OrganisationMember", "accept_invitation", "active_fields", "adhere_to_current_charter",
     "adherences", "adheres_to_current_charter", "all_fields", "attach_statutes", "change_role",

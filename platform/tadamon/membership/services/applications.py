@@ -214,3 +214,19 @@ def set_founding_member(actor: User, organisation: Organisation, founding: bool)
     audit.record("membership.founding_changed", "organisation", organisation.id,
                  object_label=organisation.original_name, before={"founding": not founding},
                  after={"founding": founding}, actor=actor)
+
+
+def rename_organisation(actor: User, organisation: Organisation, names: dict[str, str]) -> None:
+    """A member organisation's names in Arabic, French and English, kept after approval so that
+    each reader sees it named in their language (at least one of Arabic or French stays)."""
+    cleaned = {key: (names.get(key) or "").strip() for key in ("name_ar", "name_fr", "name_en")}
+    if not (cleaned["name_ar"] or cleaned["name_fr"]):
+        raise MembershipError(_l("Give the organisation's name in Arabic or in French."), field="name_ar")
+    before = {key: getattr(organisation, key) for key in cleaned}
+    for key, value in cleaned.items():
+        setattr(organisation, key, value)
+    organisation.search_name = normalize_for_search(
+        " ".join([organisation.name_ar, organisation.name_fr, organisation.name_en, organisation.acronym]))
+    audit.record("organisation.renamed", "organisation", organisation.id, object_label=organisation.original_name,
+                 before=before, after=cleaned, actor=actor)
+    db.session.flush()
