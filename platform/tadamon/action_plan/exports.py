@@ -14,6 +14,7 @@ import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
@@ -23,6 +24,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from tadamon.action_plan.presentation import ActionView, PlanView, plan_view
+from tadamon.core.bidi import direction_of
+from tadamon.core.markup import render_inline_markdown, render_markdown_directed
 from tadamon.core.times import format_date
 
 # A cell starting with one of these is a formula to a spreadsheet: prefix it with a quote.
@@ -273,13 +276,48 @@ def render_markdown(snapshot: Mapping[str, Any], language: str) -> bytes:
 # --- PDF -------------------------------------------------------------------------------------
 
 
+def _author() -> str:
+    """Who the files say wrote them (PDF metadata, DOCX core properties)."""
+    return f"Tadamon — {_('Steering group')}"
+
+
+def _created(view: PlanView) -> datetime | None:
+    return view.published_at
+
+
+def pdf_html(snapshot: Mapping[str, Any], language: str) -> str:
+    """The PDF's HTML: member text with its direction written out (WeasyPrint ignores dir="auto")."""
+    view = _view(snapshot, language)
+    created = _created(view)
+    return render_template("action_plan/export_pdf.html", view=view, title=_title(view), rtl=language == "ar",
+                           language=language, author=_author(), created=created.isoformat() if created else "",
+                           dir_of=direction_of, md=render_markdown_directed, md_inline=render_inline_markdown)
+
+
+def _pdf_finisher(language: str) -> Callable[[Any, Any], None]:
+    def finish(_document: Any, pdf: Any) -> None:
+        import pydyf
+
+        # Viewers lay out spreads and scroll right to left for an Arabic document.
+        preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary({})
+        preferences["DisplayDocTitle"] = "true"
+        if language == "ar":
+            preferences["Direction"] = "/R2L"
+        pdf.catalog["ViewerPreferences"] = preferences
+
+    return finish
+
+
+# Tagged PDF/UA-1: a structure tree (headings, lists, tables) for screen readers, the document's
+# language and title in the catalog, XMP metadata.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
+
+
 def render_pdf(snapshot: Mapping[str, Any], language: str) -> bytes:
     from weasyprint import HTML
 
-    view = _view(snapshot, language)
-    html = render_template("action_plan/export_pdf.html", view=view, title=_title(view),
-                           rtl=language == "ar", language=language)
-    return HTML(string=html, base_url=current_app.root_path).write_pdf()
+    return HTML(string=pdf_html(snapshot, language), base_url=current_app.root_path).write_pdf(
+        finisher=_pdf_finisher(language), **PDF_OPTIONS)
 
 
 FORMATS: dict[str, ExportFormat] = {
