@@ -8,16 +8,22 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
+import unicodedata
 import uuid
-from datetime import timedelta
+import zlib
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
 import openpyxl
 import pytest
 from docx import Document
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from tadamon.accounts.models import RoleAssignment
@@ -34,6 +40,12 @@ TITLES = {
     "en": ("Solidarity fund for women's cooperatives", "Training young people for digital jobs"),
 }
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Member Markdown: an Arabic paragraph with bold, then a French one (the Arabic edition must set
+# it left to right), in the same description.
+DESCRIPTION_AR = ("تخصيص **نسبة من الصفقات العمومية** للتعاونيات.\n\n"
+                  "Les coopératives rédigent elles-mêmes leurs dossiers de candidature.")
+UPDATE_TEXT = "Premier *atelier* tenu avec 40 coopératives."
+CURRENT_VALUE = {"ar": "القيمة الحالية", "fr": "Valeur actuelle", "en": "Current value"}
 
 
 @pytest.fixture
@@ -42,11 +54,18 @@ def published_plan(results, members, steering, make_action):
     objective that a spreadsheet would take for a formula."""
     _consultation, ids = results
     first = make_action(ids[:2], **{f"title_{code}": TITLES[code][0] for code in TITLES},
-                        objectives="=HYPERLINK(\"http://evil.example\")")
+                        objectives="=HYPERLINK(\"http://evil.example\")", description_ar=DESCRIPTION_AR,
+                        description_fr=DESCRIPTION_AR, description_en=DESCRIPTION_AR,
+                        starts_on=date(2026, 1, 5), ends_on=date(2027, 6, 30), budget_estimate=Decimal("150000"),
+                        funding_sources="Cotisations des membres",
+                        milestones=[services.MilestoneData("Lancement et comité de suivi", date(2026, 2, 1), True)])
     make_action(ids[2:], **{f"title_{code}": TITLES[code][1] for code in TITLES},
-                indicators=[services.IndicatorData(name="Jeunes formés", unit="personnes", target=1000)])
+                indicators=[services.IndicatorData(name="Jeunes formés", unit="personnes", target=Decimal(1000),
+                                                   current_value=Decimal(240))])
     person, organisation = members[0]
     services.decide_commitment(steering, services.volunteer(person, organisation, first, "lead", ""), True)
+    services.post_update(person, organisation, first, services.UpdateData(
+        happened_on=date(2026, 3, 2), text=UPDATE_TEXT, progress=15))
     services.publish_version(steering, services.submit_for_review(steering))
     db.session.commit()
     return services.version_numbered(1)
@@ -56,79 +75,242 @@ def _snapshot(version):
     return services.snapshot_of(version)
 
 
-@pytest.mark.parametrize("language", ["ar", "fr", "en"])
-def test_the_pdf_holds_every_action_in_logical_order(published_plan, language, app):
+def _pdftotext(path: Path, *options: str) -> str:
     if not shutil.which("pdftotext"):
         pytest.fail("pdftotext (poppler-utils) is missing: `make system-packages` installs it")
+    return subprocess.run(["pdftotext", *options, "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
+                          text=True).stdout
+
+
+def _plain(text: str) -> str:
+    """Extracted text compared as a reader's search does: Arabic marks (a shadda poppler puts on
+    a line of its own), directional marks and line breaks left out."""
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Mn", "Cf"))
+    return " ".join(text.split())
+
+
+def _render_pdf(app, plan, language: str) -> Path:
     with app.test_request_context("/"):
-        data = exports.render(_snapshot(published_plan), "pdf", language)
+        data = exports.render(_snapshot(plan), "pdf", language)
     assert data.startswith(b"%PDF")
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"plan-{language}.pdf"
     path.write_bytes(data)
-    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True,
-                          text=True).stdout
+    return path
+
+
+@pytest.mark.parametrize("language", ["ar", "fr", "en"])
+def test_the_pdf_is_complete_and_searchable(published_plan, language, app):
+    path = _render_pdf(app, published_plan, language)
+    text = _pdftotext(path)
+    flat = _plain(text)
     for title in TITLES[language]:
-        assert title in " ".join(text.split()), f"{title!r} not found in the {language} PDF"
+        assert _plain(title) in flat, f"{title!r} not found in the {language} PDF"
     # A cover, a table of contents and the appendix tracing actions to their proposals.
     assert text.count("\f") >= 4
+    # Every column of the indicators table is on the page, the current value with it.
+    assert CURRENT_VALUE[language] in text and "240" in text
+    # Progress updates (dated, by organisation), milestones, funding; member Markdown rendered.
+    assert "Premier atelier tenu avec 40 coopératives." in flat
+    assert "Lancement et comité de suivi" in flat and "Cotisations des membres" in flat
+    assert "**" not in text and "*atelier*" not in text
+    # Every heading, bold ones included, extracts as written (Noto Sans Arabic Bold reversed
+    # its lam-alef ligatures: "الأهداف" came out "األهداف").
+    with app.test_request_context("/"), force_locale(language):
+        headings = [_("Objectives"), _("Milestones"), _("Indicators"), _("Progress updates"),
+                    _("Where it comes from"), _("Contents"), _("Appendix: from proposals and votes to actions")]
+    words = set(flat.split())
+    for heading in headings:
+        # Word by word: poppler puts a shadda (in "التقدّم") on a line of its own, which
+        # moves the words around it; the words themselves must come out as written.
+        missing = [word for word in _plain(heading).split()
+                   if word not in words and word not in flat and word.strip(":،") not in flat]
+        assert not missing, f"heading {heading!r} not extractable from the {language} PDF: {missing}"
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, check=True, text=True).stdout
+    assert "Noto-Sans-Arabic" not in fonts
+    if language == "ar":
+        assert "Noto-Naskh-Arabic-Bold" in fonts
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, check=True, text=True).stdout
+    assert re.search(r"^Tagged:\s+yes", info, re.M) and re.search(r"^Title:\s+\S", info, re.M)
+    assert re.search(r"^Author:\s+Tadamon", info, re.M)
     if shutil.which("pdftoppm"):
         subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "3", "-l", "3", str(path),
                         str(ARTIFACTS / f"plan-{language}-page")], check=True)
 
 
-def test_the_docx_and_xlsx_open_and_hold_every_action(published_plan, app):
-    with app.test_request_context("/"):
-        docx_data = exports.render(_snapshot(published_plan), "docx", "fr")
-        xlsx_data = exports.render(_snapshot(published_plan), "xlsx", "ar")
-    document = Document(io.BytesIO(docx_data))
-    text = "\n".join(p.text for p in document.paragraphs)
-    assert all(title in text for title in TITLES["fr"])
+def test_a_french_paragraph_in_the_arabic_pdf_runs_left_to_right(published_plan, app):
+    path = _render_pdf(app, published_plan, "ar")
+    data = path.read_bytes()
+    # The catalog sits in a compressed object stream: inflate every stream to read it.
+    inflated = b"".join(zlib.decompress(m.group(1), wbits=15) for m in re.finditer(
+        rb"stream\r?\n(.*?)endstream", data, re.S) if m.group(1)[:1] == b"x")
+    assert b"/Direction /R2L" in inflated and b"/Lang (ar)" in data + inflated
+    # In reading order, full stop at the end (set right to left it came out ".Les coopératives…").
+    assert "Les coopératives rédigent elles-mêmes leurs dossiers de candidature." in _plain(_pdftotext(path))
+    # Laid out from the left margin: its first word starts at the left of the page.
+    layout = _pdftotext(path, "-layout")
+    line = next(line for line in layout.splitlines() if "Les coopératives" in line)
+    assert len(line) - len(line.lstrip()) < 10, line
 
+
+def test_the_pdf_html_says_every_blocks_direction(published_plan, app):
+    with app.test_request_context("/"), force_locale("ar"):
+        html = exports.pdf_html(_snapshot(published_plan), "ar")
+    assert 'dir="auto"' not in html
+    assert '<p dir="ltr">Les coopératives' in html and '<p dir="rtl">تخصيص <strong>' in html
+
+
+def test_the_docx_is_an_editable_a4_document(published_plan, app):
+    from docx.oxml.ns import qn
+    from docx.shared import Mm
+
+    with app.test_request_context("/"):
+        docx_data = exports.render(_snapshot(published_plan), "docx", "ar")
+        french = exports.render(_snapshot(published_plan), "docx", "fr")
+    document = Document(io.BytesIO(docx_data))
+    section = document.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)
+    assert section._sectPr.find(qn("w:bidi")) is not None  # a right-to-left section
+    properties = document.core_properties
+    assert properties.title.startswith("خطة العمل") and properties.author.startswith("Tadamon")
+    assert properties.author != "python-docx" and properties.created.year >= 2026 and properties.language == "ar-MA"
+    body = document.element.body.xml
+    assert 'TOC \\o "1-2"' in body
+    footer = document.sections[0].footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer and "NUMPAGES" in footer
+    texts = [p.text for p in document.paragraphs]
+    joined = "\n".join(texts)
+    assert all(title in joined for title in TITLES["ar"])
+    for needed in ("المراحل", "المؤشرات", "مصادر التمويل", "تحديثات التقدّم", UPDATE_TEXT.replace("*", ""),
+                   "Lancement et comité de suivi"):
+        assert needed in joined or any(needed in cell.text for t in document.tables for r in t.rows
+                                       for cell in r.cells), needed
+    assert "**" not in joined
+    # Both scripts' fonts on the styles, and bold for Arabic (w:bCs) on headings.
+    normal = document.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert normal.get(qn("w:cs")) == "Noto Naskh Arabic" and normal.get(qn("w:ascii")) == "Noto Sans"
+    heading = document.styles["Heading 1"].element
+    assert heading.rPr.find(qn("w:rFonts")).get(qn("w:cs")) == "Noto Naskh Arabic"
+    assert heading.rPr.find(qn("w:bCs")) is not None and heading.pPr.find(qn("w:bidi")) is not None
+    # The French paragraph of the Arabic edition is a left-to-right paragraph.
+    french_paragraph = next(p for p in document.paragraphs if p.text.startswith("Les coopératives"))
+    assert french_paragraph._p.pPr.find(qn("w:bidi")).get(qn("w:val")) == "0"
+    # Indicators with their current value, and the appendix.
+    assert any("240" in cell.text for t in document.tables for r in t.rows for cell in r.cells)
+    assert any("القيمة الحالية" in cell.text for t in document.tables for r in t.rows for cell in r.cells)
+    assert any(p.style.name == "Heading 1" and p.text.startswith("ملحق") for p in document.paragraphs)
+    french_document = Document(io.BytesIO(french))
+    assert french_document.sections[0]._sectPr.find(qn("w:bidi")) is None
+    assert all(title in "\n".join(p.text for p in french_document.paragraphs) for title in TITLES["fr"])
+
+
+def test_the_xlsx_computes_and_prints(published_plan, app):
+    with app.test_request_context("/"):
+        xlsx_data = exports.render(_snapshot(published_plan), "xlsx", "ar")
+        french = exports.render(_snapshot(published_plan), "xlsx", "fr")
     book = openpyxl.load_workbook(io.BytesIO(xlsx_data))
-    assert len(book.sheetnames) == 3
-    actions, indicators, sources = (book[name] for name in book.sheetnames)
+    assert len(book.sheetnames) == 5
+    actions, indicators, milestones, updates, sources = (book[name] for name in book.sheetnames)
     cells = [str(c.value) for row in actions.iter_rows() for c in row if c.value is not None]
     assert all(title in cells for title in TITLES["ar"])
-    assert actions.sheet_view.rightToLeft
-    # The formula a member typed is text, not a formula.
-    assert "'=HYPERLINK(\"http://evil.example\")" in cells
-    assert not any(c.data_type == "f" for row in actions.iter_rows() for c in row)
-    assert any("Jeunes formés" == c.value for row in indicators.iter_rows() for c in row)
+    header = [c.value for c in actions[1]]
+    first = {h: c for h, c in zip(header, actions[2], strict=True)}
+    budget = next(c for h, c in first.items() if "MAD" in str(h))
+    assert budget.value == 150000 and budget.data_type == "n" and budget.number_format == "#,##0"
+    start = first[header[8]]
+    assert isinstance(start.value, datetime) and start.value.date() == date(2026, 1, 5) and start.is_date
+    assert start.number_format == "dd/mm/yyyy"
+    assert isinstance(first[header[5]].value, int)  # progress
+    # The formula a member typed is text, not a formula, and shows without an apostrophe.
+    objective = next(c for row in actions.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK"))
+    assert objective.data_type == "s" and objective.quotePrefix
+    assert not any(c.data_type == "f" for sheet in book for row in sheet.iter_rows() for c in row)
+    # Markdown is text in cells, not asterisks.
+    assert any(str(c.value).startswith("تخصيص نسبة من الصفقات العمومية للتعاونيات.") for c in actions[2])
+    assert [c.value for c in indicators[2]][-1] == 240 and "Jeunes formés" in [c.value for c in indicators[2]]
+    assert milestones.max_row == 2 and milestones["C2"].is_date
+    assert updates["D2"].value == 15 and updates["E2"].value == UPDATE_TEXT.replace("*", "")
     assert sources.max_row >= 4  # a header and the three source proposals
+    for sheet in book:
+        assert sheet.sheet_view.rightToLeft
+        assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1"
+    # Rows tall enough for their wrapped text.
+    assert actions.row_dimensions[2].height >= 30
+    assert not openpyxl.load_workbook(io.BytesIO(french)).active.sheet_view.rightToLeft
 
 
 def test_the_csv_is_excel_ready_and_neutralised(published_plan, app):
     with app.test_request_context("/"):
         data = exports.render(_snapshot(published_plan), "csv", "en")
+        semicolons = exports.render(_snapshot(published_plan), "scsv", "fr")
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 3
     titles = [row[1] for row in rows[1:]]
     assert titles == list(TITLES["en"])
     assert any(cell.startswith("'=HYPERLINK") for cell in rows[1])
+    assert "150000" in rows[1] and "2026-01-05" in rows[1]
     assert exports.neutralise("+212 600") == "'+212 600" and exports.neutralise("-") == "'-"
     assert exports.neutralise("\tx") == "'\tx" and exports.neutralise("plain") == "plain"
+    assert semicolons.startswith("\ufeff".encode())
+    french_rows = list(csv.reader(io.StringIO(semicolons.decode("utf-8-sig")), delimiter=";"))
+    assert len(french_rows) == 3 and len(french_rows[0]) == len(rows[0])
+    assert [row[1] for row in french_rows[1:]] == list(TITLES["fr"])
 
 
 def test_the_json_validates_against_its_schema_with_stable_ids(published_plan, app, client):
+    app.config["PUBLIC_BASE_URL"] = "https://tadamon.example.ma"
     with app.test_request_context("/"):
         document = json.loads(exports.render(_snapshot(published_plan), "json", "ar"))
     schema = client.get("/plan/schema.json").get_json()
     jsonschema.Draft202012Validator.check_schema(schema)
-    jsonschema.validate(document, schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    validator.validate(document)
+    validator.validate(_snapshot(published_plan))  # the stored form too
+    assert document["format"] == "tadamon.plan/2" and schema["$id"].endswith("/plan/2.json")
+    assert document["$schema"] == "https://tadamon.example.ma/plan/schema.json"
+    assert document["base_url"] == "https://tadamon.example.ma/"
     ids = [a["id"] for a in document["actions"]]
     assert ids == sorted(ids, key=lambda i: int(i.split("-")[1])) and all(i.startswith("action-") for i in ids)
     source = document["actions"][0]["sources"][0]
     assert source["vote"]["ledger_head"] and source["proposal"].startswith("proposal-")
+    links = re.findall(r'"(?:url|results_url)": "([^"]*)"', json.dumps(document))
+    assert links and all(link.startswith("https://tadamon.example.ma/") for link in links)
+    assert document["actions"][0]["url"].startswith("https://tadamon.example.ma/plan/actions/")
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate({**document, "actions": [{"id": 3}]}, schema)
+        validator.validate({**document, "actions": [{"id": 3}]})
+    with pytest.raises(jsonschema.ValidationError):  # an export names its base and schema
+        validator.validate({key: value for key, value in document.items() if key != "base_url"})
 
 
-def test_markdown_has_a_section_per_theme(published_plan, app):
+def test_markdown_carries_every_section_of_the_pdf(published_plan, app):
     with app.test_request_context("/"):
         text = exports.render(_snapshot(published_plan), "md", "fr").decode()
+        labels = {code: [] for code in ("fr",)}
+        with force_locale("fr"):
+            labels["fr"] = [_("Objectives"), _("Milestones"), _("Indicators"), _("Current value"),
+                            _("Progress updates"), _("Funding sources"), _("Appendix: from proposals and votes to actions")]
     assert text.startswith("# ") and all(title in text for title in TITLES["fr"])
+    assert all(label in text for label in labels["fr"])
+    assert "240" in text and "Lancement et comité de suivi" in text
+    # Member Markdown kept as Markdown (not escaped into literal asterisks), formulas inert.
+    assert "**nombre**" not in text and "\\*\\*" not in text and "*atelier*" in text
+    assert "تخصيص **نسبة من الصفقات العمومية** للتعاونيات." in text
+
+
+def test_member_markdown_is_reduced_to_its_safe_subset():
+    from tadamon.core.markup import markdown_plain, markdown_source, render_markdown_directed
+
+    text = "Un *mot* [ici](https://x.ma) [js](javascript:alert(1)) <script>x</script>\n\n- un\n- deux"
+    source = markdown_source(text)
+    assert "\\[js\\](javascript" in source  # brackets escaped: text, not a link
+    assert "<script>" not in source and "*mot*" in source and "[ici](<https://x.ma>)" in source
+    assert markdown_plain(text).splitlines()[1:] == ["• un", "• deux"]
+    html = str(render_markdown_directed("مرحبا\n\nBonjour", "ar"))
+    assert '<p dir="rtl">مرحبا</p>' in html and '<p dir="ltr">Bonjour</p>' in html
+    assert 'dir="rtl"' in str(render_markdown_directed("123", "ar"))
 
 
 def test_anyone_exports_a_published_version_and_the_link_expires(published_plan, client):
@@ -235,6 +417,11 @@ def test_the_export_plan_command(published_plan, app, tmp_path):
                                  "--output", str(output)])
     assert result.exit_code == 0, result.output
     assert json.loads(output.read_text())["version"] == 1
+    semicolons = tmp_path / "plan.csv"
+    result = runner.invoke(args=["export-plan", "--version", "1", "--format", "csv", "--csv-separator", "semicolon",
+                                 "--lang", "fr", "--output", str(semicolons)])
+    assert result.exit_code == 0, result.output
+    assert semicolons.read_bytes().decode("utf-8-sig").splitlines()[0].count(";") >= 14
     result = runner.invoke(args=["export-plan", "--version", "9", "--format", "csv", "--lang", "fr",
                                  "--output", str(tmp_path / "x.csv")])
     assert result.exit_code != 0 and "Error" in result.output and not (tmp_path / "x.csv").exists()

@@ -14,12 +14,18 @@ from tadamon.action_plan.exports import FORMATS
               help="The version number; the working draft when left out.")
 @click.option("--format", "file_format", type=click.Choice(sorted(FORMATS)), required=True)
 @click.option("--lang", "language", type=click.Choice(["ar", "fr", "en"]), required=True)
+@click.option("--csv-separator", type=click.Choice(["comma", "semicolon"]), default="comma", show_default=True,
+              help="CSV only: semicolons (and a decimal comma) for spreadsheets set to French and other "
+                   "decimal-comma locales; the same as --format scsv.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True, path_type=Path), required=True)
-def export_plan_command(version_number: int | None, file_format: str, language: str, output: Path) -> None:
+def export_plan_command(version_number: int | None, file_format: str, language: str, csv_separator: str,
+                        output: Path) -> None:
     """Export the action plan (a version, or the working draft) to a file."""
     from tadamon.action_plan import jobs
     from tadamon.action_plan.services import PlanError
 
+    if file_format == "csv" and csv_separator == "semicolon":
+        file_format = "scsv"
     try:
         size = jobs.export_to_file(version_number, file_format, language, output)
     except PlanError as error:

@@ -9,31 +9,33 @@ jsonschema for the JSON's documented schema.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from typing import Any
 
 from flask import current_app, render_template
-from flask_babel import force_locale, pgettext
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from tadamon.action_plan import export_sheets
 from tadamon.action_plan.presentation import ActionView, PlanView, plan_view
+from tadamon.core.bidi import direction_of
+from tadamon.core.markup import (
+    escape_markdown,
+    markdown_source,
+    render_inline_markdown,
+    render_markdown_directed,
+)
 from tadamon.core.times import format_date
+from tadamon.core.urls import external_url
 
-# A cell starting with one of these is a formula to a spreadsheet: prefix it with a quote.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """Spreadsheet cells never run what a member typed (CSV/formula injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+# The spreadsheet guard, re-exported: callers and tests know it from here.
+FORMULA_STARTS = export_sheets.FORMULA_STARTS
+neutralise = export_sheets.neutralise
 
 
 @dataclass(frozen=True)
@@ -55,171 +57,44 @@ def _title(view: PlanView) -> str:
     return _("Shared action plan, working draft")
 
 
-def _headers() -> list[str]:
-    return [_("Id"), _("Title"), _("Theme"), _("Territory"), _("Status"), _("Progress (%)"), _("Lead organisation"),
-            _("Partner organisations"), _("Start"), _("End"), _("Budget estimate"), _("Funding sources"),
-            _("Objectives"), _("Description"), _("Sources")]
+def _author() -> str:
+    """Who the files say wrote them (PDF metadata, DOCX core properties)."""
+    return f"Tadamon — {_('Steering group')}"
 
 
-def _row(action: ActionView) -> list[Any]:
-    return [action.key, action.title.text, action.theme, action.territory, action.status_label, action.progress,
-            action.lead, "; ".join(action.partners),
-            action.starts_on.isoformat() if action.starts_on else "",
-            action.ends_on.isoformat() if action.ends_on else "", action.budget, action.funding_sources,
-            action.objectives, action.description.text, "; ".join(s.key for s in action.sources)]
+def _created(view: PlanView) -> datetime | None:
+    return view.published_at
 
 
-# --- CSV -------------------------------------------------------------------------------------
+# --- CSV and XLSX -----------------------------------------------------------------------------
 
 
-def render_csv(snapshot: Mapping[str, Any], language: str) -> bytes:
+def render_csv(snapshot: Mapping[str, Any], language: str, separator: str = "comma") -> bytes:
+    """The actions, one a row (see `export_sheets.render_csv` for the two dialects)."""
     view = _view(snapshot, language)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_headers())
-    for action in view.actions:
-        writer.writerow([neutralise(value) for value in _row(action)])
-    # A byte-order mark so that spreadsheet programs read the Arabic as UTF-8.
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return export_sheets.render_csv(export_sheets.tables(snapshot, view, language)[0], separator)
 
 
-# --- XLSX ------------------------------------------------------------------------------------
+def render_csv_semicolon(snapshot: Mapping[str, Any], language: str) -> bytes:
+    return render_csv(snapshot, language, "semicolon")
 
 
 def render_xlsx(snapshot: Mapping[str, Any], language: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     view = _view(snapshot, language)
-    workbook = Workbook()
-    actions_sheet = workbook.active
-    actions_sheet.title = _("Actions")[:31]
-    indicators_sheet = workbook.create_sheet(_("Indicators")[:31])
-    sources_sheet = workbook.create_sheet(_("Sources")[:31])
-    bold = Font(bold=True)
-    for sheet in (actions_sheet, indicators_sheet, sources_sheet):
-        sheet.sheet_view.rightToLeft = language == "ar"
-    actions_sheet.append(_headers())
-    for action in view.actions:
-        actions_sheet.append([neutralise(v) for v in _row(action)])
-    indicators_sheet.append([_("Action"), _("Indicator"), _("Unit"), _("Baseline"), _("Target"), _("Current value")])
-    raw = {a["id"]: a for a in snapshot.get("actions", [])}
-    for action in view.actions:
-        for indicator in raw[action.key].get("indicators", []):
-            indicators_sheet.append([action.key, neutralise(indicator["name"]), neutralise(indicator.get("unit", "")),
-                                     indicator.get("baseline"), indicator.get("target"), indicator.get("current")])
-    sources_sheet.append([_("Action"), _("Proposal"), _("Proposal title"), _("Organisation"), _("Consultation"),
-                          _("Workshop"), pgettext("noun", "Vote"), _("Ledger head")])
-    for action in view.actions:
-        for source in action.sources:
-            sources_sheet.append([action.key, source.key, neutralise(source.title), neutralise(source.organisation),
-                                  neutralise(source.consultation.text),
-                                  neutralise(source.workshop.text if source.workshop else ""),
-                                  neutralise(source.vote_sentence), source.ledger_head])
-    for sheet in (actions_sheet, indicators_sheet, sources_sheet):
-        for cell in sheet[1]:
-            cell.font = bold
-        sheet.freeze_panes = "A2"
-        for column in sheet.columns:
-            letter = column[0].column_letter
-            sheet.column_dimensions[letter].width = min(60, max(10, *(len(str(c.value or "")) for c in column[:50])))
-    for row in actions_sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return export_sheets.render_xlsx(export_sheets.tables(snapshot, view, language), language, _title(view),
+                                     _author())
 
 
 # --- DOCX ------------------------------------------------------------------------------------
 
 
-def _right_to_left_styles(document: Any, names: tuple[str, ...]) -> None:
-    """Word's right-to-left paragraphs and runs, set once on the styles the export uses
-    (python-docx has no API for w:bidi; per-paragraph settings cost a second per 200 actions)."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    for name in names:
-        element = document.styles[name].element
-        paragraph_properties = element.get_or_add_pPr()
-        bidi = OxmlElement("w:bidi")
-        bidi.set(qn("w:val"), "1")
-        paragraph_properties.append(bidi)
-        run_properties = element.get_or_add_rPr()
-        for tag in ("w:rtl", "w:cs"):
-            flag = OxmlElement(tag)
-            flag.set(qn("w:val"), "1")
-            run_properties.append(flag)
-
-
 def render_docx(snapshot: Mapping[str, Any], language: str) -> bytes:
-    from docx import Document
-    from docx.shared import Pt
+    from tadamon.action_plan import export_docx
 
     view = _view(snapshot, language)
-    rtl = language == "ar"
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = "Noto Naskh Arabic" if rtl else "Noto Sans"
-    style.font.size = Pt(11)
-    used = ("Normal", "Title", "Heading 1", "Heading 2", "Heading 3", "List Bullet", "Table Grid")
-    if rtl:
-        _right_to_left_styles(document, used)
-    # Style ids resolved once: python-docx looks a style name up by scanning every style.
-    style_ids = {name: document.styles[name].style_id for name in used}
-
-    def paragraph(text: str, style_name: str | None = None) -> Any:
-        item = document.add_paragraph(text)
-        if style_name:
-            item._p.style = style_ids[style_name]
-        return item
-
-    def heading(text: str, level: int) -> Any:
-        return paragraph(text, "Title" if level == 0 else f"Heading {level}")
-
-    heading(_title(view), 0)
-    if view.published_at:
-        paragraph(_("Published on %(date)s", date=format_date(view.published_at)))
-    paragraph(_("%(count)s actions", count=len(view.actions)))
-    for theme, actions in view.sections:
-        heading(theme, 1)
-        for action in actions:
-            heading(f"{action.number}. {action.title.text}", 2)
-            if action.title.untranslated:
-                paragraph(_("Not yet translated"))
-            facts = [(_("Status"), f"{action.status_label} · {action.progress}%"), (_("Territory"), action.territory),
-                     (_("Lead organisation"), action.lead or "—"), (_("Partners"), "; ".join(action.partners) or "—"),
-                     (_("Dates"), action.period), (_("Budget estimate"), action.budget)]
-            table = document.add_table(rows=0, cols=2)
-            table._tbl.tblPr.style = style_ids["Table Grid"]
-            if rtl:
-                table._tbl.tblPr.get_or_add_bidiVisual().val = True
-            for label, value in facts:
-                cells = table.add_row().cells
-                cells[0].text, cells[1].text = label, value
-            if action.description.text:
-                paragraph(action.description.text)
-            if action.objectives:
-                heading(_("Objectives"), 3)
-                paragraph(action.objectives)
-            if action.indicators:
-                heading(_("Indicators"), 3)
-                for indicator in action.indicators:
-                    paragraph(_("%(name)s: baseline %(baseline)s, target %(target)s, now %(current)s %(unit)s",
-                                **indicator), "List Bullet")
-            if action.sources:
-                heading(_("Where it comes from"), 3)
-                for source in action.sources:
-                    paragraph(f"{source.title} — {source.organisation}. {source.vote_sentence}", "List Bullet")
-    heading(_("Appendix: from proposals and votes to actions"), 1)
-    for action in view.actions:
-        for source in action.sources:
-            paragraph(f"{action.key} ← {source.key} “{source.title}” ({source.organisation}); "
-                      f"{source.consultation.text}; {source.vote_sentence} {source.ledger_head}", "List Bullet")
-    buffer = io.BytesIO()
-    document.save(buffer)
-    return buffer.getvalue()
+    meta = export_docx.DocxMeta(title=_title(view), author=_author(), tagline=_("For an Innovative Solidarity in Morocco"),
+                                created=_created(view))
+    return export_docx.build(view, language, meta)
 
 
 # --- JSON ------------------------------------------------------------------------------------
@@ -229,57 +104,161 @@ def schema() -> dict[str, Any]:
     return json.loads(resources.files("tadamon.action_plan").joinpath("plan.schema.json").read_text("utf-8"))
 
 
+# The published form of the plan document: the stored snapshot ("tadamon.plan/1", links relative
+# to the site) with absolute links, the site's address and the schema it follows.
+EXPORT_FORMAT = "tadamon.plan/2"
+LINK_KEYS = frozenset({"url", "results_url"})
+
+
+def _absolute_links(value: Any, base: str) -> Any:
+    if isinstance(value, dict):
+        return {key: (base + item if key in LINK_KEYS and isinstance(item, str) and item.startswith("/")
+                      else _absolute_links(item, base)) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_absolute_links(item, base) for item in value]
+    return value
+
+
 def render_json(snapshot: Mapping[str, Any], language: str) -> bytes:
-    document = dict(snapshot)
-    document["language"] = language
+    """The snapshot for programs: every link absolute on PUBLIC_BASE_URL (a file read away from
+    the site has no base to resolve "/proposals/8" against), each action's page linked."""
+    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
+    document = _absolute_links(dict(snapshot), base)
+    for action in document.get("actions", []):
+        action["url"] = external_url("action_plan.action", action_id=action["number"])
+    document.update({"$schema": external_url("action_plan.schema"), "format": EXPORT_FORMAT, "base_url": base + "/",
+                     "language": language})
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8")
 
 
 # --- Markdown --------------------------------------------------------------------------------
 
 
-def _md(text: str) -> str:
-    """Member text in Markdown: characters that would start markup are escaped."""
-    for character in "\\`*_[]#<>|":
-        text = text.replace(character, "\\" + character)
-    return text
+def _pair(label: str, value: str) -> str:
+    return _("%(label)s: %(value)s", label=f"**{label}**", value=value)
+
+
+def _md_action(action: ActionView, language: str) -> list[str]:
+    lines = [f"### {action.number}. {escape_markdown(action.title.text)}", ""]
+    if action.title.untranslated:
+        lines += [f"*{_('Not yet translated')}*", ""]
+    facts = [(_("Status"), f"{action.status_label} ({action.progress}%)"), (_("Territory"), action.territory),
+             (_("Lead organisation"), action.lead or "—"), (_("Partners"), "; ".join(action.partners) or "—"),
+             (_("Dates"), action.period), (_("Budget estimate"), action.budget)]
+    if action.funding_sources:
+        facts.append((_("Funding sources"), action.funding_sources))
+    lines += [f"- {_pair(label, escape_markdown(value))}" for label, value in facts] + [""]
+    if action.description.text:
+        lines += [f"#### {_('Description')}", "", markdown_source(action.description.text), ""]
+        if action.description.untranslated:
+            lines += [f"*{_('Not yet translated')}*", ""]
+    if action.objectives:
+        lines += [f"#### {_('Objectives')}", ""]
+        lines += [f"- {markdown_source(line).strip()}" for line in action.objectives.splitlines() if line.strip()]
+        lines.append("")
+    if action.milestones:
+        lines += [f"#### {_('Milestones')}", ""]
+        for milestone in action.milestones:
+            due = f" — {milestone['due']}" if milestone["due"] else ""
+            done = f" — {_('reached')} ✓" if milestone["done"] else ""
+            lines.append(f"- {markdown_source(milestone['title']).strip()}{due}{done}")
+        lines.append("")
+    if action.indicators:
+        lines += [f"#### {_('Indicators')}", ""]
+        for indicator in action.indicators:
+            unit = f" ({escape_markdown(indicator['unit'])})" if indicator["unit"] else ""
+            figures = " · ".join(_("%(label)s: %(value)s", label=label, value=indicator[key]) for label, key in (
+                (_("Baseline"), "baseline"), (_("Target"), "target"), (_("Current value"), "current")))
+            lines.append(f"- **{escape_markdown(indicator['name'])}**{unit} — {figures}")
+        lines.append("")
+    lines += [f"#### {_('Progress updates')}", ""]
+    if not action.updates:
+        lines += [_("No progress update yet."), ""]
+    for update in action.updates:
+        progress = f" — {update['progress']}%" if update["progress"] is not None else ""
+        lines += [f"- **{update['on']}** — {escape_markdown(update['organisation'])}{progress}", "",
+                  markdown_source(update["text"], indent="  "), ""]
+    if action.sources:
+        lines += [f"#### {_('Where it comes from')}", ""]
+        lines += [f"- {escape_markdown(s.title)} — {escape_markdown(s.organisation)}. {escape_markdown(s.vote_sentence)}"
+                  for s in action.sources]
+        lines.append("")
+    return lines
+
+
+def _md_appendix(view: PlanView) -> list[str]:
+    lines = [f"## {_('Appendix: from proposals and votes to actions')}", ""]
+    for action in view.actions:
+        for source in action.sources:
+            parts = [f"{action.number}\\. ← {escape_markdown(source.title)} ({escape_markdown(source.organisation)})",
+                     escape_markdown(source.consultation.text)]
+            if source.workshop:
+                parts.append(escape_markdown(source.workshop.text))
+            parts.append(escape_markdown(source.vote_sentence))
+            if source.vote_figure:
+                parts.append(escape_markdown(source.vote_figure))
+            lines.append("- " + "; ".join(parts))
+            lines += [f"  - {escape_markdown(step)}" for step in source.lineage]
+            if source.ledger_head:
+                lines.append(f"  - {_pair(_('Ledger head'), f'`{source.ledger_head}`')}")
+    return [*lines, ""]
 
 
 def render_markdown(snapshot: Mapping[str, Any], language: str) -> bytes:
+    """Every section of the PDF, in CommonMark; member Markdown kept in its safe subset."""
     view = _view(snapshot, language)
-    lines = [f"# {_title(view)}", ""]
+    lines = [f"# {_title(view)}", "", f"*{_('For an Innovative Solidarity in Morocco')}*", ""]
     if view.published_at:
         lines += [_("Published on %(date)s", date=format_date(view.published_at)), ""]
+    lines += [ngettext("%(num)s action", "%(num)s actions", len(view.actions)), "", f"## {_('Contents')}", ""]
     for theme, actions in view.sections:
-        lines += [f"## {_md(theme)}", ""]
+        lines.append(f"- {escape_markdown(theme)}")
+        lines += [f"  - {a.number}\\. {escape_markdown(a.title.text)}" for a in actions]
+    lines += [f"- {_('Appendix: from proposals and votes to actions')}", ""]
+    for theme, actions in view.sections:
+        lines += [f"## {escape_markdown(theme)}", ""]
         for action in actions:
-            lines += [f"### {action.number}. {_md(action.title.text)}", ""]
-            if action.title.untranslated:
-                lines += [f"*{_('Not yet translated')}*", ""]
-            lines += [f"- **{_('Status')}**: {action.status_label} ({action.progress}%)",
-                      f"- **{_('Territory')}**: {_md(action.territory)}",
-                      f"- **{_('Lead organisation')}**: {_md(action.lead or '—')}",
-                      f"- **{_('Partners')}**: {_md('; '.join(action.partners) or '—')}",
-                      f"- **{_('Dates')}**: {action.period}", f"- **{_('Budget estimate')}**: {action.budget}", ""]
-            if action.description.text:
-                lines += [_md(action.description.text), ""]
-            if action.sources:
-                lines += [f"#### {_('Where it comes from')}", ""]
-                lines += [f"- {_md(s.title)} — {_md(s.organisation)}. {_md(s.vote_sentence)}" for s in action.sources]
-                lines.append("")
+            lines += _md_action(action, language)
+    lines += _md_appendix(view)
     return "\n".join(lines).encode("utf-8")
 
 
 # --- PDF -------------------------------------------------------------------------------------
 
 
+def pdf_html(snapshot: Mapping[str, Any], language: str) -> str:
+    """The PDF's HTML: member text with its direction written out (WeasyPrint ignores dir="auto")."""
+    view = _view(snapshot, language)
+    created = _created(view)
+    return render_template("action_plan/export_pdf.html", view=view, title=_title(view), rtl=language == "ar",
+                           language=language, author=_author(), created=created.isoformat() if created else "",
+                           dir_of=direction_of, md=render_markdown_directed, md_inline=render_inline_markdown)
+
+
+def _pdf_finisher(language: str) -> Callable[[Any, Any], None]:
+    def finish(_document: Any, pdf: Any) -> None:
+        import pydyf
+
+        # Viewers lay out spreads and scroll right to left for an Arabic document.
+        preferences = pdf.catalog.get("ViewerPreferences") or pydyf.Dictionary({})
+        preferences["DisplayDocTitle"] = "true"
+        if language == "ar":
+            preferences["Direction"] = "/R2L"
+        pdf.catalog["ViewerPreferences"] = preferences
+
+    return finish
+
+
+# Tagged PDF/UA-1: a structure tree (headings, lists, tables) for screen readers, the document's
+# language and title in the catalog, XMP metadata.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
+
+
 def render_pdf(snapshot: Mapping[str, Any], language: str) -> bytes:
     from weasyprint import HTML
 
-    view = _view(snapshot, language)
-    html = render_template("action_plan/export_pdf.html", view=view, title=_title(view),
-                           rtl=language == "ar", language=language)
-    return HTML(string=html, base_url=current_app.root_path).write_pdf()
+    return HTML(string=pdf_html(snapshot, language), base_url=current_app.root_path).write_pdf(
+        finisher=_pdf_finisher(language), **PDF_OPTIONS)
 
 
 FORMATS: dict[str, ExportFormat] = {
@@ -289,6 +268,10 @@ FORMATS: dict[str, ExportFormat] = {
     "xlsx": ExportFormat("xlsx", _l("Spreadsheet (XLSX)"), "xlsx",
                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", render_xlsx),
     "csv": ExportFormat("csv", _l("CSV"), "csv", "text/csv; charset=utf-8", render_csv),
+    # Its own key (it fits the export row's five characters): the same table, in the dialect
+    # of spreadsheets set to French and other decimal-comma locales.
+    "scsv": ExportFormat("scsv", _l("CSV with semicolons (Excel in French)"), "csv", "text/csv; charset=utf-8",
+                         render_csv_semicolon),
     "json": ExportFormat("json", _l("JSON (documented schema)"), "json", "application/json", render_json),
     "md": ExportFormat("md", _l("Markdown"), "md", "text/markdown; charset=utf-8", render_markdown),
 }

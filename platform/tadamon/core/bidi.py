@@ -168,3 +168,29 @@ def signed_html(number: int) -> Markup:
     """"(+3)" stays "(+3)" in an Arabic page: the sign and digits in a left-to-right `<bdi>`
     (the bidi algorithm otherwise treats the leading "+" as neutral and shows "3+")."""
     return bdi_ltr(signed(number))
+
+
+# --- the direction of a block, decided on the server ---------------------------------------------
+# Renderers that ignore dir="auto" (WeasyPrint, Word, spreadsheets) need the direction written out:
+# the Unicode rule (first strong character, UAX #9 P2-P3), else the direction of the text's language.
+
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
+
+
+def first_strong_direction(text: str) -> str | None:
+    """"ltr" or "rtl" from the first letter with a strong direction, None when there is none
+    (digits, punctuation, an empty text)."""
+    import unicodedata
+
+    for character in text:
+        kind = unicodedata.bidirectional(character)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return None
+
+
+def direction_of(text: str, language: str | None = None) -> str:
+    """The paragraph direction of `text`: its first strong letter, else its language's."""
+    return first_strong_direction(text) or ("rtl" if (language or "") in RTL_LANGUAGES else "ltr")
