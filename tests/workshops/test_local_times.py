@@ -208,3 +208,26 @@ def test_when_the_zone_rules_change_events_stay_at_their_wall_clock_time(app, cl
     assert event["sequence"] == 1 and event.decoded("dtstart").hour == 9
     # once pinned, nothing moves again
     assert refresh_event_times() == 0
+
+
+@pytest.mark.parametrize("day,instant", DAYS)
+def test_a_second_calendar_parser_reads_nine_from_the_zone_we_ship(app, client, login, facilitator, theme, members,
+                                                                   day, instant):
+    """vobject builds its own time zone from the file's VTIMEZONE (it never asks zoneinfo), so it
+    checks the zone rules we write as a calendar application would read them."""
+    import vobject
+
+    # vobject keeps the first VTIMEZONE it met for a TZID in a process-wide registry: each file
+    # must be read with its own (a VTIMEZONE covers only the span of its events).
+    getattr(vobject.icalendar, "__tzidMap").clear()
+    workshop = create_workshop(client, login, facilitator, theme, day)
+    text = app.test_client().get(f"/workshops/{workshop.id}.ics").get_data(as_text=True)
+    assert "DTSTART;TZID=Africa/Casablanca:" in text
+    calendar = vobject.readOne(text)
+    start = calendar.vevent.dtstart.value
+    assert (start.hour, start.minute) == (9, 0)
+    assert start.astimezone(UTC) == instant
+    client.post(f"/workshops/{workshop.id}/edit", data=workshop_form(theme, day, starts_at=f"{day}T10:00"))
+    getattr(vobject.icalendar, "__tzidMap").clear()
+    moved = vobject.readOne(app.test_client().get(f"/workshops/{workshop.id}.ics").get_data(as_text=True))
+    assert moved.vevent.sequence.value == "1" and moved.vevent.dtstart.value.hour == 10

@@ -74,8 +74,11 @@ def calendar_for(workshops: list[Any], *, language: str, shows_online_link: Call
             events.append(event)
     # The zones first: some calendar apps read a TZID only if its VTIMEZONE came before.
     for zone_key, days in sorted(spans.items()):
-        calendar.add_component(Timezone.from_tzinfo(zone(zone_key), first_date=min(days) - timedelta(days=1),
-                                                    last_date=max(days) + timedelta(days=1)))
+        # Whole years around the events: a calendar app that keeps the first VTIMEZONE it met for
+        # a TZID (some do, process-wide) still reads later files' events right.
+        first, last = min(days), max(days)
+        calendar.add_component(Timezone.from_tzinfo(zone(zone_key), first_date=first.replace(year=first.year - 1, month=1, day=1),
+                                                    last_date=last.replace(year=last.year + 1, month=12, day=31)))
     for event in events:
         calendar.add_component(event)
     calendar.add("x-tadamon-language", language)
