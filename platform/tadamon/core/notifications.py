@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
-from tadamon.core.mail import Attachment, send_email
+from tadamon.core.mail import send_email
 from tadamon.core.times import MOROCCO, format_datetime
 from tadamon.extensions import Model, db
 
@@ -113,10 +113,10 @@ class Notification(Model):
         return str(kind.subject) % _resolve(self.params) if kind else self.kind
 
 
-def notify(recipients: Iterable[Any], kind: str, *, link: str = "", attachments: Sequence[Attachment] = (),
+def notify(recipients: Iterable[Any], kind: str, *, link: str = "", attachments: Sequence[Any] = (),
            **params: Any) -> None:
     """Notifies each recipient (a User) in the app and by email, in their own language;
-    `attachments` go with the email only (a workshop's .ics)."""
+    `attachments` go with the email only (a workshop's .ics): `core.mail.Attachment` tuples."""
     definition = _KINDS[kind]
     seen: set[int] = set()
     for user in recipients:

@@ -7,6 +7,7 @@ The person who acted is never told of their own act (they saw it on the page).""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -126,7 +127,7 @@ def cosigned(actor: User, proposal: Proposal, organisation_name: str) -> None:
 
 
 def evaluated(actor: User, proposal: Proposal) -> None:
-    params = {"title": proposal.title, "evaluation": label("proposals.evaluation", proposal.evaluation)}
+    params: dict[str, Any] = {"title": proposal.title, "evaluation": label("proposals.evaluation", proposal.evaluation)}
     if proposal.evaluation_answer:
         notify(_others(people_of(_organisations_behind(proposal)), actor), "proposals.evaluated_with_answer",
                link=_link(proposal), answer=proposal.evaluation_answer, **params)
@@ -168,7 +169,7 @@ def report_received(proposal: Proposal, reporter: User) -> None:
 def report_handled(actor: User, reports: list[Report], proposal: Proposal, author_ids: list[int],
                    decision: str, reason: str) -> None:
     """Tells every reporter of the content, and the people of the organisation that wrote it."""
-    params = {"title": proposal.title, "decision": label("proposals.moderation", decision), "reason": reason}
+    params: dict[str, Any] = {"title": proposal.title, "decision": label("proposals.moderation", decision), "reason": reason}
     reporters = db.session.scalars(select(User).where(
         User.id.in_([r.reporter_id for r in reports if r.reporter_id is not None]), User.is_enabled.is_(True)))
     notify(_others(reporters, actor), "proposals.report_handled", link=_link(proposal), **params)
