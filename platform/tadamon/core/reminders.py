@@ -9,7 +9,7 @@ stay recorded). A Loomio lesson: a reopened poll re-notified everyone (loomio #1
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,6 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tadamon.core.db import utcnow
 from tadamon.core.persistence import add_unless_duplicate
 from tadamon.extensions import Model
+
+# How often a process looks for reminders owed (see core.hooks.time_to_check).
+CHECK_EVERY = timedelta(minutes=5)
 
 
 class SentReminder(Model):

@@ -19,8 +19,10 @@ from sqlalchemy import or_, select, update
 from tadamon.accounts.models import User
 from tadamon.core import audit, reminders
 from tadamon.core.db import utcnow
+from tadamon.core.hooks import time_to_check
 from tadamon.core.notifications import moment, notify, register_kind, texts
 from tadamon.core.persistence import rows_changed
+from tadamon.core.reminders import CHECK_EVERY
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
@@ -130,3 +132,10 @@ def send_reminder(actor: User, consultation: Consultation, now: datetime | None 
                  object_label=consultation.question_fr or consultation.question_ar,
                  after={"organisations": [organisation.id for organisation in pending]}, actor=actor)
     return _tell(pending, consultation, "voting.reminder")
+
+
+def check_remind_before_close() -> int:
+    """The periodic hook: `remind_before_close` at most every few minutes per process."""
+    if not time_to_check("voting.reminders", CHECK_EVERY, utcnow()):
+        return 0
+    return remind_before_close()

@@ -19,7 +19,9 @@ from tadamon.action_plan.models import (
 )
 from tadamon.core import reminders
 from tadamon.core.db import utcnow
+from tadamon.core.hooks import time_to_check
 from tadamon.core.notifications import notify, register_kind, texts
+from tadamon.core.reminders import CHECK_EVERY
 from tadamon.core.times import MOROCCO, local, local_midnight
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
@@ -87,3 +89,10 @@ def remind_progress_due(now: datetime | None = None) -> int:
                organisation=commitment.organisation.display_name, due=milestone.due_on.isoformat())
         reminded += 1
     return reminded
+
+
+def check_remind_progress_due() -> int:
+    """The periodic hook: `remind_progress_due` at most every few minutes per process."""
+    if not time_to_check("plan.progress_due", CHECK_EVERY, utcnow()):
+        return 0
+    return remind_progress_due()

@@ -12,7 +12,9 @@ from sqlalchemy import select
 from tadamon.accounts.models import User
 from tadamon.core import reminders
 from tadamon.core.db import utcnow
+from tadamon.core.hooks import time_to_check
 from tadamon.core.notifications import moment, notify, register_kind, texts
+from tadamon.core.reminders import CHECK_EVERY
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.queries import representatives_of
@@ -68,3 +70,10 @@ def _remind(workshop: Workshop, registration: Registration) -> None:
                attachments=[(f"workshop-{workshop.id}.ics", "text/calendar", ics)],
                workshop=texts(workshop, "title"), organisation=registration.organisation.display_name,
                when=moment(workshop.starts_at, workshop.time_zone))
+
+
+def check_remind_day_before() -> int:
+    """The periodic hook: `remind_day_before` at most every few minutes per process."""
+    if not time_to_check("workshops.reminders", CHECK_EVERY, utcnow()):
+        return 0
+    return remind_day_before()
