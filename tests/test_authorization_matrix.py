@@ -170,6 +170,13 @@ MATRIX: dict[str, dict[str, str]] = {
     "proposals.comment": NOBODY,  # comments open with the deliberation phase
     "proposals.report": LOGGED_IN,
     "proposals.hide_comment": WORKSHOP_MANAGERS,
+    # the reports of the consultations one runs (facilitators see their workshops', the steering group all)
+    "proposals.moderation": FACILITATORS_AND_STEERING,
+    # an empty form: the view says what is missing, back to the queue
+    "proposals.handle_report": WORKSHOP_MANAGERS,
+    # who has voted (never how), and the reminder to those that have not: the workshop's managers
+    "voting.participation_page": WORKSHOP_MANAGERS,
+    "voting.send_reminder": WORKSHOP_MANAGERS,
     "proposals.evaluate": WORKSHOP_MANAGERS,
     "proposals.merge": WORKSHOP_MANAGERS,
     "proposals.attachment": EVERYONE,
@@ -225,6 +232,8 @@ TOKEN_FOR = {"action_plan.export_status": "export_token", "action_plan.export_do
 
 # Routes asked about another consultation than the one taking proposals.
 CONSULTATION_FOR = {"voting.ballot": "voting_consultation_id", "voting.receipts": "voting_consultation_id",
+                    "voting.participation_page": "voting_consultation_id",
+                    "voting.send_reminder": "voting_consultation_id",
                     "voting.results": "closed_consultation_id"}
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -353,6 +362,7 @@ def world(create_user):
         "proposal_id": proposal.id,
         "number": 1,
         "comment_id": comment.id,
+        "report_id": proposals.report("comment", comment.id, proposal, people["user"], "Hors sujet").id,
         "amendment_id": amendment.id,
         "attachment_id": attachment.id,
         **voting_ids,

@@ -12,10 +12,13 @@ from sqlalchemy.orm import lazyload
 from tadamon.action_plan.models import Action, Commitment, CommitmentState
 from tadamon.action_plan.permissions import can_compose
 from tadamon.action_plan.services import current_version
+from tadamon.action_plan.services.progress_due import due_milestones
 from tadamon.core.actor import Actor
+from tadamon.core.bidi import isolate
+from tadamon.core.db import utcnow
 from tadamon.core.hooks import HomeItem, HomeSection
 from tadamon.core.i18n import localized
-from tadamon.core.times import format_date
+from tadamon.core.times import MOROCCO, format_date, local
 from tadamon.extensions import db
 
 LIMIT = 3
@@ -61,6 +64,24 @@ def offers_to_answer(actor: Actor) -> HomeSection | None:
     return HomeSection("offers", _("Offers to carry actions"), items, attention=True, order=50)
 
 
+def progress_due(actor: Actor) -> HomeSection | None:
+    """The actions the person's organisation carries whose milestones are due and not done:
+    a progress update is expected. One query."""
+    organisation = actor.organisation
+    if organisation is None:
+        return None
+    rows = due_milestones([organisation.id], local(utcnow(), MOROCCO).date(), limit=LIMIT + 2)
+    if not rows:
+        return None
+    items = []
+    for milestone, action, _commitment in rows[:LIMIT + 2]:
+        title, language = localized(action, "title")
+        items.append(HomeItem(title or "—", url_for("action_plan.post_update", action_id=action.id),
+                              _("Milestone “%(milestone)s” was due on %(date)s: post a progress update",
+                                milestone=isolate(milestone.title), date=format_date(milestone.due_on)), language))
+    return HomeSection("progress-due", _("Progress to report"), items, attention=True, order=30)
+
+
 def home_sections(actor: Actor) -> list[HomeSection]:
-    sections = [plan_progress(), offers_to_answer(actor)]
+    sections = [plan_progress(), offers_to_answer(actor), progress_due(actor)]
     return [section for section in sections if section is not None]

@@ -180,3 +180,18 @@ def tick_on_request(now: datetime, every: timedelta) -> bool:
 def forget_last_tick() -> None:
     """Lets the next request run the periodic work at once (tests, after moving the clock)."""
     _last_tick.clear()
+    _last_check.clear()
+
+
+_last_check: dict[str, datetime] = {}
+
+
+def time_to_check(name: str, every: timedelta, now: datetime) -> bool:
+    """For a periodic task that need not look every tick (reminders are owed hours ahead, so a
+    few minutes late is on time): True at most once per `every` in each process. `flask tick`
+    starts a fresh process, so cron always checks."""
+    last = _last_check.get(name)
+    if last is not None and now - last < every:
+        return False
+    _last_check[name] = now
+    return True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -39,8 +40,13 @@ class OutboxMessage(Model):
     html_body: Mapped[str] = mapped_column(Text)
 
 
+# A file sent with a message: (file name, MIME type such as "text/calendar", content).
+Attachment = tuple[str, str, bytes]
+
+
 def send_email(
-    recipient: str, template: str, *, language: str, subject: Any, keep_copy: bool = True, **context: Any
+    recipient: str, template: str, *, language: str, subject: Any, keep_copy: bool = True,
+    attachments: Sequence[Attachment] = (), **context: Any
 ) -> EmailMessage:
     """Renders `emails/<template>.txt|.html` in `language` and sends it to `recipient`.
 
@@ -48,6 +54,7 @@ def send_email(
     database must never hold (a secret ballot's voting credential).
 
     `subject` may be a lazy string: it is rendered in the recipient's language too.
+    `attachments` go with the message (the outbox keeps the text, not the files).
     SMTP failures are logged, not raised: the action that caused the email stands.
     """
     languages = current_app.config["LANGUAGES"]
@@ -68,6 +75,9 @@ def send_email(
     message["Content-Language"] = language
     message.set_content(text_body)
     message.add_alternative(html_body, subtype="html")
+    for filename, mimetype, content in attachments:
+        maintype, _, subtype = mimetype.partition("/")
+        message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
 
     if current_app.config["MAIL_OUTBOX"] and keep_copy:
         db.session.add(

@@ -8,7 +8,7 @@ it is rendered in the reader's language whenever it is read, not when it was sen
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -29,6 +29,9 @@ from tadamon.extensions import Model, db
 class NotificationKind:
     subject: Any
     text: Any
+    # What kind of news it is, for the people's notification preferences ("votes", "proposals",
+    # "moderation", "workshops", "plan", "membership"); "general" when a kind does not say.
+    category: str = "general"
 
 
 _KINDS: dict[str, NotificationKind] = {}
@@ -78,8 +81,8 @@ def _resolve(params: dict[str, Any], language: str | None = None) -> dict[str, A
     return resolved
 
 
-def register_kind(name: str, *, subject: Any, text: Any) -> None:
-    _KINDS[name] = NotificationKind(subject=subject, text=text)
+def register_kind(name: str, *, subject: Any, text: Any, category: str = "general") -> None:
+    _KINDS[name] = NotificationKind(subject=subject, text=text, category=category)
 
 
 class Notification(Model):
@@ -110,8 +113,10 @@ class Notification(Model):
         return str(kind.subject) % _resolve(self.params) if kind else self.kind
 
 
-def notify(recipients: Iterable[Any], kind: str, *, link: str = "", **params: Any) -> None:
-    """Notifies each recipient (a User) in the app and by email, in their own language."""
+def notify(recipients: Iterable[Any], kind: str, *, link: str = "", attachments: Sequence[Any] = (),
+           **params: Any) -> None:
+    """Notifies each recipient (a User) in the app and by email, in their own language;
+    `attachments` go with the email only (a workshop's .ics): `core.mail.Attachment` tuples."""
     definition = _KINDS[kind]
     seen: set[int] = set()
     for user in recipients:
@@ -130,7 +135,7 @@ def notify(recipients: Iterable[Any], kind: str, *, link: str = "", **params: An
             text = str(definition.text) % readable
         send_email(
             user.email, "notification", language=user.preferred_language, subject=subject,
-            user=user, text=text, link=link,
+            user=user, text=text, link=link, attachments=attachments,
         )
 
 

@@ -13,7 +13,7 @@ from tadamon.core.db import utcnow
 from tadamon.core.hooks import HomeItem, HomeSection
 from tadamon.core.times import format_date
 from tadamon.extensions import db
-from tadamon.membership.models import Invitation, MembershipState, Organisation
+from tadamon.membership.models import Invitation, MembershipState, Organisation, OrganisationMember
 from tadamon.membership.permissions import can_review
 
 LIMIT = 5
@@ -51,6 +51,23 @@ def invitations(actor: Actor) -> HomeSection | None:
     return HomeSection("invitations", _("Invitations to act for an organisation"), items, attention=True, order=5)
 
 
+def changes_asked(actor: Actor) -> HomeSection | None:
+    """The person's organisations whose application the steering group sent back for changes.
+    One query."""
+    if not actor.is_authenticated:
+        return None
+    rows = db.session.scalars(select(Organisation).join(OrganisationMember, OrganisationMember.organisation_id
+                                                        == Organisation.id)
+                              .where(OrganisationMember.user_id == actor.user.id,
+                                     Organisation.state == MembershipState.CHANGES_REQUESTED)
+                              .order_by(Organisation.id).options(lazyload("*")).limit(LIMIT)).all()
+    if not rows:
+        return None
+    items = [HomeItem(o.display_name, url_for("membership.edit_application", organisation_id=o.id),
+                      _("The steering group asks for changes before deciding.")) for o in rows]
+    return HomeSection("changes-asked", _("Applications to complete"), items, attention=True, order=10)
+
+
 def home_sections(actor: Actor) -> list[HomeSection]:
-    sections = [applications_to_decide(actor), invitations(actor)]
+    sections = [applications_to_decide(actor), invitations(actor), changes_asked(actor)]
     return [section for section in sections if section is not None]

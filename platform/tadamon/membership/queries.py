@@ -26,3 +26,32 @@ def representatives_of(organisation_ids: list[int] | None) -> list[User]:
             return []
         query = query.where(OrganisationMember.organisation_id.in_(organisation_ids))
     return list(db.session.scalars(query.order_by(User.id)))
+
+
+def people_of(organisation_ids: list[int]) -> list[User]:
+    """Everyone enabled who acts for these organisations (what concerns an organisation's own
+    proposal reaches whoever may act on it, not only its representatives)."""
+    if not organisation_ids:
+        return []
+    return list(db.session.scalars(
+        select(User).join(OrganisationMember, OrganisationMember.user_id == User.id)
+        .where(OrganisationMember.organisation_id.in_(organisation_ids), User.is_enabled.is_(True))
+        .order_by(User.id)))
+
+
+def voters_for(organisation_ids: list[int]) -> dict[int, list[User]]:
+    """Who may cast each organisation's ballot: its representatives, and its members too when
+    it lets them vote (`members_may_vote`); enabled accounts only. One query."""
+    if not organisation_ids:
+        return {}
+    rows = db.session.execute(
+        select(OrganisationMember.organisation_id, User)
+        .join(User, User.id == OrganisationMember.user_id)
+        .join(Organisation, Organisation.id == OrganisationMember.organisation_id)
+        .where(OrganisationMember.organisation_id.in_(organisation_ids), User.is_enabled.is_(True),
+               (OrganisationMember.role == OrganisationRole.REPRESENTATIVE) | Organisation.members_may_vote.is_(True))
+        .order_by(OrganisationMember.organisation_id, User.id)).all()
+    found: dict[int, list[User]] = {}
+    for organisation_id, user in rows:
+        found.setdefault(organisation_id, []).append(user)
+    return found

@@ -86,6 +86,15 @@ class ReasonForm(TadamonForm):
                            render_kw={"rows": 2, "dir": "auto"})
 
 
+class ModerationForm(TadamonForm):
+    decision = RadioField(_l("Decision"), choices=[SelectChoice("hide", _l("Hide it (the reason is shown in its place)")),
+                                                   SelectChoice("keep", _l("Keep it"))],
+                          validators=[InputRequired(message=_l("Choose to hide the content or to keep it."))])
+    reason = TextAreaField(_l("Reason, told to the reporter and the author"), filters=[_strip],
+                           validators=[InputRequired(message=REQUIRED), Length(max=2000, message=TOO_LONG)],
+                           render_kw={"rows": 2, "dir": "auto"})
+
+
 class EvaluationForm(TadamonForm):
     evaluation = RadioField(_l("Evaluation"), choices=enum_choices(Evaluation),
                             validators=[InputRequired(message=_l("Choose an evaluation."))])

@@ -52,6 +52,7 @@ TIMELINE_LABELS = {
     "edited": _l("New version published"),
     "withdrawn": _l("Withdrawn by its organisation"),
     "comment_hidden": _l("A comment was hidden by the moderators"),
+    "proposal_hidden": _l("Hidden by the moderators"),
     "evaluated_accepted": _l("Accepted for the vote"),
     "evaluated_not_retained": _l("Not retained"),
     "evaluated_changes_requested": _l("Asked to change"),
@@ -111,6 +112,10 @@ class Proposal(Model):
     # Denormalised counters, kept by the services, so lists sort without counting rows.
     cosignature_count: Mapped[int] = mapped_column(Integer, default=0)
     comment_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Hidden by the moderators after a report: the page shows their reason in place of the text.
+    hidden_at: Mapped[datetime | None] = mapped_column()
+    hidden_reason: Mapped[str] = mapped_column(Text, default="")
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # A random key given to the writing page of a new proposal: the form's submit and the
     # autosave script may both arrive first, and must land in the same draft.
     draft_key: Mapped[str | None] = mapped_column(String(43))
@@ -206,10 +211,14 @@ class Comment(Model):
 
 
 class Report(Model):
-    """Someone flagged a proposal or a comment for the moderators."""
+    """Someone flagged a proposal or a comment for the moderators, who hide the content or keep
+    it, with a reason told to the reporter and the author."""
 
     __tablename__ = "reports"
-    __table_args__ = (CheckConstraint("target_type IN ('proposal', 'comment')", name="known_target"),)
+    __table_args__ = (
+        CheckConstraint("target_type IN ('proposal', 'comment')", name="known_target"),
+        CheckConstraint("decision IS NULL OR decision IN ('hide', 'keep')", name="known_decision"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     target_type: Mapped[str] = mapped_column(String(10))
@@ -218,7 +227,13 @@ class Report(Model):
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_at: Mapped[datetime | None] = mapped_column(index=True)
+    decision: Mapped[str | None] = mapped_column(String(10))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    proposal: Mapped[Proposal] = relationship(lazy="joined")
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id], lazy="joined")
 
 
 class Lineage(Model):

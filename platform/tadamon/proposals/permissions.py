@@ -110,6 +110,20 @@ def can_moderate(actor: Actor, proposal: Any) -> bool:
     return can_manage_consultation(actor, proposal.consultation)
 
 
+@rule("proposals.moderation_queue")
+def can_see_moderation_queue(actor: Actor, obj: Any = None) -> bool:
+    """The queue lists the reports of the consultations one manages: facilitators see their
+    workshops', the steering group all of them."""
+    from tadamon.workshops.permissions import steering_or_facilitator
+
+    return steering_or_facilitator(actor)
+
+
+@rule("proposals.handle_report")
+def can_handle_report(actor: Actor, report: Any) -> bool:
+    return report is not None and report.resolved_at is None and can_moderate(actor, report.proposal)
+
+
 @rule("proposals.curate")
 def can_curate(actor: Actor, proposal: Any) -> bool:
     return can_manage_consultation(actor, proposal.consultation)

@@ -102,6 +102,11 @@ class ProposalPage:
         """A hidden comment's text is shown to the moderators only (others read the reason)."""
         return not comment.hidden_at or self.may_moderate
 
+    @property
+    def shows_text(self) -> bool:
+        """A proposal hidden by the moderators keeps its text for them and its own organisation."""
+        return not self.proposal.hidden_at or self.may_moderate or self.may_withdraw or self.may_edit
+
     def may_hide(self, comment: Comment) -> bool:
         return self.may_moderate and not comment.hidden_at
 

@@ -52,6 +52,7 @@ from tadamon.proposals.models import (
     Evaluation,
     Proposal,
     ProposalVersion,
+    Report,
 )
 from tadamon.proposals.permissions import (
     can_amend,
@@ -60,10 +61,12 @@ from tadamon.proposals.permissions import (
     can_curate,
     can_decide_amendment,
     can_edit,
+    can_handle_report,
     can_moderate,
     can_record_from_room,
     can_report,
     can_see_drafts,
+    can_see_moderation_queue,
     can_submit,
     can_view,
     can_withdraw,
@@ -423,6 +426,30 @@ def report(proposal_id: int) -> Any:
                         success=_("Thank you: the moderators will look at it.")):
         flash(_("Say what is wrong, so the moderators can act."), "error")
     return _to_proposal(proposal.id)
+
+
+# --- moderation ----------------------------------------------------------------------------
+
+
+@bp.route("/moderation")
+def moderation() -> Any:
+    require(can_see_moderation_queue(current_actor()))
+    return render_template("proposals/moderation.html", cases=services.open_cases(current_user),
+                           form=forms.ModerationForm(formdata=None))
+
+
+@bp.route("/reports/<int:report_id>/handle", methods=["POST"])
+def handle_report(report_id: int) -> Any:
+    item = db.get_or_404(Report, report_id)
+    require(can_handle_report(current_actor(), item))
+    form = forms.ModerationForm()
+    if not run_use_case(form, lambda: services.handle_report(current_user, item, form.decision.data,
+                                                               form.reason.data),
+                        success=_("Decision recorded: the reporter and the author are told.")):
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+    return redirect(url_for("proposals.moderation"))
 
 
 @bp.route("/comments/<int:comment_id>/hide", methods=["POST"])

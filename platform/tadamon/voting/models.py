@@ -51,6 +51,8 @@ class VotingRound(Model):
     participants: Mapped[int] = mapped_column(Integer, default=0)
     # The tally computed at close (JSON), shown once the facilitator publishes it.
     results: Mapped[str | None] = mapped_column(Text)
+    # When a facilitator last reminded the organisations that have not voted (at most every 12 h).
+    reminded_at: Mapped[datetime | None] = mapped_column()
 
     consultation: Mapped[Consultation] = relationship()
 

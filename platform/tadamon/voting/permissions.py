@@ -31,6 +31,18 @@ def can_view_results(actor: Actor, consultation: Consultation) -> bool:
     return consultation.current_phase is Phase.CLOSED and can_manage_consultation(actor, consultation)
 
 
+@rule("voting.view_participation")
+def can_view_participation(actor: Actor, consultation: Consultation) -> bool:
+    """Which organisations voted (never how): the consultation's facilitators and the steering group."""
+    return can_manage_consultation(actor, consultation)
+
+
+@rule("voting.send_reminder")
+def can_send_reminder(actor: Actor, consultation: Consultation) -> bool:
+    """The service says why it refuses (voting not open, the last reminder too recent)."""
+    return can_manage_consultation(actor, consultation) and consultation.current_phase is Phase.VOTING
+
+
 @rule("voting.view_receipts")
 def can_view_receipts(actor: Actor, consultation: Consultation) -> bool:
     return consultation.current_phase in (Phase.VOTING, Phase.CLOSED, Phase.RESULTS_PUBLISHED)

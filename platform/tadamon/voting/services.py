@@ -93,6 +93,7 @@ def candidates_of(consultation: Consultation) -> list[Proposal]:
         select(Proposal).where(
             Proposal.consultation_id == consultation.id,
             Proposal.state == ProposalState.PUBLISHED,
+            Proposal.hidden_at.is_(None),  # hidden by the moderators after a report
             (Proposal.evaluation.is_(None)) | (Proposal.evaluation == Evaluation.ACCEPTED.value),
         ).order_by(Proposal.id)))
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from tadamon.core.actor import current_actor
@@ -16,8 +17,14 @@ from tadamon.core.permissions import require
 from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
-from tadamon.voting import presentation, services
-from tadamon.voting.permissions import can_set_voting_rights, can_view_receipts, can_view_results
+from tadamon.voting import participation, presentation, reminders, services
+from tadamon.voting.permissions import (
+    can_send_reminder,
+    can_set_voting_rights,
+    can_view_participation,
+    can_view_receipts,
+    can_view_results,
+)
 from tadamon.workshops.models import Consultation, Phase
 
 bp = Blueprint("voting", __name__, template_folder="templates")
@@ -124,6 +131,27 @@ def results(consultation_id: int) -> Any:
     if vote is None or data is None:
         abort(404)
     return render_template("voting/results.html", **presentation.results_page(consultation, vote, data))
+
+
+@bp.route("/consultations/<int:consultation_id>/participation")
+def participation_page(consultation_id: int) -> Any:
+    consultation = db.get_or_404(Consultation, consultation_id)
+    require(can_view_participation(current_actor(), consultation))
+    return render_template("voting/participation.html", page=participation.participation_page(consultation),
+                           form=ConfirmForm(formdata=None))
+
+
+def _reminded(count: int | None) -> str:
+    return ngettext("%(num)d organisation that has not voted is reminded.",
+                    "%(num)d organisations that have not voted are reminded.", count or 0)
+
+
+@bp.route("/consultations/<int:consultation_id>/participation/remind", methods=["POST"])
+def send_reminder(consultation_id: int) -> Any:
+    consultation = db.get_or_404(Consultation, consultation_id)
+    require(can_send_reminder(current_actor(), consultation))
+    run_use_case(ConfirmForm(), lambda: reminders.send_reminder(current_user, consultation), success=_reminded)
+    return redirect(url_for("voting.participation_page", consultation_id=consultation.id))
 
 
 def _rights_changed(allowed: bool) -> str:

@@ -23,7 +23,6 @@ from tadamon.proposals.services.deliberation import (
     hide_comment,
     notify_new_comments,
     propose_amendment,
-    report,
 )
 from tadamon.proposals.services.lists import (
     SORTS,
@@ -32,6 +31,15 @@ from tadamon.proposals.services.lists import (
     evaluation_neighbours,
     list_query,
     next_to_evaluate,
+)
+from tadamon.proposals.services.moderation import (
+    DECISIONS,
+    OpenCase,
+    handle_report,
+    hide_proposal,
+    open_cases,
+    open_report_counts,
+    report,
 )
 from tadamon.proposals.services.room import (
     PaperProposal,
@@ -68,6 +76,7 @@ from tadamon.proposals.services.writing import (
 )
 
 __all__ = [
+    "DECISIONS", "OpenCase", "handle_report", "hide_proposal", "open_cases", "open_report_counts",
     "ATTACHMENTS_PER_PROPOSAL", "ATTACHMENT_MAX_BYTES", "BODY_MIN", "SORTS", "TITLE_MAX", "TITLE_MIN",
     "Kept", "PaperProposal", "ProposalData", "ProposalError", "add_comment", "amendments_of", "attach",
     "attachment_path", "attachments_of", "coauthors", "comment_thread",

@@ -24,6 +24,7 @@ from tadamon.proposals.models import (
     ProposalVersion,
     TimelineEvent,
 )
+from tadamon.proposals.services import events
 from tadamon.proposals.services.common import (
     BODY_MIN,
     TITLE_MIN,
@@ -47,6 +48,8 @@ def evaluate(actor: User, proposal: Proposal, evaluation: str, answer: str) -> N
     audit.record("proposal.evaluated", "proposal", proposal.id, object_label=proposal.title,
                  before={"evaluation": before}, after={"evaluation": evaluation, "answer": answer}, actor=actor)
     add_timeline_event(proposal, f"evaluated_{evaluation}", actor, answer.strip())
+    if before != chosen:  # a second click on the same evaluation tells nobody again
+        events.evaluated(actor, proposal)
 
 
 def merge(actor: User, target: Proposal, sources: list[Proposal], reason: str) -> None:
@@ -60,9 +63,11 @@ def merge(actor: User, target: Proposal, sources: list[Proposal], reason: str) -
     for source in [target, *sources]:
         if source.state != ProposalState.PUBLISHED or source.consultation_id != target.consultation_id:
             raise ProposalError(_l("Only published proposals of the same consultation can be merged."))
+    source_organisations: dict[int, list[int]] = {}
     for source in sources:
         organisations = {source.organisation_id} | set(db.session.scalars(
             select(CoAuthor.organisation_id).where(CoAuthor.proposal_id == source.id)))
+        source_organisations[source.id] = sorted(organisations)
         for organisation_id in organisations - {target.organisation_id}:
             add_unless_duplicate(CoAuthor(proposal_id=target.id, organisation_id=organisation_id, reason="merge"))
         for signature in cosignatures(source):
@@ -88,6 +93,7 @@ def merge(actor: User, target: Proposal, sources: list[Proposal], reason: str) -
     recount(target)
     audit.record("proposal.merged", "proposal", target.id, object_label=target.title,
                  after={"sources": [s.id for s in sources], "reason": reason.strip()}, actor=actor)
+    events.merged(actor, target, sources, source_organisations, reason.strip())
 
 
 def lineage_of(proposal: Proposal) -> dict[str, list[Lineage]]:
@@ -152,4 +158,5 @@ def split(actor: User, proposal: Proposal, parts: list[tuple[str, str]], reason:
     db.session.flush()
     audit.record("proposal.split", "proposal", proposal.id, object_label=proposal.title,
                  after={"parts": [p.id for p in created], "reason": reason.strip()}, actor=actor)
+    events.split(actor, proposal, len(created), reason.strip())
     return created

@@ -23,9 +23,9 @@ from tadamon.proposals.models import (
     CoSignature,
     Proposal,
     ProposalVersion,
-    Report,
     Stance,
 )
+from tadamon.proposals.services import events
 from tadamon.proposals.services.common import (
     BODY_MIN,
     TITLE_MAX,
@@ -78,17 +78,6 @@ def comment_thread(proposal: Proposal) -> list[tuple[Comment, int]]:
     return ordered
 
 
-def report(target_type: str, target_id: int, proposal: Proposal, reporter: User, reason: str) -> Report:
-    reason = reason.strip()
-    if not reason:
-        raise ProposalError(_l("Say what is wrong, so the moderators can act."), field="reason")
-    item = Report(target_type=target_type, target_id=target_id, proposal_id=proposal.id,
-                  reporter_id=reporter.id, reason=reason[:2000])
-    db.session.add(item)
-    db.session.flush()
-    return item
-
-
 def hide_comment(actor: User, comment: Comment, reason: str) -> None:
     reason = reason.strip()
     if not reason:
@@ -117,6 +106,7 @@ def propose_amendment(proposal: Proposal, organisation: Organisation, author: Us
     db.session.add(amendment)
     db.session.flush()
     add_timeline_event(proposal, "amendment_proposed", author, organisation.display_name)
+    events.amendment_proposed(author, amendment, proposal)
     return amendment
 
 
@@ -143,6 +133,7 @@ def decide_amendment(actor: User, amendment: Amendment, accept: bool) -> None:
     add_timeline_event(proposal, "amendment_accepted" if accept else "amendment_rejected", actor,
               amendment.organisation.display_name)
     db.session.flush()
+    events.amendment_decided(actor, amendment, proposal, accept)
 
 
 def amendments_of(proposal: Proposal) -> list[Amendment]:

@@ -14,14 +14,17 @@ from tadamon.proposals.models import (
     CoSignature,
     Proposal,
 )
+from tadamon.proposals.services import events
 
 
 def cosign(proposal: Proposal, organisation: Organisation, person: User) -> bool:
-    """Adds the organisation's co-signature; False when it had already co-signed."""
+    """Adds the organisation's co-signature and tells the proposal's organisation; False when it
+    had already co-signed (then nobody is told again)."""
     if not add_unless_duplicate(CoSignature(proposal_id=proposal.id, organisation_id=organisation.id,
                                             person_id=person.id)):
         return False
     recount(proposal)
+    events.cosigned(person, proposal, organisation.display_name)
     return True
 
 
