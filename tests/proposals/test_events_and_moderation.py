@@ -76,6 +76,8 @@ def test_a_reported_comment_is_handled_from_the_queue(app, client, login, member
     db.session.commit()
 
     reporter = app.test_client()
+    rep_a.preferred_language = "en"  # the account's language wins over Accept-Language
+    db.session.commit()
     login(reporter, rep_a)
     answer = reporter.post(f"/proposals/{proposal.id}/report",
                            data={"target_type": "comment", "target_id": comment.id, "reason": "Insultant"})
