@@ -137,6 +137,11 @@ def test_a_permanent_refusal_is_failed_with_its_error_and_shown_to_administrator
     assert client.post(f"/admin/mail/{row.id}/retry").status_code == 302
     db.session.refresh(row)
     assert (row.state, row.attempts) == (MailState.QUEUED, 0)
+    row.state = MailState.SENT.value
+    db.session.commit()
+    client.post(f"/admin/mail/{row.id}/retry")  # sent: never sent twice from here
+    assert row.state == MailState.SENT
+    assert "Only an email that failed can be sent again." in client.get("/admin/mail").get_data(as_text=True)
 
     member = create_user()
     other = app.test_client()

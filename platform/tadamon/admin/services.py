@@ -77,8 +77,14 @@ def mail_counts() -> dict[str, int]:
 
 def retry_mail(actor: Any, message: Any) -> None:
     """Queues a failed email again (audited: the administrator chose to send it once more)."""
-    from tadamon.core import audit, mail
+    from flask_babel import lazy_gettext as _l
 
+    from tadamon.core import audit, mail
+    from tadamon.core.errors_domain import DomainError
+
+    if message.state != mail.MailState.FAILED.value:
+        # A sent or waiting email is never sent twice from here.
+        raise DomainError(_l("Only an email that failed can be sent again."))
     mail.retry(message)
     audit.record("mail.retried", "outbox_message", message.id, object_label=message.recipient,
                  before={"error": message.last_error[:200]}, actor=actor)
