@@ -79,10 +79,10 @@ serve: $(STAMP) translations
 	@echo "== Serving on http://127.0.0.1:5000 (Ctrl-C to stop; the data stays)"
 	SHOW_OUTBOX_PAGE=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-# Plan exports in the background: set REDIS_URL for both the server and this worker.
+# Plan exports and emails in the background: set REDIS_URL for both the server and this worker.
 worker: $(STAMP)
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL, for example redis://127.0.0.1:6379/0"; exit 1; }
-	$(VENV)/bin/rq worker --url "$$REDIS_URL" $${TADAMON_EXPORT_QUEUE:-tadamon-exports}
+	$(VENV)/bin/rq worker --url "$$REDIS_URL" $${TADAMON_EXPORT_QUEUE:-tadamon-exports} $${TADAMON_MAIL_QUEUE:-tadamon-mail}
 
 # Install, compile catalogs, migrate, seed the demo and serve. `flask demo` empties only a
 # database it filled itself (or one without accounts): pointed at real data (DATABASE_URL),

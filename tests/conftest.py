@@ -69,6 +69,24 @@ def _database(request: pytest.FixtureRequest) -> Iterator[Connection | None]:
             yield connection
 
 
+@pytest.fixture(autouse=True)
+def _emails_link_absolutely(request: pytest.FixtureRequest, _database: Connection | None) -> Iterator[None]:
+    """Every email any test (and the demo, built by tests) produces links with absolute
+    addresses on PUBLIC_BASE_URL: a relative link is dead in every mail client."""
+    yield
+    if _database is None:
+        return
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        messages = list(db.session.scalars(select(OutboxMessage)))
+    except SQLAlchemyError:  # the test left its transaction broken: it fails on its own
+        return
+    problems = [(message.subject, link) for message in messages
+                for link in support.relative_links(message.text_body, message.html_body)]
+    assert not problems, f"emails with relative links: {problems[:5]}"
+
+
 @pytest.fixture
 def connection(app: Flask, _database: Connection | None) -> Connection:
     """The connection holding this test's rolled-back transaction (for savepoints of its own)."""

@@ -201,3 +201,25 @@ def log_in_from_page(client: FlaskClient, page: str, email: str, password: str) 
     hidden = re.findall(r'<input[^>]*name="(carried\w*)"[^>]*value="([^"]*)"', page or "")
     data = {name: html.unescape(value) for name, value in hidden}
     return client.post("/account/login", data={**data, "email": email, "password": password})
+
+
+def email_everything_at_once(*users: Any) -> None:
+    """These people chose an email at once for every category (the defaults send some of them
+    in a daily digest): for tests about what an immediate email says."""
+    from tadamon.core.notifications import Category, Frequency, set_preferences
+
+    for user in users:
+        set_preferences(user, dict.fromkeys(Category, Frequency.IMMEDIATE))
+    db.session.commit()
+
+
+_HREF = re.compile(r"""(?:href|src)\s*=\s*["']([^"']*)["']""", re.IGNORECASE)
+# A path standing alone in the text part ("/plan", "(/proposals/3)"): no mail client opens it.
+_TEXT_PATH = re.compile(r"(?:^|[\s(<\[])(/[A-Za-z][\w\-./%?=&#]*)", re.MULTILINE)
+
+
+def relative_links(text_body: str, html_body: str) -> list[str]:
+    """The links of an email that are not absolute addresses (http, https or mailto)."""
+    bad = [link for link in _HREF.findall(html_body or "")
+           if not link.startswith(("http://", "https://", "mailto:"))]
+    return bad + _TEXT_PATH.findall(text_body or "")

@@ -59,6 +59,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "core.set_language": EVERYONE,
     "core.health": EVERYONE,
     "core.notifications": LOGGED_IN,
+    "core.notification_settings": LOGGED_IN,
+    # a placeholder token reaches the view, which refuses it (the flows: tests/core/test_mail.py)
+    "core.unsubscribe": answers(INVALID, anonymous=INVALID),
     # registered only when SHOW_OUTBOX_PAGE=1 outside production; administrators only
     "dev.outbox": answers(HIDDEN, admin=OK),
     "dev.outbox_message": answers(HIDDEN, admin=OK),
@@ -83,6 +86,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "admin.users": ADMIN_ONLY,
     "admin.edit_user": ADMIN_ONLY,
     "admin.audit_log": STEERING_AND_ADMIN,
+    "admin.mail_queue": ADMIN_ONLY,
+    # the matrix's email was not refused: the administrator is told it cannot be sent again
+    "admin.retry_mail": ADMIN_ONLY,
     # membership: organisation A is an approved member
     "membership.charter": EVERYONE,
     "membership.charter_version": EVERYONE,

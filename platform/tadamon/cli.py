@@ -104,6 +104,25 @@ def tick_command() -> None:
         click.echo(f"{task}: {done}")
 
 
+@click.command("send-digests")
+@with_appcontext
+def send_digests_command() -> None:
+    """Sends the daily and weekly digests that are due (safe to run often: never twice)."""
+    from tadamon.core.db import utcnow
+    from tadamon.core.digests import send_digests
+
+    click.echo(f"digests sent: {send_digests(utcnow())}")
+
+
+@click.command("send-mail")
+@with_appcontext
+def send_mail_command() -> None:
+    """Sends the queued emails that are due now (the worker and `flask tick` do it too)."""
+    from tadamon.core.mail import send_queued_mail
+
+    click.echo(f"emails sent: {send_queued_mail()}")
+
+
 @click.command("tally")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def tally_command(files: tuple[str, ...]) -> None:
@@ -138,5 +157,6 @@ def tally_command(files: tuple[str, ...]) -> None:
 
 
 def init_app(app: Flask) -> None:
-    for command in (demo_command, create_admin_command, totp_code_command, tick_command, tally_command):
+    for command in (demo_command, create_admin_command, totp_code_command, tick_command, tally_command,
+                    send_digests_command, send_mail_command):
         app.cli.add_command(command)

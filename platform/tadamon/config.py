@@ -93,6 +93,10 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Tadamon <no-reply@tadamon.local>"),
+        # Attempts of an email before it is marked failed (core.mail: retries back off to 12 h).
+        "MAIL_MAX_ATTEMPTS": _integer("MAIL_MAX_ATTEMPTS", 8),
+        # The RQ queue of emails when REDIS_URL is set (`make worker` listens to it too).
+        "MAIL_QUEUE": os.environ.get("TADAMON_MAIL_QUEUE") or "tadamon-mail",
         # Every message also lands in the outbox table outside production.
         "MAIL_OUTBOX": _flag("MAIL_OUTBOX", not production),
         # The outbox page shows live links: off unless asked for (`make demo` asks), admins only.

@@ -120,6 +120,13 @@ def _register_modules(app: Flask) -> None:
     if app.config["SHOW_OUTBOX_PAGE"]:
         app.register_blueprint(core_views.dev_bp)
     register_modules(app, modules())
+    # Core's own periodic work, after the features' (whose notifications it sends): the due
+    # digests, then every queued email (the fallback, or the only sender, without Redis).
+    from tadamon.core.digests import send_digests
+    from tadamon.core.hooks import HOOKS
+    from tadamon.core.mail import send_queued_mail
+
+    HOOKS.add("periodic", send_digests, send_queued_mail)
 
 
 def _run_schedule() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tadamon.action_plan.models import PlanVersion
 from tadamon.extensions import db
+from tests import support
 
 
 def test_publishing_a_version_is_confirmed_first_saying_who_is_told_and_what_becomes_final(
@@ -24,6 +25,7 @@ def test_publishing_a_version_is_confirmed_first_saying_who_is_told_and_what_bec
     assert "1 added, 0 removed, 0 changed." in text
     assert '<a href="/plan/versions/1/diff">Cancel</a>' in text
     assert db.session.scalar(db.select(PlanVersion).where(PlanVersion.number == 1)).state == "review"
+    support.email_everything_at_once(*(person for person, _ in members))
     before = len(outbox())
     assert client.post("/plan/versions/1/publish").status_code == 302
     assert db.session.scalar(db.select(PlanVersion).where(PlanVersion.number == 1)).state == "published"

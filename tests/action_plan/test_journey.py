@@ -10,6 +10,7 @@ from tadamon.action_plan import services
 from tadamon.action_plan.models import Action, Commitment, Decision, PlanVersion
 from tadamon.core.audit import AuditEntry
 from tadamon.extensions import db
+from tests import support
 
 
 def _action_form(proposal_ids, **overrides):
@@ -66,6 +67,7 @@ def test_from_two_winning_proposals_to_a_published_second_version(
     assert action.indicators[0].target == 1000 and action.milestones[0].title == "Lancement"
 
     # The steering member calls for a lead: every member organisation's representative is told.
+    support.email_everything_at_once(members[1][0])
     assert client.post(f"/plan/actions/{action.id}/call-for-lead").status_code == 302
     person, organisation = members[1]
     assert any(f"/plan/actions/{action.id}" in m.text_body for m in outbox(to=person.email))

@@ -16,6 +16,7 @@ from tadamon.core.bidi import FSI, LRI, PDI
 from tadamon.core.i18n import LocalText
 from tadamon.core.notifications import Notification, notify
 from tadamon.extensions import db
+from tests import support
 from tests.membership.conftest import charter, complete_application, education, steering  # noqa: F401
 
 ARABIC_TITLE = "صندوق جهوي لدعم التعاونيات النسائية"
@@ -155,6 +156,7 @@ def test_the_application_form_takes_an_english_name(app, client, login, create_u
 
 def test_an_arabic_title_in_a_french_notification_and_email(app, create_user, outbox):
     reader = create_user(language="fr", email="lectrice@example.org")
+    support.email_everything_at_once(reader)
     notify([reader], "proposals.new_comments", link="/proposals/1", title=ARABIC_TITLE, count=3)
     db.session.flush()
     item = db.session.scalar(select(Notification).where(Notification.user_id == reader.id))

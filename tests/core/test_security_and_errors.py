@@ -149,6 +149,8 @@ def test_out_of_range_numbers_and_dates_never_reach_a_500(client, create_user, l
 
 
 def test_email_is_sent_over_smtp_only_after_the_commit(app, monkeypatch):
+    """Queued in the caller's transaction: a rolled-back change sends nothing, a committed one
+    is sent by the queue's sender (the scheduler or the worker), never before the commit."""
     from tadamon.core import mail
     from tadamon.extensions import db
 
@@ -163,4 +165,6 @@ def test_email_is_sent_over_smtp_only_after_the_commit(app, monkeypatch):
         mail.send_email("b@example.org", "password_changed", language="fr", subject="S",
                         user=type("U", (), {"display_name": "B"})())
         db.session.commit()
+        assert sent == []
+        mail.send_queued_mail()
     assert sent == ["b@example.org"]

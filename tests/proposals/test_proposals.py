@@ -249,6 +249,7 @@ def test_new_comments_are_notified_in_groups(app, client, members, consultation,
     db.session.commit()
     commenter = app.test_client()
     login(commenter, rep_b)
+    support.email_everything_at_once(rep_a, rep_b, rep_c)
     before = len(outbox())
     for text in ("Premier avis", "Deuxième avis", "Troisième avis"):
         commenter.post(f"/proposals/{proposal.id}/comments", data={"body": text, "stance": "for"})

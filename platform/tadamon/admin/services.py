@@ -53,3 +53,39 @@ def audit_query(
     if until:
         query = query.where(AuditEntry.occurred_at < _local_midnight_utc(until + timedelta(days=1)))
     return query
+
+
+# --- outgoing email ------------------------------------------------------------------------
+
+def mail_problems_query() -> Any:
+    """Emails that failed, or wait for a retry after an error, newest first."""
+    from tadamon.core.mail import MailState, OutboxMessage
+
+    return select(OutboxMessage).where(
+        (OutboxMessage.state == MailState.FAILED.value)
+        | ((OutboxMessage.state == MailState.QUEUED.value) & (OutboxMessage.attempts > 0))
+    ).order_by(OutboxMessage.id.desc())
+
+
+def mail_counts() -> dict[str, int]:
+    from sqlalchemy import func
+
+    from tadamon.core.mail import OutboxMessage
+
+    return dict(db.session.execute(select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())
+
+
+def retry_mail(actor: Any, message: Any) -> None:
+    """Queues a failed email again (audited: the administrator chose to send it once more)."""
+    from flask_babel import lazy_gettext as _l
+
+    from tadamon.core import audit, mail
+    from tadamon.core.errors_domain import DomainError
+
+    if message.state != mail.MailState.FAILED.value:
+        # A sent or waiting email is never sent twice from here.
+        raise DomainError(_l("Only an email that failed can be sent again."))
+    mail.retry(message)
+    audit.record("mail.retried", "outbox_message", message.id, object_label=message.recipient,
+                 before={"error": message.last_error[:200]}, actor=actor)
+    db.session.flush()

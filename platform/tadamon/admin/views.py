@@ -15,7 +15,8 @@ from tadamon.admin.forms import AuditFilterForm, UserRolesForm, UserSearchForm
 from tadamon.admin.permissions import can_manage_users, can_view_audit_log
 from tadamon.core.actor import current_actor
 from tadamon.core.bidi import isolate
-from tadamon.core.forms import redisplays_form
+from tadamon.core.forms import ConfirmForm, redisplays_form
+from tadamon.core.mail import OutboxMessage
 from tadamon.core.permissions import Role, require
 from tadamon.core.urls import page_arg
 from tadamon.core.use_case import run_use_case
@@ -63,3 +64,20 @@ def audit_log() -> Any:
     page = db.paginate(services.audit_query(**form.criteria()), page=page_arg(), per_page=PER_PAGE,
                        error_out=False)
     return render_template("admin/audit_log.html", form=form, page=page)
+
+
+@bp.route("/mail")
+def mail_queue() -> Any:
+    """Outgoing email that failed or still waits, newest first, with the error it met."""
+    require(can_manage_users(current_actor()))
+    page = db.paginate(services.mail_problems_query(), page=page_arg(), per_page=PER_PAGE, error_out=False)
+    return render_template("admin/mail.html", page=page, counts=services.mail_counts(), form=ConfirmForm())
+
+
+@bp.route("/mail/<int:message_id>/retry", methods=["POST"])
+def retry_mail(message_id: int) -> Any:
+    require(can_manage_users(current_actor()))
+    message = db.get_or_404(OutboxMessage, message_id)
+    run_use_case(ConfirmForm(), lambda: services.retry_mail(current_user, message),
+                 success=_("The email is queued again."))
+    return redirect(url_for("admin.mail_queue"))

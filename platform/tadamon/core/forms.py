@@ -127,3 +127,21 @@ def enum_choices(members: Iterable[LabelledEnum], blank: Any = None) -> list[Sel
     members), after an empty option labelled `blank` when one is given."""
     head = [SelectChoice("", blank)] if blank is not None else []
     return head + [SelectChoice(member.value, member.label) for member in members]
+
+
+def notification_settings_form(categories: Iterable[LabelledEnum], frequencies: Iterable[LabelledEnum]) -> Any:
+    """The notification settings: one choice of frequency per category shown to the person."""
+    from wtforms import SelectField
+    from wtforms.validators import InputRequired
+
+    choices = enum_choices(frequencies)
+    values = [choice.value for choice in choices]
+
+    class NotificationSettingsForm(TadamonForm):
+        pass
+
+    for category in categories:
+        setattr(NotificationSettingsForm, category.value,
+                SelectField(category.label, choices=choices, validators=[InputRequired()],
+                            coerce=lambda value, allowed=values: value if value in allowed else None))
+    return NotificationSettingsForm

@@ -1,6 +1,7 @@
 """The one hook registry: where a feature adds to another's work without importing it.
 
-Modules fill it through their declaration (`core.modules.Module`); nothing else appends.
+Modules fill it through their declaration (`core.modules.Module`); nothing else appends, but for
+core's own periodic work (digests, the mail queue), which the wiring adds after the modules'.
 
 - `profile_sections`: `(organisation) -> (template, context) | None`, rendered in order on an
   organisation's public profile.

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select, text
 from werkzeug.wrappers import Response
 
 from tadamon.core.auth import public
+from tadamon.core.forms import redisplays_form
 from tadamon.core.hooks import home_sections, run_on_language_chosen
 from tadamon.core.i18n import LOCALE_COOKIE
 from tadamon.core.mail import OutboxMessage
@@ -108,3 +110,58 @@ def notifications() -> Any:
     if run_use_case(form, lambda: notes.mark_all_read(current_user)):
         return redirect(url_for("core.notifications"))
     return render_template("core/notifications.html", items=notes.recent(current_user), form=form)
+
+
+# --- email choices: the account's settings, and unsubscribing from an email -------------------
+
+
+def _shown_categories(user: Any) -> list[Any]:
+    """Every category, and moderation only for those who moderate."""
+    from tadamon.core.notifications import Category
+    from tadamon.core.permissions import Role
+
+    moderates = any(user.has_role(role) for role in (Role.ADMIN, Role.STEERING, Role.FACILITATOR))
+    return [category for category in Category if category is not Category.MODERATION or moderates]
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@redisplays_form
+def notification_settings() -> Any:
+    """How the person hears of each kind of event by email (in-app, they always do)."""
+    from tadamon.core import notifications as notes
+    from tadamon.core.forms import notification_settings_form
+
+    categories = _shown_categories(current_user)
+    form = notification_settings_form(categories, notes.Frequency)()
+    current = notes.preferences_of(current_user)
+    if request.method == "GET" and not form.restored:
+        for category in categories:
+            form[category.value].data = current[category].value
+    if run_use_case(form, lambda: notes.set_preferences(current_user, {
+            category: notes.Frequency(form[category.value].data) for category in categories}),
+            success=_("Your email choices are saved.")):
+        return redirect(url_for("core.notification_settings"))
+    return render_template("core/notification_settings.html", form=form, categories=categories)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+@public
+@csrf.exempt
+def unsubscribe(token: str) -> Any:
+    """The link of every notification email, without logging in: GET shows a button, POST
+    (the button, or a mail client's one-click request, RFC 8058) turns the emails off. The
+    signed token is the credential, so the POST needs no CSRF token: a forged request could
+    only stop emails the token was made to stop."""
+    from tadamon.core import notifications as notes
+    from tadamon.core.digests import person_class
+
+    found = notes.read_unsubscribe_token(token)
+    person = db.session.get(person_class(), found[0]) if found else None
+    if found is None or person is None:
+        return render_template("core/unsubscribe.html", invalid=True), 400
+    scope = found[1]
+    categories = notes.categories_of_scope(person, scope)
+    if request.method == "POST":
+        run_use_case(None, lambda: notes.unsubscribe(person, scope))
+        return render_template("core/unsubscribe.html", done=True, categories=categories, scope=scope)
+    return render_template("core/unsubscribe.html", categories=categories, scope=scope)

@@ -29,7 +29,7 @@ from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import send_email
-from tadamon.core.notifications import notify, register_kind, texts
+from tadamon.core.notifications import notify, register_kind, texts, topic
 from tadamon.core.persistence import rows_changed
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
@@ -356,7 +356,8 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     if credential is not None:
         _send_secret_receipt(recipients, consultation, link, entry_hash, credential)
     else:
-        notify(recipients, "voting.receipt", link=link, question=texts(consultation, "question"), receipt=entry_hash)
+        notify(recipients, "voting.receipt", link=link,
+               about=topic("consultation", consultation.id, texts(consultation, "question")), question=texts(consultation, "question"), receipt=entry_hash)
     return Cast(ballot, credential)
 
 

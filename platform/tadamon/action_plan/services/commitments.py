@@ -36,6 +36,7 @@ from tadamon.core.db import utcnow
 from tadamon.core.notifications import label, notify, register_kind, register_labels, texts
 from tadamon.core.permissions import Role
 from tadamon.core.persistence import add_unless_duplicate, rows_changed
+from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.membership.queries import representatives_of
@@ -94,7 +95,7 @@ def volunteer(person: User, organisation: Organisation, action: Action, role: st
     db.session.refresh(action, ["commitments"])
     audit.record("plan.volunteered", "plan_action", action.id, object_label=action_label(action),
                  after={"organisation": organisation.id, "role": role}, actor=person)
-    notify(holders_of(Role.STEERING), "plan.volunteered", link=f"/plan/actions/{action.id}",
+    notify(holders_of(Role.STEERING), "plan.volunteered", link=external_url("action_plan.action", action_id=action.id),
            organisation=texts(organisation, "name"), action=texts(action, "title"), role=label("plan.role", role))
     return commitment
 
@@ -114,7 +115,7 @@ def call_for_lead(actor: User, action: Action) -> int:
     record_decision("lead_requested", actor, action=action)
     audit.record("plan.lead_requested", "plan_action", action.id, object_label=action_label(action),
                  after={"told": len(people)}, actor=actor)
-    notify(people, "plan.lead_wanted", link=f"/plan/actions/{action.id}", action=texts(action, "title"))
+    notify(people, "plan.lead_wanted", link=external_url("action_plan.action", action_id=action.id), action=texts(action, "title"))
     return len(people)
 
 
@@ -150,7 +151,7 @@ def decide_commitment(actor: User, commitment: Commitment, confirm: bool, answer
     audit.record(f"plan.commitment_{target.value}", "plan_action", action.id, object_label=action_label(action),
                  after={"organisation": commitment.organisation_id, "role": commitment.role}, actor=actor)
     notify(representatives_of([commitment.organisation_id]), "plan.commitment_decided",
-           link=f"/plan/actions/{action.id}", organisation=texts(commitment.organisation, "name"),
+           link=external_url("action_plan.action", action_id=action.id), organisation=texts(commitment.organisation, "name"),
            action=texts(action, "title"), decision=label("plan.commitment_state", target),
            answer=values["answer"])
 

@@ -19,6 +19,7 @@ from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.notifications import notify, register_kind
 from tadamon.core.persistence import add_unless_duplicate, rows_changed
+from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.queries import representatives_of
 
@@ -113,7 +114,7 @@ def publish_version(actor: User, version: PlanVersion) -> None:
     _record_publication(actor, version, ids, now)
     audit.record("plan.version_published", "plan_version", version.number, object_label=f"v{version.number}",
                  after={"actions": len(ids)}, actor=actor)
-    notify(representatives_of(None), "plan.published", link="/plan", number=version.number, count=len(ids))
+    notify(representatives_of(None), "plan.published", link=external_url("action_plan.plan"), number=version.number, count=len(ids))
 
 
 def publication_audience() -> int:

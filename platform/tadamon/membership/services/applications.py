@@ -198,7 +198,7 @@ def _required_message(message: str, *, required: bool) -> str:
 def _announce(actor: User, organisation: Organisation, before: MembershipState, action: str, *,
               message: str | None = None, also_notify: list[User] | None = None) -> None:
     """Records a state move in the audit log and tells the organisation's people (and `also_notify`)."""
-    said = {} if message is None else {"message": message}
+    said: dict[str, Any] = {} if message is None else {"message": message}
     audit.record(f"membership.{action}", "organisation", organisation.id,
                  object_label=organisation.original_name, before={"state": before.value},
                  after={"state": organisation.membership_state.value, **said}, actor=actor)

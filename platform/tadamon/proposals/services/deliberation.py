@@ -155,7 +155,7 @@ def notify_new_comments() -> int:
 
     from flask import current_app
 
-    from tadamon.core.notifications import notify
+    from tadamon.core.notifications import notify, texts, topic
     from tadamon.core.urls import external_url
     from tadamon.membership.models import OrganisationMember, OrganisationRole
 
@@ -178,6 +178,7 @@ def notify_new_comments() -> int:
             Comment.proposal_id == proposal_id, Comment.notified_at.is_(None))))
         recipients = [person for person in people if person.id not in authors or count > 1]
         notify(recipients, "proposals.new_comments", link=external_url("proposals.show", proposal_id=proposal_id),
+               about=topic("consultation", proposal.consultation_id, texts(proposal.consultation, "question")),
                title=proposal.title, count=count)
     if pending:
         db.session.execute(update(Comment).where(Comment.notified_at.is_(None),

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
-from tadamon.core.notifications import notify, register_kind, texts
+from tadamon.core.notifications import notify, register_kind, texts, topic
 from tadamon.core.persistence import add_unless_duplicate
 from tadamon.core.times import MOROCCO, wall_of
 from tadamon.core.urls import external_url
@@ -153,6 +153,7 @@ def record_from_room(actor: User, workshop: Workshop, paper: PaperProposal) -> P
                         "room_record_id": origin.room_record_id})
     notify(representatives_of([organisation.id]), "proposals.recorded_in_room",
            link=external_url("proposals.show", proposal_id=proposal.id), title=proposal.title,
+           about=topic("consultation", consultation.id, texts(consultation, "question")),
            facilitator=actor.display_name, organisation=organisation.display_name,
            workshop=texts(workshop, "title"), question=texts(consultation, "question"))
     return proposal

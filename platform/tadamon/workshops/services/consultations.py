@@ -14,7 +14,7 @@ from tadamon.core import audit
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.hooks import voting_methods
-from tadamon.core.notifications import label, moment, notify, texts
+from tadamon.core.notifications import label, moment, notify, texts, topic
 from tadamon.core.permissions import Role
 from tadamon.core.persistence import rows_changed
 from tadamon.core.texts import DescriptionTexts, is_written
@@ -130,12 +130,13 @@ def move_phase(actor: User | None, consultation: Consultation, target: Phase | N
                                                          "by": "schedule" if actor is None else "hand"},
                  actor=actor)
     link = external_url("workshops.consultation", consultation_id=consultation.id)
+    about = topic("consultation", consultation.id, texts(consultation, "question"))
     if target is Phase.VOTING and consultation.closed_at is not None:
         # Voters need the closing time: it is in the message, on the consultation's clock.
-        notify(participant_representatives_of(consultation), "consultations.voting_opened", link=link,
+        notify(participant_representatives_of(consultation), "consultations.voting_opened", link=link, about=about,
                question=texts(consultation, "question"), closes=moment(consultation.closed_at, consultation.time_zone))
         return
-    notify(participant_representatives_of(consultation), "consultations.phase_changed", link=link,
+    notify(participant_representatives_of(consultation), "consultations.phase_changed", link=link, about=about,
            question=texts(consultation, "question"), phase=label("phase", target))
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from tadamon.accounts.models import User
 from tadamon.core import audit
 from tadamon.core.db import utcnow
-from tadamon.core.notifications import label, moment, notify, texts
+from tadamon.core.notifications import label, moment, notify, texts, topic
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership.models import (
@@ -98,6 +98,7 @@ def register(actor: User, workshop: Workshop, organisation: Organisation, attend
         raise WorkshopError(_l("Your organisation is already registered for this workshop.")) from None
     notify([actor, *workshop.facilitators], "workshops.registration_received",
            link=external_url("workshops.workshop", workshop_id=workshop.id),
+           about=topic("workshop", workshop.id, texts(workshop, "title")),
            workshop=texts(workshop, "title"), organisation=texts(organisation, "name"),
            status=label("registration_status", status))
     return registration
@@ -120,6 +121,7 @@ def promote_waiting(workshop: Workshop) -> None:
         db.session.flush()
         notify(representatives_of([registration.organisation_id]), "workshops.moved_up",
                link=external_url("workshops.workshop", workshop_id=workshop.id),
+               about=topic("workshop", workshop.id, texts(workshop, "title")),
                workshop=texts(workshop, "title"), organisation=texts(registration.organisation, "name"))
 
 
@@ -162,11 +164,13 @@ def decide_registration(actor: User, registration: Registration, accept: bool) -
         # The accepted organisation needs the date above all: it is in the message.
         notify(representatives_of([registration.organisation_id]), "workshops.registration_accepted",
                link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
+               about=topic("workshop", registration.workshop_id, texts(registration.workshop, "title")),
                workshop=texts(registration.workshop, "title"), organisation=registration.organisation.display_name,
                when=moment(registration.workshop.starts_at, registration.workshop.time_zone))
         return
     notify(representatives_of([registration.organisation_id]), "workshops.registration_decided",
            link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
+           about=topic("workshop", registration.workshop_id, texts(registration.workshop, "title")),
            workshop=texts(registration.workshop, "title"),
            organisation=texts(registration.organisation, "name"), status=label("registration_status", target))
 
@@ -220,6 +224,7 @@ def reconsider_registration(actor: User, registration: Registration, accept: boo
                  before={"status": RegistrationStatus.DECLINED.value}, after={"status": target.value}, actor=actor)
     notify(representatives_of([registration.organisation_id]), "workshops.registration_reconsidered",
            link=external_url("workshops.workshop", workshop_id=registration.workshop_id),
+           about=topic("workshop", registration.workshop_id, texts(registration.workshop, "title")),
            workshop=texts(registration.workshop, "title"),
            organisation=texts(registration.organisation, "name"), status=label("registration_status", target))
     return registration

@@ -11,7 +11,7 @@ from sqlalchemy import or_, select, update
 from tadamon.accounts.models import RoleAssignment, User
 from tadamon.core import audit
 from tadamon.core.db import utcnow
-from tadamon.core.notifications import label, notify, texts
+from tadamon.core.notifications import label, notify, texts, topic
 from tadamon.core.permissions import Role
 from tadamon.core.persistence import rows_changed
 from tadamon.core.texts import DescriptionTexts, TitleTexts, is_written, text_fields
@@ -162,6 +162,7 @@ def move_workshop_status(actor: User, workshop: Workshop, target: WorkshopStatus
                  before={"status": current.value}, after={"status": target.value}, actor=actor)
     notify(representatives_of(registered_organisation_ids(workshop)), "workshops.status_changed",
            link=external_url("workshops.workshop", workshop_id=workshop.id),
+           about=topic("workshop", workshop.id, texts(workshop, "title")),
            workshop=texts(workshop, "title"), status=label("workshop_status", target))
 
 
