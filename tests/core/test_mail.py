@@ -169,6 +169,23 @@ def test_messages_carry_the_headers_and_parts_mail_clients_need(app, smtp, creat
     assert support.relative_links(text, html) == []
 
 
+def test_an_attachment_travels_with_the_queued_message(app, smtp, create_user):
+    """The day-before reminder's .ics waits in the queue with its message and arrives with it."""
+    server = smtp()
+    person = create_user(email="registered@example.org")
+    calendar = b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    notify([person], "workshops.tomorrow", link="/workshops/1", attachments=[("atelier.ics", "text/calendar",
+                                                                             calendar)],
+           workshop="Atelier", organisation="Association", when="demain")
+    db.session.commit()
+    with app.test_request_context():
+        mail.send_queued_mail()
+    (message,) = server.received
+    (attached,) = list(message.iter_attachments())
+    assert attached.get_filename() == "atelier.ics" and attached.get_content_type() == "text/calendar"
+    assert attached.get_payload(decode=True) == calendar
+
+
 # --- preferences and unsubscribing ---------------------------------------------------------
 
 def test_defaults_inform_without_flooding_and_the_in_app_list_has_everything(app, create_user, outbox):
