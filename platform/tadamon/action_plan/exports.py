@@ -274,12 +274,12 @@ def render_markdown(snapshot: Mapping[str, Any], language: str) -> bytes:
 
 
 def render_pdf(snapshot: Mapping[str, Any], language: str) -> bytes:
-    from weasyprint import HTML
+    from tadamon.core import pdf
 
     view = _view(snapshot, language)
     html = render_template("action_plan/export_pdf.html", view=view, title=_title(view),
                            rtl=language == "ar", language=language)
-    return HTML(string=html, base_url=current_app.root_path).write_pdf()
+    return pdf.render(html, current_app.root_path, current_app.config.get("PDF_WORKERS"))
 
 
 FORMATS: dict[str, ExportFormat] = {
