@@ -185,6 +185,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "voting.receipts": EVERYONE,
     "voting.results": answers(DENY, anonymous=DENY, facilitator=OK, steering=OK, admin=OK),
     "voting.voting_rights": REPRESENTATIVE_ONLY,
+    # the closed consultation's export pack: the steering group's only
+    "voting.export_pack": answers(DENY, steering=OK),
     # action plan: two actions of the working plan, made from the closed consultation's
     # proposal. A is the confirmed lead of the first; B's offer for the second awaits an answer.
     # Version 1 is in review; the export token is a draft export the steering member asked for.
@@ -224,7 +226,7 @@ TOKEN_FOR = {"action_plan.export_status": "export_token", "action_plan.export_do
 
 # Routes asked about another consultation than the one taking proposals.
 CONSULTATION_FOR = {"voting.ballot": "voting_consultation_id", "voting.receipts": "voting_consultation_id",
-                    "voting.results": "closed_consultation_id"}
+                    "voting.results": "closed_consultation_id", "voting.export_pack": "closed_consultation_id"}
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -401,7 +403,8 @@ def _ask(client, connection, url, method="GET", data=None):
     savepoint = connection.begin_nested()
     try:
         response = client.open(url, method=method, data=data or {})
-        answer = response.status_code, response.headers, response.get_data(as_text=True)
+        # Files (a ZIP) are not text: their bytes are kept readable enough for the checks.
+        answer = response.status_code, response.headers, response.get_data().decode("utf-8", "replace")
         response.close()
     finally:
         db.session.remove()
@@ -444,6 +447,7 @@ NOT_A_PAGE = {
     "action_plan.schema": "the JSON schema",
     "membership.statutes": "the uploaded PDF",
     "workshops.attendance_sheet_file": "the attendance sheet (CSV)",
+    "voting.export_pack": "the consultation's export pack (ZIP)",
 }
 # GET routes that, asked as here, send elsewhere: where to.
 REDIRECTS = {
