@@ -15,6 +15,12 @@ bind = os.environ.get("TADAMON_BIND", "127.0.0.1:8000")
 # gunicorn's own default (WEB_CONCURRENCY, else 1), unless TADAMON_WORKERS says otherwise;
 # `-w N` on the command line wins over both.
 workers = int(os.environ.get("TADAMON_WORKERS") or os.environ.get("WEB_CONCURRENCY") or 1)
+# A request never renders an export (an RQ worker or a background thread does, see
+# tadamon.action_plan.jobs), so gunicorn's 30 s stays the bound on any request. A worker told
+# to stop (a restart, max_requests) waits for its export threads: give them the time a
+# 200-action PDF takes on a loaded machine.
+timeout = int(os.environ.get("TADAMON_TIMEOUT") or 30)
+graceful_timeout = int(os.environ.get("TADAMON_GRACEFUL_TIMEOUT") or 120)
 # Keep the app out of the arbiter: each worker builds it after on_starting has set the count.
 preload_app = False
 

@@ -53,6 +53,8 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "SERVER_NAME": None,
         "PUBLIC_BASE_URL": "http://localhost",
         "EXPORT_FOLDER": tempfile.mkdtemp(prefix="tadamon-exports-"),
+        # Rendered in the request: a thread would not see the test's rolled-back data.
+        "EXPORT_IN_BACKGROUND": False,
         # The production scheduler, run on every request so tests see phases move at once.
         "TICK_EVERY_SECONDS": 0,
         **FAST_ARGON2,

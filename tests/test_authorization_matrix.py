@@ -199,6 +199,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "voting.receipts": EVERYONE,
     "voting.results": answers(DENY, anonymous=DENY, facilitator=OK, steering=OK, admin=OK),
     "voting.voting_rights": REPRESENTATIVE_ONLY,
+    # the closed consultation's export pack: the steering group's only
+    "voting.export_pack": answers(DENY, steering=OK),
     # action plan: two actions of the working plan, made from the closed consultation's
     # proposal. A is the confirmed lead of the first; B's offer for the second awaits an answer.
     # Version 1 is in review; the export token is a draft export the steering member asked for.
@@ -240,7 +242,7 @@ TOKEN_FOR = {"action_plan.export_status": "export_token", "action_plan.export_do
 CONSULTATION_FOR = {"voting.ballot": "voting_consultation_id", "voting.receipts": "voting_consultation_id",
                     "voting.participation_page": "voting_consultation_id",
                     "voting.send_reminder": "voting_consultation_id",
-                    "voting.results": "closed_consultation_id"}
+                    "voting.results": "closed_consultation_id", "voting.export_pack": "closed_consultation_id"}
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -418,7 +420,8 @@ def _ask(client, connection, url, method="GET", data=None):
     savepoint = connection.begin_nested()
     try:
         response = client.open(url, method=method, data=data or {})
-        answer = response.status_code, response.headers, response.get_data(as_text=True)
+        # Files (a ZIP) are not text: their bytes are kept readable enough for the checks.
+        answer = response.status_code, response.headers, response.get_data().decode("utf-8", "replace")
         response.close()
     finally:
         db.session.remove()
@@ -461,6 +464,7 @@ NOT_A_PAGE = {
     "action_plan.schema": "the JSON schema",
     "membership.statutes": "the uploaded PDF",
     "workshops.attendance_sheet_file": "the attendance sheet (CSV)",
+    "voting.export_pack": "the consultation's export pack (ZIP)",
 }
 # GET routes that, asked as here, send elsewhere: where to.
 REDIRECTS = {

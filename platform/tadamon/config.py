@@ -147,6 +147,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "EXPORT_FOLDER": os.environ.get("TADAMON_EXPORT_FOLDER") or str(instance_path / "exports"),
         # The RQ queue for exports when REDIS_URL is set (`make worker` listens to it).
         "EXPORT_QUEUE": os.environ.get("TADAMON_EXPORT_QUEUE") or "tadamon-exports",
+        # Without REDIS_URL, exports render in a thread of the web process (the request
+        # returns at once); off, they render in the request (the tests' rolled-back session).
+        "EXPORT_IN_BACKGROUND": os.environ.get("TADAMON_EXPORT_IN_BACKGROUND", "1") != "0",
+        # Processes a long PDF is laid out in (tadamon.core.pdf); 1 renders it in one piece.
+        "PDF_WORKERS": int(os.environ.get("TADAMON_PDF_WORKERS") or 0) or None,
     }
     config.update(overrides)
     if production and config["SECRET_KEY"] in ("", DEVELOPMENT_SECRET_KEY):

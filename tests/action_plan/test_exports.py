@@ -443,3 +443,29 @@ def test_a_published_version_is_rendered_once_per_format_and_language(published_
     second = db.session.scalars(select(PlanExport).order_by(PlanExport.id.desc())).first()
     assert second.state == "done"
     assert client.get(f"/plan/exports/{second.token}/download").data == cached[0].read_bytes()
+
+
+def test_a_long_pdf_rendered_in_parts_keeps_its_pages_numbers_contents_and_bookmarks(published_plan, app,
+                                                                                      monkeypatch):
+    """The parallel path (tadamon.core.pdf) on the small plan, cut after every action: the
+    footers count the whole file, the contents point at the pages where the actions landed."""
+    from pypdf import PdfReader
+
+    from tadamon.core import pdf
+
+    monkeypatch.setattr(pdf, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pdf, "ARTICLES_PER_PART", 1)
+    with app.test_request_context("/"):
+        data = exports.render(_snapshot(published_plan), "pdf", "fr")
+    reader = PdfReader(io.BytesIO(data))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    total = len(pages)
+    assert total >= 5
+    assert f"1 / {total}" not in pages[0]  # the cover has no number
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"{number} / {total}" in text
+    contents = next(text for text in pages if "Sommaire" in text or "Table des matières" in text
+                    or TITLES["fr"][0] in text)
+    first_action_page = next(index for index, text in enumerate(pages[2:], start=3) if TITLES["fr"][0] in text)
+    assert f"{TITLES['fr'][0]} {first_action_page}" in contents
+    assert reader.outline and reader.metadata.title

@@ -255,10 +255,10 @@ PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
 
 
 def render_pdf(snapshot: Mapping[str, Any], language: str) -> bytes:
-    from weasyprint import HTML
+    from tadamon.core import pdf
 
-    return HTML(string=pdf_html(snapshot, language), base_url=current_app.root_path).write_pdf(
-        finisher=_pdf_finisher(language), **PDF_OPTIONS)
+    return pdf.render(pdf_html(snapshot, language), current_app.root_path, current_app.config.get("PDF_WORKERS"),
+                      finisher=_pdf_finisher(language), **PDF_OPTIONS)
 
 
 FORMATS: dict[str, ExportFormat] = {

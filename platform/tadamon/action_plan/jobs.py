@@ -1,5 +1,11 @@
-"""Exports as jobs: requested, rendered (in an RQ worker when Redis is configured, in the
-request otherwise), stored outside the static folder, downloaded by token until they expire.
+"""Exports as jobs: requested, rendered (in an RQ worker when Redis is configured, in a
+background thread of the web process otherwise), stored outside the static folder,
+downloaded by token until they expire. Either way the request returns at once and the same
+status page shows the progress: a 200-action PDF takes longer than gunicorn's timeout.
+
+Rendering never holds a database transaction: the snapshot is read and the transaction
+ended before the file is made (on SQLite every transaction takes the write lock, so a render
+inside one made every other request wait, then fail with "database is locked").
 
 Run the worker with `make worker` (`rq worker tadamon-exports --url $REDIS_URL`).
 """
@@ -8,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -55,7 +62,8 @@ def request_export(actor: User | None, version: PlanVersion | None, file_format:
 
 
 def start(export: PlanExport) -> bool:
-    """Queues the export when Redis is configured (True), or renders it now (False)."""
+    """Queues the export when Redis is configured, or starts a background thread (True: the
+    status page will follow it); renders it now when EXPORT_IN_BACKGROUND is off (tests)."""
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
         from redis import Redis
@@ -65,8 +73,28 @@ def start(export: PlanExport) -> bool:
         Queue(queue_name, connection=Redis.from_url(redis_url)).enqueue(
             "tadamon.action_plan.jobs.export_job", export.id, job_timeout=600, result_ttl=3600)
         return True
+    if current_app.config.get("EXPORT_IN_BACKGROUND", True):
+        start_thread(current_app._get_current_object(), export.id)  # type: ignore[attr-defined]
+        return True
     run_export(export.id)
     return False
+
+
+def start_thread(app: Any, export_id: int) -> threading.Thread:
+    """Renders in a thread of this process with its own app context and session. Not a
+    daemon: a worker that is asked to stop lets the export finish (gunicorn.conf.py gives it
+    graceful_timeout for that)."""
+
+    def work() -> None:
+        with app.app_context():
+            try:
+                run_export(export_id)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=work, name=f"tadamon-export-{export_id}")
+    thread.start()
+    return thread
 
 
 def _progress(export_id: int, value: int, state: ExportState = ExportState.RUNNING) -> None:
@@ -89,34 +117,41 @@ def _cache_path(snapshot: Mapping[str, Any], file_format: str, language: str) ->
     return folder / f"{key}.{exports.FORMATS[file_format].extension}"
 
 
+def render_outside_transaction(snapshot: Mapping[str, Any], file_format: str, language: str) -> bytes:
+    """Ends the session's transaction, then renders: the snapshot holds all the file needs."""
+    db.session.commit()
+    if has_request_context():
+        return exports.render(snapshot, file_format, language)
+    with current_app.test_request_context("/"):
+        return exports.render(snapshot, file_format, language)
+
+
 def run_export(export_id: int) -> None:
     """Renders one export. Commits its progress as it goes, so the waiting page shows it."""
     export = db.session.get(PlanExport, export_id)
     if export is None or export.is_done:
         return
+    version_number, file_format, language, token = (export.version_number, export.file_format, export.language,
+                                                    export.token)
     _progress(export_id, 10)
     try:
-        if export.version_number is None:
+        if version_number is None:
             snapshot = services.build_snapshot()
         else:
-            version = services.version_numbered(export.version_number)
+            version = services.version_numbered(version_number)
             if version is None:
-                raise LookupError(f"version {export.version_number} is gone")
+                raise LookupError(f"version {version_number} is gone")
             snapshot = services.snapshot_of(version)
         _progress(export_id, 40)
-        cached = _cache_path(snapshot, export.file_format, export.language)
+        cached = _cache_path(snapshot, file_format, language)
         if cached is not None and cached.is_file():
             data = cached.read_bytes()
         else:
-            if has_request_context():
-                data = exports.render(snapshot, export.file_format, export.language)
-            else:
-                with current_app.test_request_context("/"):
-                    data = exports.render(snapshot, export.file_format, export.language)
+            data = render_outside_transaction(snapshot, file_format, language)
             if cached is not None:
                 cached.write_bytes(data)
         _progress(export_id, 90)
-        path = export_folder() / f"{export.token}.{exports.FORMATS[export.file_format].extension}"
+        path = export_folder() / f"{token}.{exports.FORMATS[file_format].extension}"
         path.write_bytes(data)
         db.session.execute(update(PlanExport).where(PlanExport.id == export_id).values(
             state=ExportState.DONE, progress=100, stored_path=path.name, size=len(data)))
@@ -173,8 +208,7 @@ def export_to_file(version_number: int | None, file_format: str, language: str, 
         if version is None or version.state not in (VersionState.PUBLISHED, VersionState.REVIEW):
             raise services.PlanError(_l("There is no such version of the plan."))
         snapshot = services.snapshot_of(version)
-    with current_app.test_request_context("/"):
-        data = exports.render(snapshot, file_format, language)
+    data = render_outside_transaction(snapshot, file_format, language)
     output.write_bytes(data)
     audit.record("plan.exported", "plan_version", version_number if version_number is not None else "draft",
                  object_label=output.name, after={"format": file_format, "language": language, "by": "command"})

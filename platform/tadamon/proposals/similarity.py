@@ -3,12 +3,12 @@
 Character n-grams work the same for Arabic, French and English and tolerate spelling
 variants; the text is folded first (core.text). scikit-learn does the vectorising.
 Scores are computed when a proposal is published or changed and stored, so pages only read.
+scikit-learn (with scipy and numpy: ~1.8 s and ~116 MB) is imported inside the two functions
+that use it, so that starting the app, a worker or a command does not pay for it.
 """
 
 from __future__ import annotations
 
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import linear_kernel
 from sqlalchemy import delete, or_, select
 
 from tadamon.core.text import normalize_for_search
@@ -37,6 +37,9 @@ def refresh(proposal: Proposal) -> list[tuple[int, float]]:
         or_(Similarity.proposal_id == proposal.id, Similarity.similar_id == proposal.id)))
     if not others or proposal.state not in (ProposalState.PUBLISHED, ProposalState.DRAFT):
         return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import linear_kernel
+
     corpus = [_text(proposal)] + [normalize_for_search(f"{title} {title} {body}") for _, title, body in others]
     vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=1)
     matrix = vectorizer.fit_transform(corpus)
@@ -68,6 +71,9 @@ def refresh_all() -> int:
     db.session.execute(delete(Similarity))
     if len(rows) < 2:
         return 0
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics.pairwise import linear_kernel
+
     matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True).fit_transform(
         [normalize_for_search(f"{title} {title} {body}") for _, title, body in rows])
     pairs = 0

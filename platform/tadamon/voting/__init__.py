@@ -7,7 +7,11 @@ from tadamon.core.modules import Module
 
 def module() -> Module:
     from tadamon.voting import demo, home, permissions
-    from tadamon.voting.cli import export_ballots_command, verify_ledger_command
+    from tadamon.voting.cli import (
+        export_ballots_command,
+        export_pack_command,
+        verify_ledger_command,
+    )
     from tadamon.voting.methods import all_methods
     from tadamon.voting.reminders import check_remind_before_close
     from tadamon.voting.services import (
@@ -19,7 +23,7 @@ def module() -> Module:
     from tadamon.voting.views import bp
 
     return Module(name="voting", blueprint=bp, permissions=permissions,
-                  commands=[export_ballots_command, verify_ledger_command],
+                  commands=[export_ballots_command, verify_ledger_command, export_pack_command],
                   on_phase_change=[on_phase_change], dashboard_counters=[ballot_counts], voting_methods=[all_methods],
                   periodic=[neutralise_open_secret_rolls, check_remind_before_close], consultation_notices=[consultation_notices],
                   home_sections=[home.home_sections],

@@ -57,3 +57,24 @@ def verify_ledger_command(consultation_id: int) -> None:
     head = vote.published_head or vote.ledger_head
     click.echo(f"ledger of consultation {consultation_id}: {vote.ledger_length} entries, "
                f"chain intact, head {head}; tally reproduced")
+
+
+@click.command("export-pack")
+@click.argument("consultation_id", type=int)
+@click.option("--lang", "language", type=click.Choice(["ar", "fr", "en"]), default="ar", show_default=True,
+              help="The language of the pack's README.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_pack_command(consultation_id: int, language: str, output: str) -> None:
+    """Write a closed consultation's export pack (ZIP): proposals, comments, results, ballots, ledger."""
+    from tadamon.voting import pack
+
+    consultation = db.session.get(Consultation, consultation_id)
+    if consultation is None:
+        raise click.ClickException(f"no consultation {consultation_id}")
+    try:
+        data = pack.build(consultation, language)
+    except VoteError as error:
+        raise click.ClickException(str(error)) from None
+    with open(output, "wb") as handle:
+        handle.write(data)
+    click.echo(f"{output}: {len(data)} bytes ({', '.join(pack.PARTS)})", err=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tadamon.core.actor import Actor
-from tadamon.core.permissions import rule
+from tadamon.core.permissions import Role, has_role, rule
 from tadamon.membership.permissions import can_manage_people
 from tadamon.workshops.models import Consultation, Phase
 from tadamon.workshops.permissions import can_manage_consultation
@@ -51,3 +51,9 @@ def can_view_receipts(actor: Actor, consultation: Consultation) -> bool:
 @rule("voting.set_voting_rights")
 def can_set_voting_rights(actor: Actor, organisation: Any) -> bool:
     return can_manage_people(actor, organisation)
+
+
+@rule("voting.export_pack")
+def can_export_pack(actor: Actor, consultation: Consultation) -> bool:
+    """The consultation's export pack: the steering group's, once voting has closed."""
+    return has_role(actor, Role.STEERING) and consultation.current_phase in (Phase.CLOSED, Phase.RESULTS_PUBLISHED)
