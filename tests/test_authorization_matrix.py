@@ -218,6 +218,22 @@ MATRIX: dict[str, dict[str, str]] = {
     # a draft export: only the person who asked, authorised again at download time
     "action_plan.export_status": answers(DENY, anonymous=DENY, steering=OK),
     "action_plan.export_download": answers(DENY, anonymous=DENY, steering=OK),
+    # the API: reads are public; writes need a bearer token, never the session: asked with the
+    # session cookie alone, every role gets 401 (tests/api for the token's own rules)
+    "api.openapi": EVERYONE,
+    "api.docs": EVERYONE,
+    "api.tokens": LOGGED_IN,
+    # only the token's owner (A's representative) revokes it
+    "api.revoke": answers(DENY, rep=OK),
+    "api_v1.list_organisations": EVERYONE,
+    "api_v1.get_organisation": EVERYONE,
+    "api_v1.list_consultations": EVERYONE,
+    "api_v1.get_consultation": EVERYONE,
+    "api_v1.list_proposals": EVERYONE,
+    "api_v1.get_proposal": EVERYONE,
+    "api_v1.create_proposal": answers(LOGIN),
+    "api_v1.cosign": answers(LOGIN),
+    "api_v1.comment": answers(LOGIN),
 }
 
 # Routes asked with another token than the accounts' placeholder.
@@ -330,6 +346,9 @@ def world(create_user):
     pending = plan.volunteer(people["other"], organisations["B"], actions[1], "partner", "")
     plan.submit_for_review(steering)
     draft_export = plan_jobs.request_export(steering, None, "csv", "fr")
+    from tadamon.api import services as api_tokens
+
+    api_token = api_tokens.create_token(people["rep"], organisation, "outil", ["proposals"]).token
     message = OutboxMessage(recipient="x@example.org", subject="s", language="en", text_body="t", html_body="h")
     db.session.add(message)
     db.session.commit()
@@ -360,6 +379,7 @@ def world(create_user):
         "commitment_id": pending.id,
         "decision": "confirm",
         "export_token": draft_export.token,
+        "token_id": api_token.id,
         "file_format": "csv",  # text: the matrix reads every body as text (the PDF: tests/workshops)
     }
     return people, values, organisations
@@ -445,6 +465,13 @@ NOT_A_PAGE = {
     "action_plan.schema": "the JSON schema",
     "membership.statutes": "the uploaded PDF",
     "workshops.attendance_sheet_file": "the attendance sheet (CSV)",
+    "api.openapi": "the OpenAPI document",
+    "api_v1.list_organisations": "JSON",
+    "api_v1.get_organisation": "JSON",
+    "api_v1.list_consultations": "JSON",
+    "api_v1.get_consultation": "JSON",
+    "api_v1.list_proposals": "JSON",
+    "api_v1.get_proposal": "JSON",
 }
 # GET routes that, asked as here, send elsewhere: where to.
 REDIRECTS = {
