@@ -132,7 +132,7 @@ def test_reads_are_public_paginated_translated_and_cacheable(app, members, consu
     assert consultation_json["workshop_ics"].endswith(".ics")
     assert consultation_json["history"][-1]["to_phase"] == "proposals_open"
     bad = api.get("/api/v1/organisations?cursor=nonsense", headers={"Accept-Language": "fr"})
-    assert bad.status_code == 400 and bad.mimetype == "application/problem+json"
+    assert bad.status_code == 422 and bad.mimetype == "application/problem+json"
     missing = api.get("/api/v1/proposals/999999", headers={"Accept-Language": "ar"})
     assert missing.status_code == 404 and missing.mimetype == "application/problem+json"
     assert re.search("[\u0600-\u06ff]", missing.json["title"])

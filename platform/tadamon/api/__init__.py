@@ -49,3 +49,18 @@ def setup(app: Flask) -> None:
                        "description": "A personal access token from the account page"}}}}
     api = TadamonApi(app, spec_kwargs=spec_kwargs)
     api.register_blueprint(v1.blp)
+    for code in (404, 405):
+        app.register_error_handler(code, _problem_under_api_paths)
+
+
+def _problem_under_api_paths(error: Any) -> Any:
+    """An address under /api/v1/ that no route matches is answered as a problem too (no
+    blueprint handles a request no route matched); elsewhere, the error page."""
+    from flask import request
+
+    from tadamon.api.problems import handle_http_exception
+    from tadamon.core import errors
+
+    if request.path.startswith("/api/v1/"):
+        return handle_http_exception(error)
+    return errors.handle_http_exception(error)

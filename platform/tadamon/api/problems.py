@@ -52,7 +52,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     """The API blueprints' handler: webargs' 422 carries per-field messages in `data`."""
     data = getattr(error, "data", None) or {}
     errors = data.get("messages") or data.get("errors")
-    detail = data.get("message")
+    detail = data.get("message") or getattr(error, "detail", None)
     if error.code == 422 and errors is not None:
         detail = detail or _("Check the values named in errors.")
     headers = dict(data.get("headers") or {})

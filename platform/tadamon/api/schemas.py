@@ -18,7 +18,7 @@ class Texts(ma.Schema):
 
 
 class PageArgs(ma.Schema):
-    cursor = ma.fields.String(load_default=None, validate=validate.Length(max=100),
+    cursor = ma.fields.String(load_default=None, validate=validate.Regexp(r"^c[0-9]{1,10}$"),
                               metadata={"description": "The `next_cursor` of the previous page"})
     limit = ma.fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
