@@ -231,6 +231,9 @@ MATRIX: dict[str, dict[str, str]] = {
     "api_v1.get_consultation": EVERYONE,
     "api_v1.list_proposals": EVERYONE,
     "api_v1.get_proposal": EVERYONE,
+    "api_v1.list_plan_versions": EVERYONE,
+    # version 1 of the plan is in review: not in the API until published
+    "api_v1.get_plan_version": answers(HIDDEN, anonymous=HIDDEN),
     "api_v1.create_proposal": answers(LOGIN),
     "api_v1.cosign": answers(LOGIN),
     "api_v1.comment": answers(LOGIN),
@@ -472,7 +475,10 @@ NOT_A_PAGE = {
     "api_v1.get_consultation": "JSON",
     "api_v1.list_proposals": "JSON",
     "api_v1.get_proposal": "JSON",
+    "api_v1.list_plan_versions": "JSON",
 }
+# API routes asked here about something not public: a problem+json 404, not a page.
+API_NOT_FOUND = {"api_v1.get_plan_version": "the plan's version in review"}
 # GET routes that, asked as here, send elsewhere: where to.
 REDIRECTS = {
     "action_plan.new_action": "/plan/board",  # no candidate chosen: back to the board
@@ -512,7 +518,7 @@ def test_every_page_in_every_language_says_its_language_and_direction(
     clients = {}
     failures = []
     pages = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods]
-    listed = set(NOT_A_PAGE) | set(REDIRECTS) | set(FLOW_ONLY)
+    listed = set(NOT_A_PAGE) | set(REDIRECTS) | set(FLOW_ONLY) | set(API_NOT_FOUND)
     assert listed <= {rule.endpoint for rule in pages}, "a list here names a route that is gone"
     for rule in pages:
         if rule.endpoint in FLOW_ONLY:
@@ -539,6 +545,11 @@ def test_every_page_in_every_language_says_its_language_and_direction(
             if status not in (302, 303) or not headers.get("Location", "").startswith(REDIRECTS[rule.endpoint]):
                 failures.append(f"{url} ({rule.endpoint}) as {role}: {status} {headers.get('Location')}, "
                                 f"expected a redirect to {REDIRECTS[rule.endpoint]}")
+            continue
+        if rule.endpoint in API_NOT_FOUND:
+            if status != 404 or not headers.get("Content-Type", "").startswith("application/problem+json"):
+                failures.append(f"{url} ({rule.endpoint}): {status} {headers.get('Content-Type')}, expected "
+                                f"a problem+json 404 for {API_NOT_FOUND[rule.endpoint]}")
             continue
         if rule.endpoint in NOT_A_PAGE:
             if status != 200 or is_html:

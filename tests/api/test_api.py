@@ -145,3 +145,17 @@ def test_the_openapi_document_and_its_page(app):
     assert "/api/v1/consultations/{consultation_id}/proposals" in document["paths"]
     page = api.get("/api/docs")
     assert page.status_code == 200 and "POST /api/v1/proposals/{proposal_id}/cosignatures" in page.get_data(as_text=True)
+
+
+def test_writes_are_rate_limited_per_token(app, members, consultation, make_token, monkeypatch):
+    monkeypatch.setitem(app.config, "RATELIMIT_API_WRITES", "2 per minute")
+    person, organisation = members[0]
+    first, second = make_token(person, organisation, "proposals"), make_token(person, organisation, "proposals")
+    api = app.test_client()
+    url = f"/api/v1/consultations/{consultation.id}/proposals"
+    codes = [api.post(url, headers=bearer(first), json={"title": f"Brouillon {n}"}).status_code for n in range(3)]
+    assert codes == [201, 201, 429]
+    limited = api.post(url, headers=bearer(first), json={"title": "Encore"})
+    assert limited.mimetype == "application/problem+json"
+    # another token of the same person and address has its own allowance
+    assert api.post(url, headers=bearer(second), json={"title": "Autre outil"}).status_code == 201

@@ -179,3 +179,21 @@ class Cosignature(ma.Schema):
     organisation_id = ma.fields.Integer(required=True)
     created = ma.fields.Boolean(required=True, metadata={"description": "False when it had already co-signed"})
     cosignature_count = ma.fields.Integer(required=True)
+
+
+class PlanVersion(ma.Schema):
+    number = ma.fields.Integer(required=True)
+    published_at = ma.fields.DateTime(required=True)
+    note = ma.fields.String(required=True)
+    snapshot_hash = ma.fields.String(required=True, metadata={"description": "SHA-256 of the stored document"})
+    url = ma.fields.String(required=True)
+
+
+class PlanVersionList(ma.Schema):
+    data = ma.fields.List(ma.fields.Nested(PlanVersion), required=True)
+
+
+class PlanVersionDetail(PlanVersion):
+    document = ma.fields.Dict(required=True, metadata={
+        "description": "The version as stored and published, with its actions: the `tadamon.plan/1` "
+                       "document described by the JSON schema at /plan/schema.json"})

@@ -21,6 +21,9 @@ from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from tadamon.accounts.models import token_digest
+from tadamon.action_plan import services as plan
+from tadamon.action_plan.models import PlanVersion as PlanVersionModel
+from tadamon.action_plan.models import VersionState
 from tadamon.core.auth import public
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
@@ -310,6 +313,36 @@ def get_proposal(proposal_id: int) -> Any:
     if proposal is None:
         abort(404)
     return _proposal_detail(proposal)
+
+
+def _plan_version(version: Any) -> dict[str, Any]:
+    return {"number": version.number, "published_at": version.published_at, "note": version.note,
+            "snapshot_hash": version.snapshot_hash,
+            "url": url_for("action_plan.version", number=version.number, _external=True)}
+
+
+def _published_versions() -> Any:
+    return select(PlanVersionModel).where(PlanVersionModel.state == VersionState.PUBLISHED)
+
+
+@blp.route("/plan/versions")
+@blp.response(200, schemas.PlanVersionList)
+@public
+def list_plan_versions() -> Any:
+    """The published versions of the shared action plan, the latest first."""
+    rows = db.session.scalars(_published_versions().order_by(PlanVersionModel.number.desc()))
+    return {"data": [_plan_version(version) for version in rows]}
+
+
+@blp.route("/plan/versions/<int:number>")
+@blp.response(200, schemas.PlanVersionDetail)
+@public
+def get_plan_version(number: int) -> Any:
+    """One published version of the plan, with its actions."""
+    version = db.session.scalar(_published_versions().where(PlanVersionModel.number == number))
+    if version is None:
+        abort(404)
+    return {**_plan_version(version), "document": plan.snapshot_of(version)}
 
 
 # ---- writes -----------------------------------------------------------------------------------
