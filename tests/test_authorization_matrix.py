@@ -234,6 +234,11 @@ MATRIX: dict[str, dict[str, str]] = {
     "api_v1.list_plan_versions": EVERYONE,
     # version 1 of the plan is in review: not in the API until published
     "api_v1.get_plan_version": answers(HIDDEN, anonymous=HIDDEN),
+    # the closed vote's results are not yet published: neither they nor its ballots are shown
+    "api_v1.get_results": answers(HIDDEN, anonymous=HIDDEN),
+    "api_v1.get_ballots": answers(HIDDEN, anonymous=HIDDEN),
+    # receipts from the opening of the vote (asked about the consultation being voted on)
+    "api_v1.list_receipts": EVERYONE,
     "api_v1.create_proposal": answers(LOGIN),
     "api_v1.cosign": answers(LOGIN),
     "api_v1.comment": answers(LOGIN),
@@ -244,7 +249,8 @@ TOKEN_FOR = {"action_plan.export_status": "export_token", "action_plan.export_do
 
 # Routes asked about another consultation than the one taking proposals.
 CONSULTATION_FOR = {"voting.ballot": "voting_consultation_id", "voting.receipts": "voting_consultation_id",
-                    "voting.results": "closed_consultation_id"}
+                    "voting.results": "closed_consultation_id", "api_v1.get_results": "closed_consultation_id",
+                    "api_v1.get_ballots": "closed_consultation_id", "api_v1.list_receipts": "voting_consultation_id"}
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -476,9 +482,11 @@ NOT_A_PAGE = {
     "api_v1.list_proposals": "JSON",
     "api_v1.get_proposal": "JSON",
     "api_v1.list_plan_versions": "JSON",
+    "api_v1.list_receipts": "JSON",
 }
 # API routes asked here about something not public: a problem+json 404, not a page.
-API_NOT_FOUND = {"api_v1.get_plan_version": "the plan's version in review"}
+API_NOT_FOUND = {"api_v1.get_plan_version": "the plan's version in review",
+                 "api_v1.get_results": "results not yet published", "api_v1.get_ballots": "results not yet published"}
 # GET routes that, asked as here, send elsewhere: where to.
 REDIRECTS = {
     "action_plan.new_action": "/plan/board",  # no candidate chosen: back to the board

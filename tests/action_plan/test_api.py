@@ -1,4 +1,5 @@
-"""The plan through the REST API: its published versions, with their actions."""
+"""The plan and the vote through the REST API: published plan versions with their actions; a
+vote's results, receipts, ledger head and anonymised ballots once published."""
 
 from __future__ import annotations
 
@@ -21,3 +22,21 @@ def test_plan_versions_appear_once_published(app, results, make_action, steering
     detail = api.get(f"/api/v1/plan/versions/{version.number}", headers={"Accept-Language": "ar"}).json
     assert detail["document"]["format"] == "tadamon.plan/1"
     assert [a["id"] for a in detail["document"]["actions"]] == [f"action-{action.id}"]
+
+
+def test_results_receipts_and_ballots_once_published(app, results):
+    from tadamon.voting import services as voting
+    from tadamon.voting.tally import tally_document
+
+    consultation, _proposal_ids = results
+    api = app.test_client()
+    published = api.get(f"/api/v1/consultations/{consultation.id}/results").json
+    vote = voting.round_of(consultation)
+    assert published["results"] == voting.results_of(vote) and published["method"] == "approval"
+    receipts = api.get(f"/api/v1/consultations/{consultation.id}/receipts").json
+    assert len(receipts["data"]) == 3 and receipts["head"]["hash"] == receipts["data"][-1]["receipt"]
+    ballots = api.get(f"/api/v1/consultations/{consultation.id}/ballots").json
+    assert ballots["document"]["format"] == "tadamon-ballots/1" and len(ballots["document"]["ballots"]) == 3
+    assert ballots["head"] == receipts["head"]
+    recount = tally_document(ballots["document"])  # anyone can recount what the API publishes
+    assert recount is not None

@@ -197,3 +197,35 @@ class PlanVersionDetail(PlanVersion):
     document = ma.fields.Dict(required=True, metadata={
         "description": "The version as stored and published, with its actions: the `tadamon.plan/1` "
                        "document described by the JSON schema at /plan/schema.json"})
+
+
+class Results(ma.Schema):
+    consultation_id = ma.fields.Integer(required=True)
+    method = ma.fields.String(required=True)
+    results = ma.fields.Dict(required=True, metadata={"description": "The published tally, as the results page draws it"})
+
+
+class Receipt(ma.Schema):
+    position = ma.fields.Integer(required=True)
+    receipt = ma.fields.String(required=True, metadata={"description": "The ledger entry's SHA-256, as sent to the voter"})
+    previous = ma.fields.String(required=True)
+    superseded = ma.fields.Boolean(required=True, metadata={"description": "A later ballot of the same voter replaced it"})
+
+
+class LedgerHead(ma.Schema):
+    position = ma.fields.Integer(required=True)
+    hash = ma.fields.String(allow_none=True, required=True)
+
+
+class Receipts(ma.Schema):
+    consultation_id = ma.fields.Integer(required=True)
+    head = ma.fields.Nested(LedgerHead, required=True)
+    data = ma.fields.List(ma.fields.Nested(Receipt), required=True)
+
+
+class Ballots(ma.Schema):
+    consultation_id = ma.fields.Integer(required=True)
+    head = ma.fields.Nested(LedgerHead, required=True)
+    document = ma.fields.Dict(required=True, metadata={
+        "description": "The anonymised ballots in the tadamon-ballots/1 format, as `flask export-ballots` writes "
+                       "them: recount them with `flask tally`"})

@@ -24,6 +24,7 @@ from tadamon.accounts.models import token_digest
 from tadamon.action_plan import services as plan
 from tadamon.action_plan.models import PlanVersion as PlanVersionModel
 from tadamon.action_plan.models import VersionState
+from tadamon.core.actor import Actor
 from tadamon.core.auth import public
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
@@ -35,6 +36,9 @@ from tadamon.proposals import permissions as proposal_rules
 from tadamon.proposals import services as proposals
 from tadamon.proposals.models import Proposal as ProposalModel
 from tadamon.proposals.models import ProposalState
+from tadamon.voting import ledger
+from tadamon.voting import permissions as voting_rules
+from tadamon.voting import services as voting
 from tadamon.workshops.models import PHASE_LABELS, Phase
 from tadamon.workshops.models import Consultation as ConsultationModel
 
@@ -313,6 +317,59 @@ def get_proposal(proposal_id: int) -> Any:
     if proposal is None:
         abort(404)
     return _proposal_detail(proposal)
+
+
+def _vote_of(consultation_id: int, allowed: Callable[[Actor, ConsultationModel], bool]) -> Any:
+    """The consultation's vote, when an anonymous visitor may see what is asked (the same
+    predicates as the pages)."""
+    consultation = db.session.scalar(_visible_consultations().where(ConsultationModel.id == consultation_id))
+    vote = voting.round_of(consultation) if consultation is not None else None
+    if consultation is None or vote is None or not allowed(Actor(None), consultation):
+        abort(404)
+    return vote
+
+
+def _head(entries: list[Any]) -> dict[str, Any]:
+    return {"position": entries[-1].position if entries else 0, "hash": entries[-1].entry_hash if entries else None}
+
+
+@blp.route("/consultations/<int:consultation_id>/results")
+@blp.response(200, schemas.Results)
+@public
+def get_results(consultation_id: int) -> Any:
+    """The published results of a consultation's vote."""
+    vote = _vote_of(consultation_id, voting_rules.can_view_results)
+    data = voting.results_of(vote)
+    if data is None:
+        abort(404)
+    return {"consultation_id": consultation_id, "method": voting.definition_of(vote)["method"], "results": data}
+
+
+@blp.route("/consultations/<int:consultation_id>/receipts")
+@blp.response(200, schemas.Receipts)
+@public
+def list_receipts(consultation_id: int) -> Any:
+    """The ledger's receipts (from the opening of the vote), and its head."""
+    vote = _vote_of(consultation_id, voting_rules.can_view_receipts)
+    entries = voting.receipts(vote)
+    replaced = voting.superseded_receipts(entries)
+    return {"consultation_id": consultation_id, "head": _head(entries),
+            "data": [{"position": e.position, "receipt": e.entry_hash, "previous": e.previous_hash,
+                      "superseded": e.entry_hash in replaced} for e in entries]}
+
+
+@blp.route("/consultations/<int:consultation_id>/ballots")
+@blp.response(200, schemas.Ballots)
+@public
+def get_ballots(consultation_id: int) -> Any:
+    """The anonymised ballots, once the results are published (before, they would let anyone
+    count the vote ahead of the steering group's publication)."""
+    vote = _vote_of(consultation_id, voting_rules.can_view_results)
+    try:
+        document = ledger.export_document(vote)
+    except DomainError:
+        abort(404)
+    return {"consultation_id": consultation_id, "head": _head(voting.receipts(vote)), "document": document}
 
 
 def _plan_version(version: Any) -> dict[str, Any]:
