@@ -232,6 +232,10 @@ MATRIX: dict[str, dict[str, str]] = {
     "api_v1.list_proposals": EVERYONE,
     "api_v1.get_proposal": EVERYONE,
     "api_v1.list_plan_versions": EVERYONE,
+    "api_v1.get_charter": EVERYONE,
+    "api_v1.list_themes": EVERYONE,
+    "api_v1.list_workshops": EVERYONE,
+    "api_v1.get_workshop": EVERYONE,
     # version 1 of the plan is in review: not in the API until published
     "api_v1.get_plan_version": answers(HIDDEN, anonymous=HIDDEN),
     # the closed vote's results are not yet published: neither they nor its ballots are shown
@@ -483,6 +487,10 @@ NOT_A_PAGE = {
     "api_v1.get_proposal": "JSON",
     "api_v1.list_plan_versions": "JSON",
     "api_v1.list_receipts": "JSON",
+    "api_v1.get_charter": "JSON",
+    "api_v1.list_themes": "JSON",
+    "api_v1.list_workshops": "JSON",
+    "api_v1.get_workshop": "JSON",
 }
 # API routes asked here about something not public: a problem+json 404, not a page.
 API_NOT_FOUND = {"api_v1.get_plan_version": "the plan's version in review",

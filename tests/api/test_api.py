@@ -159,3 +159,15 @@ def test_writes_are_rate_limited_per_token(app, members, consultation, make_toke
     assert limited.mimetype == "application/problem+json"
     # another token of the same person and address has its own allowance
     assert api.post(url, headers=bearer(second), json={"title": "Autre outil"}).status_code == 201
+
+
+def test_charter_themes_and_workshops(app, members, consultation, theme):
+    api = app.test_client()
+    charter = api.get("/api/v1/charter", headers={"Accept-Language": "fr"}).json
+    assert charter["version"] >= 1 and isinstance(charter["principles"], list)
+    themes = api.get("/api/v1/themes").json["data"]
+    assert theme.id in [t["id"] for t in themes]
+    workshops = api.get(f"/api/v1/workshops?theme_id={theme.id}", headers={"Accept-Language": "ar"}).json["data"]
+    assert workshops and workshops[0]["title"] == "ورشة التضامن" and workshops[0]["ics"].endswith(".ics")
+    one = api.get(f"/api/v1/workshops/{workshops[0]['id']}").json
+    assert one["id"] == workshops[0]["id"] and one["title_i18n"]["fr"] == "Atelier solidarité"

@@ -229,3 +229,58 @@ class Ballots(ma.Schema):
     document = ma.fields.Dict(required=True, metadata={
         "description": "The anonymised ballots in the tadamon-ballots/1 format, as `flask export-ballots` writes "
                        "them: recount them with `flask tally`"})
+
+
+class Principle(ma.Schema):
+    position = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    title_i18n = ma.fields.Nested(Texts, required=True)
+    explanation_i18n = ma.fields.Nested(Texts, required=True)
+
+
+class Charter(ma.Schema):
+    version = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    title_i18n = ma.fields.Nested(Texts, required=True)
+    preamble_i18n = ma.fields.Nested(Texts, required=True)
+    published_at = ma.fields.DateTime(required=True)
+    principles = ma.fields.List(ma.fields.Nested(Principle), required=True)
+
+
+class Theme(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    name_i18n = ma.fields.Nested(Texts, required=True)
+
+
+class ThemeList(ma.Schema):
+    data = ma.fields.List(ma.fields.Nested(Theme), required=True)
+
+
+class Workshop(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    title = ma.fields.String(required=True)
+    title_i18n = ma.fields.Nested(Texts, required=True)
+    description_i18n = ma.fields.Nested(Texts, required=True)
+    theme_id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True)
+    format = ma.fields.String(required=True)
+    venue = ma.fields.String(required=True)
+    starts_at = ma.fields.DateTime(required=True)
+    ends_at = ma.fields.DateTime(required=True)
+    time_zone = ma.fields.String(required=True)
+    capacity = ma.fields.Integer(required=True)
+    ics = ma.fields.String(required=True, metadata={"description": "Its iCalendar file"})
+    url = ma.fields.String(required=True)
+
+
+WORKSHOP_STATUSES = ("planned", "registration_open", "in_progress", "closed")
+
+
+class WorkshopArgs(PageArgs):
+    theme_id = ma.fields.Integer(load_default=None, validate=validate.Range(min=1, max=2_147_483_647))
+    status = ma.fields.String(load_default="", validate=validate.OneOf(("", *WORKSHOP_STATUSES)))
+
+
+class WorkshopPage(Page):
+    data = ma.fields.List(ma.fields.Nested(Workshop), required=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
@@ -30,6 +30,7 @@ from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.i18n import pick_text, supported_languages, texts_of
 from tadamon.extensions import csrf, db, limiter
+from tadamon.membership import services as membership
 from tadamon.membership.models import MembershipState
 from tadamon.membership.models import Organisation as OrganisationModel
 from tadamon.proposals import permissions as proposal_rules
@@ -39,8 +40,10 @@ from tadamon.proposals.models import ProposalState
 from tadamon.voting import ledger
 from tadamon.voting import permissions as voting_rules
 from tadamon.voting import services as voting
-from tadamon.workshops.models import PHASE_LABELS, Phase
+from tadamon.workshops.models import PHASE_LABELS, Phase, WorkshopStatus
 from tadamon.workshops.models import Consultation as ConsultationModel
+from tadamon.workshops.models import Theme as ThemeModel
+from tadamon.workshops.models import Workshop as WorkshopModel
 
 from . import schemas
 from .problems import handle_http_exception, problem
@@ -135,6 +138,11 @@ def token_required(scope: str) -> Callable[[Callable[..., Any]], Callable[..., A
         return wrapper
 
     return decorate
+
+
+def not_found() -> NoReturn:
+    abort(404)
+    raise AssertionError("abort raises")  # for the type checker: flask-smorest is untyped
 
 
 def run_write(operation: Callable[[], Any]) -> Any:
@@ -263,7 +271,7 @@ def get_organisation(organisation_id: int) -> Any:
     """One member organisation."""
     organisation = db.session.scalar(_approved().where(OrganisationModel.id == organisation_id))
     if organisation is None:
-        abort(404)
+        not_found()
     return _organisation(organisation)
 
 
@@ -288,7 +296,7 @@ def get_consultation(consultation_id: int) -> Any:
     """One consultation."""
     consultation = db.session.scalar(_visible_consultations().where(ConsultationModel.id == consultation_id))
     if consultation is None:
-        abort(404)
+        not_found()
     return _consultation(consultation)
 
 
@@ -315,8 +323,68 @@ def get_proposal(proposal_id: int) -> Any:
     """A published proposal, with its versions and co-signing organisations."""
     proposal = db.session.scalar(_published().where(ProposalModel.id == proposal_id))
     if proposal is None:
-        abort(404)
+        not_found()
     return _proposal_detail(proposal)
+
+
+@blp.route("/charter")
+@blp.response(200, schemas.Charter)
+@public
+def get_charter() -> Any:
+    """The charter in force, with its principles."""
+    charter = membership.current_charter()
+    if charter is None:
+        not_found()
+    return {"version": charter.version, "title": _picked(charter, "title"), "title_i18n": texts_of(charter, "title"),
+            "preamble_i18n": texts_of(charter, "preamble"), "published_at": charter.published_at,
+            "principles": [{"position": p.position, "title": _picked(p, "title"), "title_i18n": texts_of(p, "title"),
+                            "explanation_i18n": texts_of(p, "explanation")} for p in charter.principles]}
+
+
+@blp.route("/themes")
+@blp.response(200, schemas.ThemeList)
+@public
+def list_themes() -> Any:
+    """The themes workshops and proposals are filed under."""
+    rows = db.session.scalars(select(ThemeModel).where(ThemeModel.is_active.is_(True)).order_by(ThemeModel.id))
+    return {"data": [{"id": t.id, "name": _picked(t, "name"), "name_i18n": texts_of(t, "name")} for t in rows]}
+
+
+def _workshop(workshop: WorkshopModel) -> dict[str, Any]:
+    return {
+        "id": workshop.id, "title": _picked(workshop, "title"), "title_i18n": texts_of(workshop, "title"),
+        "description_i18n": texts_of(workshop, "description"), "theme_id": workshop.theme_id,
+        "status": WorkshopStatus(workshop.status).value, "format": str(getattr(workshop.format, "value", workshop.format)),
+        "venue": workshop.venue, "starts_at": workshop.starts_at, "ends_at": workshop.ends_at,
+        "time_zone": workshop.time_zone, "capacity": workshop.capacity,
+        "ics": url_for("workshops.workshop_ics", workshop_id=workshop.id, _external=True),
+        "url": url_for("workshops.workshop", workshop_id=workshop.id, _external=True),
+    }
+
+
+@blp.route("/workshops")
+@blp.arguments(schemas.WorkshopArgs, location="query")
+@blp.response(200, schemas.WorkshopPage)
+@public
+def list_workshops(args: dict[str, Any]) -> Any:
+    """Workshops, with a link to each one's calendar file."""
+    query = select(WorkshopModel)
+    if args["theme_id"]:
+        query = query.where(WorkshopModel.theme_id == args["theme_id"])
+    if args["status"]:
+        query = query.where(WorkshopModel.status == WorkshopStatus(args["status"]))
+    return _page(query, WorkshopModel, args, _workshop)
+
+
+@blp.route("/workshops/<int:workshop_id>")
+@blp.response(200, schemas.Workshop)
+@public
+def get_workshop(workshop_id: int) -> Any:
+    """One workshop."""
+    workshop = db.session.get(WorkshopModel, workshop_id)
+    if workshop is None:
+        not_found()
+    return _workshop(workshop)
 
 
 def _vote_of(consultation_id: int, allowed: Callable[[Actor, ConsultationModel], bool]) -> Any:
@@ -325,7 +393,7 @@ def _vote_of(consultation_id: int, allowed: Callable[[Actor, ConsultationModel],
     consultation = db.session.scalar(_visible_consultations().where(ConsultationModel.id == consultation_id))
     vote = voting.round_of(consultation) if consultation is not None else None
     if consultation is None or vote is None or not allowed(Actor(None), consultation):
-        abort(404)
+        not_found()
     return vote
 
 
@@ -341,7 +409,7 @@ def get_results(consultation_id: int) -> Any:
     vote = _vote_of(consultation_id, voting_rules.can_view_results)
     data = voting.results_of(vote)
     if data is None:
-        abort(404)
+        not_found()
     return {"consultation_id": consultation_id, "method": voting.definition_of(vote)["method"], "results": data}
 
 
@@ -368,7 +436,7 @@ def get_ballots(consultation_id: int) -> Any:
     try:
         document = ledger.export_document(vote)
     except DomainError:
-        abort(404)
+        not_found()
     return {"consultation_id": consultation_id, "head": _head(voting.receipts(vote)), "document": document}
 
 
@@ -398,7 +466,7 @@ def get_plan_version(number: int) -> Any:
     """One published version of the plan, with its actions."""
     version = db.session.scalar(_published_versions().where(PlanVersionModel.number == number))
     if version is None:
-        abort(404)
+        not_found()
     return {**_plan_version(version), "document": plan.snapshot_of(version)}
 
 
@@ -407,16 +475,14 @@ def get_plan_version(number: int) -> Any:
 def _consultation_or_404(consultation_id: int) -> ConsultationModel:
     consultation = db.session.scalar(_visible_consultations().where(ConsultationModel.id == consultation_id))
     if consultation is None:
-        abort(404)
-        raise AssertionError  # abort raised
+        not_found()
     return consultation
 
 
 def _proposal_or_404(proposal_id: int) -> ProposalModel:
     proposal = db.session.get(ProposalModel, proposal_id)
     if proposal is None or not proposal_rules.can_view(g.api_actor, proposal):
-        abort(404)
-        raise AssertionError  # abort raised
+        not_found()
     return proposal
 
 
