@@ -171,3 +171,15 @@ def test_charter_themes_and_workshops(app, members, consultation, theme):
     assert workshops and workshops[0]["title"] == "ورشة التضامن" and workshops[0]["ics"].endswith(".ics")
     one = api.get(f"/api/v1/workshops/{workshops[0]['id']}").json
     assert one["id"] == workshops[0]["id"] and one["title_i18n"]["fr"] == "Atelier solidarité"
+
+
+def test_unstorable_characters_in_a_body(app, members, consultation, make_token):
+    person, organisation = members[0]
+    secret = make_token(person, organisation, "proposals")
+    api = app.test_client()
+    url = f"/api/v1/consultations/{consultation.id}/proposals"
+    refused = api.post(url, headers=bearer(secret), json={"title": "nul \x00 here"})
+    assert refused.status_code == 422 and "title" in refused.json["errors"]["json"]
+    kept = api.post(url, headers={**bearer(secret), "Content-Type": "application/json"},
+                    data='{"title": "lone \\udabe surrogate"}')
+    assert kept.status_code == 201 and kept.json["title"] == "lone \ufffd surrogate"
