@@ -233,6 +233,34 @@ MATRIX: dict[str, dict[str, str]] = {
     # a draft export: only the person who asked, authorised again at download time
     "action_plan.export_status": answers(DENY, anonymous=DENY, steering=OK),
     "action_plan.export_download": answers(DENY, anonymous=DENY, steering=OK),
+    # the API: reads are public; writes need a bearer token, never the session: asked with the
+    # session cookie alone, every role gets 401 (tests/api for the token's own rules)
+    "api.openapi": EVERYONE,
+    "api.docs": EVERYONE,
+    "api.tokens": LOGGED_IN,
+    # only the token's owner (A's representative) revokes it
+    "api.revoke": answers(DENY, rep=OK),
+    "api_v1.list_organisations": EVERYONE,
+    "api_v1.get_organisation": EVERYONE,
+    "api_v1.list_consultations": EVERYONE,
+    "api_v1.get_consultation": EVERYONE,
+    "api_v1.list_proposals": EVERYONE,
+    "api_v1.get_proposal": EVERYONE,
+    "api_v1.list_plan_versions": EVERYONE,
+    "api_v1.get_charter": EVERYONE,
+    "api_v1.list_themes": EVERYONE,
+    "api_v1.list_workshops": EVERYONE,
+    "api_v1.get_workshop": EVERYONE,
+    # version 1 of the plan is in review: not in the API until published
+    "api_v1.get_plan_version": answers(HIDDEN, anonymous=HIDDEN),
+    # the closed vote's results are not yet published: neither they nor its ballots are shown
+    "api_v1.get_results": answers(HIDDEN, anonymous=HIDDEN),
+    "api_v1.get_ballots": answers(HIDDEN, anonymous=HIDDEN),
+    # receipts from the opening of the vote (asked about the consultation being voted on)
+    "api_v1.list_receipts": EVERYONE,
+    "api_v1.create_proposal": answers(LOGIN),
+    "api_v1.cosign": answers(LOGIN),
+    "api_v1.comment": answers(LOGIN),
 }
 
 # Routes asked with another token than the accounts' placeholder.
@@ -242,7 +270,9 @@ TOKEN_FOR = {"action_plan.export_status": "export_token", "action_plan.export_do
 CONSULTATION_FOR = {"voting.ballot": "voting_consultation_id", "voting.receipts": "voting_consultation_id",
                     "voting.participation_page": "voting_consultation_id",
                     "voting.send_reminder": "voting_consultation_id",
-                    "voting.results": "closed_consultation_id", "voting.export_pack": "closed_consultation_id"}
+                    "voting.results": "closed_consultation_id", "voting.export_pack": "closed_consultation_id",
+                    "api_v1.get_results": "closed_consultation_id",
+                    "api_v1.get_ballots": "closed_consultation_id", "api_v1.list_receipts": "voting_consultation_id"}
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -347,6 +377,9 @@ def world(create_user):
     pending = plan.volunteer(people["other"], organisations["B"], actions[1], "partner", "")
     plan.submit_for_review(steering)
     draft_export = plan_jobs.request_export(steering, None, "csv", "fr")
+    from tadamon.api import services as api_tokens
+
+    api_token = api_tokens.create_token(people["rep"], organisation, "outil", ["proposals"]).token
     message = OutboxMessage(recipient="x@example.org", subject="s", language="en", text_body="t", html_body="h")
     db.session.add(message)
     db.session.commit()
@@ -378,6 +411,7 @@ def world(create_user):
         "commitment_id": pending.id,
         "decision": "confirm",
         "export_token": draft_export.token,
+        "token_id": api_token.id,
         "file_format": "csv",  # text: the matrix reads every body as text (the PDF: tests/workshops)
     }
     return people, values, organisations
@@ -465,7 +499,23 @@ NOT_A_PAGE = {
     "membership.statutes": "the uploaded PDF",
     "workshops.attendance_sheet_file": "the attendance sheet (CSV)",
     "voting.export_pack": "the consultation's export pack (ZIP)",
+    "api.openapi": "the OpenAPI document",
+    "api_v1.list_organisations": "JSON",
+    "api_v1.get_organisation": "JSON",
+    "api_v1.list_consultations": "JSON",
+    "api_v1.get_consultation": "JSON",
+    "api_v1.list_proposals": "JSON",
+    "api_v1.get_proposal": "JSON",
+    "api_v1.list_plan_versions": "JSON",
+    "api_v1.list_receipts": "JSON",
+    "api_v1.get_charter": "JSON",
+    "api_v1.list_themes": "JSON",
+    "api_v1.list_workshops": "JSON",
+    "api_v1.get_workshop": "JSON",
 }
+# API routes asked here about something not public: a problem+json 404, not a page.
+API_NOT_FOUND = {"api_v1.get_plan_version": "the plan's version in review",
+                 "api_v1.get_results": "results not yet published", "api_v1.get_ballots": "results not yet published"}
 # GET routes that, asked as here, send elsewhere: where to.
 REDIRECTS = {
     "action_plan.new_action": "/plan/board",  # no candidate chosen: back to the board
@@ -505,7 +555,7 @@ def test_every_page_in_every_language_says_its_language_and_direction(
     clients = {}
     failures = []
     pages = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods]
-    listed = set(NOT_A_PAGE) | set(REDIRECTS) | set(FLOW_ONLY)
+    listed = set(NOT_A_PAGE) | set(REDIRECTS) | set(FLOW_ONLY) | set(API_NOT_FOUND)
     assert listed <= {rule.endpoint for rule in pages}, "a list here names a route that is gone"
     for rule in pages:
         if rule.endpoint in FLOW_ONLY:
@@ -532,6 +582,11 @@ def test_every_page_in_every_language_says_its_language_and_direction(
             if status not in (302, 303) or not headers.get("Location", "").startswith(REDIRECTS[rule.endpoint]):
                 failures.append(f"{url} ({rule.endpoint}) as {role}: {status} {headers.get('Location')}, "
                                 f"expected a redirect to {REDIRECTS[rule.endpoint]}")
+            continue
+        if rule.endpoint in API_NOT_FOUND:
+            if status != 404 or not headers.get("Content-Type", "").startswith("application/problem+json"):
+                failures.append(f"{url} ({rule.endpoint}): {status} {headers.get('Content-Type')}, expected "
+                                f"a problem+json 404 for {API_NOT_FOUND[rule.endpoint]}")
             continue
         if rule.endpoint in NOT_A_PAGE:
             if status != 200 or is_html:

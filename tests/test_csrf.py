@@ -40,6 +40,12 @@ def test_every_state_changing_route_needs_a_token(csrf_on, create_user, login):
                 url = url_for(rule.endpoint, **{name: PLACEHOLDERS.get(name, admin.id)
                                                 for name in rule.arguments})
             response = client.post(url, data={"display_name": "x", "email": "a@example.org"})
+            if rule.rule.startswith("/api/v1/"):
+                # The API's writes are exempt from CSRF because the session never authenticates
+                # them: without a bearer token, even a logged-in browser's post is refused.
+                assert response.status_code == 401, (who, rule.endpoint, response.status_code)
+                assert response.mimetype == "application/problem+json"
+                continue
             if who == "anonymous" and response.status_code == 302:
                 # routes that need a log-in send the visitor to log in first
                 assert "/account/login" in response.headers["Location"], rule.endpoint
@@ -108,3 +114,21 @@ def test_a_valid_token_is_accepted(csrf_on):
     )
     assert response.status_code == 200
     assert "This form had expired" not in response.get_data(as_text=True)
+
+
+def test_api_writes_are_exempt_from_csrf_only_because_the_cookie_is_ignored(csrf_on, create_user, login):
+    """A cross-site post carrying a member's session cookie (and even a JSON body) writes nothing."""
+    app = csrf_on
+    client = app.test_client()
+    login(client, create_user())
+    audited = _audit_entries()
+    for rule in _post_rules(app):
+        if not rule.rule.startswith("/api/v1/"):
+            continue
+        with app.test_request_context():
+            url = url_for(rule.endpoint, **dict.fromkeys(rule.arguments, 1))
+        for headers in ({}, {"Authorization": "Bearer tdm_forged"}, {"Authorization": "Basic eDp5"}):
+            response = client.post(url, json={"title": "x", "body": "y"}, headers=headers)
+            assert response.status_code == 401, (rule.endpoint, headers, response.status_code)
+            assert "Set-Cookie" not in response.headers
+    assert _audit_entries() == audited

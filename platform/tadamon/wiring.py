@@ -102,7 +102,7 @@ def _configure_templates(app: Flask) -> None:
 
 
 # The feature modules, in the order they build on each other (and seed the demo).
-FEATURES = ("accounts", "admin", "membership", "workshops", "proposals", "voting", "action_plan")
+FEATURES = ("accounts", "admin", "membership", "workshops", "proposals", "voting", "action_plan", "api")
 
 
 def modules() -> list[Any]:

@@ -17,8 +17,8 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask import Flask, Request, Response, current_app, g, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 from flask_compress import Compress
 
 compress = Compress()
@@ -97,10 +97,22 @@ class StaticFilesOutsideTheSession(SecureCookieSessionInterface):
     session cookie is re-signed on each one: with `Vary: Cookie`, a browser would fetch the
     year-long cached stylesheet again after every page."""
 
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if _sessionless(app, request.path):
+            # Authenticated by a bearer token, never by the cookie: the request starts with an
+            # empty session whatever cookie a browser sent along (no CSRF through the API).
+            return self.session_class()
+        return super().open_session(app, request)
+
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
-        if request.endpoint == "static":
+        if request.endpoint == "static" or _sessionless(app, request.path):
             return
         super().save_session(app, session, response)
+
+
+def _sessionless(app: Flask, path: str) -> bool:
+    """Paths a feature declared as outside the session (`SESSIONLESS_PATH_PREFIXES`)."""
+    return path.startswith(tuple(app.config.get("SESSIONLESS_PATH_PREFIXES", ())))
 
 
 def init_app(app: Flask) -> None:

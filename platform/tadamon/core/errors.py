@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, current_app, g, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from tadamon.core.forms import REDISPLAYS_FORM_ATTRIBUTE
 
@@ -40,6 +40,13 @@ def render_error(code: int, explanation: Any = None) -> tuple[str, int]:
     )
 
 
+class UnstorableInput(BadRequest):
+    """Raised (not rendered) so that a blueprint answering in another format (the API) says it
+    its own way; the pages answer with the error page and this explanation."""
+
+    detail = UNSTORABLE_INPUT
+
+
 def _has_unstorable(value: str | None) -> bool:
     # PostgreSQL text refuses NUL (SQLite keeps it, and truncates it in places): it is never
     # typed on purpose, so it is refused at the door rather than checked in every service.
@@ -55,12 +62,14 @@ def refuse_unstorable_input() -> Any:
         texts += [text for pair in request.form.items(multi=True) for text in pair]
         texts += [upload.filename for _name, upload in request.files.items(multi=True)]
     if any(_has_unstorable(text) for text in texts):
-        return render_error(400, UNSTORABLE_INPUT)
+        raise UnstorableInput()
     return None
 
 
 def handle_http_exception(error: HTTPException) -> Any:
     code = error.code or 500
+    if isinstance(error, UnstorableInput):
+        return render_error(400, UNSTORABLE_INPUT)
     if code not in ERROR_TEXTS:
         return error
     response = current_app.make_response(render_error(code))

@@ -1,0 +1,559 @@
+"""The REST API, version 1 (`/api/v1`): public reads, and writes with a personal access token.
+
+Built with flask-smorest: the OpenAPI document is generated from these routes and their
+marshmallow schemas, so it cannot drift from what the code answers. Views stay thin: they
+authenticate the token, ask the same permission predicates as the browser with the token's
+Actor, call the same services, and commit once (a DomainError rolls back and answers 422).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, NoReturn
+
+from flask import current_app, g, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import refresh
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from tadamon.accounts.models import token_digest
+from tadamon.action_plan import services as plan
+from tadamon.action_plan.models import PlanVersion as PlanVersionModel
+from tadamon.action_plan.models import VersionState
+from tadamon.core.actor import Actor
+from tadamon.core.auth import public
+from tadamon.core.db import utcnow
+from tadamon.core.errors_domain import DomainError
+from tadamon.core.i18n import pick_text, supported_languages, texts_of
+from tadamon.extensions import csrf, db, limiter
+from tadamon.membership import services as membership
+from tadamon.membership.models import MembershipState
+from tadamon.membership.models import Organisation as OrganisationModel
+from tadamon.proposals import permissions as proposal_rules
+from tadamon.proposals import services as proposals
+from tadamon.proposals.models import Proposal as ProposalModel
+from tadamon.proposals.models import ProposalState
+from tadamon.voting import ledger
+from tadamon.voting import permissions as voting_rules
+from tadamon.voting import services as voting
+from tadamon.workshops.models import PHASE_LABELS, Phase, WorkshopStatus
+from tadamon.workshops.models import Consultation as ConsultationModel
+from tadamon.workshops.models import Theme as ThemeModel
+from tadamon.workshops.models import Workshop as WorkshopModel
+
+from . import schemas
+from .problems import handle_http_exception, problem
+from .services import audit_write, authenticate
+
+blp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
+                description="Tadamon's public data, and writes with a personal access token.")
+csrf.exempt(blp)  # authenticated by a bearer token only, never by the session cookie
+
+BEARER: dict[str, list[str]] = {"bearerAuth": []}
+
+
+def write_limit() -> str:
+    return str(current_app.config.get("RATELIMIT_API_WRITES", "60 per minute;600 per hour"))
+
+
+# ---- language, caching, errors ---------------------------------------------------------------
+
+@blp.before_request
+def _language_from_header() -> None:
+    """Accept-Language chooses the language of texts and messages (over a saved preference)."""
+    if request.headers.get("Accept-Language"):
+        best = request.accept_languages.best_match(supported_languages())
+        if best:
+            g.forced_locale = best
+            refresh()
+
+
+@blp.after_request
+def _conditional(response: Any) -> Any:
+    response.vary.add("Accept-Language")
+    response.vary.add("Authorization")
+    if request.method == "GET" and response.status_code == 200:
+        response.add_etag()
+        response.make_conditional(request)
+    return response
+
+
+blp.register_error_handler(HTTPException, handle_http_exception)
+
+
+@blp.errorhandler(500)
+def _server_error(error: Exception) -> Any:
+    return _unexpected(error)
+
+
+@blp.errorhandler(Exception)
+def _unexpected(error: Exception) -> Any:
+    if isinstance(error, HTTPException) and (error.code or 500) < 500:
+        return handle_http_exception(error)
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    db.session.rollback()
+    return problem(500)
+
+
+# ---- tokens -----------------------------------------------------------------------------------
+
+def _bearer() -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else ""
+
+
+def token_key() -> str:
+    """Rate limits count per token (a hash of it), not per address."""
+    return "api-token:" + token_digest(_bearer())[:32]
+
+
+def token_required(scope: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Authenticates the bearer token and checks it carries `scope`; the request then acts as
+    the token's owner for the token's organisation (and nobody else: the session is not read)."""
+
+    # Above the body's parsing: an unauthenticated request learns nothing of what it sent.
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            found = authenticate(_bearer()) if _bearer() else None
+            if found is None:
+                abort(401, message=_("Send a valid, unrevoked token in the Authorization header."))
+                raise AssertionError  # abort raised
+            token, actor = found
+            g._login_user = token.user  # Flask-Login's current user, for this request only
+            g.tadamon_actors = {(token.user.id, True): actor}
+            g.api_token, g.api_actor = token, actor
+            if not request.headers.get("Accept-Language"):
+                refresh()  # messages in the owner's saved language
+            if scope not in token.scope_set:
+                abort(403, message=_("This token may not do this: it lacks the scope %(scope)s.", scope=scope))
+            token.last_used_at = utcnow()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def not_found() -> NoReturn:
+    abort(404)
+    raise AssertionError("abort raises")  # for the type checker: flask-smorest is untyped
+
+
+def run_write(operation: Callable[[], Any]) -> Any:
+    """One service call, one commit; a domain error rolls back and answers 422."""
+    try:
+        value = operation()
+    except DomainError as error:
+        db.session.rollback()
+        errors = {error.field: [str(error.message)]} if error.field else None
+        abort(422, message=str(error.message), errors=errors)
+    db.session.commit()
+    return value
+
+
+# ---- representation ---------------------------------------------------------------------------
+
+def _picked(obj: object, field: str) -> str:
+    return pick_text(texts_of(obj, field)).text
+
+
+def _cursor(last_id: int | None) -> str | None:
+    """Where the next page starts. Opaque to clients (its form may change in a later version);
+    it names a position, not a row, so a deleted row never breaks a walk through the pages."""
+    return None if last_id is None else f"c{last_id}"
+
+
+def _after(cursor: str | None) -> int:
+    # Past the largest id a column holds, no row follows (PostgreSQL refuses a larger integer).
+    return min(int(cursor[1:]), 2_147_483_647) if cursor else 0
+
+
+def _page(query: Any, model: Any, args: dict[str, Any], present: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    limit = args["limit"]
+    rows = list(db.session.scalars(query.where(model.id > _after(args["cursor"])).order_by(model.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"data": [present(row) for row in rows], "next_cursor": _cursor(rows[-1].id) if more and rows else None}
+
+
+def _organisation(organisation: OrganisationModel) -> dict[str, Any]:
+    return {
+        "id": organisation.id, "name": _picked(organisation, "name"), "name_i18n": texts_of(organisation, "name"),
+        "acronym": organisation.acronym, "description_i18n": texts_of(organisation, "description"),
+        "region": organisation.region, "province": organisation.province, "website": organisation.website,
+        "year_founded": organisation.year_founded,
+        "fields_of_action": [{"id": f.id, "name": _picked(f, "name"), "name_i18n": texts_of(f, "name")}
+                             for f in organisation.fields],
+        "member_since": organisation.approved_at,
+        "url": url_for("membership.profile", organisation_id=organisation.id, _external=True),
+    }
+
+
+def _consultation(consultation: ConsultationModel) -> dict[str, Any]:
+    return {
+        "id": consultation.id, "question": _picked(consultation, "question"),
+        "question_i18n": texts_of(consultation, "question"),
+        "description_i18n": texts_of(consultation, "description"),
+        "workshop_id": consultation.workshop_id,
+        "workshop_ics": (url_for("workshops.workshop_ics", workshop_id=consultation.workshop_id, _external=True)
+                         if consultation.workshop_id else None),
+        "phase": consultation.current_phase.value, "phase_label": str(PHASE_LABELS[consultation.current_phase]),
+        "scheduled": {"proposals_open": consultation.proposals_open_at, "deliberation": consultation.deliberation_at,
+                      "voting": consultation.voting_at, "closed": consultation.closed_at},
+        "history": [{"from_phase": Phase(m.from_phase).value, "to_phase": Phase(m.to_phase).value,
+                     "moved_at": m.moved_at} for m in consultation.moves],
+        "voting_method": consultation.voting_method,
+        "url": url_for("workshops.consultation", consultation_id=consultation.id, _external=True),
+    }
+
+
+def _proposal(proposal: ProposalModel) -> dict[str, Any]:
+    return {
+        "id": proposal.id, "consultation_id": proposal.consultation_id, "organisation_id": proposal.organisation_id,
+        "state": proposal.proposal_state.value, "title": proposal.title, "body": proposal.body,
+        "language": proposal.language, "theme_id": proposal.theme_id, "territory_scope": proposal.territory_scope,
+        "territory_region": proposal.territory_region,
+        "evaluation": proposal.evaluation.value if proposal.evaluation else None,
+        "version": proposal.version, "published_at": proposal.published_at,
+        "cosignature_count": proposal.cosignature_count, "comment_count": proposal.comment_count,
+        "url": url_for("proposals.show", proposal_id=proposal.id, _external=True),
+    }
+
+
+def _proposal_detail(proposal: ProposalModel) -> dict[str, Any]:
+    return {
+        **_proposal(proposal),
+        "versions": [{"number": v.number, "title": v.title, "body": v.body, "created_at": v.created_at}
+                     for v in proposals.versions(proposal)],
+        "cosigners": [{"organisation_id": c.organisation_id, "name": _picked(c.organisation, "name"),
+                       "cosigned_at": c.created_at} for c in proposals.cosignatures(proposal)],
+    }
+
+
+# ---- reads ------------------------------------------------------------------------------------
+
+def _approved() -> Any:
+    return select(OrganisationModel).where(OrganisationModel.state == MembershipState.APPROVED)
+
+
+def _visible_consultations() -> Any:
+    return select(ConsultationModel).where(ConsultationModel.phase != Phase.DRAFT)
+
+
+def _published() -> Any:
+    return select(ProposalModel).where(ProposalModel.state == ProposalState.PUBLISHED)
+
+
+@blp.route("/organisations")
+@blp.arguments(schemas.OrganisationArgs, location="query")
+@blp.response(200, schemas.OrganisationPage)
+@public
+def list_organisations(args: dict[str, Any]) -> Any:
+    """The network's member organisations (public profile fields only)."""
+    query = _approved()
+    if args["region"]:
+        query = query.where(OrganisationModel.region == args["region"])
+    if args["field_of_action"]:
+        query = query.where(OrganisationModel.fields.any(id=args["field_of_action"]))
+    return _page(query, OrganisationModel, args, _organisation)
+
+
+@blp.route("/organisations/<int:organisation_id>")
+@blp.response(200, schemas.Organisation)
+@public
+def get_organisation(organisation_id: int) -> Any:
+    """One member organisation."""
+    organisation = db.session.scalar(_approved().where(OrganisationModel.id == organisation_id))
+    if organisation is None:
+        not_found()
+    return _organisation(organisation)
+
+
+@blp.route("/consultations")
+@blp.arguments(schemas.ConsultationArgs, location="query")
+@blp.response(200, schemas.ConsultationPage)
+@public
+def list_consultations(args: dict[str, Any]) -> Any:
+    """Consultations with their phases and dates (those being prepared are not shown)."""
+    query = _visible_consultations()
+    if args["phase"]:
+        query = query.where(ConsultationModel.phase == Phase(args["phase"]))
+    if args["workshop_id"]:
+        query = query.where(ConsultationModel.workshop_id == args["workshop_id"])
+    return _page(query, ConsultationModel, args, _consultation)
+
+
+@blp.route("/consultations/<int:consultation_id>")
+@blp.response(200, schemas.Consultation)
+@public
+def get_consultation(consultation_id: int) -> Any:
+    """One consultation."""
+    consultation = db.session.scalar(_visible_consultations().where(ConsultationModel.id == consultation_id))
+    if consultation is None:
+        not_found()
+    return _consultation(consultation)
+
+
+@blp.route("/proposals")
+@blp.arguments(schemas.ProposalArgs, location="query")
+@blp.response(200, schemas.ProposalPage)
+@public
+def list_proposals(args: dict[str, Any]) -> Any:
+    """Published proposals."""
+    query = _published()
+    if args["consultation_id"]:
+        query = query.where(ProposalModel.consultation_id == args["consultation_id"])
+    if args["organisation_id"]:
+        query = query.where(ProposalModel.organisation_id == args["organisation_id"])
+    if args["region"]:
+        query = query.where(ProposalModel.territory_region == args["region"])
+    return _page(query, ProposalModel, args, _proposal)
+
+
+@blp.route("/proposals/<int:proposal_id>")
+@blp.response(200, schemas.ProposalDetail)
+@public
+def get_proposal(proposal_id: int) -> Any:
+    """A published proposal, with its versions and co-signing organisations."""
+    proposal = db.session.scalar(_published().where(ProposalModel.id == proposal_id))
+    if proposal is None:
+        not_found()
+    return _proposal_detail(proposal)
+
+
+@blp.route("/charter")
+@blp.response(200, schemas.Charter)
+@public
+def get_charter() -> Any:
+    """The charter in force, with its principles."""
+    charter = membership.current_charter()
+    if charter is None:
+        not_found()
+    return {"version": charter.version, "title": _picked(charter, "title"), "title_i18n": texts_of(charter, "title"),
+            "preamble_i18n": texts_of(charter, "preamble"), "published_at": charter.published_at,
+            "principles": [{"position": p.position, "title": _picked(p, "title"), "title_i18n": texts_of(p, "title"),
+                            "explanation_i18n": texts_of(p, "explanation")} for p in charter.principles]}
+
+
+@blp.route("/themes")
+@blp.response(200, schemas.ThemeList)
+@public
+def list_themes() -> Any:
+    """The themes workshops and proposals are filed under."""
+    rows = db.session.scalars(select(ThemeModel).where(ThemeModel.is_active.is_(True)).order_by(ThemeModel.id))
+    return {"data": [{"id": t.id, "name": _picked(t, "name"), "name_i18n": texts_of(t, "name")} for t in rows]}
+
+
+def _workshop(workshop: WorkshopModel) -> dict[str, Any]:
+    return {
+        "id": workshop.id, "title": _picked(workshop, "title"), "title_i18n": texts_of(workshop, "title"),
+        "description_i18n": texts_of(workshop, "description"), "theme_id": workshop.theme_id,
+        "status": WorkshopStatus(workshop.status).value, "format": str(getattr(workshop.format, "value", workshop.format)),
+        "venue": workshop.venue, "starts_at": workshop.starts_at, "ends_at": workshop.ends_at,
+        "time_zone": workshop.time_zone, "capacity": workshop.capacity,
+        "ics": url_for("workshops.workshop_ics", workshop_id=workshop.id, _external=True),
+        "url": url_for("workshops.workshop", workshop_id=workshop.id, _external=True),
+    }
+
+
+@blp.route("/workshops")
+@blp.arguments(schemas.WorkshopArgs, location="query")
+@blp.response(200, schemas.WorkshopPage)
+@public
+def list_workshops(args: dict[str, Any]) -> Any:
+    """Workshops, with a link to each one's calendar file."""
+    query = select(WorkshopModel)
+    if args["theme_id"]:
+        query = query.where(WorkshopModel.theme_id == args["theme_id"])
+    if args["status"]:
+        query = query.where(WorkshopModel.status == WorkshopStatus(args["status"]))
+    return _page(query, WorkshopModel, args, _workshop)
+
+
+@blp.route("/workshops/<int:workshop_id>")
+@blp.response(200, schemas.Workshop)
+@public
+def get_workshop(workshop_id: int) -> Any:
+    """One workshop."""
+    workshop = db.session.get(WorkshopModel, workshop_id)
+    if workshop is None:
+        not_found()
+    return _workshop(workshop)
+
+
+def _vote_of(consultation_id: int, allowed: Callable[[Actor, ConsultationModel], bool]) -> Any:
+    """The consultation's vote, when an anonymous visitor may see what is asked (the same
+    predicates as the pages)."""
+    consultation = db.session.scalar(_visible_consultations().where(ConsultationModel.id == consultation_id))
+    vote = voting.round_of(consultation) if consultation is not None else None
+    if consultation is None or vote is None or not allowed(Actor(None), consultation):
+        not_found()
+    return vote
+
+
+def _head(entries: list[Any]) -> dict[str, Any]:
+    return {"position": entries[-1].position if entries else 0, "hash": entries[-1].entry_hash if entries else None}
+
+
+@blp.route("/consultations/<int:consultation_id>/results")
+@blp.response(200, schemas.Results)
+@public
+def get_results(consultation_id: int) -> Any:
+    """The published results of a consultation's vote."""
+    vote = _vote_of(consultation_id, voting_rules.can_view_results)
+    data = voting.results_of(vote)
+    if data is None:
+        not_found()
+    return {"consultation_id": consultation_id, "method": voting.definition_of(vote)["method"], "results": data}
+
+
+@blp.route("/consultations/<int:consultation_id>/receipts")
+@blp.response(200, schemas.Receipts)
+@public
+def list_receipts(consultation_id: int) -> Any:
+    """The ledger's receipts (from the opening of the vote), and its head."""
+    vote = _vote_of(consultation_id, voting_rules.can_view_receipts)
+    entries = voting.receipts(vote)
+    replaced = voting.superseded_receipts(entries)
+    return {"consultation_id": consultation_id, "head": _head(entries),
+            "data": [{"position": e.position, "receipt": e.entry_hash, "previous": e.previous_hash,
+                      "superseded": e.entry_hash in replaced} for e in entries]}
+
+
+@blp.route("/consultations/<int:consultation_id>/ballots")
+@blp.response(200, schemas.Ballots)
+@public
+def get_ballots(consultation_id: int) -> Any:
+    """The anonymised ballots, once the results are published (before, they would let anyone
+    count the vote ahead of the steering group's publication)."""
+    vote = _vote_of(consultation_id, voting_rules.can_view_results)
+    try:
+        document = ledger.export_document(vote)
+    except DomainError:
+        not_found()
+    return {"consultation_id": consultation_id, "head": _head(voting.receipts(vote)), "document": document}
+
+
+def _plan_version(version: Any) -> dict[str, Any]:
+    return {"number": version.number, "published_at": version.published_at, "note": version.note,
+            "snapshot_hash": version.snapshot_hash,
+            "url": url_for("action_plan.version", number=version.number, _external=True)}
+
+
+def _published_versions() -> Any:
+    return select(PlanVersionModel).where(PlanVersionModel.state == VersionState.PUBLISHED)
+
+
+@blp.route("/plan/versions")
+@blp.response(200, schemas.PlanVersionList)
+@public
+def list_plan_versions() -> Any:
+    """The published versions of the shared action plan, the latest first."""
+    rows = db.session.scalars(_published_versions().order_by(PlanVersionModel.number.desc()))
+    return {"data": [_plan_version(version) for version in rows]}
+
+
+@blp.route("/plan/versions/<int:number>")
+@blp.response(200, schemas.PlanVersionDetail)
+@public
+def get_plan_version(number: int) -> Any:
+    """One published version of the plan, with its actions."""
+    version = db.session.scalar(_published_versions().where(PlanVersionModel.number == number))
+    if version is None:
+        not_found()
+    return {**_plan_version(version), "document": plan.snapshot_of(version)}
+
+
+# ---- writes -----------------------------------------------------------------------------------
+
+def _consultation_or_404(consultation_id: int) -> ConsultationModel:
+    consultation = db.session.scalar(_visible_consultations().where(ConsultationModel.id == consultation_id))
+    if consultation is None:
+        not_found()
+    return consultation
+
+
+def _proposal_or_404(proposal_id: int) -> ProposalModel:
+    proposal = db.session.get(ProposalModel, proposal_id)
+    if proposal is None or not proposal_rules.can_view(g.api_actor, proposal):
+        not_found()
+    return proposal
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        abort(403, message=_("Your organisation may not do this now."))
+
+
+@blp.route("/consultations/<int:consultation_id>/proposals", methods=["POST"])
+@limiter.limit(write_limit, key_func=token_key)
+@public  # no session: the token is the authentication
+@token_required("proposals")
+@blp.arguments(schemas.NewProposal)
+@blp.response(201, schemas.Proposal)
+@blp.doc(security=[BEARER])
+def create_proposal(data: dict[str, Any], consultation_id: int) -> ResponseReturnValue:
+    """Writes a draft proposal for the token's organisation (scope `proposals`)."""
+    consultation = _consultation_or_404(consultation_id)
+    actor = g.api_actor
+    _require(proposal_rules.can_submit(actor, consultation))
+
+    def write() -> ProposalModel:
+        draft = proposals.save_draft(consultation, actor.organisation, actor.user, proposals.ProposalData(
+            title=data["title"], body=data["body"], language=data["language"], draft_key=data["draft_key"]))
+        audit_write(g.api_token, "api.proposal_draft_saved", "proposal", draft.id, draft.title)
+        return draft
+
+    return _proposal(run_write(write))
+
+
+@blp.route("/proposals/<int:proposal_id>/cosignatures", methods=["POST"])
+@limiter.limit(write_limit, key_func=token_key)
+@public
+@token_required("cosign")
+@blp.response(201, schemas.Cosignature)
+@blp.doc(security=[BEARER])
+def cosign(proposal_id: int) -> ResponseReturnValue:
+    """Co-signs a proposal for the token's organisation (scope `cosign`)."""
+    proposal = _proposal_or_404(proposal_id)
+    actor = g.api_actor
+    _require(proposal_rules.can_cosign(actor, proposal))
+
+    def write() -> bool:
+        created = proposals.cosign(proposal, actor.organisation, actor.user)
+        if created:
+            audit_write(g.api_token, "api.proposal_cosigned", "proposal", proposal.id, proposal.title)
+        return created
+
+    created = run_write(write)
+    return {"proposal_id": proposal.id, "organisation_id": actor.organisation.id, "created": created,
+            "cosignature_count": proposal.cosignature_count}
+
+
+@blp.route("/proposals/<int:proposal_id>/comments", methods=["POST"])
+@limiter.limit(write_limit, key_func=token_key)
+@public
+@token_required("comments")
+@blp.arguments(schemas.NewComment)
+@blp.response(201, schemas.Comment)
+@blp.doc(security=[BEARER])
+def comment(data: dict[str, Any], proposal_id: int) -> ResponseReturnValue:
+    """Comments on a proposal in deliberation for the token's organisation (scope `comments`)."""
+    proposal = _proposal_or_404(proposal_id)
+    actor = g.api_actor
+    _require(proposal_rules.can_comment(actor, proposal))
+
+    def write() -> Any:
+        made = proposals.add_comment(proposal, actor.organisation, actor.user, data["body"], data["stance"])
+        audit_write(g.api_token, "api.comment_added", "comment", made.id, proposal.title)
+        return made
+
+    made = run_write(write)
+    return {"id": made.id, "proposal_id": proposal.id, "organisation_id": made.organisation_id,
+            "stance": made.stance, "body": made.body, "created_at": made.created_at}
