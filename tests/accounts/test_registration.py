@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from tadamon.accounts.models import User
 from tadamon.extensions import db
+from tests import support
 
 STRONG = "olive tree by the blue sea"
 
@@ -102,7 +103,8 @@ def test_a_known_address_gets_the_same_answer_and_its_owner_an_email(client, out
     unknown = register(client, email="new@example.org")
     assert known.status_code == unknown.status_code == 200
     page = known.get_data(as_text=True)
-    assert page.replace("taken@example.org", "new@example.org") == unknown.get_data(as_text=True)
+    assert support.without_csrf_tokens(page.replace("taken@example.org", "new@example.org")) == \
+        support.without_csrf_tokens(unknown.get_data(as_text=True))
     (message,) = outbox(to="taken@example.org")
     assert "Someone tried to create a Tadamon account with your email address" in message.text_body
     assert "http://localhost/account/login" in message.text_body

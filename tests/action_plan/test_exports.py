@@ -260,8 +260,9 @@ def test_the_csv_is_excel_ready_and_neutralised(published_plan, app):
     assert [row[1] for row in french_rows[1:]] == list(TITLES["fr"])
 
 
-def test_the_json_validates_against_its_schema_with_stable_ids(published_plan, app, client):
-    app.config["PUBLIC_BASE_URL"] = "https://tadamon.example.ma"
+def test_the_json_validates_against_its_schema_with_stable_ids(published_plan, app, client, monkeypatch):
+    # monkeypatch restores it: the app is shared by every test of this worker.
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://tadamon.example.ma")
     with app.test_request_context("/"):
         document = json.loads(exports.render(_snapshot(published_plan), "json", "ar"))
     schema = client.get("/plan/schema.json").get_json()

@@ -10,6 +10,7 @@ import brotli
 import pytest
 
 from tadamon.core.delivery import IMMUTABLE, static_hash
+from tests import support
 
 STATIC_LINK = re.compile(r'(?:href|src)="(/static/[^"?]+)\?v=([0-9a-f]{12})"')
 
@@ -61,7 +62,7 @@ def test_text_is_compressed(client, path, encoding, decode):
         return
     assert response.headers["Content-Encoding"] == encoding
     body = b"".join(response.response) if response.is_streamed else response.get_data()
-    assert decode(body) == plain.get_data()
+    assert support.without_csrf_tokens(decode(body).decode()) == support.without_csrf_tokens(plain.get_data(True))
     assert len(body) < len(plain.get_data()) / 2
 
 
