@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from tadamon.core.auth import public
@@ -70,8 +70,15 @@ def _remember_language(response: Response, language: str) -> None:
 @public
 @csrf.exempt
 def health() -> Any:
-    db.session.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    """For the load balancer: 200 when every component this instance needs answers, else 503
+    naming the one that does not (core/health.py)."""
+    from tadamon.core.health import health_checks
+
+    checks = health_checks()
+    healthy = all(check["ok"] for check in checks.values())
+    response = make_response({"status": "ok" if healthy else "fail", "checks": checks}, 200 if healthy else 503)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @dev_bp.before_request

@@ -1,0 +1,80 @@
+"""What `/healthz` reports to a load balancer: whether this instance can serve, component by
+component. An instance whose database, Redis (when configured) or export storage fails answers
+503 and names the component, so the balancer takes it out of rotation and an operator knows
+where to look; queue lengths and failed e-mails are reported, never failed on (a backlog is not
+an outage)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from tadamon.extensions import db
+
+Check = dict[str, Any]
+
+
+def _database() -> Check:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        db.session.rollback()
+        return {"ok": False, "detail": type(error).__name__}
+    return {"ok": True}
+
+
+def _redis() -> tuple[Check, Any]:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return {"ok": True, "detail": "not configured"}, None
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    connection = Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+    try:
+        connection.ping()
+    except RedisError as error:
+        return {"ok": False, "detail": type(error).__name__}, None
+    return {"ok": True}, connection
+
+
+def _storage() -> Check:
+    """The export folder exists (or can be made) and takes a file."""
+    folder = current_app.config["EXPORT_FOLDER"]
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".healthz-"):
+            pass
+    except OSError as error:
+        return {"ok": False, "detail": type(error).__name__}
+    return {"ok": True}
+
+
+def _queues(connection: Any) -> Check:
+    """Jobs waiting in each RQ queue, and e-mails that failed for good (the admin page lists them)."""
+    from tadamon.core.mail import MailState, OutboxMessage
+
+    failed_mail = db.session.scalar(select(func.count()).select_from(OutboxMessage)
+                                    .where(OutboxMessage.state == MailState.FAILED.value)) or 0
+    report: Check = {"ok": True, "failed_emails": failed_mail}
+    if connection is not None:
+        from rq import Queue
+
+        for key in ("EXPORT_QUEUE", "MAIL_QUEUE"):
+            name = current_app.config[key]
+            report[name] = len(Queue(name, connection=connection))
+    return report
+
+
+def health_checks() -> dict[str, Check]:
+    database = _database()
+    redis, connection = _redis()
+    checks = {"database": database, "redis": redis, "storage": _storage()}
+    if database["ok"]:
+        checks["queues"] = _queues(connection)
+    return checks
