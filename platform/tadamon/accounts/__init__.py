@@ -60,7 +60,9 @@ def _setup(app: Flask) -> None:
 def module() -> Module:
     from tadamon.accounts import demo, permissions
     from tadamon.accounts.services import set_preferred_language
+    from tadamon.accounts.services.retention import purge_expired_account_records
     from tadamon.accounts.views import bp
 
     return Module(name="accounts", blueprint=bp, permissions=permissions, seed=demo.seed, setup=_setup,
+                  periodic=[purge_expired_account_records],
                   on_language_chosen=[set_preferred_language])

@@ -104,3 +104,10 @@ def take_stashed_submission(path: str) -> MultiDict[str, str] | None:
     db.session.delete(stashed)
     db.session.commit()
     return MultiDict(json.loads(stashed.payload))
+
+
+def purge_old_stashes() -> int:
+    """Deletes what was kept across an expired session and never taken back, after KEEP_FOR."""
+    result = db.session.execute(delete(StashedSubmission).where(StashedSubmission.created_at < utcnow() - KEEP_FOR)
+                                .execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
