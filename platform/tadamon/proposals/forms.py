@@ -45,17 +45,28 @@ def _choice_id(value: object) -> int | str | None:
     return number if number is not None or value in (None, "") else str(value)
 
 
-class ProposalForm(TadamonForm):
-    title = StringField(_l("Title"), filters=[_strip], validators=[Optional(), Length(max=200, message=TOO_LONG)],
-                        render_kw={"dir": "auto"})
-    body = TextAreaField(_l("The proposal"), filters=[_strip],
-                         validators=[Optional(), Length(max=30000, message=TOO_LONG)],
+def _title_field() -> StringField:
+    return StringField(_l("Title"), filters=[_strip], validators=[Optional(), Length(max=200, message=TOO_LONG)],
+                       render_kw={"dir": "auto"})
+
+
+def _body_field(label: object) -> TextAreaField:
+    return TextAreaField(label, filters=[_strip], validators=[Optional(), Length(max=30000, message=TOO_LONG)],
                          description=_l("You can use simple formatting: **bold**, *italics*, lists with “- ”, links."),
                          render_kw={"rows": 12, "dir": "auto"})
-    language = SelectField(_l("Language of the proposal"),
-                           choices=[SelectChoice("ar", "العربية", render_kw={"lang": "ar"}),
-                                    SelectChoice("fr", "Français", render_kw={"lang": "fr"}),
-                                    SelectChoice("en", "English", render_kw={"lang": "en"})])
+
+
+def _language_field() -> SelectField:
+    return SelectField(_l("Language of the proposal"),
+                       choices=[SelectChoice("ar", "العربية", render_kw={"lang": "ar"}),
+                                SelectChoice("fr", "Français", render_kw={"lang": "fr"}),
+                                SelectChoice("en", "English", render_kw={"lang": "en"})])
+
+
+class ProposalForm(TadamonForm):
+    title = _title_field()
+    body = _body_field(_l("The proposal"))
+    language = _language_field()
     theme_id = SelectField(_l("Theme"), coerce=_choice_id, validate_choice=False, validators=[offered_choice])
     territory_scope = RadioField(_l("Territory"), choices=[SelectChoice(k, v) for k, v in TERRITORY_LABELS.items()],
                                  default="national")
@@ -174,13 +185,6 @@ class RoomProposalForm(SubmissionKey, TadamonForm):
     organisation_id = SelectField(_l("Organisation that made it"), coerce=_choice_id, validate_choice=False,
                                   validators=[InputRequired(message=REQUIRED), offered_choice])
     made_on = _DayField(_l("Day it was made in the room"), validators=[reasonable_date], render_kw={"dir": "ltr"})
-    title = StringField(_l("Title"), filters=[_strip], validators=[Optional(), Length(max=200, message=TOO_LONG)],
-                        render_kw={"dir": "auto"})
-    body = TextAreaField(_l("The proposal, as written on the paper"), filters=[_strip],
-                         validators=[Optional(), Length(max=30000, message=TOO_LONG)],
-                         description=_l("You can use simple formatting: **bold**, *italics*, lists with “- ”, links."),
-                         render_kw={"rows": 12, "dir": "auto"})
-    language = SelectField(_l("Language of the proposal"),
-                           choices=[SelectChoice("ar", "العربية", render_kw={"lang": "ar"}),
-                                    SelectChoice("fr", "Français", render_kw={"lang": "fr"}),
-                                    SelectChoice("en", "English", render_kw={"lang": "en"})])
+    title = _title_field()
+    body = _body_field(_l("The proposal, as written on the paper"))
+    language = _language_field()

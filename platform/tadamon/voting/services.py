@@ -407,18 +407,28 @@ def rewrite_roll_in_neutral_order(vote: VotingRound) -> None:
     db.session.expire_all()
 
 
+# Per process: the ledger length at which each open secret roll was last rewritten, so a tick
+# rewrites (and locks) only a roll whose vote has moved since; a new first ballot lengthens the ledger.
+_neutral_at_length: dict[int, int] = {}
+
+
 def neutralise_open_secret_rolls() -> int:
     """The periodic task: while a secret vote is open, its roll is rewritten in organisation
-    order at every tick, so a backup taken during the vote reveals at most the order of the
-    first ballots cast since the last tick (the close rewrites it once more). Returns how many
-    rolls it rewrote."""
-    open_secret = db.session.scalars(
-        select(VotingRound).join(Consultation, Consultation.id == VotingRound.consultation_id)
-        .where(VotingRound.closed_at.is_(None), Consultation.secret_ballots.is_(True))
-        .with_for_update(of=VotingRound)).all()
-    for vote in open_secret:
+    order at the first tick after new ballots, so a backup taken during the vote reveals at most
+    the order of the first ballots cast since the last tick (the close rewrites it once more).
+    Returns how many rolls it rewrote."""
+    moved = [round_id for round_id, length in db.session.execute(
+        select(VotingRound.id, VotingRound.ledger_length)
+        .join(Consultation, Consultation.id == VotingRound.consultation_id)
+        .where(VotingRound.closed_at.is_(None), Consultation.secret_ballots.is_(True)))
+        if _neutral_at_length.get(round_id) != length]
+    if not moved:
+        return 0
+    for vote in db.session.scalars(select(VotingRound).where(VotingRound.id.in_(moved), VotingRound.closed_at.is_(None))
+                                   .order_by(VotingRound.id).with_for_update()):
         rewrite_roll_in_neutral_order(vote)
-    return len(open_secret)
+        _neutral_at_length[vote.id] = vote.ledger_length
+    return len(moved)
 
 
 def _send_secret_receipt(recipients: list[User], consultation: Consultation, link: str, receipt: str,
