@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from flask import Response, current_app, send_file
@@ -38,6 +39,8 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def keys(self, prefix: str = "") -> Iterator[str]: ...
+
 
 class LocalStorage:
     """Files in a folder of this machine (one instance, or a shared network folder)."""
@@ -64,6 +67,17 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """Every stored key under `prefix` ("uploads/", "exports/"), in sorted order."""
+        base = self.root / prefix if prefix else self.root
+        if not base.is_dir():
+            return
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                key = path.relative_to(self.root).as_posix()
+                if KEY_PATTERN.match(key):
+                    yield key
 
 
 def storage() -> Storage:
