@@ -32,7 +32,7 @@ def main(scale: int = 10) -> None:
     from sqlalchemy import event, func, select
 
     from tadamon import create_app, demo
-    from tadamon.extensions import db
+    from tadamon.extensions import db, migrations
 
     folder = tempfile.mkdtemp(prefix="tadamon-bench-")
     os.environ.setdefault("TADAMON_INSTANCE_PATH", folder)
@@ -40,6 +40,7 @@ def main(scale: int = 10) -> None:
                       "RATELIMIT_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
                       "ARGON2_PARALLELISM": 1})
     with app.app_context():
+        migrations(app)
         upgrade()
         started = time.perf_counter()
         demo.build(scale=scale)
@@ -105,13 +106,14 @@ def plan_exports(action_count: int = 200) -> None:
 
     from tadamon import create_app, demo
     from tadamon.action_plan import exports, services
-    from tadamon.extensions import db
+    from tadamon.extensions import db, migrations
 
     folder = tempfile.mkdtemp(prefix="tadamon-bench-plan-")
     app = create_app({"ENV": "testing", "TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/plan.sqlite3",
                       "RATELIMIT_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
                       "ARGON2_PARALLELISM": 1, "EXPORT_FOLDER": folder})
     with app.app_context():
+        migrations(app)
         upgrade()
         demo.build(scale=1)
         db.session.commit()

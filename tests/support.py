@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from tadamon import create_app
-from tadamon.extensions import db
+from tadamon.extensions import db, migrations
 
 # Argon2 at production cost takes ~200 ms a hash here: tests use the cheapest setting.
 FAST_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
@@ -61,6 +61,7 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
     }
     config.update(overrides)
     app = create_app(config)
+    migrations(app)  # tests run `upgrade()` and `downgrade()` inside the app
     app.test_client_class = EnglishByDefaultClient
 
     @app.teardown_request

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import click
 from flask import Flask
+from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from tadamon.extensions import babel, csrf, db, limiter, login_manager, migrate
+from tadamon.extensions import babel, csrf, db, limiter, login_manager, migrations
 
 
 class BoundedIntegerConverter(IntegerConverter):
@@ -17,6 +19,24 @@ class BoundedIntegerConverter(IntegerConverter):
     def __init__(self, url_map: Any, fixed_digits: int = 0, min: int | None = None,  # noqa: A002
                  max: int | None = 2_147_483_647, signed: bool = False) -> None:  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+class MigrationCommands(click.Command):
+    """`flask db …`: Flask-Migrate's own group, imported only when a `db` command runs (see
+    extensions.migrations), so every other command, and every web worker, starts without
+    Alembic. Its arguments go to that group untouched (options, `--help` included)."""
+
+    def __init__(self) -> None:
+        super().__init__("db", help="Database migrations (Flask-Migrate): flask db --help.",
+                         context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+                         add_help_option=False)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        info = ctx.ensure_object(ScriptInfo)
+        migrations(info.load_app())
+        from flask_migrate.cli import db as commands
+
+        return commands.main(args=ctx.args, prog_name=ctx.command_path, obj=info, standalone_mode=False)
 
 
 def configure(app: Flask) -> None:
@@ -34,13 +54,7 @@ def configure(app: Flask) -> None:
     # First: its compression must run after every other after_request hook (see the module).
     delivery.init_app(app)
     db.init_app(app)
-    migrate.init_app(
-        app,
-        db,
-        directory=app.config["MIGRATIONS_DIRECTORY"],
-        compare_type=True,
-        render_as_batch=True,  # SQLite alters tables by copying them
-    )
+    app.cli.add_command(MigrationCommands())
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -8,7 +8,7 @@ from flask import Flask, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from tadamon.core.modules import Module
+from tadamon.core.modules import Module, seed_from
 from tadamon.extensions import db, login_manager
 
 # Endpoints a person whose role requires a second factor may still reach before setting it up.
@@ -58,11 +58,11 @@ def _setup(app: Flask) -> None:
 
 
 def module() -> Module:
-    from tadamon.accounts import demo, permissions
+    from tadamon.accounts import permissions
     from tadamon.accounts.services import set_preferred_language
     from tadamon.accounts.services.retention import purge_expired_account_records
     from tadamon.accounts.views import bp
 
-    return Module(name="accounts", blueprint=bp, permissions=permissions, seed=demo.seed, setup=_setup,
+    return Module(name="accounts", blueprint=bp, permissions=permissions, seed=seed_from("tadamon.accounts.demo"), setup=_setup,
                   periodic=[purge_expired_account_records],
                   on_language_chosen=[set_preferred_language])

@@ -12,7 +12,6 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
-from zxcvbn import zxcvbn
 
 MIN_LENGTH = 8
 # argon2 hashes anything, but a megabyte of "password" is a cheap denial of service.
@@ -70,5 +69,7 @@ def _dummy_hash() -> str:
 
 def is_too_guessable(password: str, personal_words: list[str]) -> bool:
     """True for common passwords, and for ones built from the person's own name or email."""
+    from zxcvbn import zxcvbn  # its word lists cost ~40 ms at every start: loaded on first use
+
     words = [word for word in personal_words if word]
     return zxcvbn(password[:100], user_inputs=words)["score"] < MIN_SCORE

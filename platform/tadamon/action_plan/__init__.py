@@ -3,11 +3,11 @@ published in immutable versions and exported in three languages."""
 
 from __future__ import annotations
 
-from tadamon.core.modules import Module
+from tadamon.core.modules import Module, seed_from
 
 
 def module() -> Module:
-    from tadamon.action_plan import demo, home, permissions
+    from tadamon.action_plan import home, permissions
     from tadamon.action_plan.cli import export_plan_command
     from tadamon.action_plan.jobs import purge_expired_exports
     from tadamon.action_plan.services.progress_due import check_remind_progress_due
@@ -15,4 +15,4 @@ def module() -> Module:
 
     return Module(name="action_plan", blueprint=bp, permissions=permissions, labels=labels,
                   commands=[export_plan_command], periodic=[purge_expired_exports, check_remind_progress_due], home_sections=[home.home_sections],
-                  seed=demo.seed)
+                  seed=seed_from("tadamon.action_plan.demo"))

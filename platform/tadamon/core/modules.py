@@ -60,6 +60,18 @@ class Module:
     setup: Callable[[Flask], None] | None = None
 
 
+def seed_from(module_name: str) -> Seed:
+    """The `seed` of `module_name`, imported when the demo is built: the seeds and what they
+    import are not loaded at every start of a web worker or command."""
+
+    def seed(demo: Any) -> None:
+        from importlib import import_module
+
+        import_module(module_name).seed(demo)
+
+    return seed
+
+
 def register_modules(app: Flask, modules: Sequence[Module]) -> None:
     for module in modules:
         app.register_blueprint(module.blueprint)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tadamon.core.modules import Module
+from tadamon.core.modules import Module, seed_from
 
 
 def _setup(app: Flask) -> None:
@@ -15,11 +15,11 @@ def _setup(app: Flask) -> None:
 
 
 def module() -> Module:
-    from tadamon.membership import demo, home, permissions
+    from tadamon.membership import home, permissions
     from tadamon.membership.acting import organisations_for
     from tadamon.membership.labels import labels
     from tadamon.membership.views import bp
 
     return Module(name="membership", blueprint=bp, permissions=permissions, labels=labels,
-                  organisations_of=[organisations_for], home_sections=[home.home_sections], seed=demo.seed,
+                  organisations_of=[organisations_for], home_sections=[home.home_sections], seed=seed_from("tadamon.membership.demo"),
                   setup=_setup)

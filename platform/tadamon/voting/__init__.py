@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tadamon.core.modules import Module
+from tadamon.core.modules import Module, seed_from
 
 
 def module() -> Module:
-    from tadamon.voting import demo, home, permissions
+    from tadamon.voting import home, permissions
     from tadamon.voting.cli import (
         export_ballots_command,
         export_pack_command,
@@ -27,4 +27,4 @@ def module() -> Module:
                   on_phase_change=[on_phase_change], dashboard_counters=[ballot_counts], voting_methods=[all_methods],
                   periodic=[neutralise_open_secret_rolls, check_remind_before_close], consultation_notices=[consultation_notices],
                   home_sections=[home.home_sections],
-                  seed=demo.seed)
+                  seed=seed_from("tadamon.voting.demo"))

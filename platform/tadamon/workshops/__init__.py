@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tadamon.core.modules import Module
+from tadamon.core.modules import Module, seed_from
 
 
 def module() -> Module:
-    from tadamon.workshops import demo, home, permissions, presentation
+    from tadamon.workshops import home, permissions, presentation
     from tadamon.workshops.services import give_back_places, move_due_phases, profile_section
     from tadamon.workshops.services.reminders import check_remind_day_before
     from tadamon.workshops.services.schedule import refresh_event_times_once
@@ -14,4 +14,4 @@ def module() -> Module:
 
     return Module(name="workshops", blueprint=bp, permissions=permissions, labels=presentation.labels,
                   periodic=[refresh_event_times_once, move_due_phases, check_remind_day_before], profile_sections=[profile_section],
-                  on_leave=[give_back_places], home_sections=[home.home_sections], seed=demo.seed)
+                  on_leave=[give_back_places], home_sections=[home.home_sections], seed=seed_from("tadamon.workshops.demo"))

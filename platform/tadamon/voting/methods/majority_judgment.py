@@ -5,9 +5,8 @@ graded Reject, the lowest grade."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
@@ -15,6 +14,9 @@ from werkzeug.datastructures import MultiDict
 from tadamon.voting.methods import common
 from tadamon.voting.methods.base import Figure, LevelMethodBase, Segment, rotated
 from tadamon.voting.methods.common import Ballots, Result
+
+if TYPE_CHECKING:  # numpy is imported where a count runs: web workers start without it
+    import numpy as np
 
 # Worst first, as in the ballot file; the stored names are English, the labels translated.
 DEFAULT_GRADES = ["Reject", "Poor", "Fair", "Good", "Very good", "Excellent"]
@@ -36,6 +38,8 @@ def removal_order(size: int) -> np.ndarray:
     """Positions, in a sorted list of `size` grades, of the successive lower medians when each
     is removed in turn (Balinski–Laraki): odd sizes go m, m-1, m+1, m-2, ...; even sizes
     m, m+1, m-1, m+2, ... where m is the lower median's position."""
+    import numpy as np
+
     middle = (size - 1) // 2
     order = [middle]
     below, above = middle - 1, middle + 1
@@ -53,6 +57,8 @@ def removal_order(size: int) -> np.ndarray:
 
 def majority_sequence(histogram: list[int], order: np.ndarray) -> tuple[int, ...]:
     """The majority-value sequence: majority grade, then the next once it is removed, ..."""
+    import numpy as np
+
     grades = np.repeat(np.arange(len(histogram)), histogram)
     return tuple(grades[order].tolist())
 
@@ -92,6 +98,8 @@ class MajorityJudgment(LevelMethodBase):
         return str(GRADE_LABELS[level])
 
     def count(self, candidates: Sequence[str], ballots: Ballots, options: dict[str, Any]) -> Result:
+        import numpy as np
+
         grades = options.get("grades") or DEFAULT_GRADES
         histograms = histograms_of(candidates, ballots, len(grades))
         order = removal_order(sum(histograms[candidates[0]])) if candidates else np.zeros(0, dtype=np.int64)

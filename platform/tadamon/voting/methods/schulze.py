@@ -8,9 +8,8 @@ with NumPy.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -20,9 +19,14 @@ from tadamon.voting.methods import common
 from tadamon.voting.methods.base import Figure, MethodBase, Segment, Titles, VoteError, rotated
 from tadamon.voting.methods.common import BallotError, Ballots, Result
 
+if TYPE_CHECKING:  # numpy is imported where a count runs: web workers start without it
+    import numpy as np
+
 
 def rank_matrix(candidates: Sequence[str], ballots: Ballots) -> tuple[np.ndarray, np.ndarray]:
     """Each ballot's rank of each candidate (0 = first tier; unranked: below every tier), and its weight."""
+    import numpy as np
+
     index = {c: i for i, c in enumerate(candidates)}
     rows, weights = [], []
     for ballot in ballots:
@@ -51,6 +55,8 @@ def pairwise_preferences(ranks: np.ndarray, weights: np.ndarray) -> np.ndarray:
     One row at a time: compare candidate x's rank with every other's across all ballots
     (a ballots × candidates boolean matrix) and weight it with one matrix-vector product.
     """
+    import numpy as np
+
     size = ranks.shape[1]
     counts = np.zeros((size, size), dtype=np.int64)
     if ranks.shape[0] == 0:
@@ -64,6 +70,8 @@ def pairwise_preferences(ranks: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 def strongest_paths(d: np.ndarray) -> np.ndarray:
     """Link strength by winning votes (Schulze's original definition), widened Floyd–Warshall style."""
+    import numpy as np
+
     p = np.where(d > d.T, d, 0)
     for k in range(d.shape[0]):
         p = np.maximum(p, np.minimum(p[:, k][:, None], p[k, :][None, :]))
