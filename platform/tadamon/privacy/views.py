@@ -20,7 +20,13 @@ from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.privacy import forms, services
-from tadamon.privacy.models import ANSWER_WITHIN, KIND_LABELS, STATE_LABELS, DataRequest, RequestKind
+from tadamon.privacy.models import (
+    ANSWER_WITHIN,
+    KIND_LABELS,
+    STATE_LABELS,
+    DataRequest,
+    RequestKind,
+)
 from tadamon.privacy.permissions import (
     can_delete_own_account,
     can_follow_request,
