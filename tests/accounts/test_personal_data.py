@@ -278,6 +278,7 @@ def test_a_refusal_needs_a_reason_and_is_audited(client, login, story, app):
     admin_client = app.test_client()
     login(admin_client, _admin(story))
     assert admin_client.post(f"/admin/data-requests/{item.id}/refuse", data={"reason": ""}).status_code == 400
+    assert db.session.get(DataRequest, item.id).is_open
     assert admin_client.post(f"/admin/data-requests/{item.id}/refuse",
                              data={"reason": "Vote en cours"}).status_code == 302
     db.session.expire_all()

@@ -191,4 +191,4 @@ def refuse(request_id: int) -> Any:
     if run_use_case(form, lambda: services.refuse_request(current_user, item, form.reason.data),
                     success=_("The request is refused; the requester can read why.")):
         return redirect(url_for("privacy.register"))
-    return render_template("privacy/refuse.html", form=form, item=item)
+    return render_template("privacy/refuse.html", form=form, item=item), 400 if request.method == "POST" else 200
