@@ -211,8 +211,8 @@ def test_deleting_my_account_erases_me_and_keeps_the_record(client, login, story
 
 
 def _admin(story):
-    from tadamon.core.permissions import Role
     from tadamon.accounts.models import RoleAssignment
+    from tadamon.core.permissions import Role
 
     admin = User(email="admin-privacy@example.org", display_name="Admin", password_hash="x",
                  preferred_language="en", is_enabled=True, totp_secret=pyotp.random_base32(), totp_enabled_at=utcnow())

@@ -109,7 +109,7 @@ def erase_person(user: User, *, stash_tokens: Iterable[str] = ()) -> None:
     user.timezone = "Africa/Casablanca"
     for model in (UserSession, AccountToken, ApiToken, Notification, NotificationPreference, EmailDigest,
                   OrganisationMember, RoleAssignment):
-        db.session.execute(delete(model).where(model.user_id == user.id)  # type: ignore[attr-defined]
+        db.session.execute(delete(model).where(model.user_id == user.id)
                            .execution_options(synchronize_session=False))
     db.session.expire(user, ["role_assignments"])
     db.session.execute(delete(OutboxMessage).where(func.lower(OutboxMessage.recipient) == old_email.lower())
@@ -154,7 +154,7 @@ def erase_organisation(admin: User, organisation: Organisation) -> None:
         delete_after_commit(statutes_path(organisation.statutes))
         db.session.delete(organisation.statutes)
     for model in (OrganisationMember, Invitation, ApiToken):
-        db.session.execute(delete(model).where(model.organisation_id == organisation.id)  # type: ignore[attr-defined]
+        db.session.execute(delete(model).where(model.organisation_id == organisation.id)
                            .execution_options(synchronize_session=False))
     db.session.expire(organisation, ["people", "statutes"])
     _forget_memberships()
