@@ -261,6 +261,19 @@ MATRIX: dict[str, dict[str, str]] = {
     "api_v1.create_proposal": answers(LOGIN),
     "api_v1.cosign": answers(LOGIN),
     "api_v1.comment": answers(LOGIN),
+    # privacy: my data is mine; a request is followed by its requester alone (others: 404), A's
+    # representative asked for its erasure; the register is the administrators'
+    "privacy.my_data": LOGGED_IN,
+    "privacy.request_my_data": LOGGED_IN,
+    "privacy.request_status": answers(HIDDEN, rep=OK),
+    "privacy.download": answers(HIDDEN),
+    "privacy.delete_account": LOGGED_IN,
+    "privacy.organisation_data": REPRESENTATIVE_ONLY,
+    "privacy.request_organisation_data": REPRESENTATIVE_ONLY,
+    "privacy.request_organisation_erasure": REPRESENTATIVE_ONLY,
+    "privacy.register": ADMIN_ONLY,
+    "privacy.process": ADMIN_ONLY,
+    "privacy.refuse": ADMIN_ONLY,
 }
 
 # Routes asked with another token than the accounts' placeholder.
@@ -380,6 +393,9 @@ def world(create_user):
     from tadamon.api import services as api_tokens
 
     api_token = api_tokens.create_token(people["rep"], organisation, "outil", ["proposals"]).token
+    from tadamon.privacy import services as privacy
+
+    data_request = privacy.request_organisation_erasure(people["rep"], organisation, "en")
     message = OutboxMessage(recipient="x@example.org", subject="s", language="en", text_body="t", html_body="h")
     db.session.add(message)
     db.session.commit()
@@ -412,6 +428,7 @@ def world(create_user):
         "decision": "confirm",
         "export_token": draft_export.token,
         "token_id": api_token.id,
+        "request_id": data_request.id,
         "file_format": "csv",  # text: the matrix reads every body as text (the PDF: tests/workshops)
     }
     return people, values, organisations

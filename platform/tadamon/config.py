@@ -150,6 +150,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Without REDIS_URL, exports render in a thread of the web process (the request
         # returns at once); off, they render in the request (the tests' rolled-back session).
         "EXPORT_IN_BACKGROUND": os.environ.get("TADAMON_EXPORT_IN_BACKGROUND", "1") != "0",
+        # How long a personal-data file (privacy) may be downloaded before the scheduler deletes it.
+        "PERSONAL_DATA_EXPORT_DAYS": int(os.environ.get("TADAMON_PERSONAL_DATA_EXPORT_DAYS", "7")),
         # Processes a long PDF is laid out in (tadamon.core.pdf); 1 renders it in one piece.
         "PDF_WORKERS": int(os.environ.get("TADAMON_PDF_WORKERS") or 0) or None,
     }

@@ -6,6 +6,7 @@ import hashlib
 from datetime import datetime
 from enum import StrEnum
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
@@ -15,7 +16,9 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.elements import ColumnElement
 
 from tadamon.core.db import string_enum, utcnow
 from tadamon.core.permissions import Role
@@ -27,13 +30,19 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+# Translators: shown instead of the name of a person who deleted their account.
+ERASED_NAME = _l("Former member")
+
+
 class User(UserMixin, Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Stored lower-cased and trimmed: the unique constraint then means "one account per address".
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    display_name: Mapped[str] = mapped_column(String(100))
+    # The name as typed; pages read `display_name`, which says "Former member" (in the
+    # reader's language, at display) once the account is erased.
+    stored_name: Mapped[str] = mapped_column("display_name", String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     preferred_language: Mapped[str] = mapped_column(String(8), default="ar")
     timezone: Mapped[str] = mapped_column(String(64), default="Africa/Casablanca")
@@ -47,6 +56,9 @@ class User(UserMixin, Model):
     totp_enabled_at: Mapped[datetime | None] = mapped_column()
     # The last TOTP time-step accepted: a code is never accepted twice.
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    # Set when the person deleted their account (privacy.services.erasure): the row stays, so
+    # the organisation's proposals, ballots and the audit log keep pointing somewhere.
+    erased_at: Mapped[datetime | None] = mapped_column()
 
     role_assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user",
@@ -54,6 +66,25 @@ class User(UserMixin, Model):
         lazy="selectin",
         foreign_keys="RoleAssignment.user_id",
     )
+
+    @hybrid_property
+    def display_name(self) -> str:
+        if self.erased_at is not None:
+            return str(ERASED_NAME)
+        return self.stored_name
+
+    @display_name.inplace.setter
+    def _display_name_setter(self, value: str) -> None:
+        self.stored_name = value
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> ColumnElement[str]:
+        return cls.stored_name  # type: ignore[return-value]
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def is_active(self) -> bool:  # Flask-Login: a disabled account is logged out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -53,6 +54,17 @@ def audit_query(
     if until:
         query = query.where(AuditEntry.occurred_at < _local_midnight_utc(until + timedelta(days=1)))
     return query
+
+
+def erased_people_in(entries: Iterable[AuditEntry]) -> set[int]:
+    """The ids of deleted accounts among the entries' actors and user objects: the log keeps
+    its rows unchanged (it is append-only), the page shows "Former member" for them."""
+    ids = {entry.actor_id for entry in entries if entry.actor_id is not None}
+    ids |= {int(entry.object_id) for entry in entries
+            if entry.object_type == "user" and entry.object_id and entry.object_id.isdigit()}
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(User.id).where(User.id.in_(ids), User.erased_at.is_not(None))))
 
 
 # --- outgoing email ------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tadamon.accounts import services as account_services
-from tadamon.accounts.models import User
+from tadamon.accounts.models import ERASED_NAME, User
 from tadamon.admin import services
 from tadamon.admin.forms import AuditFilterForm, UserRolesForm, UserSearchForm
 from tadamon.admin.permissions import can_manage_users, can_view_audit_log
@@ -63,7 +63,8 @@ def audit_log() -> Any:
     form = AuditFilterForm(request.args, object_types=services.audit_object_types())
     page = db.paginate(services.audit_query(**form.criteria()), page=page_arg(), per_page=PER_PAGE,
                        error_out=False)
-    return render_template("admin/audit_log.html", form=form, page=page)
+    return render_template("admin/audit_log.html", form=form, page=page,
+                           erased=services.erased_people_in(page.items), erased_name=ERASED_NAME)
 
 
 @bp.route("/mail")
