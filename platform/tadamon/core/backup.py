@@ -354,8 +354,13 @@ def _load_table(connection: Connection, model: Table, actual: Table, path: Path)
 def _reset_sequences(connection: Connection, tables: list[tuple[Table, Table]]) -> None:
     """PostgreSQL: the next id of each table after the largest restored one (inserting ids by
     hand does not move a sequence, and the first new row would collide)."""
-    for _model, actual in tables:
+    for model, actual in tables:
         for column in actual.primary_key.columns:
+            declared = model.c.get(column.name)
+            if declared is not None and (declared.autoincrement is False or declared.default is not None):
+                # Ids the application chooses itself (ballots take random ones, so their order
+                # says nothing of who voted when): no sequence hands them out.
+                continue
             try:
                 if column.type.python_type is not int:
                     continue
