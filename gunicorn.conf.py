@@ -36,3 +36,11 @@ def on_starting(server: Any) -> None:
     except ConfigurationError as error:
         server.log.error("Tadamon cannot start: %s", error)
         raise SystemExit(1) from None
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker ended: its live gauges in PROMETHEUS_MULTIPROC_DIR stop counting (core/metrics.py)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

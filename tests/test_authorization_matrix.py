@@ -58,6 +58,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "core.privacy": EVERYONE,
     "core.set_language": EVERYONE,
     "core.health": EVERYONE,
+    # Gated by address or token, not by role (tests/core/test_metrics.py): the test client is 127.0.0.1.
+    "core.metrics": EVERYONE,
     "core.notifications": LOGGED_IN,
     "core.notification_settings": LOGGED_IN,
     # a placeholder token reaches the view, which refuses it (the flows: tests/core/test_mail.py)
@@ -508,6 +510,7 @@ def test_matrix(app, role, world, login, connection):
 NOT_A_PAGE = {
     "static": "a stylesheet",
     "core.health": "a health check",
+    "core.metrics": "Prometheus' text format",
     "workshops.workshop_ics": "an iCalendar file",
     "workshops.calendar_feed": "an iCalendar feed",
     "workshops.document": "the uploaded PDF",

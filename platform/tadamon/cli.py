@@ -160,3 +160,6 @@ def init_app(app: Flask) -> None:
     for command in (demo_command, create_admin_command, totp_code_command, tick_command, tally_command,
                     send_digests_command, send_mail_command):
         app.cli.add_command(command)
+    from tadamon.core.backup import register_commands as register_backup_commands
+
+    register_backup_commands(app)

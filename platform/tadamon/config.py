@@ -154,6 +154,17 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "PERSONAL_DATA_EXPORT_DAYS": int(os.environ.get("TADAMON_PERSONAL_DATA_EXPORT_DAYS", "7")),
         # Processes a long PDF is laid out in (tadamon.core.pdf); 1 renders it in one piece.
         "PDF_WORKERS": int(os.environ.get("TADAMON_PDF_WORKERS") or 0) or None,
+        # Logs (core.logs): one JSON object per line in production, readable text elsewhere.
+        "LOG_FORMAT": (os.environ.get("LOG_FORMAT") or ("json" if production else "text")).strip().lower(),
+        "LOG_LEVEL": (os.environ.get("LOG_LEVEL") or "INFO").strip().upper(),
+        # Tests leave the root logger to pytest's capture; the application configures it otherwise.
+        "LOG_CONFIGURE": _flag("LOG_CONFIGURE", not testing),
+        # One `tadamon.access` line per request (method, endpoint, status, duration, request id).
+        "ACCESS_LOG": _flag("ACCESS_LOG", True),
+        # /metrics (core.metrics): who may read it. Addresses as the application sees them
+        # (TRUSTED_PROXIES), comma-separated networks; or a bearer token, for a remote Prometheus.
+        "METRICS_ALLOWED_NETWORKS": os.environ.get("METRICS_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128"),
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN", ""),
     }
     config.update(overrides)
     if production and config["SECRET_KEY"] in ("", DEVELOPMENT_SECRET_KEY):
@@ -166,9 +177,29 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         check_shared_limits(config["RATELIMIT_STORAGE_URI"], config["WORKERS"])
     if config["HSTS_PRELOAD"] and config["HSTS_MAX_AGE"] < 31_536_000:
         raise ConfigurationError("HSTS_PRELOAD needs HSTS_MAX_AGE of at least 31536000 (a year).")
+    if config["LOG_FORMAT"] not in ("json", "text"):
+        raise ConfigurationError(f"LOG_FORMAT is json or text, not {config['LOG_FORMAT']!r}.")
+    if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigurationError(f"LOG_LEVEL is DEBUG, INFO, WARNING, ERROR or CRITICAL, not {config['LOG_LEVEL']!r}.")
+    config["METRICS_ALLOWED_NETWORKS"] = _networks(config["METRICS_ALLOWED_NETWORKS"])
+    if production and config["METRICS_TOKEN"] and len(config["METRICS_TOKEN"]) < 32:
+        raise ConfigurationError("METRICS_TOKEN must be at least 32 characters in production.")
     if config["TRUSTED_PROXIES"] < 0:
         raise ConfigurationError("TRUSTED_PROXIES is a number of proxies: 0 or more.")
     return config
+
+
+def _networks(value: Any) -> tuple[Any, ...]:
+    """METRICS_ALLOWED_NETWORKS as ip_network objects (a string from the environment, or a
+    list a test passes); an empty value allows no address (the bearer token only)."""
+    from tadamon.core.metrics import parse_networks
+
+    if not isinstance(value, str):
+        value = ",".join(str(network) for network in value)
+    try:
+        return parse_networks(value)
+    except ValueError as error:
+        raise ConfigurationError(f"METRICS_ALLOWED_NETWORKS: {error}") from None
 
 
 def check_production_workers(environ: Mapping[str, str], workers: int) -> None:

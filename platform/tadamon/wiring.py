@@ -40,7 +40,7 @@ class MigrationCommands(click.Command):
 
 
 def configure(app: Flask) -> None:
-    from tadamon.core import auth, delivery, errors, security, uploads
+    from tadamon.core import auth, delivery, errors, logs, security, uploads
     from tadamon.core.i18n import escape_lazy_strings, select_locale, select_timezone
     from tadamon.core.times import use_bundled_zones
     from tadamon.core.use_case import rollback_on_error
@@ -53,6 +53,8 @@ def configure(app: Flask) -> None:
 
     # First: its compression must run after every other after_request hook (see the module).
     delivery.init_app(app)
+    # Next: the request id and start time before any other hook, the access line after them.
+    logs.init_app(app)
     db.init_app(app)
     app.cli.add_command(MigrationCommands())
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)

@@ -32,10 +32,14 @@ UNSTORABLE_INPUT = _l(
 
 
 def render_error(code: int, explanation: Any = None) -> tuple[str, int]:
+    from tadamon.core.logs import request_id
+
     title, default_explanation = ERROR_TEXTS.get(code, ERROR_TEXTS[500])
     return (
+        # The 500 page names the request's id: a person quoting it leads to the logged exception.
         render_template("errors/error.html", code=code, title=title,
-                        explanation=explanation or default_explanation),
+                        explanation=explanation or default_explanation,
+                        request_id=request_id() if code >= 500 else None),
         code,
     )
 
@@ -109,7 +113,8 @@ def handle_csrf_error(error: CSRFError) -> Any:
 def handle_unexpected(error: Exception) -> Any:
     if isinstance(error, HTTPException):
         return handle_http_exception(error)
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    # The endpoint, not the path (paths carry tokens); the log filter adds the request id.
+    log.exception("unhandled error on %s %s", request.method, request.endpoint or "-")
     if current_app.debug or current_app.config.get("PROPAGATE_EXCEPTIONS"):
         raise error
     try:

@@ -81,6 +81,24 @@ def health() -> Any:
     return response
 
 
+@bp.route("/metrics")
+@public
+@csrf.exempt
+def metrics() -> Any:
+    """Prometheus' scrape (core/metrics.py): from METRICS_ALLOWED_NETWORKS or with the bearer
+    METRICS_TOKEN, else 403. Plain text, no session, never cached."""
+    from tadamon.core.metrics import CONTENT_TYPE, may_read, scrape
+
+    if not may_read(request):
+        response = make_response("forbidden\n", 403)
+        response.mimetype = "text/plain"
+    else:
+        response = make_response(scrape(current_app._get_current_object()), 200)  # type: ignore[attr-defined]
+        response.headers["Content-Type"] = CONTENT_TYPE
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @dev_bp.before_request
 def _only_administrators() -> None:
     """The outbox holds live links (verification, reset, invitations) and receipts: it exists
