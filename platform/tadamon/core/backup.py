@@ -279,8 +279,10 @@ def _prepare_schema(revision: str, force: bool) -> None:
     from alembic.script import ScriptDirectory
     from flask_migrate import downgrade, upgrade
 
+    from tadamon.extensions import migrations
+
     directory = current_app.config["MIGRATIONS_DIRECTORY"]
-    config = current_app.extensions["migrate"].migrate.get_config(directory)
+    config = migrations(current_app).migrate.get_config(directory)
     try:
         ScriptDirectory.from_config(config).get_revision(revision)
     except Exception as error:  # alembic raises several kinds for an unknown revision
