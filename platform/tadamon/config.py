@@ -143,7 +143,12 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "COMMENT_DIGEST_MINUTES": int(os.environ.get("COMMENT_DIGEST_MINUTES", "15")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "MIGRATIONS_DIRECTORY": str(PROJECT_ROOT / "migrations"),
-        # Exported plans wait here for their download, outside the static folder.
+        # Where uploads and exports are kept (tadamon.core.storage): "local", a folder of this
+        # machine, or "database", the shared database (the choice for several instances).
+        "STORAGE_BACKEND": os.environ.get("TADAMON_STORAGE_BACKEND") or "local",
+        # The local backend's folder: uploads/<kind>/… and personal-data/… below it.
+        "STORAGE_ROOT": os.environ.get("TADAMON_STORAGE_ROOT") or str(instance_path),
+        # The local backend keeps exported plans ("exports/…" keys) here, where they always were.
         "EXPORT_FOLDER": os.environ.get("TADAMON_EXPORT_FOLDER") or str(instance_path / "exports"),
         # The RQ queue for exports when REDIS_URL is set (`make worker` listens to it).
         "EXPORT_QUEUE": os.environ.get("TADAMON_EXPORT_QUEUE") or "tadamon-exports",
@@ -164,6 +169,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         check_shared_limits(config["RATELIMIT_STORAGE_URI"], config["WORKERS"])
     if config["HSTS_PRELOAD"] and config["HSTS_MAX_AGE"] < 31_536_000:
         raise ConfigurationError("HSTS_PRELOAD needs HSTS_MAX_AGE of at least 31536000 (a year).")
+    if config["STORAGE_BACKEND"] not in ("local", "database"):
+        raise ConfigurationError("TADAMON_STORAGE_BACKEND is either local or database.")
     if config["TRUSTED_PROXIES"] < 0:
         raise ConfigurationError("TRUSTED_PROXIES is a number of proxies: 0 or more.")
     return config

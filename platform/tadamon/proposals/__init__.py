@@ -8,8 +8,10 @@ from tadamon.core.modules import Module
 def module() -> Module:
     from tadamon.proposals import demo, home, permissions, presentation
     from tadamon.proposals.services import dashboard_counts, notify_new_comments, open_report_counts
+    from tadamon.proposals.services.writing import stored_attachments
     from tadamon.proposals.views import bp
 
     return Module(name="proposals", blueprint=bp, permissions=permissions, labels=presentation.labels,
                   periodic=[notify_new_comments], dashboard_counters=[dashboard_counts, open_report_counts],
-                  home_sections=[home.home_sections], seed=demo.seed)
+                  home_sections=[home.home_sections], seed=demo.seed,
+                  stored_files=[stored_attachments])
