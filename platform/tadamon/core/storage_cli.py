@@ -50,7 +50,7 @@ def move_files(source: files.Storage, target: files.Storage, prefixes: Sequence[
 
 def missing_files(target: files.Storage) -> list[tuple[str, str]]:
     """(label, key) of every row whose stored file `target` does not have."""
-    return [(label, key) for label, key in stored_files() if not target.exists(key)]
+    return [(label, key) for label, key in list(stored_files()) if not target.exists(key)]
 
 
 @click.group("storage")
