@@ -292,9 +292,10 @@ def delete_after_commit(key: str) -> None:
 
 
 def discard_on_rollback(key: str) -> None:
-    """Deletes the stored file `key` if the current transaction rolls back instead of committing."""
+    """Deletes the stored file `key` if the current transaction ends without committing."""
     target = storage()
     if not target.transactional:
+        db.session.connection()  # a transaction to end, even if nothing else was queried yet
         db.session.info.setdefault(DISCARD_KEY, []).append((target, check_key(key)))
 
 
@@ -306,8 +307,9 @@ def _after_commit(session: Any) -> None:
         target.delete(key)
 
 
-def _after_rollback(session: Any) -> None:
-    if session.in_nested_transaction():
+def _after_transaction_end(session: Any, transaction: Any) -> None:
+    """Rolled back or closed without a commit (a commit has emptied both lists already)."""
+    if transaction.parent is not None:
         return
     session.info.pop(DELETE_KEY, None)
     for target, key in session.info.pop(DISCARD_KEY, []):
@@ -320,4 +322,4 @@ def install() -> None:
 
     if not event.contains(Session, "after_commit", _after_commit):
         event.listen(Session, "after_commit", _after_commit)
-        event.listen(Session, "after_rollback", _after_rollback)
+        event.listen(Session, "after_transaction_end", _after_transaction_end)

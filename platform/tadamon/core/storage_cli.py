@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import click
 from flask import current_app
+from flask.cli import AppGroup
 
 from tadamon.core import storage as files
 from tadamon.core.hooks import stored_files
@@ -53,9 +54,7 @@ def missing_files(target: files.Storage) -> list[tuple[str, str]]:
     return [(label, key) for label, key in list(stored_files()) if not target.exists(key)]
 
 
-@click.group("storage")
-def storage_group() -> None:
-    """Where uploads and exports are kept (STORAGE_BACKEND)."""
+storage_group = AppGroup("storage", help="Where uploads and exports are kept (STORAGE_BACKEND).")
 
 
 @storage_group.command("move")
