@@ -28,7 +28,14 @@ from tadamon.action_plan import jobs
 from tadamon.core import storage as storage_module
 from tadamon.core import uploads
 from tadamon.core.db import utcnow
-from tadamon.core.storage import DatabaseStorage, LocalStorage, StorageError, StoredFileRow, check_key, storage
+from tadamon.core.storage import (
+    DatabaseStorage,
+    LocalStorage,
+    StorageError,
+    StoredFileRow,
+    check_key,
+    storage,
+)
 from tadamon.extensions import db
 from tadamon.membership import services as membership
 from tadamon.membership.models import StatutesDocument

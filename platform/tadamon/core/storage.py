@@ -185,14 +185,13 @@ class DatabaseStorage:
     def save(self, key: str, data: bytes) -> None:
         values = {"key": check_key(key), "data": data, "size": len(data), "sha256": digest(data),
                   "created_at": utcnow()}
-        table = StoredFileRow.__table__
         if db.session.get_bind().dialect.name == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        statement = insert(table).values(**values)
+        statement = insert(StoredFileRow).values(**values)
         db.session.execute(statement.on_conflict_do_update(
-            index_elements=[table.c.key], set_={name: statement.excluded[name] for name in values if name != "key"}))
+            index_elements=[StoredFileRow.key], set_={name: statement.excluded[name] for name in values if name != "key"}))
 
     def load(self, key: str) -> bytes | None:
         data = db.session.scalar(select(StoredFileRow.data).where(StoredFileRow.key == check_key(key)))
