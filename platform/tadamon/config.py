@@ -148,6 +148,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "STORAGE_BACKEND": os.environ.get("TADAMON_STORAGE_BACKEND") or "local",
         # The local backend's folder: uploads/<kind>/… and personal-data/… below it.
         "STORAGE_ROOT": os.environ.get("TADAMON_STORAGE_ROOT") or str(instance_path),
+        # The database backend sends larger files in pieces of this size (memory per download).
+        "STORAGE_CHUNK_BYTES": 1024 * 1024,
         # The local backend keeps exported plans ("exports/…" keys) here, where they always were.
         "EXPORT_FOLDER": os.environ.get("TADAMON_EXPORT_FOLDER") or str(instance_path / "exports"),
         # The RQ queue for exports when REDIS_URL is set (`make worker` listens to it).
