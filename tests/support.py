@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Iterator
@@ -53,6 +54,10 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "SERVER_NAME": None,
         "PUBLIC_BASE_URL": "http://localhost",
         "EXPORT_FOLDER": tempfile.mkdtemp(prefix="tadamon-exports-"),
+        # Uploads in a folder of the run, not the checkout's instance/; TEST_STORAGE_BACKEND=
+        # database runs the suites with the files in the database.
+        "STORAGE_ROOT": tempfile.mkdtemp(prefix="tadamon-storage-"),
+        "STORAGE_BACKEND": os.environ.get("TEST_STORAGE_BACKEND", "local"),
         # Rendered in the request: a thread would not see the test's rolled-back data.
         "EXPORT_IN_BACKGROUND": False,
         # The production scheduler, run on every request so tests see phases move at once.

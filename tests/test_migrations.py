@@ -178,6 +178,8 @@ def _value(
     if isinstance(kind, sqltypes.String):  # Text included
         length = getattr(kind, "length", None) or 200
         return f"{tag}-{column.name}"[:length]
+    if isinstance(kind, sqltypes.LargeBinary | sqltypes.BLOB):  # BYTEA on PostgreSQL is a LargeBinary
+        return f"{tag}-{column.name}\x00".encode()
     return pytest.fail(f"{table.name}.{column.name}: no sample value for {kind!r}")
 
 

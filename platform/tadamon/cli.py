@@ -157,8 +157,10 @@ def tally_command(files: tuple[str, ...]) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from tadamon.core.storage_cli import storage_group
+
     for command in (demo_command, create_admin_command, totp_code_command, tick_command, tally_command,
-                    send_digests_command, send_mail_command):
+                    send_digests_command, send_mail_command, storage_group):
         app.cli.add_command(command)
     from tadamon.core.backup import register_commands as register_backup_commands
 

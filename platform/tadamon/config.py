@@ -143,7 +143,14 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "COMMENT_DIGEST_MINUTES": int(os.environ.get("COMMENT_DIGEST_MINUTES", "15")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         "MIGRATIONS_DIRECTORY": str(PROJECT_ROOT / "migrations"),
-        # Exported plans wait here for their download, outside the static folder.
+        # Where uploads and exports are kept (tadamon.core.storage): "local", a folder of this
+        # machine, or "database", the shared database (the choice for several instances).
+        "STORAGE_BACKEND": os.environ.get("TADAMON_STORAGE_BACKEND") or "local",
+        # The local backend's folder: uploads/<kind>/… and personal-data/… below it.
+        "STORAGE_ROOT": os.environ.get("TADAMON_STORAGE_ROOT") or str(instance_path),
+        # The database backend sends larger files in pieces of this size (memory per download).
+        "STORAGE_CHUNK_BYTES": 1024 * 1024,
+        # The local backend keeps exported plans ("exports/…" keys) here, where they always were.
         "EXPORT_FOLDER": os.environ.get("TADAMON_EXPORT_FOLDER") or str(instance_path / "exports"),
         # The RQ queue for exports when REDIS_URL is set (`make worker` listens to it).
         "EXPORT_QUEUE": os.environ.get("TADAMON_EXPORT_QUEUE") or "tadamon-exports",
@@ -184,6 +191,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
     config["METRICS_ALLOWED_NETWORKS"] = _networks(config["METRICS_ALLOWED_NETWORKS"])
     if production and config["METRICS_TOKEN"] and len(config["METRICS_TOKEN"]) < 32:
         raise ConfigurationError("METRICS_TOKEN must be at least 32 characters in production.")
+    if config["STORAGE_BACKEND"] not in ("local", "database"):
+        raise ConfigurationError("TADAMON_STORAGE_BACKEND is either local or database.")
     if config["TRUSTED_PROXIES"] < 0:
         raise ConfigurationError("TRUSTED_PROXIES is a number of proxies: 0 or more.")
     return config

@@ -14,6 +14,7 @@ from flask import Flask
 
 from tadamon.action_plan import exports, jobs
 from tadamon.action_plan.models import ExportState, PlanExport
+from tadamon.core.storage import storage
 from tadamon.extensions import db
 from tests import support
 
@@ -101,5 +102,5 @@ def test_without_redis_the_export_runs_in_a_thread_behind_the_status_page(file_a
     db.session.expire_all()
     done = db.session.get(PlanExport, export_id)
     assert done.state == ExportState.DONE and done.progress == 100
-    assert (Path(app.config["EXPORT_FOLDER"]) / done.stored_path).read_bytes().startswith("\ufeff".encode())
+    assert storage().load(f"exports/{done.stored_path}").startswith("\ufeff".encode())
     assert token == done.token

@@ -32,6 +32,7 @@ from tadamon.action_plan.models import PlanExport
 from tadamon.core.audit import AuditEntry
 from tadamon.core.db import utcnow
 from tadamon.core.permissions import Role
+from tadamon.core.storage import storage
 from tadamon.extensions import db
 
 TITLES = {
@@ -331,12 +332,13 @@ def test_anyone_exports_a_published_version_and_the_link_expires(published_plan,
     refused = client.post("/plan/export", data={"version": "draft", "file_format": "csv", "language": "fr"})
     assert refused.status_code == 400
     # Expired: gone, and the periodic purge (run by `flask tick` and by requests) deletes the file.
-    stored = jobs.export_folder() / export.stored_path
-    assert stored.exists()
+    key = jobs.stored_key(export)
+    assert key == f"exports/{export.stored_path}" and storage().exists(key)
     export.expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
     assert jobs.purge_expired_exports() == 1
-    assert not stored.exists()
+    db.session.commit()
+    assert not storage().exists(key)
     assert client.get(f"/plan/exports/{export.token}/download").status_code == 404
 
 
@@ -430,10 +432,9 @@ def test_the_export_plan_command(published_plan, app, tmp_path):
 
 def test_a_published_version_is_rendered_once_per_format_and_language(published_plan, client, monkeypatch):
     form = {"version": "1", "file_format": "docx", "language": "ar"}
-    folder = jobs.export_folder() / "published"
-    before = set(folder.iterdir()) if folder.exists() else set()
+    before = set(storage().keys("exports/published/"))
     assert client.post("/plan/export", data=form).status_code == 302
-    cached = list(set(folder.iterdir()) - before)
+    cached = list(set(storage().keys("exports/published/")) - before)
     assert len(cached) == 1
 
     def no_second_render(*_args, **_kwargs):
@@ -443,7 +444,7 @@ def test_a_published_version_is_rendered_once_per_format_and_language(published_
     assert client.post("/plan/export", data=form).status_code == 302
     second = db.session.scalars(select(PlanExport).order_by(PlanExport.id.desc())).first()
     assert second.state == "done"
-    assert client.get(f"/plan/exports/{second.token}/download").data == cached[0].read_bytes()
+    assert client.get(f"/plan/exports/{second.token}/download").data == storage().load(cached[0])
 
 
 def test_a_long_pdf_rendered_in_parts_keeps_its_pages_numbers_contents_and_bookmarks(published_plan, app,

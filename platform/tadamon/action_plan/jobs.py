@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from sqlalchemy import select, update
 from tadamon.accounts.models import User
 from tadamon.action_plan import exports, services
 from tadamon.action_plan.models import ExportState, PlanExport, PlanVersion, VersionState
-from tadamon.core import audit
+from tadamon.core import audit, storage
 from tadamon.core.db import utcnow
 from tadamon.extensions import db
 
@@ -35,10 +35,10 @@ QUEUE_NAME = "tadamon-exports"
 EXPORT_LIFETIME = timedelta(hours=2)
 
 
-def export_folder() -> Path:
-    folder = Path(current_app.config["EXPORT_FOLDER"])
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def export_key(stored_path: str) -> str:
+    """An export's storage key: "exports/<stored_path>" (the local backend keeps "exports/"
+    in EXPORT_FOLDER, where exports always were)."""
+    return storage.check_key(f"exports/{Path(stored_path).name}")
 
 
 def file_name(version: int | None, file_format: str, language: str) -> str:
@@ -102,7 +102,7 @@ def _progress(export_id: int, value: int, state: ExportState = ExportState.RUNNI
     db.session.commit()
 
 
-def _cache_path(snapshot: Mapping[str, Any], file_format: str, language: str) -> Path | None:
+def _cache_key(snapshot: Mapping[str, Any], file_format: str, language: str) -> str | None:
     """Where a published version's file is kept once rendered: a published snapshot never
     changes, so the second export of it in a format and language is a copy, not a render (a
     200-action PDF takes seconds). The key holds the snapshot, the format, the language and
@@ -112,9 +112,7 @@ def _cache_path(snapshot: Mapping[str, Any], file_format: str, language: str) ->
     catalog = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"]) / language / "LC_MESSAGES" / "messages.mo"
     stamp = catalog.stat().st_mtime_ns if catalog.is_file() else 0
     key = hashlib.sha256(f"{services.canonical(snapshot)}|{file_format}|{language}|{stamp}".encode()).hexdigest()
-    folder = export_folder() / "published"
-    folder.mkdir(exist_ok=True)
-    return folder / f"{key}.{exports.FORMATS[file_format].extension}"
+    return f"exports/published/{key}.{exports.FORMATS[file_format].extension}"
 
 
 def render_outside_transaction(snapshot: Mapping[str, Any], file_format: str, language: str) -> bytes:
@@ -143,18 +141,19 @@ def run_export(export_id: int) -> None:
                 raise LookupError(f"version {version_number} is gone")
             snapshot = services.snapshot_of(version)
         _progress(export_id, 40)
-        cached = _cache_path(snapshot, file_format, language)
-        if cached is not None and cached.is_file():
-            data = cached.read_bytes()
-        else:
+        files = storage.storage()
+        cached = _cache_key(snapshot, file_format, language)
+        data = files.load(cached) if cached is not None else None
+        if data is None:
             data = render_outside_transaction(snapshot, file_format, language)
             if cached is not None:
-                cached.write_bytes(data)
+                files.save(cached, data)  # on the database backend: committed with the progress
         _progress(export_id, 90)
-        path = export_folder() / f"{token}.{exports.FORMATS[file_format].extension}"
-        path.write_bytes(data)
+        stored_path = f"{token}.{exports.FORMATS[file_format].extension}"
+        files.save(export_key(stored_path), data)
+        # One commit for the file (database backend) and the row that says it is there.
         db.session.execute(update(PlanExport).where(PlanExport.id == export_id).values(
-            state=ExportState.DONE, progress=100, stored_path=path.name, size=len(data)))
+            state=ExportState.DONE, progress=100, stored_path=stored_path, size=len(data)))
         db.session.commit()
     except Exception as error:  # the waiting page says it failed; the log keeps why
         db.session.rollback()
@@ -181,11 +180,21 @@ def export_by_token(token: str) -> PlanExport | None:
     return db.session.scalar(select(PlanExport).where(PlanExport.token == token))
 
 
-def stored_file(export: PlanExport) -> Path | None:
+def stored_key(export: PlanExport) -> str | None:
+    """The key of a finished export's file, or None while it is not done."""
     if not export.is_done or not export.stored_path:
         return None
-    path = export_folder() / Path(export.stored_path).name
-    return path if path.is_file() else None
+    return export_key(export.stored_path)
+
+
+def stored_exports() -> Iterator[tuple[str, str]]:
+    """Every finished export's (label, storage key), for `flask storage check`."""
+    rows = db.session.execute(select(PlanExport.id, PlanExport.stored_path)
+                              .where(PlanExport.state == ExportState.DONE, PlanExport.stored_path != "")
+                              .order_by(PlanExport.id))
+    for export_id, stored_path in rows:
+        if stored_path:
+            yield f"plan export {export_id}", export_key(stored_path)
 
 
 def purge_expired_exports() -> int:
@@ -193,7 +202,7 @@ def purge_expired_exports() -> int:
     expired = db.session.scalars(select(PlanExport).where(PlanExport.expires_at < utcnow())).all()
     for export in expired:
         if export.stored_path:
-            (export_folder() / Path(export.stored_path).name).unlink(missing_ok=True)
+            storage.delete_after_commit(export_key(export.stored_path))
         db.session.delete(export)
     db.session.flush()
     return len(expired)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -32,6 +32,7 @@ from tadamon.action_plan.permissions import (
     can_view_version,
     can_volunteer,
 )
+from tadamon.core import storage
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.db import utcnow
@@ -482,10 +483,10 @@ def export_status(token: str) -> Any:
 @public
 def export_download(token: str) -> Any:
     item = _authorised_export(token)
-    path = jobs.stored_file(item)
-    if path is None:
+    key = jobs.stored_key(item)
+    response = None if key is None else storage.send(key, mimetype=exports.FORMATS[item.file_format].media_type,
+                                                     download_name=item.file_name, max_age=0)
+    if response is None:
         return redirect(url_for("action_plan.export_status", token=token))
-    response = send_file(path, mimetype=exports.FORMATS[item.file_format].media_type, as_attachment=True,
-                         download_name=item.file_name, max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -6,8 +6,7 @@ an outage)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
+import secrets
 from typing import Any
 
 from flask import current_app
@@ -44,15 +43,27 @@ def _redis() -> tuple[Check, Any]:
 
 
 def _storage() -> Check:
-    """The export folder exists (or can be made) and takes a file."""
-    folder = current_app.config["EXPORT_FOLDER"]
+    """The configured storage takes a file, gives it back and deletes it (a probe key under
+    "exports/", the area the export workers write to)."""
+    from tadamon.core.storage import StorageError, storage
+
+    key = f"exports/.healthz-{secrets.token_hex(8)}"
+    probe = secrets.token_bytes(16)
     try:
-        os.makedirs(folder, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".healthz-"):
-            pass
-    except OSError as error:
+        files = storage()
+        files.save(key, probe)
+        try:
+            back = files.load(key)
+        finally:
+            files.delete(key)
+        if files.transactional:  # nothing of the probe is left to commit
+            db.session.rollback()
+    except (OSError, SQLAlchemyError, StorageError) as error:
+        db.session.rollback()
         return {"ok": False, "detail": type(error).__name__}
-    return {"ok": True}
+    if back != probe:
+        return {"ok": False, "detail": "read back differs"}
+    return {"ok": True, "backend": current_app.config.get("STORAGE_BACKEND") or "local"}
 
 
 def _queues(connection: Any) -> Check:

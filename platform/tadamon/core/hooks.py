@@ -26,11 +26,13 @@ core's own periodic work (digests, the mail queue), which the wiring adds after 
 - `home_sections`: `(actor) -> [HomeSection]`, the home page's blocks (open consultations,
   workshops, results, the plan; what needs the person's attention). Each provider answers in a
   fixed number of queries, whatever the data's size.
+- `stored_files`: `() -> [(label, key)]`, every row that names a stored file (statutes,
+  attachments, workshop documents, finished exports), for `flask storage check`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -45,6 +47,7 @@ VotingMethods = Callable[[], dict[str, Any]]
 OnLanguageChosen = Callable[[Any, str], None]
 ConsultationNotices = Callable[[Any, Any], list[Any]]
 HomeSections = Callable[[Any], list[Any]]
+StoredFiles = Callable[[], Iterable[tuple[str, str]]]
 
 
 @dataclass
@@ -85,6 +88,7 @@ class Hooks:
     on_language_chosen: list[OnLanguageChosen] = field(default_factory=list)
     consultation_notices: list[ConsultationNotices] = field(default_factory=list)
     home_sections: list[HomeSections] = field(default_factory=list)
+    stored_files: list[StoredFiles] = field(default_factory=list)
 
     def add(self, kind: str, *callables: Any) -> None:
         """Registers each callable once (a second application adds nothing twice)."""
@@ -136,6 +140,11 @@ def run_on_language_chosen(user: Any, language: str) -> None:
 
 def consultation_notices(actor: Any, consultation: Any) -> list[Any]:
     return [notice for provider in HOOKS.consultation_notices for notice in provider(actor, consultation)]
+
+
+def stored_files() -> Iterable[tuple[str, str]]:
+    for provider in HOOKS.stored_files:
+        yield from provider()
 
 
 def home_sections(actor: Any) -> list[HomeSection]:

@@ -29,6 +29,7 @@ from tadamon.core.hooks import (
     OrganisationsOf,
     PeriodicTask,
     ProfileSection,
+    StoredFiles,
     VotingMethods,
 )
 
@@ -54,6 +55,8 @@ class Module:
     on_language_chosen: Sequence[OnLanguageChosen] = ()
     consultation_notices: Sequence[ConsultationNotices] = ()
     home_sections: Sequence[HomeSections] = ()
+    # `() -> [(label, key)]`: the module's rows that name a stored file (core.storage).
+    stored_files: Sequence[StoredFiles] = ()
     # `seed(demo)`: the module's demo data (`<module>/demo.py`), given the shared demo context.
     seed: Seed | None = None
     # Anything else the module needs on the application (a user loader, a request gate).
@@ -90,5 +93,6 @@ def register_modules(app: Flask, modules: Sequence[Module]) -> None:
         HOOKS.add("on_language_chosen", *module.on_language_chosen)
         HOOKS.add("consultation_notices", *module.consultation_notices)
         HOOKS.add("home_sections", *module.home_sections)
+        HOOKS.add("stored_files", *module.stored_files)
         if module.setup is not None:
             module.setup(app)

@@ -11,10 +11,8 @@ import io
 import secrets
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-from flask import current_app
+from tadamon.core import storage
 
 OOXML_KINDS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
 ODF_MIMETYPES = {
@@ -70,18 +68,23 @@ class StoredFile:
     kind: str
     size_bytes: int
     sha256: str
+    key: str
 
 
-def upload_folder(name: str) -> Path:
-    folder = Path(current_app.instance_path) / "uploads" / name
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def upload_key(folder: str, stored_name: str) -> str:
+    """The storage key of an upload: existing rows keep their `stored_name`, and the local
+    backend finds their files where they always were (instance/uploads/<folder>/<name>)."""
+    return storage.check_key(f"uploads/{folder}/{stored_name}")
 
 
 def store(data: bytes, *, folder: str, kind: str) -> StoredFile:
+    """Saves an upload under a fresh random name. On the database backend the file commits or
+    rolls back with the caller's transaction; on the local one a rollback deletes it."""
     stored_name = f"{secrets.token_hex(16)}.{kind}"
-    (upload_folder(folder) / stored_name).write_bytes(data)
-    return StoredFile(stored_name, kind, len(data), hashlib.sha256(data).hexdigest())
+    key = upload_key(folder, stored_name)
+    storage.storage().save(key, data)
+    storage.discard_on_rollback(key)
+    return StoredFile(stored_name, kind, len(data), hashlib.sha256(data).hexdigest(), key)
 
 
 def read_limited(stream: io.IOBase, limit: int) -> bytes:
@@ -90,30 +93,11 @@ def read_limited(stream: io.IOBase, limit: int) -> bytes:
     return data
 
 
-DELETE_KEY = "tadamon_files_to_delete"
-
-
-def delete_after_commit(path: Path) -> None:
-    """Removes a file once the transaction that stopped using it has committed: a rollback
-    leaves the database pointing at a file that still exists."""
-    from tadamon.extensions import db
-
-    db.session.info.setdefault(DELETE_KEY, []).append(path)
-
-
-def _delete_files(session: Any) -> None:
-    for path in session.info.pop(DELETE_KEY, []):
-        path.unlink(missing_ok=True)
-
-
-def _forget_files(session: Any) -> None:
-    session.info.pop(DELETE_KEY, None)
+def delete_after_commit(key: str) -> None:
+    """Removes a stored file once the transaction that stopped using it has committed: a
+    rollback leaves the database pointing at a file that still exists."""
+    storage.delete_after_commit(key)
 
 
 def install() -> None:
-    from sqlalchemy import event
-    from sqlalchemy.orm import Session
-
-    if not event.contains(Session, "after_commit", _delete_files):
-        event.listen(Session, "after_commit", _delete_files)
-        event.listen(Session, "after_rollback", _forget_files)
+    storage.install()

@@ -18,8 +18,9 @@ def module() -> Module:
     from tadamon.membership import home, permissions
     from tadamon.membership.acting import organisations_for
     from tadamon.membership.labels import labels
+    from tadamon.membership.services.statutes import stored_statutes
     from tadamon.membership.views import bp
 
     return Module(name="membership", blueprint=bp, permissions=permissions, labels=labels,
                   organisations_of=[organisations_for], home_sections=[home.home_sections], seed=seed_from("tadamon.membership.demo"),
-                  setup=_setup)
+                  stored_files=[stored_statutes], setup=_setup)

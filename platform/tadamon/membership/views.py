@@ -18,7 +18,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -26,6 +25,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from tadamon.core import storage
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
 from tadamon.core.bidi import isolate
@@ -266,12 +266,12 @@ def submit_application(organisation_id: int) -> Any:
 def statutes(organisation_id: int) -> Any:
     organisation = _organisation(organisation_id, can_view_statutes)
     document = organisation.statutes
-    if document is None or not services.statutes_path(document).is_file():
+    response = None if document is None else storage.send(
+        services.statutes_key(document), mimetype="application/pdf",
+        download_name=f"statutes-{organisation.id}.pdf", max_age=0)
+    if response is None:
         abort(404)
-    return send_file(
-        services.statutes_path(document), mimetype="application/pdf", as_attachment=True,
-        download_name=f"statutes-{organisation.id}.pdf", max_age=0,
-    )
+    return response
 
 
 @bp.route("/membership/<int:organisation_id>/adhere", methods=["POST"])

@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     session,
     url_for,
 )
@@ -28,6 +27,7 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
+from tadamon.core import storage
 from tadamon.core.actor import Actor, current_actor
 from tadamon.core.auth import public
 from tadamon.core.bidi import isolate
@@ -503,10 +503,13 @@ def _attachment(proposal: Proposal, attachment_id: int) -> Attachment:
 def attachment(proposal_id: int, attachment_id: int) -> Any:
     proposal = _load(proposal_id)
     item = _attachment(proposal, attachment_id)
-    if not can_view(current_actor(), proposal) or not services.attachment_path(item).is_file():
+    if not can_view(current_actor(), proposal):
         abort(404)
-    return send_file(services.attachment_path(item), mimetype=MIMETYPES[item.file_type],
-                     as_attachment=True, download_name=f"proposal-{proposal.id}-{item.id}.{item.file_type}", max_age=0)
+    response = storage.send(services.attachment_key(item), mimetype=MIMETYPES[item.file_type],
+                            download_name=f"proposal-{proposal.id}-{item.id}.{item.file_type}", max_age=0)
+    if response is None:
+        abort(404)
+    return response
 
 
 @bp.route("/proposals/<int:proposal_id>/attachments/<int:attachment_id>/remove", methods=["POST"])

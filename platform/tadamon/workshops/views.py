@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -28,7 +27,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms.fields.choices import SelectChoice
 
-from tadamon.core import times
+from tadamon.core import storage, times
 from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.bidi import isolate
@@ -171,10 +170,13 @@ def _ics_response(workshops: list[Workshop], filename: str) -> Response:
 @public
 def document(workshop_id: int, document_id: int) -> Any:
     item = db.get_or_404(WorkshopDocument, document_id)
-    if item.workshop_id != workshop_id or not services.document_path(item).is_file():
+    if item.workshop_id != workshop_id:
         abort(404)
-    return send_file(services.document_path(item), mimetype=MIMETYPES.get(item.file_type, "application/octet-stream"),
-                     as_attachment=True, download_name=f"{item.kind}-{item.id}.{item.file_type}", max_age=0)
+    response = storage.send(services.document_key(item), mimetype=MIMETYPES.get(item.file_type, "application/octet-stream"),
+                            download_name=f"{item.kind}-{item.id}.{item.file_type}", max_age=0)
+    if response is None:
+        abort(404)
+    return response
 
 
 @bp.route("/consultations/<int:consultation_id>")

@@ -72,7 +72,7 @@ from tadamon.membership.services.statutes import (
     STATUTES_MAX_BYTES,
     attach_statutes,
     looks_like_pdf,
-    statutes_path,
+    statutes_key,
 )
 
 __all__ = [
@@ -86,6 +86,6 @@ __all__ = [
     "move_principle", "organisations_of", "pending_invitations", "people_of", "publish_charter",
     "published_charter", "published_charters", "reinstate_membership", "remove_person", "remove_principle",
     "review_queue_query", "revoke_invitation", "save_field", "save_principle", "set_founding_member",
-    "start_application", "start_charter_draft", "statutes_path", "submit_application", "suspend_membership",
+    "start_application", "start_charter_draft", "statutes_key", "submit_application", "suspend_membership",
     "update_application", "update_charter_text", "users_of",
 ]

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-from pathlib import Path
+from collections.abc import Iterator
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from tadamon.accounts.models import User
+from tadamon.core import uploads
 from tadamon.extensions import db
 from tadamon.membership.models import (
     EDITABLE_STATES,
@@ -20,12 +19,6 @@ from tadamon.membership.models import (
 from tadamon.membership.services.errors import MembershipError
 
 STATUTES_MAX_BYTES = 5 * 1024 * 1024
-
-
-def _statutes_folder() -> Path:
-    folder = Path(current_app.instance_path) / "uploads" / "statutes"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def looks_like_pdf(head: bytes, tail: bytes) -> bool:
@@ -42,19 +35,16 @@ def attach_statutes(organisation: Organisation, upload: FileStorage, user: User)
         raise MembershipError(_l("The statutes must be a PDF of at most 5 MB."), field="statutes")
     if not data or not looks_like_pdf(data[:1024], data[-2048:]):
         raise MembershipError(_l("This file is not a PDF. Please send the statutes as a PDF document."), field="statutes")
-    stored_name = f"{secrets.token_hex(16)}.pdf"
-    (_statutes_folder() / stored_name).write_bytes(data)
+    stored = uploads.store(data, folder="statutes", kind="pdf")
     previous = organisation.statutes
     if previous is not None:
-        from tadamon.core.uploads import delete_after_commit
-
-        delete_after_commit(_statutes_folder() / previous.stored_name)
+        uploads.delete_after_commit(statutes_key(previous))
         db.session.delete(previous)
         db.session.flush()
     document = StatutesDocument(
-        organisation_id=organisation.id, stored_name=stored_name,
+        organisation_id=organisation.id, stored_name=stored.stored_name,
         original_filename=(upload.filename or "statutes.pdf")[-255:],
-        size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(), uploaded_by_id=user.id,
+        size_bytes=stored.size_bytes, sha256=stored.sha256, uploaded_by_id=user.id,
     )
     db.session.add(document)
     db.session.flush()
@@ -62,5 +52,14 @@ def attach_statutes(organisation: Organisation, upload: FileStorage, user: User)
     return document
 
 
-def statutes_path(document: StatutesDocument) -> Path:
-    return _statutes_folder() / document.stored_name
+def statutes_key(document: StatutesDocument) -> str:
+    """Where the statutes are stored ("uploads/statutes/<stored_name>", as they always were)."""
+    return uploads.upload_key("statutes", document.stored_name)
+
+
+def stored_statutes() -> Iterator[tuple[str, str]]:
+    """Every statutes document's (label, storage key), for `flask storage check`."""
+    rows = db.session.execute(select(StatutesDocument.organisation_id, StatutesDocument.stored_name)
+                              .order_by(StatutesDocument.id))
+    for organisation_id, stored_name in rows:
+        yield f"statutes of organisation {organisation_id}", uploads.upload_key("statutes", stored_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,15 +199,26 @@ def attachments_of(proposal: Proposal) -> list[Attachment]:
                                    .order_by(Attachment.id)))
 
 
-def attachment_path(item: Attachment) -> Any:
+def attachment_key(item: Attachment) -> str:
     from tadamon.core import uploads
 
-    return uploads.upload_folder("proposals") / item.stored_name
+    return uploads.upload_key("proposals", item.stored_name)
+
+
+def stored_attachments() -> Iterator[tuple[str, str]]:
+    """Every attachment's (label, storage key), for `flask storage check`."""
+    from tadamon.core import uploads
+
+    rows = db.session.execute(select(Attachment.proposal_id, Attachment.id, Attachment.stored_name)
+                              .order_by(Attachment.id))
+    for proposal_id, attachment_id, stored_name in rows:
+        yield (f"attachment {attachment_id} of proposal {proposal_id}",
+               uploads.upload_key("proposals", stored_name))
 
 
 def remove_attachment(item: Attachment) -> None:
     from tadamon.core import uploads
 
-    uploads.delete_after_commit(attachment_path(item))
+    uploads.delete_after_commit(attachment_key(item))
     db.session.delete(item)
     db.session.flush()

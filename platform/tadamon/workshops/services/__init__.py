@@ -43,7 +43,7 @@ from tadamon.workshops.services.registrations import (
 from tadamon.workshops.services.room import (
     DOCUMENT_MAX_BYTES,
     attach_document,
-    document_path,
+    document_key,
     record_in_room,
     remove_document,
     room_records,
@@ -66,7 +66,7 @@ __all__ = [
     "DOCUMENT_MAX_BYTES", "VOTE_DEFINING", "ConsultationData", "Decisions", "WorkshopData", "WorkshopError",
     "attending", "decide_registrations", "reconsider_registration", "record_sheet_export",
     "active_themes", "advance_due_consultations", "all_themes", "attach_document",
-    "consultations_of_facilitator", "create_workshop", "decide_registration", "document_path",
+    "consultations_of_facilitator", "create_workshop", "decide_registration", "document_key",
     "facilitator_candidates", "give_back_places", "has_place", "move_due_phases", "move_phase",
     "move_workshop_status", "next_phase", "outside_regions", "participant_representatives_of", "places_taken",
     "profile_section", "promote_waiting", "record_attendance", "record_in_room", "register",

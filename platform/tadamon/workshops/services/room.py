@@ -1,8 +1,9 @@
 """In the room: a workshop's documents, its minutes and what was produced there."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from io import IOBase
-from typing import Any, cast
+from typing import cast
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -46,15 +47,23 @@ def attach_document(actor: User, workshop: Workshop, upload: FileStorage, kind: 
 
 
 def remove_document(actor: User, document: WorkshopDocument) -> None:
-    uploads.delete_after_commit(uploads.upload_folder("workshops") / document.stored_name)
+    uploads.delete_after_commit(document_key(document))
     audit.record("workshop.document_removed", "workshop", document.workshop_id,
                  object_label=document.original_filename, before={"kind": document.kind}, actor=actor)
     db.session.delete(document)
     db.session.flush()
 
 
-def document_path(document: WorkshopDocument) -> Any:
-    return uploads.upload_folder("workshops") / document.stored_name
+def document_key(document: WorkshopDocument) -> str:
+    return uploads.upload_key("workshops", document.stored_name)
+
+
+def stored_documents() -> Iterator[tuple[str, str]]:
+    """Every workshop document's (label, storage key), for `flask storage check`."""
+    rows = db.session.execute(select(WorkshopDocument.workshop_id, WorkshopDocument.id, WorkshopDocument.stored_name)
+                              .order_by(WorkshopDocument.id))
+    for workshop_id, document_id, stored_name in rows:
+        yield f"document {document_id} of workshop {workshop_id}", uploads.upload_key("workshops", stored_name)
 
 
 def save_minutes(actor: User, workshop: Workshop, texts: dict[str, str]) -> None:
