@@ -1,7 +1,7 @@
 """stored files: the database storage backend (files every instance can reach)
 
 Revision ID: 139e0d033002
-Revises: a7c3e1f0b2d4
+Revises: d55ab02f753a
 Create Date: 2026-12-06 09:00:00
 """
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '139e0d033002'
-down_revision = 'a7c3e1f0b2d4'
+down_revision = 'd55ab02f753a'
 branch_labels = None
 depends_on = None
 

@@ -141,7 +141,7 @@ def erase_organisation(admin: User, organisation: Organisation) -> None:
     """An organisation leaving the network: its personal data goes (contacts, address,
     registration number, statutes, people's links, invitations, API tokens), its decisions stay
     (proposals, co-signatures, ballots, its name on them). It is marked as having left. Audited."""
-    from tadamon.membership.services import statutes_path
+    from tadamon.membership.services import statutes_key
 
     if organisation.can_move_to(MembershipState.LEFT):
         organisation.state = MembershipState.LEFT
@@ -151,7 +151,7 @@ def erase_organisation(admin: User, organisation: Organisation) -> None:
     organisation.registration_number = ""
     organisation.social_links = ""
     if organisation.statutes is not None:
-        delete_after_commit(statutes_path(organisation.statutes))
+        delete_after_commit(statutes_key(organisation.statutes))
         db.session.delete(organisation.statutes)
     for model in (OrganisationMember, Invitation, ApiToken):
         db.session.execute(delete(model).where(model.organisation_id == organisation.id)

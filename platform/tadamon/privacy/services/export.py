@@ -18,7 +18,6 @@ import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from flask import render_template, url_for
@@ -31,6 +30,7 @@ from tadamon.api.models import ApiToken
 from tadamon.core.audit import AuditEntry
 from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.notifications import Notification, NotificationPreference
+from tadamon.core.storage import storage
 from tadamon.extensions import db
 from tadamon.membership.models import (
     CharterAdherence,
@@ -146,8 +146,8 @@ def _registration(registration: Registration) -> dict[str, Any]:
             "attended": registration.attended, "attendees_present": registration.attendees_present}
 
 
-def _read(path: Path) -> bytes | None:
-    return path.read_bytes() if path.is_file() else None
+def _read(key: str) -> bytes | None:
+    return storage().load(key)
 
 
 def _safe_name(name: str) -> str:
@@ -257,19 +257,19 @@ def _audit_entries(user: User) -> list[dict[str, Any]]:
 
 
 def _uploads(user: User, bundle: Bundle) -> None:
-    from tadamon.membership.services import statutes_path
-    from tadamon.proposals.services import attachment_path
-    from tadamon.workshops.services import document_path
+    from tadamon.membership.services import statutes_key
+    from tadamon.proposals.services import attachment_key
+    from tadamon.workshops.services import document_key
 
     uploaded: list[dict[str, Any]] = []
-    sources: list[tuple[str, Any, Callable[[Any], Path]]] = [
-        ("proposals", select(Attachment).where(Attachment.uploaded_by_id == user.id), attachment_path),
-        ("statutes", select(StatutesDocument).where(StatutesDocument.uploaded_by_id == user.id), statutes_path),
-        ("workshops", select(WorkshopDocument).where(WorkshopDocument.uploaded_by_id == user.id), document_path),
+    sources: list[tuple[str, Any, Callable[[Any], str]]] = [
+        ("proposals", select(Attachment).where(Attachment.uploaded_by_id == user.id), attachment_key),
+        ("statutes", select(StatutesDocument).where(StatutesDocument.uploaded_by_id == user.id), statutes_key),
+        ("workshops", select(WorkshopDocument).where(WorkshopDocument.uploaded_by_id == user.id), document_key),
     ]
-    for folder, query, path_of in sources:
+    for folder, query, key_of in sources:
         for item in db.session.scalars(query):
-            data = _read(path_of(item))
+            data = _read(key_of(item))
             name = f"files/{folder}/{item.id}-{_safe_name(item.original_filename)}"
             if data is not None:
                 bundle.files[name] = data
@@ -284,7 +284,7 @@ def _uploads(user: User, bundle: Bundle) -> None:
 def organisation_bundle(organisation: Organisation, progress: Progress) -> Bundle:
     """The organisation's profile (public and private fields), its people and their roles,
     its statutes, proposals, comments, co-signatures, ballots' receipts and registrations."""
-    from tadamon.membership.services import statutes_path
+    from tadamon.membership.services import statutes_key
 
     bundle = Bundle()
     bundle.documents["organisation.json"] = {
@@ -317,7 +317,7 @@ def organisation_bundle(organisation: Organisation, progress: Progress) -> Bundl
     progress(30)
     statutes = organisation.statutes
     if statutes is not None:
-        data = _read(statutes_path(statutes))
+        data = _read(statutes_key(statutes))
         if data is not None:
             bundle.files[f"files/statutes/{_safe_name(statutes.original_filename)}"] = data
         bundle.documents["statutes.json"] = {"original_name": statutes.original_filename,
