@@ -102,7 +102,8 @@ def _configure_templates(app: Flask) -> None:
 
 
 # The feature modules, in the order they build on each other (and seed the demo).
-FEATURES = ("accounts", "admin", "membership", "workshops", "proposals", "voting", "action_plan", "api")
+FEATURES = ("accounts", "admin", "membership", "workshops", "proposals", "voting", "action_plan", "opendata",
+            "api")
 
 
 def modules() -> list[Any]:
