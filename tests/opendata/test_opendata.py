@@ -148,7 +148,7 @@ def test_no_email_or_private_field_is_in_any_archive(app, published_plan, result
         private |= {organisation.contact_email, organisation.contact_phone, organisation.address,
                     organisation.registration_number}
     people = {name for user in db.session.scalars(select(User))
-              for name in (getattr(user, "display_name", ""), getattr(user, "full_name", "")) if name}
+              for name in (getattr(user, "name", ""), getattr(user, "display_name", "")) if name}
     private = {value for value in private | people if value}
     assert len(private) > 6
     for key in ("organisations", f"consultation-{consultation.id}", "plan-1"):
