@@ -7,6 +7,7 @@ from tadamon.core.modules import Module
 
 
 def module() -> Module:
+    from tadamon.opendata import permissions
     from tadamon.opendata.views import bp
 
-    return Module(name="opendata", blueprint=bp)
+    return Module(name="opendata", blueprint=bp, permissions=permissions)
