@@ -154,7 +154,7 @@ def test_a_token_casts_and_changes_a_public_ballot(app, members, open_vote, make
     assert receipts == [first.json["receipt"], again.json["receipt"]]
     # More approvals than the method allows: the ballot page's own refusal.
     _problem(api.post(url, headers=bearer(secret), json={"choices": dict.fromkeys(keys, "yes")}), 422)
-    _problem(api.post(url, headers=bearer(secret), json={"choices": {"nope": "yes"}}), 422)
+    _problem(api.post(url, headers=bearer(secret), json={"choices": ["yes"]}), 422)
     _problem(api.post(url, headers=bearer(secret), json={}), 422)
 
 

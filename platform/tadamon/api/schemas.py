@@ -384,7 +384,8 @@ class NewBallot(ma.Schema):
         unknown = ma.RAISE
 
     choices = ma.fields.Dict(
-        keys=ma.fields.String(validate=validate.Regexp(r"^p[0-9]{1,10}$")),
+        # Any key: like the ballot form's unknown inputs, a key naming no candidate is ignored.
+        keys=ma.fields.String(validate=validate.Length(max=20)),
         values=ma.fields.String(validate=validate.Length(max=20)), required=True,
         validate=validate.Length(max=200),
         metadata={"description": "The ballot form's values by candidate (p + proposal id): approval `yes` for each "

@@ -473,11 +473,11 @@ def dictionary_text(dataset: Dataset, language: str) -> str:
         lines = [f"# {dataset.titles[language]}", "",
                  _("Open data of the Tadamon network. This file describes every file of the archive and every "
                    "column of its tables."), "",
-                 f"## {_('Files')}", ""]
+                 "## " + _("Files"), ""]
         for resource in (*dictionary.RESOURCES[dataset.kind], dictionary.PACKAGE, dictionary.DICTIONARIES,
                          dictionary.LICENSE):
             lines.append(f"- `{resource.path}`: {resource.description}")
-        lines += ["", f"## {_('Tables (CSV)')}", "",
+        lines += ["", "## " + _("Tables (CSV)"), "",
                   _("The tables are in UTF-8 with a byte-order mark, separated by commas, with a first row of "
                     "column names. Several values in one cell are separated by a vertical bar (|). Text that "
                     "starts with =, +, - or @ begins with an apostrophe, so that no spreadsheet runs it as a "
@@ -486,15 +486,15 @@ def dictionary_text(dataset: Dataset, language: str) -> str:
             if not resource.is_table:
                 continue
             lines += [f"### `{resource.path}`", "", str(resource.description), "",
-                      f"| {_('Column')} | {_('Type')} | {_('Description')} |", "|---|---|---|"]
+                      "| " + " | ".join((_("Column"), _("Type"), _("Description"))) + " |", "|---|---|---|"]
             lines += [f"| `{c.name}` | {c.type} | {_md(str(c.description))} |" for c in resource.columns]
             lines.append("")
         if dataset.kind == "consultation":
-            lines += [f"## {_('Recomputing the results')}", "",
+            lines += ["## " + _("Recomputing the results"), "",
                       _("Anyone can count the vote again from the ballots: with Tadamon installed, run "
                         "“flask --app wsgi tally ballots.json”. It prints the winners and the ranking, which are "
                         "those of results.json."), ""]
-        lines += [f"## {_('Licence')}", "", f"{LICENSES[chosen]['title']} — {LICENSES[chosen]['path']}", ""]
+        lines += ["## " + _("Licence"), "", f"{LICENSES[chosen]['title']} — {LICENSES[chosen]['path']}", ""]
     return "\n".join(lines)
 
 
