@@ -48,8 +48,8 @@ def test_a_token_registers_and_withdraws_its_organisation(app, members, open_wor
     assert made.json == {"workshop_id": workshop.id, "organisation_id": organisation.id, "status": "pending"}
     assert workshops.registration_of(workshop, organisation).attendees == "Salma\nYoussef"
     assert _audited("api.workshop_registered")[0].after["token_name"] == "agenda"
-    # Registered twice: the service's own refusal, as a 422.
-    _problem(api.post(url, headers=bearer(secret), json={"attendees": "Salma"}), 422)
+    # Registered twice: a conflict with what exists.
+    _problem(api.post(url, headers=bearer(secret), json={"attendees": "Salma"}), 409)
 
     gone = api.delete(url, headers=bearer(secret))
     assert gone.status_code == 200 and gone.json["status"] == "withdrawn"

@@ -31,8 +31,8 @@ from tadamon.core.actor import Actor
 from tadamon.core.auth import public
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
-from tadamon.core.idempotency import ALREADY_SENT, claim_submission
 from tadamon.core.i18n import pick_text, supported_languages, texts_of
+from tadamon.core.idempotency import ALREADY_SENT, claim_submission
 from tadamon.extensions import csrf, db, limiter
 from tadamon.membership import services as membership
 from tadamon.membership.models import MembershipState
@@ -596,6 +596,10 @@ def register(data: dict[str, Any], workshop_id: int) -> ResponseReturnValue:
     actor = g.api_actor
     _require(workshop_rules.can_register(actor, (workshop, actor.organisation)),
              workshop_rules.registration_refusal(actor, workshop, actor.organisation))
+    existing = workshops.registration_of(workshop, actor.organisation)
+    if existing is not None and str(getattr(existing.status, "value", existing.status)) != "withdrawn":
+        # A conflict with what exists, not an invalid request: the registration stands as it is.
+        abort(409, message=_("Your organisation is already registered for this workshop."))
 
     def write() -> Any:
         made = workshops.register(actor.user, workshop, actor.organisation, data["attendees"])
@@ -670,9 +674,10 @@ def _ballot_form(vote: Any, choices: dict[str, str]) -> MultiDict[str, str]:
     """The ballot page's form as the API's `choices` describe it, for the same parser: the form
     names one input per candidate (`<prefix>-<candidate>`), except approval's one checkbox list."""
     method = get_method(voting.definition_of(vote)["method"])
+    prefix = str(getattr(method, "prefix", ""))  # every built-in method names its inputs so (MethodBase)
     if method.id == "approval":
-        return MultiDict([(method.prefix, key) for key, value in choices.items() if value.lower() in ("yes", "true")])
-    return MultiDict({field_name(method.prefix, key): value for key, value in choices.items()})
+        return MultiDict([(prefix, key) for key, value in choices.items() if value.lower() in ("yes", "true")])
+    return MultiDict({field_name(prefix, key): value for key, value in choices.items()})
 
 
 @blp.route("/consultations/<int:consultation_id>/ballot", methods=["POST"])

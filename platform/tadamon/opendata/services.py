@@ -41,7 +41,6 @@ from tadamon.opendata.dictionary import Resource
 from tadamon.voting import ledger
 from tadamon.voting import permissions as voting_rules
 from tadamon.voting import services as voting
-from tadamon.voting.methods import get_method
 from tadamon.workshops.models import Consultation, Phase
 
 LANGUAGES = ("ar", "fr", "en")
