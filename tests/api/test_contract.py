@@ -46,6 +46,8 @@ def test_every_operation_keeps_its_contract(app, monkeypatch, members, consultat
     proposal = proposals.save_draft(deliberating, own, author, data)
     proposals.publish(proposal, author, data)
     workshops.move_phase(facilitator, deliberating, Phase.DELIBERATION)
+    # The token's organisation is registered for the workshop, so withdrawing can succeed too.
+    workshops.register(person, consultation.workshop, other, "Salma")
     db.session.commit()
     real = {"consultation_id": consultation.id, "proposal_id": proposal.id, "organisation_id": own.id,
             "workshop_id": consultation.workshop_id}

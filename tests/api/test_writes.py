@@ -99,7 +99,7 @@ def test_a_token_posts_progress_on_an_action_its_organisation_carries(app, membe
     indicator = carried_action.indicators[0]
     url = f"/api/v1/plan/actions/{carried_action.id}/updates"
     body = {"happened_on": (date.today() - timedelta(days=1)).isoformat(), "text": "Deux sessions tenues.",
-            "progress": 30, "indicator_values": [{"indicator_id": indicator.id, "value": "120"}],
+            "progress": 30, "indicator_values": [{"indicator_id": indicator.id, "value": 120}],
             "submission_key": "k-1"}
     made = api.post(url, headers=bearer(secret), json=body)
     assert made.status_code == 201, made.get_data(as_text=True)

@@ -349,8 +349,8 @@ class IndicatorValue(ma.Schema):
         unknown = ma.RAISE
 
     indicator_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2_147_483_647))
-    value = ma.fields.Decimal(required=True, places=2, as_string=True, allow_nan=False,
-                              validate=validate.Range(min=-10**12, max=10**12))
+    # A number (the OpenAPI document cannot describe a Decimal's bounds); kept as a decimal.
+    value = ma.fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e12, max=1e12))
 
 
 class NewProgressUpdate(ma.Schema):

@@ -9,6 +9,7 @@ Actor, call the same services, and commit once (a DomainError rolls back and ans
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import Any, NoReturn
 
@@ -652,7 +653,8 @@ def post_progress(data: dict[str, Any], action_id: int) -> ResponseReturnValue:
         not_found()
     _require(plan_rules.can_post_update(actor, action))
     update = plan.UpdateData(happened_on=data["happened_on"], text=data["text"], progress=data["progress"],
-                             indicator_values={row["indicator_id"]: row["value"] for row in data["indicator_values"]})
+                             indicator_values={row["indicator_id"]: round(Decimal(str(row["value"])), 2)
+                                               for row in data["indicator_values"]})
 
     def write() -> Any:
         # The form's submission key, claimed in the same transaction: sent twice, posted once.
