@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "platform" / "tadamon"
-FEATURES = ("accounts", "admin", "membership", "workshops", "proposals", "voting", "action_plan")
+FEATURES = ("accounts", "admin", "membership", "workshops", "proposals", "voting", "action_plan", "opendata", "privacy")
 
 
 def module_name(path: Path) -> str:

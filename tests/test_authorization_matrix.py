@@ -276,6 +276,14 @@ MATRIX: dict[str, dict[str, str]] = {
     "privacy.register": ADMIN_ONLY,
     "privacy.process": ADMIN_ONLY,
     "privacy.refuse": ADMIN_ONLY,
+    "api_v1.register": answers(LOGIN),
+    "api_v1.unregister": answers(LOGIN),
+    "api_v1.post_progress": answers(LOGIN),
+    "api_v1.cast_ballot": answers(LOGIN),
+    "api_v1.list_open_data": EVERYONE,
+    # open data: public datasets for anyone, without an account
+    "opendata.index": EVERYONE,
+    "opendata.download": EVERYONE,
 }
 
 # Routes asked with another token than the accounts' placeholder.
@@ -431,7 +439,8 @@ def world(create_user):
         "export_token": draft_export.token,
         "token_id": api_token.id,
         "request_id": data_request.id,
-        "file_format": "csv",  # text: the matrix reads every body as text (the PDF: tests/workshops)
+        "file_format": "csv",
+        "dataset": "organisations",  # text: the matrix reads every body as text (the PDF: tests/workshops)
     }
     return people, values, organisations
 
@@ -493,7 +502,7 @@ def test_matrix(app, role, world, login, connection):
     failures = []
     for rule in app.url_map.iter_rules():
         url = _url(app, rule, values)
-        method = "GET" if "GET" in rule.methods else "POST"
+        method = "GET" if "GET" in rule.methods else ("DELETE" if "DELETE" in rule.methods else "POST")
         data = {"organisation_id": organisation_a} if rule.endpoint == "membership.set_acting_for" else {}
         status, headers, _body = _ask(client, connection, url, method, data)
         got = _outcome(status, headers)
@@ -532,6 +541,8 @@ NOT_A_PAGE = {
     "api_v1.list_themes": "JSON",
     "api_v1.list_workshops": "JSON",
     "api_v1.get_workshop": "JSON",
+    "api_v1.list_open_data": "JSON",
+    "opendata.download": "a ZIP archive",
 }
 # API routes asked here about something not public: a problem+json 404, not a page.
 API_NOT_FOUND = {"api_v1.get_plan_version": "the plan's version in review",

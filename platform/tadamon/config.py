@@ -142,6 +142,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # New comments are announced to a proposal's organisations in one message per this delay.
         "COMMENT_DIGEST_MINUTES": int(os.environ.get("COMMENT_DIGEST_MINUTES", "15")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
+        # The licence of the open data at /open-data: CC-BY-4.0 (attribution) or ODbL-1.0
+        # (attribution and share-alike for the databases made from them).
+        "OPEN_DATA_LICENSE": os.environ.get("OPEN_DATA_LICENSE", "CC-BY-4.0"),
         "MIGRATIONS_DIRECTORY": str(PROJECT_ROOT / "migrations"),
         # Where uploads and exports are kept (tadamon.core.storage): "local", a folder of this
         # machine, or "database", the shared database (the choice for several instances).

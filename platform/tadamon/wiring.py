@@ -118,8 +118,8 @@ def _configure_templates(app: Flask) -> None:
 
 
 # The feature modules, in the order they build on each other (and seed the demo).
-FEATURES = ("accounts", "admin", "membership", "workshops", "proposals", "voting", "action_plan", "api",
-            "privacy")
+FEATURES = ("accounts", "admin", "membership", "workshops", "proposals", "voting", "action_plan", "opendata",
+            "api", "privacy")
 
 
 def modules() -> list[Any]:

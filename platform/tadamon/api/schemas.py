@@ -306,3 +306,101 @@ class WorkshopArgs(PageArgs):
 
 class WorkshopPage(Page):
     data = ma.fields.List(ma.fields.Nested(Workshop), required=True)
+
+
+# ---- open data --------------------------------------------------------------------------------
+
+class OpenDataset(ma.Schema):
+    key = ma.fields.String(required=True, metadata={"description": "organisations, plan-N or consultation-N"})
+    kind = ma.fields.String(required=True, validate=validate.OneOf(("organisations", "plan", "consultation")))
+    title = ma.fields.String(required=True, metadata={"description": "In the caller's language"})
+    title_i18n = ma.fields.Nested(Texts, required=True)
+    modified = ma.fields.DateTime(allow_none=True, required=True)
+    url = ma.fields.String(required=True, metadata={"description": "The ZIP archive"})
+
+
+class OpenDataList(ma.Schema):
+    license = ma.fields.String(required=True, metadata={"description": "SPDX identifier of the data's licence"})
+    page = ma.fields.String(required=True)
+    data = ma.fields.List(ma.fields.Nested(OpenDataset), required=True)
+
+
+# ---- workshop registrations -------------------------------------------------------------------
+
+class NewRegistration(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    attendees = Text(required=True, validate=validate.Length(min=1, max=2000),
+                     metadata={"description": "Who will attend, one name per line (the organisers' list only)"})
+
+
+class Registration(ma.Schema):
+    workshop_id = ma.fields.Integer(required=True)
+    organisation_id = ma.fields.Integer(required=True)
+    status = ma.fields.String(required=True, metadata={
+        "description": "pending, waitlisted, accepted, declined or withdrawn"})
+
+
+# ---- progress updates -------------------------------------------------------------------------
+
+class IndicatorValue(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    indicator_id = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=2_147_483_647))
+    # A number (the OpenAPI document cannot describe a Decimal's bounds); kept as a decimal.
+    value = ma.fields.Float(required=True, allow_nan=False, validate=validate.Range(min=-1e12, max=1e12))
+
+
+class NewProgressUpdate(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    happened_on = ma.fields.Date(required=True, metadata={"description": "Not in the future"})
+    text = Text(required=True, validate=validate.Length(min=1, max=10_000))
+    progress = ma.fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=100))
+    indicator_values = ma.fields.List(ma.fields.Nested(IndicatorValue), load_default=list,
+                                      validate=validate.Length(max=40))
+    submission_key = ma.fields.String(load_default="", validate=validate.Regexp(r"^[A-Za-z0-9_-]{0,43}$"),
+                                      metadata={"description": "Sent twice with the same key, one update is made "
+                                                               "(the second answers 422)"})
+
+
+class ProgressUpdate(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    action_id = ma.fields.Integer(required=True)
+    organisation_id = ma.fields.Integer(required=True)
+    happened_on = ma.fields.Date(required=True)
+    progress = ma.fields.Integer(allow_none=True, required=True)
+    text = ma.fields.String(required=True)
+    action_progress = ma.fields.Integer(required=True, metadata={"description": "The action's progress now"})
+
+
+# ---- ballots ----------------------------------------------------------------------------------
+
+class NewBallot(ma.Schema):
+    class Meta:
+        unknown = ma.RAISE
+
+    choices = ma.fields.Dict(
+        # Any key: like the ballot form's unknown inputs, a key naming no candidate is ignored.
+        keys=ma.fields.String(validate=validate.Length(max=20)),
+        values=ma.fields.String(validate=validate.Length(max=20)), required=True,
+        validate=validate.Length(max=200),
+        metadata={"description": "The ballot form's values by candidate (p + proposal id): approval `yes` for each "
+                                 "proposal supported; score 0-5; majority judgment grade 0-5; Schulze rank 1-N; "
+                                 "yes/no/abstain. A candidate left out is left blank, as on the form."})
+    credential = ma.fields.String(load_default=None, allow_none=True, validate=validate.Length(max=64),
+                                  metadata={"description": "A secret vote's voting code, to change the ballot"})
+
+
+class CastBallot(ma.Schema):
+    consultation_id = ma.fields.Integer(required=True)
+    organisation_id = ma.fields.Integer(required=True)
+    receipt = ma.fields.String(required=True, metadata={"description": "Find it on the public list of receipts"})
+    replaced = ma.fields.Boolean(required=True, metadata={"description": "True when it replaced an earlier ballot"})
+    secret = ma.fields.Boolean(required=True)
+    credential = ma.fields.String(allow_none=True, required=True, metadata={
+        "description": "A secret vote's voting code (also e-mailed): keep it to change the ballot; the platform "
+                       "does not. Null for a public vote."})

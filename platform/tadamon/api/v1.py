@@ -9,6 +9,7 @@ Actor, call the same services, and commit once (a DomainError rolls back and ans
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import Any, NoReturn
 
@@ -18,10 +19,13 @@ from flask_babel import gettext as _
 from flask_babel import refresh
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 
 from tadamon.accounts.models import token_digest
+from tadamon.action_plan import permissions as plan_rules
 from tadamon.action_plan import services as plan
+from tadamon.action_plan.models import Action as ActionModel
 from tadamon.action_plan.models import PlanVersion as PlanVersionModel
 from tadamon.action_plan.models import VersionState
 from tadamon.core.actor import Actor
@@ -29,6 +33,7 @@ from tadamon.core.auth import public
 from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.i18n import pick_text, supported_languages, texts_of
+from tadamon.core.idempotency import ALREADY_SENT, claim_submission
 from tadamon.extensions import csrf, db, limiter
 from tadamon.membership import services as membership
 from tadamon.membership.models import MembershipState
@@ -40,6 +45,10 @@ from tadamon.proposals.models import ProposalState
 from tadamon.voting import ledger
 from tadamon.voting import permissions as voting_rules
 from tadamon.voting import services as voting
+from tadamon.voting.methods import get_method
+from tadamon.voting.methods.common import field_name
+from tadamon.workshops import permissions as workshop_rules
+from tadamon.workshops import services as workshops
 from tadamon.workshops.models import PHASE_LABELS, Phase, WorkshopStatus
 from tadamon.workshops.models import Consultation as ConsultationModel
 from tadamon.workshops.models import Theme as ThemeModel
@@ -486,9 +495,10 @@ def _proposal_or_404(proposal_id: int) -> ProposalModel:
     return proposal
 
 
-def _require(allowed: bool) -> None:
+def _require(allowed: bool, reason: Any = None) -> None:
+    """403 unless `allowed`; `reason` (the words the page shows in place of its button) when known."""
     if not allowed:
-        abort(403, message=_("Your organisation may not do this now."))
+        abort(403, message=str(reason) if reason else _("Your organisation may not do this now."))
 
 
 @blp.route("/consultations/<int:consultation_id>/proposals", methods=["POST"])
@@ -557,3 +567,169 @@ def comment(data: dict[str, Any], proposal_id: int) -> ResponseReturnValue:
     made = run_write(write)
     return {"id": made.id, "proposal_id": proposal.id, "organisation_id": made.organisation_id,
             "stance": made.stance, "body": made.body, "created_at": made.created_at}
+
+
+# ---- workshop registrations (scope `registrations`) -------------------------------------------
+
+def _workshop_or_404(workshop_id: int) -> WorkshopModel:
+    workshop = db.session.get(WorkshopModel, workshop_id)
+    if workshop is None:
+        not_found()
+    return workshop
+
+
+def _registration(registration: Any) -> dict[str, Any]:
+    return {"workshop_id": registration.workshop_id, "organisation_id": registration.organisation_id,
+            "status": str(getattr(registration.status, "value", registration.status))}
+
+
+@blp.route("/workshops/<int:workshop_id>/registration", methods=["POST"])
+@limiter.limit(write_limit, key_func=token_key)
+@public
+@token_required("registrations")
+@blp.arguments(schemas.NewRegistration)
+@blp.response(201, schemas.Registration)
+@blp.doc(security=[BEARER])
+def register(data: dict[str, Any], workshop_id: int) -> ResponseReturnValue:
+    """Registers the token's organisation for a workshop (scope `registrations`): it holds a place
+    if one is free, else joins the waiting list. Only a representative's token may."""
+    workshop = _workshop_or_404(workshop_id)
+    actor = g.api_actor
+    _require(workshop_rules.can_register(actor, (workshop, actor.organisation)),
+             workshop_rules.registration_refusal(actor, workshop, actor.organisation))
+    existing = workshops.registration_of(workshop, actor.organisation)
+    if existing is not None and str(getattr(existing.status, "value", existing.status)) != "withdrawn":
+        # A conflict with what exists, not an invalid request: the registration stands as it is.
+        abort(409, message=_("Your organisation is already registered for this workshop."))
+
+    def write() -> Any:
+        made = workshops.register(actor.user, workshop, actor.organisation, data["attendees"])
+        audit_write(g.api_token, "api.workshop_registered", "workshop", workshop.id, _picked(workshop, "title"))
+        return made
+
+    return _registration(run_write(write))
+
+
+@blp.route("/workshops/<int:workshop_id>/registration", methods=["DELETE"])
+@limiter.limit(write_limit, key_func=token_key)
+@public
+@token_required("registrations")
+@blp.response(200, schemas.Registration)
+@blp.doc(security=[BEARER])
+def unregister(workshop_id: int) -> ResponseReturnValue:
+    """Withdraws the token's organisation from a workshop (scope `registrations`); a freed place
+    goes to the waiting list. Withdrawing twice changes nothing."""
+    workshop = _workshop_or_404(workshop_id)
+    actor = g.api_actor
+    registration = workshops.registration_of(workshop, actor.organisation)
+    if registration is None:
+        not_found()
+    _require(workshop_rules.can_withdraw_registration(actor, registration))
+
+    def write() -> Any:
+        workshops.withdraw(actor.user, registration)
+        audit_write(g.api_token, "api.workshop_registration_withdrawn", "workshop", workshop.id,
+                    _picked(workshop, "title"))
+        return registration
+
+    return _registration(run_write(write))
+
+
+# ---- progress updates (scope `progress`) ------------------------------------------------------
+
+@blp.route("/plan/actions/<int:action_id>/updates", methods=["POST"])
+@limiter.limit(write_limit, key_func=token_key)
+@public
+@token_required("progress")
+@blp.arguments(schemas.NewProgressUpdate)
+@blp.response(201, schemas.ProgressUpdate)
+@blp.doc(security=[BEARER])
+def post_progress(data: dict[str, Any], action_id: int) -> ResponseReturnValue:
+    """Posts a dated progress update, with indicator values, on a plan action the token's
+    organisation carries (scope `progress`), as its page's form does."""
+    action = db.session.get(ActionModel, action_id)
+    actor = g.api_actor
+    if action is None or not plan_rules.can_view_action(actor, action):
+        not_found()
+    _require(plan_rules.can_post_update(actor, action))
+    update = plan.UpdateData(happened_on=data["happened_on"], text=data["text"], progress=data["progress"],
+                             indicator_values={row["indicator_id"]: round(Decimal(str(row["value"])), 2)
+                                               for row in data["indicator_values"]})
+
+    def write() -> Any:
+        # The form's submission key, claimed in the same transaction: sent twice, posted once.
+        if data["submission_key"] and not claim_submission(data["submission_key"]):
+            raise DomainError(ALREADY_SENT)
+        made = plan.post_update(actor.user, actor.organisation, action, update)
+        audit_write(g.api_token, "api.progress_posted", "plan_action", action.id, _picked(action, "title"))
+        return made
+
+    made = run_write(write)
+    return {"id": made.id, "action_id": action.id, "organisation_id": made.organisation_id,
+            "happened_on": made.happened_on, "progress": made.progress, "text": made.text,
+            "action_progress": action.progress}
+
+
+# ---- ballots (scope `votes`) ------------------------------------------------------------------
+
+def _ballot_form(vote: Any, choices: dict[str, str]) -> MultiDict[str, str]:
+    """The ballot page's form as the API's `choices` describe it, for the same parser: the form
+    names one input per candidate (`<prefix>-<candidate>`), except approval's one checkbox list."""
+    method = get_method(voting.definition_of(vote)["method"])
+    prefix = str(getattr(method, "prefix", ""))  # every built-in method names its inputs so (MethodBase)
+    if method.id == "approval":
+        return MultiDict([(prefix, key) for key, value in choices.items() if value.lower() in ("yes", "true")])
+    return MultiDict({field_name(prefix, key): value for key, value in choices.items()})
+
+
+@blp.route("/consultations/<int:consultation_id>/ballot", methods=["POST"])
+@limiter.limit(write_limit, key_func=token_key)
+@public
+@token_required("votes")
+@blp.arguments(schemas.NewBallot)
+@blp.response(201, schemas.CastBallot)
+@blp.doc(security=[BEARER])
+def cast_ballot(data: dict[str, Any], consultation_id: int) -> ResponseReturnValue:
+    """Casts or changes the token's organisation's ballot in an open vote (scope `votes`), under
+    every rule of the ballot page: the frozen roll, who may vote for the organisation, the
+    window, the method's validation, and a secret vote's voting code. Returns the receipt."""
+    consultation = _consultation_or_404(consultation_id)
+    actor = g.api_actor
+    reason = voting.refusal(actor.user, consultation, actor.organisation)
+    _require(reason is None, reason)
+    vote = voting.round_of(consultation)
+    assert vote is not None  # the refusal says so otherwise
+    replaced = voting.has_voted(vote, actor.organisation)
+    secret = voting.is_secret(vote)
+
+    def write() -> Any:
+        cast = voting.cast_ballot(actor.user, consultation, actor.organisation, _ballot_form(vote, data["choices"]),
+                                  credential=data["credential"])
+        if not secret:
+            # A secret ballot is not audited: a dated row naming the organisation, next to the
+            # ledger's order, would tell which receipt is its ballot.
+            audit_write(g.api_token, "api.ballot_cast", "consultation", consultation.id, cast.ballot.receipt)
+        return cast
+
+    cast = run_write(write)
+    return ({"consultation_id": consultation.id, "organisation_id": actor.organisation.id,
+             "receipt": cast.ballot.receipt, "replaced": replaced, "secret": secret,
+             "credential": cast.credential if secret else None},
+            # The voting code is in this answer: no cache keeps it.
+            {"Cache-Control": "no-store"})
+
+
+# ---- open data --------------------------------------------------------------------------------
+
+@blp.route("/open-data")
+@blp.response(200, schemas.OpenDataList)
+@public
+def list_open_data() -> Any:
+    """The open datasets (the /open-data page's list): each one's ZIP archive, with its CSV and
+    JSON files, its data dictionary in three languages and its licence."""
+    from tadamon.opendata import services as opendata
+
+    return {"license": opendata.license_id(), "page": url_for("opendata.index", _external=True),
+            "data": [{"key": d.key, "kind": d.kind, "title": d.title(), "title_i18n": dict(d.titles),
+                      "modified": d.modified, "url": url_for("opendata.download", dataset=d.key, _external=True)}
+                     for d in opendata.datasets()]}
