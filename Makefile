@@ -21,7 +21,7 @@ PYTEST := $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test install runtime-packages system-packages axe translations extract update-catalogs init-catalog \
-        migrate serve worker lint mypy-count measure test-sqlite test-postgres fuzz benchmark clean
+        migrate serve worker lint mypy-count measure test-sqlite test-postgres fuzz benchmark loadtest clean
 
 $(STAMP): pyproject.toml
 	@echo "== Creating $(VENV) and installing the Python packages (a few minutes the first time)"
@@ -150,6 +150,13 @@ fuzz: $(STAMP) translations
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is required in CI but $(TEST_DATABASE_URL) does not answer (see above)."; exit 1; \
 	fi
+
+# The production topology under load (never in `make test`): seeds `flask demo --scale SCALE`
+# into a PostgreSQL database of its own, starts nginx + two instances + worker + scheduler from
+# deploy/, and prints each page's SQL queries, requests/s, p50/p99 and ratio to hello-world.
+loadtest: $(STAMP) translations
+	SCALE=$(or $(SCALE),10) DURATION=$(or $(DURATION),60) CLIENTS=$(or $(CLIENTS),8) \
+	  LOADTEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) scripts/loadtest.py
 
 benchmark: $(STAMP)
 	$(PY) scripts/benchmarks.py $(or $(SCALE),10)

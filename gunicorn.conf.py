@@ -21,6 +21,16 @@ workers = int(os.environ.get("TADAMON_WORKERS") or os.environ.get("WEB_CONCURREN
 # 200-action PDF takes on a loaded machine.
 timeout = int(os.environ.get("TADAMON_TIMEOUT") or 30)
 graceful_timeout = int(os.environ.get("TADAMON_GRACEFUL_TIMEOUT") or 120)
+# Production (deploy/systemd/tadamon-web@.service): a worker is replaced after about this many
+# requests, the jitter spreading the restarts so the workers of an instance never all restart
+# at once; whatever a long-lived process slowly accumulates is given back. 0 never restarts.
+max_requests = int(os.environ.get("TADAMON_MAX_REQUESTS") or 0)
+max_requests_jitter = int(os.environ.get("TADAMON_MAX_REQUESTS_JITTER") or max_requests // 10)
+# Whom gunicorn believes about X-Forwarded-Proto (the scheme of wsgi.url_scheme): the proxy on
+# this machine. The application reads the client's address itself (TRUSTED_PROXIES, ProxyFix).
+forwarded_allow_ips = os.environ.get("TADAMON_FORWARDED_ALLOW_IPS") or "127.0.0.1,::1"
+# The process title names the instance in `ps` (several run on one machine).
+proc_name = "tadamon-" + (os.environ.get("TADAMON_INSTANCE_NAME") or "web")
 # Keep the app out of the arbiter: each worker builds it after on_starting has set the count.
 preload_app = False
 

@@ -1,4 +1,4 @@
-"""Flask commands: `demo`, `create-admin`, `totp-code`."""
+"""Flask commands: `demo`, `create-admin`, `totp-code`, `tick`, `scheduler` ..."""
 
 from __future__ import annotations
 
@@ -104,6 +104,34 @@ def tick_command() -> None:
         click.echo(f"{task}: {done}")
 
 
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run one tick under the lock and exit.")
+@with_appcontext
+def scheduler_command(once: bool) -> None:
+    """Run the periodic work every TICK_EVERY_SECONDS until stopped (deploy/systemd's scheduler).
+
+    Set TADAMON_TICK_ON_REQUEST=0 for the web instances where it runs. Two schedulers never run
+    the same tick: the second finds the lock taken and skips it (see core.scheduler).
+    """
+    import signal
+    import threading
+
+    from tadamon.core import scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if once:
+        done = scheduler.tick_once()
+        click.echo("tick skipped: another scheduler holds the lock" if done is None
+                   else "\n".join(f"{task}: {count}" for task, count in done.items()))
+        return
+    stop = threading.Event()
+    # systemd stops with SIGTERM: finish the tick in progress, then leave.
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    click.echo(f"scheduler: ticking every {app.config['TICK_EVERY_SECONDS']} s")
+    scheduler.run(app, stop, report=lambda line: click.echo(line))
+
+
 @click.command("send-digests")
 @with_appcontext
 def send_digests_command() -> None:
@@ -159,7 +187,8 @@ def tally_command(files: tuple[str, ...]) -> None:
 def init_app(app: Flask) -> None:
     from tadamon.core.storage_cli import storage_group
 
-    for command in (demo_command, create_admin_command, totp_code_command, tick_command, tally_command,
+    for command in (demo_command, create_admin_command, totp_code_command, tick_command, scheduler_command,
+                    tally_command,
                     send_digests_command, send_mail_command, storage_group):
         app.cli.add_command(command)
     from tadamon.core.backup import register_commands as register_backup_commands

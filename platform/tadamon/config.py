@@ -139,6 +139,13 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # Requests run the periodic work (phase moves, digests) at most this often per process;
         # `flask tick` from cron runs it regardless.
         "TICK_EVERY_SECONDS": int(os.environ.get("TICK_EVERY_SECONDS", "30")),
+        # Off where `flask scheduler` runs (deploy/tadamon.env.example): the scheduler is then the
+        # only process doing the periodic work, and requests never pay for it.
+        "TICK_ON_REQUEST": _flag("TADAMON_TICK_ON_REQUEST", True),
+        # This process's name among the instances behind the proxy (deploy/systemd: web-8001),
+        # sent as X-Served-By so an operator (and the topology test) sees which one answered.
+        # Empty: no header (a lone server has nothing to tell apart).
+        "INSTANCE_NAME": os.environ.get("TADAMON_INSTANCE_NAME", "").strip(),
         # New comments are announced to a proposal's organisations in one message per this delay.
         "COMMENT_DIGEST_MINUTES": int(os.environ.get("COMMENT_DIGEST_MINUTES", "15")),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, Response
 from flask.cli import ScriptInfo
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -68,7 +68,10 @@ def configure(app: Flask) -> None:
     _configure_templates(app)
     app.teardown_request(rollback_on_error)
     _register_modules(app)
-    app.before_request(_run_schedule)
+    if app.config["TICK_ON_REQUEST"]:
+        app.before_request(_run_schedule)
+    if app.config["INSTANCE_NAME"]:
+        app.after_request(_name_instance)
     # CSRF is checked after the log-in and two-factor gates, so a POST from an expired
     # session is kept and sent to log in, and a form re-shown after a CSRF failure never
     # bypasses a gate (see core.errors.handle_csrf_error).
@@ -144,6 +147,14 @@ def _register_modules(app: Flask) -> None:
     from tadamon.core.mail import send_queued_mail
 
     HOOKS.add("periodic", send_digests, send_queued_mail)
+
+
+def _name_instance(response: Response) -> Response:
+    """X-Served-By: which instance answered (INSTANCE_NAME), for operators and the topology test."""
+    from flask import current_app
+
+    response.headers["X-Served-By"] = current_app.config["INSTANCE_NAME"]
+    return response
 
 
 def _run_schedule() -> None:

@@ -1,0 +1,21 @@
+"""The deploy files agree with the application's settings (tests/deploy/test_topology.py runs them)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tests import support
+from tests.deploy import topology
+
+
+def test_the_site_and_gunicorn_agree_on_limits():
+    """nginx lets through what the application accepts, and waits longer than gunicorn does."""
+    site = (topology.DEPLOY / "nginx" / "tadamon.conf").read_text()
+    size = re.search(r"client_max_body_size (\d+)m;", site)
+    assert size and int(size.group(1)) * 1024 * 1024 >= support.make_test_app("sqlite://").config["MAX_CONTENT_LENGTH"]
+    gunicorn: dict[str, Any] = {}
+    exec(compile(Path(topology.PROJECT_ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), gunicorn)  # noqa: S102
+    read = re.search(r"proxy_read_timeout (\d+)s;", site)
+    assert read and int(read.group(1)) > gunicorn["timeout"]
