@@ -24,14 +24,13 @@ def load_user(user_id: str) -> Any:
 
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_enabled:
-        return None
     # The cookie alone is not enough: its server-side session must still exist, so log-out,
-    # a password change or an administrator ends it everywhere.
-    if services.find_session(user.id, session.get(SESSION_ID_KEY)) is None:
+    # a password change or an administrator ends it everywhere. The person, that session and
+    # their platform roles come in one query (every logged-in page pays it).
+    found = services.find_user_session(int(user_id), session.get(SESSION_ID_KEY))
+    if found is None or not found.user.is_enabled:
         return None
-    return user
+    return found.user
 
 
 def enforce_two_factor() -> Any:
