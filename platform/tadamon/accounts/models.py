@@ -48,10 +48,12 @@ class User(UserMixin, Model):
     # The last TOTP time-step accepted: a code is never accepted twice.
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
 
+    # Loaded when read: the logged-in person's come joined with their session (see
+    # accounts.load_user); a person named on a page (an author, a facilitator) costs no query for them.
     role_assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user",
         cascade="all, delete-orphan",
-        lazy="selectin",
+        lazy="select",
         foreign_keys="RoleAssignment.user_id",
     )
 
