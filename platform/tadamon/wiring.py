@@ -53,6 +53,10 @@ def configure(app: Flask) -> None:
     app.teardown_request(rollback_on_error)
     _register_modules(app)
     app.before_request(_run_schedule)
+    # After the tick (which may move a phase, and so change pages) and the log-in gates.
+    from tadamon.core import page_cache
+
+    page_cache.init_app(app)
     # CSRF is checked after the log-in and two-factor gates, so a POST from an expired
     # session is kept and sent to log in, and a form re-shown after a CSRF failure never
     # bypasses a gate (see core.errors.handle_csrf_error).
