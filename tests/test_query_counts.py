@@ -15,8 +15,8 @@ from tadamon import demo
 from tadamon.accounts.models import User
 from tadamon.core.db import utcnow
 from tadamon.extensions import db
-from tadamon.membership.models import FieldOfAction, MembershipState, Organisation
 from tadamon.membership.demo import FEATURED_EMAIL
+from tadamon.membership.models import FieldOfAction, MembershipState, Organisation
 from tadamon.proposals.models import Comment, CoSignature, Proposal, ProposalState
 from tadamon.workshops.models import Consultation, Phase, Workshop
 

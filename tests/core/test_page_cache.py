@@ -13,15 +13,27 @@ from tadamon.core import page_cache
 from tadamon.core.notifications import Notification
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
+from tests import support
 from tests.membership.conftest import charter, complete_application, education, steering  # noqa: F401
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-@pytest.fixture
-def cached(app, monkeypatch):
+@pytest.fixture(params=["local", "redis"])
+def cached(app, monkeypatch, request):
+    """The cache of one process, and the one in Redis that workers and instances share."""
+    import os
+
     monkeypatch.setitem(app.config, "PAGE_CACHE", True)
-    monkeypatch.setitem(app.extensions, "tadamon_page_cache", page_cache.LocalStore())
+    if request.param == "local":
+        monkeypatch.setitem(app.extensions, "tadamon_page_cache", page_cache.LocalStore())
+        yield
+        return
+    with support.redis_database(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")) as url:
+        store = page_cache.RedisStore(url)
+        store.client.set("tadamon:content-version", "0")
+        monkeypatch.setitem(app.extensions, "tadamon_page_cache", store)
+        yield
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from tadamon.voting.models import VoteResult
 from tadamon.workshops.models import Phase
 from tests.action_plan.conftest import make_action, results  # noqa: F401
 from tests.membership.conftest import steering  # noqa: F401
-from tests.workshops.conftest import theme  # noqa: F401
 from tests.voting.test_voting import _closed_vote_with_ballots, facilitator_of
+from tests.workshops.conftest import theme  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("charter")
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from tadamon.core.modules import Module
-from tadamon.extensions import db, login_manager
+from tadamon.extensions import login_manager
 
 # Endpoints a person whose role requires a second factor may still reach before setting it up.
 TWO_FACTOR_SETUP_ALLOWED = frozenset(
@@ -19,7 +19,6 @@ TWO_FACTOR_SETUP_ALLOWED = frozenset(
 
 def load_user(user_id: str) -> Any:
     from tadamon.accounts import services
-    from tadamon.accounts.models import User
     from tadamon.accounts.views import SESSION_ID_KEY
 
     if not user_id.isdigit():

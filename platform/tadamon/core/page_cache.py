@@ -40,7 +40,7 @@ BOOKKEEPING_TABLES = frozenset({
     "sent_reminders", "stashed_submissions", "form_submissions", "account_tokens", "audit_entries",
     "api_tokens", "vote_results",
 })
-TOKEN_HOLE = "\x00tadamon-csrf\x00"
+TOKEN_HOLE = "\x00tadamon-csrf\x00"  # noqa: S105 - a placeholder, not a secret
 CHANGED = "tadamon_content_changed"
 
 
@@ -85,18 +85,20 @@ class RedisStore:
         self.client = redis.Redis.from_url(url, socket_timeout=0.5)
 
     def get(self, key: str, _ttl: int) -> tuple[bytes, str] | None:
-        found = self.client.hmget(f"tadamon:page:{key}", "body", "mimetype")
+        found: list[Any] = list(self.client.hmget(f"tadamon:page:{key}", ["body", "mimetype"]))
         if found[0] is None:
             return None
-        return found[0], (found[1] or b"text/html").decode()
+        return bytes(found[0]), bytes(found[1] or b"text/html").decode()
 
     def put(self, key: str, body: bytes, mimetype: str, ttl: int) -> None:
         name = f"tadamon:page:{key}"
-        with self.client.pipeline() as pipe:
-            pipe.hset(name, mapping={"body": body, "mimetype": mimetype}).expire(name, ttl).execute()
+        pipe = self.client.pipeline()
+        pipe.hset(name, mapping={"body": body, "mimetype": mimetype})
+        pipe.expire(name, ttl)
+        pipe.execute()
 
     def current_version(self) -> str:
-        return (self.client.get("tadamon:content-version") or b"0").decode()
+        return bytes(self.client.get("tadamon:content-version") or b"0").decode()  # type: ignore[arg-type]
 
     def bump(self) -> None:
         self.client.incr("tadamon:content-version")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, Protocol
 
 from flask import Response, current_app, send_file
