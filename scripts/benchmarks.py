@@ -82,18 +82,23 @@ def main(scale: int = 10) -> None:
         pages += [f"/consultations/{published_id}/results", f"/consultations/{published_id}/receipts"]
     pages += ["/plan", "/plan?status=in_progress", "/plan/actions/1", "/plan/versions/1/diff"]
     with app.app_context():
-        # A process's first request runs the scheduler's periodic work: not the page's cost.
-        client.get("/")
+        engine = db.engine
+    # A process's first request runs the scheduler's periodic work: not the page's cost.
+    client.get("/")
+    # Rendered (the anonymous page cache off), then served from the page cache.
+    for cache in (False, True):
+        app.config["PAGE_CACHE"] = cache
         for page in pages:
             statements: list[str] = []
             listener = lambda *args, seen=statements: seen.append(args[2])  # noqa: E731
-            event.listen(db.engine, "before_cursor_execute", listener)
+            event.listen(engine, "before_cursor_execute", listener)
             try:
                 client.get(page)
             finally:
-                event.remove(db.engine, "before_cursor_execute", listener)
+                event.remove(engine, "before_cursor_execute", listener)
             median, worst = _timed(lambda page=page: client.get(page), repeat=10)
-            print(f"GET {page}: {len(statements)} queries, median {median * 1000:.1f} ms, worst {worst * 1000:.1f} ms")
+            print(f"GET {page}{' (page cache)' if cache else ''}: {len(statements)} queries, "
+                  f"median {median * 1000:.1f} ms, worst {worst * 1000:.1f} ms")
 
 
 def plan_exports(action_count: int = 200) -> None:

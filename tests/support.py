@@ -62,6 +62,9 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
         "EXPORT_IN_BACKGROUND": False,
         # The production scheduler, run on every request so tests see phases move at once.
         "TICK_EVERY_SECONDS": 0,
+        # Tests change rows behind the app's back (rolled-back fixtures): tests/core/
+        # test_page_cache.py turns the anonymous page cache on where it is the subject.
+        "PAGE_CACHE": False,
         **FAST_ARGON2,
     }
     config.update(overrides)

@@ -72,6 +72,10 @@ def configure(app: Flask) -> None:
         app.before_request(_run_schedule)
     if app.config["INSTANCE_NAME"]:
         app.after_request(_name_instance)
+    # After the tick (which may move a phase, and so change pages) and the log-in gates.
+    from tadamon.core import page_cache
+
+    page_cache.init_app(app)
     # CSRF is checked after the log-in and two-factor gates, so a POST from an expired
     # session is kept and sent to log in, and a form re-shown after a CSRF failure never
     # bypasses a gate (see core.errors.handle_csrf_error).

@@ -60,10 +60,12 @@ class User(UserMixin, Model):
     # the organisation's proposals, ballots and the audit log keep pointing somewhere.
     erased_at: Mapped[datetime | None] = mapped_column()
 
+    # Loaded when read: the logged-in person's come joined with their session (see
+    # accounts.load_user); a person named on a page (an author, a facilitator) costs no query for them.
     role_assignments: Mapped[list[RoleAssignment]] = relationship(
         back_populates="user",
         cascade="all, delete-orphan",
-        lazy="selectin",
+        lazy="select",
         foreign_keys="RoleAssignment.user_id",
     )
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import selectinload
 
 from tadamon.accounts.models import RoleAssignment, User
 from tadamon.core.audit import AuditEntry
@@ -16,7 +17,8 @@ from tadamon.extensions import db
 
 
 def users_query(search: str | None, role: str | None) -> Select[tuple[User]]:
-    query = select(User).order_by(User.created_at.desc(), User.id.desc())
+    # The list shows each person's roles: loaded with the page, not one query per row.
+    query = select(User).options(selectinload(User.role_assignments)).order_by(User.created_at.desc(), User.id.desc())
     if search:
         pattern = contains_pattern(search.strip().lower())
         query = query.where(

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from enum import Enum as PyEnum
 from typing import Any
@@ -98,10 +101,58 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+# Set (by `writing()`) around work that writes during a read-only request: the periodic tick.
+_writing: ContextVar[bool] = ContextVar("tadamon_writing", default=False)
+
+# Requests of these methods only read (forms and state changes are POSTs): their transactions
+# begin deferred on SQLite.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Transactions begun inside write, even during a GET (see `_sqlite_begin`)."""
+    token = _writing.set(True)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
+
+
+def _in_read_request() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in READ_METHODS
+
+
+def reads_only() -> bool:
+    """True while serving a read request (GET, HEAD, OPTIONS) outside `writing()`."""
+    return not _writing.get() and _in_read_request()
+
+
+BEGUN = "tadamon_begun"
+
+
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock at the start: a deferred transaction that later
-    # writes gets SQLITE_BUSY at once (no waiting) when another writer is active, which
-    # would turn parallel requests into errors. WAL keeps readers of other connections free.
+    # A write transaction begins IMMEDIATE: it takes the write lock at the start, so it waits
+    # (busy_timeout) for another writer instead of failing. A deferred transaction that later
+    # writes gets SQLITE_BUSY at once when another writer is active (or committed since it
+    # read), which would turn parallel requests into errors.
+    # A read request's transaction begins deferred: it takes no lock, so readers never wait
+    # for each other nor block a writer (WAL gives each reader its snapshot). Read requests
+    # write only inside `writing()` (the periodic tick), which begins IMMEDIATE again.
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = reads_only()
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        connection.info[BEGUN] = "deferred" if deferred else "write in a read request" if _in_read_request() \
+            else "immediate"
+
+
+def begun_as() -> str | None:
+    """How the session's current SQLite transaction began (see `_sqlite_begin`); None otherwise."""
+    from tadamon.extensions import db
+
+    if not db.session().in_transaction():
+        return None
+    return db.session.connection().info.get(BEGUN)

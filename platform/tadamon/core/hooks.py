@@ -164,14 +164,23 @@ def run_periodic() -> dict[str, int]:
     This is infrastructure, not a service: it owns the transactions it runs, so one task's
     failure (rolled back by the caller's teardown) never undoes another's committed work.
     """
+    from tadamon.core.db import begun_as, writing
     from tadamon.extensions import db
 
     done: dict[str, int] = {}
-    for task in HOOKS.periodic:
-        count = task()
-        if count:  # committing nothing would still expire every loaded object
+    with writing():
+        # During a GET the request's transaction began deferred (SQLite: no lock); the tasks
+        # write, so they run in transactions of their own that begin IMMEDIATE, and the last
+        # one ends before the request reads on (deferred again).
+        if begun_as() == "deferred":
             db.session.commit()
-        done[f"{task.__module__}.{task.__name__}"] = count
+        for task in HOOKS.periodic:
+            count = task()
+            if count:  # committing nothing would still expire every loaded object
+                db.session.commit()
+            done[f"{task.__module__}.{task.__name__}"] = count
+        if begun_as() == "write in a read request":
+            db.session.commit()  # releases the write lock before the page is rendered
     return done
 
 

@@ -182,8 +182,10 @@ class Organisation(DescriptionColumns, Model):
     # The message of the last decision: the reason for a rejection, a suspension, the changes asked.
     decision_message: Mapped[str] = mapped_column(Text, default="")
 
+    # Loaded when read (the profile and the application show them): an organisation named on a
+    # page (an author, a co-signatory, the acting organisation) does not cost a query for them.
     fields: Mapped[list[FieldOfAction]] = relationship(
-        secondary=organisation_fields, lazy="selectin", order_by=FieldOfAction.id
+        secondary=organisation_fields, lazy="select", order_by=FieldOfAction.id
     )
     people: Mapped[list[OrganisationMember]] = relationship(
         back_populates="organisation", cascade="all, delete-orphan"

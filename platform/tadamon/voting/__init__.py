@@ -14,6 +14,7 @@ def module() -> Module:
     )
     from tadamon.voting.methods import all_methods
     from tadamon.voting.reminders import check_remind_before_close
+    from tadamon.voting.results import store_missing_results
     from tadamon.voting.services import (
         ballot_counts,
         consultation_notices,
@@ -25,6 +26,6 @@ def module() -> Module:
     return Module(name="voting", blueprint=bp, permissions=permissions,
                   commands=[export_ballots_command, verify_ledger_command, export_pack_command],
                   on_phase_change=[on_phase_change], dashboard_counters=[ballot_counts], voting_methods=[all_methods],
-                  periodic=[neutralise_open_secret_rolls, check_remind_before_close], consultation_notices=[consultation_notices],
+                  periodic=[neutralise_open_secret_rolls, check_remind_before_close, store_missing_results], consultation_notices=[consultation_notices],
                   home_sections=[home.home_sections],
                   seed=seed_from("tadamon.voting.demo"))

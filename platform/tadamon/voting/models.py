@@ -101,6 +101,24 @@ class Ballot(Model):
     receipt: Mapped[str] = mapped_column(String(64), index=True)
 
 
+class VoteResult(Model):
+    """The results of a closed vote, computed once from the ledger and never again: the tally
+    and, for each language, the results as the pages show them (ranks, figures in words, the
+    chart). A closed vote cannot change, so every page, export and API response reads this row
+    instead of re-tallying or re-formatting per request. `ledger_head` names the ledger it
+    was computed from (the published head)."""
+
+    __tablename__ = "vote_results"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("voting_rounds.id", ondelete="CASCADE"), primary_key=True)
+    method: Mapped[str] = mapped_column(String(30))
+    ledger_head: Mapped[str] = mapped_column(String(64))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Canonical JSON: the tally (as VotingRound.results), and {language: view} (see voting.presentation).
+    tally: Mapped[str] = mapped_column(Text)
+    views: Mapped[str] = mapped_column(Text)
+
+
 class LedgerEntry(Model):
     """entry_hash = SHA-256(previous_hash ‖ canonical); positions count from 1 without gaps."""
 

@@ -21,6 +21,7 @@ from tadamon.proposals.models import Proposal
 from tadamon.voting import services
 from tadamon.voting.methods import Segment, VotingMethod, get_method
 from tadamon.voting.models import EligibleOrganisation, VotingRound
+from tadamon.voting.results import StoredResults, current_language
 from tadamon.workshops.models import Consultation, Phase
 
 
@@ -115,6 +116,28 @@ def results_view(results: dict[str, Any], proposals: dict[str, Proposal]) -> Res
                        pairwise=method.pairwise(details, [row.key for row in rows]))
 
 
+def freeze_view(view: ResultsView) -> dict[str, Any]:
+    """A view as JSON data, to be stored once (`voting.results`) and shown many times."""
+    return {"method": view.method, "winners_sentence": view.winners_sentence, "notes": view.notes,
+            "scale": view.scale, "chart": str(view.chart),
+            "legend": [[s.value, s.css_class, s.label] for s in view.legend],
+            "pairwise": view.pairwise,
+            "rows": [{"key": r.key, "rank": r.rank, "tied": r.tied, "title": r.title, "figure": r.figure,
+                      "adopted": r.adopted, "segments": [[s.value, s.css_class, s.label] for s in r.segments]}
+                     for r in view.rows]}
+
+
+def thaw_view(data: dict[str, Any], proposals: dict[str, Proposal]) -> ResultsView:
+    """A stored view, with the proposals it links to: no tally, no translation, no formatting."""
+    return ResultsView(
+        method=data["method"], winners_sentence=data["winners_sentence"], notes=data["notes"], scale=data["scale"],
+        chart=Markup(data["chart"]),  # noqa: S704 - built by bar_chart, which escapes every text
+        legend=[Segment(*segment) for segment in data["legend"]], pairwise=data["pairwise"],
+        rows=[Row(key=r["key"], rank=r["rank"], tied=r["tied"], proposal=proposals.get(r["key"]), title=r["title"],
+                  figure=r["figure"], adopted=r["adopted"], segments=[Segment(*s) for s in r["segments"]])
+              for r in data["rows"]])
+
+
 def participation_rows(rows: list[Any], kind: str) -> list[tuple[str, int, int, str]]:
     labelled = []
     for row in rows:
@@ -178,13 +201,17 @@ def ballot_page(consultation: Consultation, user: Any, organisation: Organisatio
             "summaries": {key: proposal_summary(proposal.body) for key, proposal in proposals.items()}}
 
 
-def results_page(consultation: Consultation, vote: VotingRound, results: dict[str, Any]) -> dict[str, Any]:
-    """What the results page shows: the ranking, participation, and (public ballots) who voted what."""
+def results_page(consultation: Consultation, vote: VotingRound, stored: StoredResults) -> dict[str, Any]:
+    """What the results page shows: the ranking, participation, and (public ballots) who voted what.
+    The ranking comes as stored at the close, in the reader's language (see voting.results)."""
     proposals = services.proposals_by_key(vote)
     ballots = services.public_ballots(vote)
+    results = stored.tally
+    frozen = stored.view(current_language())
+    view = thaw_view(frozen, proposals) if frozen is not None else results_view(results, proposals)
     return {
         "consultation": consultation, "vote": vote, "results": results, "proposals": proposals,
-        "method": get_method(results["method"]), "view": results_view(results, proposals),
+        "method": get_method(results["method"]), "view": view,
         "definition": services.definition_of(vote),
         "published": consultation.current_phase is Phase.RESULTS_PUBLISHED,
         "by_region": participation_rows(services.participation_by(vote, EligibleOrganisation.region), "region"),

@@ -504,6 +504,9 @@ def close_round(actor: User | None, consultation: Consultation, now: datetime | 
     vote.results = canonical({"method": definition["method"], "eligible": vote.eligible_count,
                               "participants": len(ballots), **result.as_dict()})
     db.session.flush()
+    from tadamon.voting import results as stored  # the results module reads this one
+
+    stored.store(vote)  # once: every page, export and API response reads this row from now on
     audit.record("vote.closed", "consultation", consultation.id,
                  object_label=consultation.question_fr or consultation.question_ar,
                  after={"ledger_head": vote.published_head, "ballots": vote.ledger_length,

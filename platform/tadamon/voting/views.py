@@ -38,6 +38,7 @@ from tadamon.voting.permissions import (
     can_view_receipts,
     can_view_results,
 )
+from tadamon.voting.results import stored_results
 from tadamon.workshops.models import Consultation, Phase
 
 bp = Blueprint("voting", __name__, template_folder="templates")
@@ -140,10 +141,10 @@ def results(consultation_id: int) -> Any:
     consultation = _consultation(consultation_id)
     require(can_view_results(current_actor(), consultation))
     vote = services.round_of(consultation)
-    data = services.results_of(vote) if vote is not None else None
-    if vote is None or data is None:
+    stored = stored_results(vote) if vote is not None else None
+    if vote is None or stored is None:
         abort(404)
-    return render_template("voting/results.html", **presentation.results_page(consultation, vote, data))
+    return render_template("voting/results.html", **presentation.results_page(consultation, vote, stored))
 
 
 @bp.route("/consultations/<int:consultation_id>/participation")

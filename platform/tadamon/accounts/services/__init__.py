@@ -49,6 +49,7 @@ from tadamon.accounts.services.sessions import (
     end_other_sessions,
     end_session,
     find_session,
+    find_user_session,
     list_sessions,
     start_session,
 )
@@ -66,7 +67,7 @@ __all__ = [
     "SESSION_TOUCH_INTERVAL", "TOKEN_LIFETIMES", "AccountError", "EmailNotVerified", "EmailTaken",
     "InvalidCode", "InvalidCredentials", "InvalidToken", "WeakPassword", "authenticate", "change_password",
     "check_password_strength", "check_totp", "confirm_email_change", "consume_token", "create_admin",
-    "disable_totp", "enable_totp", "end_other_sessions", "end_session", "find_session", "issue_token",
+    "disable_totp", "enable_totp", "end_other_sessions", "end_session", "find_session", "find_user_session", "issue_token",
     "list_sessions", "new_account", "new_totp_secret", "normalize_email", "peek_token", "register_user",
     "request_email_change", "request_password_reset", "requires_two_factor", "reset_password",
     "resend_verification", "save_account", "send_verification_email", "set_enabled", "set_password",

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, select
+from sqlalchemy.orm import joinedload
 
 from tadamon.accounts.models import (
     User,
@@ -76,6 +77,20 @@ def find_session(user_id: int, session_id: str | None) -> UserSession | None:
             UserSession.token_hash == token_digest(session_id), UserSession.user_id == user_id
         )
     )
+    if found is not None and utcnow() - found.last_seen_at > SESSION_TOUCH_INTERVAL:
+        found.last_seen_at = utcnow()
+    return found
+
+
+def find_user_session(user_id: int, session_id: str | None) -> UserSession | None:
+    """The live session `session_id` of `user_id`, with its user and their roles, in one query
+    (a join, and the roles joined too, instead of three round trips); touched like `find_session`."""
+    if not session_id:
+        return None
+    found = db.session.scalars(
+        select(UserSession).where(UserSession.token_hash == token_digest(session_id), UserSession.user_id == user_id)
+        .options(joinedload(UserSession.user).joinedload(User.role_assignments))
+    ).unique().first()
     if found is not None and utcnow() - found.last_seen_at > SESSION_TOUCH_INTERVAL:
         found.last_seen_at = utcnow()
     return found

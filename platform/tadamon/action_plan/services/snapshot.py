@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypedDict, TypeVar
 
-from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -211,27 +210,28 @@ def _lineage_into(proposal_ids: set[int]) -> dict[int, list[Lineage]]:
     return found
 
 
-def _vote_entry(proposal: Proposal, rounds: dict[int, VotingRound]) -> VoteEntry | None:
-    from tadamon.voting import presentation
+def _vote_entry(proposal: Proposal, rounds: dict[int, VotingRound], stored: dict[int, Any]) -> VoteEntry | None:
+    """A source proposal's result, read from its vote's stored results (one row per vote, in
+    every language, computed at the close): no results table is rebuilt here."""
     from tadamon.voting import services as voting
 
     vote = rounds.get(proposal.consultation_id)
-    results = voting.results_of(vote) if vote is not None else None
+    results = stored.get(vote.id) if vote is not None else None
     if vote is None or results is None:
         return None
     key = voting.candidate_key(proposal.id)
-    proposals = {key: proposal}
     figures: dict[str, str] = {}
     rank, tied = 0, False
     for code in LANGUAGES:
-        with force_locale(code):
-            row = next((r for r in presentation.results_view(results, proposals).rows if r.key == key), None)
+        view = results.view(code) or {}
+        row = next((r for r in view.get("rows", []) if r["key"] == key), None)
         if row is not None:
-            figures[code], rank, tied = row.figure, row.rank, row.tied
-    details = results.get("details", {})
+            figures[code], rank, tied = row["figure"], row["rank"], row["tied"]
+    tally = results.tally
+    details = tally.get("details", {})
     adopted = details.get("adopted", {}).get(key)  # methods that adopt (yes/no) say so
-    return {"method": results["method"], "rank": rank, "tied": tied, "winner": key in results["winners"],
-            "adopted": adopted, "participants": results["participants"], "eligible": vote.eligible_count,
+    return {"method": tally["method"], "rank": rank, "tied": tied, "winner": key in tally["winners"],
+            "adopted": adopted, "participants": tally["participants"], "eligible": vote.eligible_count,
             "figure": figures, "definition_hash": vote.definition_hash, "ledger_head": vote.published_head,
             "results_url": f"/consultations/{proposal.consultation_id}/results"}
 
@@ -255,6 +255,9 @@ def load_related(actions: Sequence[Action]) -> Related:
     workshops = {w.id: w for w in _by_id(Workshop, Workshop.id,
                                          {c.workshop_id for c in consultations.values() if c.workshop_id})}
     rounds = {r.consultation_id: r for r in _by_id(VotingRound, VotingRound.consultation_id, set(consultations))}
+    from tadamon.voting.results import stored_for
+
+    stored = stored_for(list(rounds.values()))
     coauthors = _grouped(_by_id(CoAuthor, CoAuthor.proposal_id, set(proposals)), "proposal_id")
     updates = db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.action_id.in_(action_ids))
                                  .order_by(ProgressUpdate.happened_on.desc(), ProgressUpdate.id.desc())).all() \
@@ -266,7 +269,7 @@ def load_related(actions: Sequence[Action]) -> Related:
     return Related(
         proposals=proposals, consultations=consultations, workshops=workshops,
         coauthors={pid: [row.organisation for row in rows] for pid, rows in coauthors.items()},
-        lineage=_lineage_into(set(proposals)), votes={pid: _vote_entry(p, rounds) for pid, p in proposals.items()},
+        lineage=_lineage_into(set(proposals)), votes={pid: _vote_entry(p, rounds, stored) for pid, p in proposals.items()},
         updates=_grouped(updates, "action_id"), decisions=_grouped(decisions, "action_id"), themes=list(themes))
 
 

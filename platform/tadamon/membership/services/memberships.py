@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import g, has_request_context
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, lazyload
 
 from tadamon.accounts.models import User
 from tadamon.extensions import db
@@ -20,8 +21,13 @@ def memberships_by_organisation(user: User) -> dict[int, OrganisationMember]:
     )
     if cache is not None and user.id in cache:
         return cache[user.id]
+    # With their organisations (the menu's choices, the acting organisation) in the same query;
+    # the member's user is `user`, already loaded, and the organisations' fields of action are
+    # left for the pages that show them.
     rows = db.session.scalars(
         select(OrganisationMember).where(OrganisationMember.user_id == user.id)
+        .options(lazyload(OrganisationMember.user),
+                 joinedload(OrganisationMember.organisation).lazyload(Organisation.fields))
     ).all()
     found = {row.organisation_id: row for row in rows}
     if cache is not None:
@@ -42,11 +48,7 @@ def organisations_of(user: User) -> list[Organisation]:
     memberships = memberships_by_organisation(user)
     if not memberships:
         return []
-    return list(
-        db.session.scalars(
-            select(Organisation).where(Organisation.id.in_(memberships)).order_by(Organisation.id)
-        )
-    )
+    return [memberships[key].organisation for key in sorted(memberships)]
 
 
 def users_of(organisation: Organisation) -> list[User]:

@@ -1,0 +1,111 @@
+"""The results of a closed vote, computed once and stored (`VoteResult`), then only read.
+
+A closed vote never changes (the close is a compare-and-set and its ledger is frozen), so its
+tally and its presentation in each language (ranks, figures in words, the chart) are computed
+at the close and stored. The results page, the action plan's source entries, the export pack
+and the API read the stored row: no request re-tallies or re-formats a results table. Rounds
+closed before the table existed get their row from the periodic task; until then a reader
+computes it in memory (a read never writes, so a GET never takes a write lock for it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import force_locale, get_locale
+from sqlalchemy import select
+
+from tadamon.core.i18n import TEXT_LANGUAGES
+from tadamon.extensions import db
+from tadamon.voting import services
+from tadamon.voting.models import VoteResult, VotingRound
+
+
+@dataclass
+class StoredResults:
+    """A closed vote's results: the tally (`results_of`'s dict) and {language: view data}."""
+
+    tally: dict[str, Any]
+    views: dict[str, dict[str, Any]]
+    ledger_head: str
+
+    def view(self, language: str) -> dict[str, Any] | None:
+        return self.views.get(language)
+
+
+def compute(vote: VotingRound, tally: dict[str, Any]) -> StoredResults:
+    """The views of `tally` in every language: the one place results are formatted."""
+    from tadamon.voting import presentation
+
+    proposals = services.proposals_by_key(vote)
+    views = {}
+    for code in TEXT_LANGUAGES:
+        with force_locale(code):
+            views[code] = presentation.freeze_view(presentation.results_view(tally, proposals))
+    return StoredResults(tally, views, vote.published_head or vote.ledger_head)
+
+
+def store(vote: VotingRound) -> VoteResult | None:
+    """Writes a closed vote's results row (at the close, or later for an older round). Flushes;
+    None when the vote has no results yet."""
+    tally = services.results_of(vote)
+    if tally is None:
+        return None
+    computed = compute(vote, tally)
+    row = db.session.get(VoteResult, vote.id) or VoteResult(round_id=vote.id)
+    row.method, row.ledger_head = tally["method"], computed.ledger_head
+    row.tally, row.views = services.canonical(tally), services.canonical(computed.views)
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def stored_results(vote: VotingRound) -> StoredResults | None:
+    """The results of a closed vote, read from their row (one primary-key read); computed in
+    memory for a round whose row the periodic task has not written yet. None before the close."""
+    row = db.session.get(VoteResult, vote.id)
+    if row is not None:
+        return StoredResults(json.loads(row.tally), json.loads(row.views), row.ledger_head)
+    tally = services.results_of(vote)
+    return compute(vote, tally) if tally is not None else None
+
+
+def stored_for(rounds: list[VotingRound]) -> dict[int, StoredResults]:
+    """Several rounds' stored results in one query (the action plan's sources), by round id."""
+    ids = [vote.id for vote in rounds if vote.results is not None]
+    found = {row.round_id: StoredResults(json.loads(row.tally), json.loads(row.views), row.ledger_head)
+             for row in db.session.scalars(select(VoteResult).where(VoteResult.round_id.in_(ids)))} if ids else {}
+    for vote in rounds:
+        if vote.id in ids and vote.id not in found:
+            computed = stored_results(vote)
+            if computed is not None:
+                found[vote.id] = computed
+    return found
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale is not None else "fr"
+
+
+# Per process: set once a pass found every closed round stored. Rounds closing from then on are
+# stored by their close, so the backfill never needs to look again (no query per tick).
+_backfill_done: dict[str, bool] = {}
+
+
+def store_missing_results() -> int:
+    """The periodic task: writes the row of every closed round that has results but no row
+    (rounds closed before results were stored), a few per tick. Returns how many it wrote."""
+    if _backfill_done.get("done"):
+        return 0
+    missing = db.session.scalars(
+        select(VotingRound).where(VotingRound.results.is_not(None),
+                                  VotingRound.id.not_in(select(VoteResult.round_id)))
+        .order_by(VotingRound.id).limit(20)).all()
+    for vote in missing:
+        store(vote)
+    if not missing:
+        _backfill_done["done"] = True
+    return len(missing)
