@@ -183,3 +183,15 @@ def test_unstorable_characters_in_a_body(app, members, consultation, make_token)
     kept = api.post(url, headers={**bearer(secret), "Content-Type": "application/json"},
                     data='{"title": "lone \\udabe surrogate"}')
     assert kept.status_code == 201 and kept.json["title"] == "lone \ufffd surrogate"
+
+
+def test_the_token_page_names_the_organisation_in_the_readers_language(client, login, members):
+    person, organisation = members[1]  # a French-speaking representative
+    organisation.name_fr = "Association Atlas du Nord"
+    db.session.commit()
+    login(client, person)
+    page = client.get("/account/tokens").get_data(as_text=True)
+    # A placeholder written as %(name)s inside {% trans %} is never substituted: Jinja names
+    # variables {{ name }} there.
+    assert "%(name)s" not in page
+    assert re.search(r"Il agira pour <bdi[^>]*>Association Atlas du Nord</bdi>", page), page

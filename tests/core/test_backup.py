@@ -183,3 +183,30 @@ def test_timestamps_keep_their_zone_and_naive_ones_stay_naive():
         assert decoded == value and type(decoded) is type(value)
         if isinstance(value, datetime):
             assert decoded.tzinfo == value.tzinfo
+
+
+def test_a_backup_carrying_other_files_of_the_instance_folder_restores_without_them(source, tmp_path):
+    """Backups made before the local backend kept to its own folders hold the instance folder's
+    other files: the restore leaves them out instead of failing half-way."""
+    folder = tmp_path / "backup-folder"
+    assert run(source, "backup", str(folder)).exit_code == 0
+    stray = b"an operator's notes"
+    (folder / "files" / "notes").mkdir(parents=True)
+    (folder / "files" / "notes" / "todo.txt").write_bytes(stray)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"].append({"key": "notes/todo.txt", "size": len(stray),
+                              "sha256": hashlib.sha256(stray).hexdigest()})
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with empty_database(tmp_path) as url:
+        target = support.make_test_app(url, STORAGE_ROOT=str(tmp_path / "restored-files"))
+        try:
+            result = run(target, "restore", str(folder))
+            assert result.exit_code == 0, result.output
+            assert "left out: notes/todo.txt" in result.output
+            assert not (tmp_path / "restored-files" / "notes").exists()
+            with target.app_context():
+                assert set(FILES) <= set(stored_files())
+                db.session.remove()
+        finally:
+            with target.app_context():
+                db.engine.dispose()

@@ -114,6 +114,24 @@ def test_the_local_backend_keeps_exports_in_export_folder(tmp_path):
     assert list(local.keys()) == ["exports/abc.csv", "uploads/statutes/s.pdf"]
 
 
+def test_the_applications_local_storage_lists_only_its_own_folders(app, tmp_path, monkeypatch):
+    """The instance folder also holds the database, logs and an operator's backups: a backup
+    (or `flask storage move`) that took them would carry every previous backup along."""
+    monkeypatch.setitem(app.config, "STORAGE_BACKEND", "local")
+    monkeypatch.setitem(app.config, "STORAGE_ROOT", str(tmp_path))
+    monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path / "exports"))
+    for stray in ("backups/2026-12-06.tar.gz", "prometheus/counter_1.db", "notes/README", "tadamon.sqlite3"):
+        (tmp_path / stray).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / stray).write_bytes(b"not a stored file")
+    files = storage()
+    for key in ("uploads/statutes/s.pdf", "exports/t.csv", "personal-data/p.zip", "open-data/o.zip"):
+        files.save(key, b"1")
+    assert list(files.keys()) == ["exports/t.csv", "open-data/o.zip", "personal-data/p.zip", "uploads/statutes/s.pdf"]
+    assert list(files.keys("backups/")) == []
+    with pytest.raises(StorageError):  # what it saves, it lists
+        files.save("backups/x.tar", b"1")
+
+
 def test_the_database_backend_sends_a_large_file_in_pieces(app):
     files = DatabaseStorage(chunk_bytes=1000)
     data = secrets.token_bytes(4500)

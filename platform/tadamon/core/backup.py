@@ -380,7 +380,7 @@ def restore_backup(source: Path, *, force: bool = False,
     """Restores `source` (a tar or a folder from write_backup) into this application's database
     and storage. Raises BackupError, changing nothing, when the archive is damaged or the
     database holds rows and `force` is off."""
-    from tadamon.core.storage import storage
+    from tadamon.core.storage import NAMESPACES, storage
 
     with opened_archive(source) as folder:
         manifest = read_manifest(folder)
@@ -414,6 +414,12 @@ def restore_backup(source: Path, *, force: bool = False,
         present = set(files.keys())
         saved = kept = 0
         for entry in manifest["files"]:
+            if entry["key"].split("/", 1)[0] not in NAMESPACES:
+                # A backup made before the local backend kept to its own folders carried whatever
+                # else lay in the instance folder (scratch files, older backups): not the
+                # application's files, and no backend takes them.
+                echo(f"  left out: {entry['key']} (not a file of the application)")
+                continue
             if entry["key"] in present:
                 kept += 1  # restored with the rows (a backend that keeps files in a table)
             else:

@@ -42,6 +42,11 @@ BACKENDS = ("local", "database")
 # The database backend sends a file larger than this in pieces of this size: a 50 MB export
 # never sits whole in a worker's memory.
 CHUNK_BYTES = 1024 * 1024
+# The first part of every key the application makes. The local backend's folder is the
+# instance folder by default, which also holds the SQLite database, logs, an operator's
+# backups: listing (for `flask backup`, `flask storage move`) walks these folders only, or
+# every backup would carry the previous ones and whatever else lies there.
+NAMESPACES = ("uploads", "exports", "personal-data", "open-data")
 
 
 class StorageError(Exception):
@@ -82,17 +87,23 @@ class LocalStorage:
     """Files in a folder of this machine (one instance, or a shared network folder).
 
     `folders` maps a key's first part to a folder of its own ({"exports": EXPORT_FOLDER}): the
-    files of an installation that set TADAMON_EXPORT_FOLDER stay where they are."""
+    files of an installation that set TADAMON_EXPORT_FOLDER stay where they are. With
+    `namespaces`, the backend owns only those folders of `root` (a key outside them is refused,
+    so every file it saves is one it lists)."""
 
     transactional = False
 
-    def __init__(self, root: Path, folders: Mapping[str, Path] | None = None) -> None:
+    def __init__(self, root: Path, folders: Mapping[str, Path] | None = None,
+                 namespaces: tuple[str, ...] | None = None) -> None:
         self.root = root
         self.folders = {name: Path(folder) for name, folder in (folders or {}).items()
                         if Path(folder) != root / name}
+        self.namespaces = namespaces
 
     def _path(self, key: str) -> Path:
         first, _, rest = check_key(key).partition("/")
+        if self.namespaces is not None and (first not in self.namespaces or not rest):
+            raise StorageError(f"the key {key!r} is outside the storage's folders ({', '.join(self.namespaces)})")
         if first in self.folders and rest:
             return self.folders[first] / rest
         return self.root / key
@@ -137,10 +148,15 @@ class LocalStorage:
         """Every stored key under `prefix` ("uploads/", "exports/"), in sorted order."""
         first = prefix.split("/", 1)[0] if "/" in prefix else ""
         found: list[str] = []
+        if first and self.namespaces is not None and first not in self.namespaces:
+            return
         if first in self.folders:
             found.extend(self._walk(self.folders[first], first))
         elif first:
             found.extend(self._walk(self.root / first, first))
+        elif self.namespaces is not None:
+            for name in self.namespaces:
+                found.extend(self._walk(self.folders.get(name, self.root / name), name))
         else:
             found.extend(key for key in self._walk(self.root, "") if key.split("/", 1)[0] not in self.folders)
             for name, folder in self.folders.items():
@@ -246,7 +262,8 @@ class DatabaseStorage:
 def local_storage() -> LocalStorage:
     config = current_app.config
     return LocalStorage(Path(config.get("STORAGE_ROOT") or current_app.instance_path),
-                        {"exports": Path(config["EXPORT_FOLDER"])} if config.get("EXPORT_FOLDER") else None)
+                        {"exports": Path(config["EXPORT_FOLDER"])} if config.get("EXPORT_FOLDER") else None,
+                        namespaces=NAMESPACES)
 
 
 def database_storage() -> DatabaseStorage:
