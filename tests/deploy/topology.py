@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -237,8 +237,11 @@ def _start(unit: Unit, logs: Path, extra_env: Mapping[str, str] | None = None) -
 
 
 def stop(process: subprocess.Popen[bytes], seconds: float = 20) -> None:
-    """SIGTERM to the process group, as systemd's stop does; SIGKILL after `seconds`."""
+    """SIGTERM to the process group, as systemd's stop does; SIGKILL after `seconds`. A group
+    whose leader already died (a crash) may still hold its children: they are killed too."""
     if process.poll() is not None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         return
     try:
         os.killpg(process.pid, signal.SIGTERM)
