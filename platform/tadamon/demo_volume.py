@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select, update
 
@@ -45,6 +45,11 @@ def _insert(table: Table, rows: Sequence[dict[str, Any]], *, ids: bool = False) 
         else:
             db.session.execute(insert(table), list(part))
     return new_ids
+
+
+def _table(model: type[Any]) -> Table:
+    """A model's Table (typed as the FromClause it is declared as)."""
+    return cast(Table, model.__table__)
 
 
 def _count(table: Table) -> int:
@@ -103,7 +108,7 @@ def _organisations(scale: int, password_hash: str, people: dict[int, int]) -> in
     from tadamon.membership.regions import REGIONS
     from tadamon.membership.services.charter import current_charter
 
-    organisations = m.Organisation.__table__
+    organisations = _table(m.Organisation)
     start = _count(organisations)
     wanted = max(0, UNIT["organisations"] * scale - start)
     now = utcnow()
@@ -126,18 +131,18 @@ def _organisations(scale: int, password_hash: str, people: dict[int, int]) -> in
     charter = current_charter()
     _insert(m.organisation_fields, [{"organisation_id": oid, "field_id": field} for n, oid in enumerate(ids)
              for field in {fields[n % len(fields)], fields[(n * 3 + 1) % len(fields)]}] if fields else [])
-    _insert(m.MembershipEvent.__table__, [{"organisation_id": oid, "from_state": None, "to_state": "approved",
+    _insert(_table(m.MembershipEvent), [{"organisation_id": oid, "from_state": None, "to_state": "approved",
                                            "occurred_at": now} for oid in ids])
     if charter is not None:
-        _insert(m.CharterAdherence.__table__, [{"organisation_id": oid, "charter_id": charter.id,
+        _insert(_table(m.CharterAdherence), [{"organisation_id": oid, "charter_id": charter.id,
                                                 "adhered_at": now} for oid in ids])
     # One representative each: the people who write, comment and vote below.
-    users = _insert(User.__table__, [{
+    users = _insert(_table(User), [{
         "email": f"representative{index}@org.demo.tadamon.ma", "display_name": f"Représentant·e {index}",
         "password_hash": password_hash, "preferred_language": ("ar", "fr", "en")[index % 3],
         "email_verified_at": now, "privacy_consent_at": now, "password_changed_at": now, "created_at": now}
         for index in range(start, start + wanted)], ids=True)
-    _insert(m.OrganisationMember.__table__, [{"organisation_id": oid, "user_id": uid, "role": "representative",
+    _insert(_table(m.OrganisationMember), [{"organisation_id": oid, "user_id": uid, "role": "representative",
                                               "joined_at": now} for oid, uid in zip(ids, users, strict=True)])
     people.update(zip(ids, users, strict=True))
     return wanted
@@ -151,11 +156,11 @@ def _copy_consultations(phases: Sequence[str], label: str) -> list[int]:
     all), open to all members and voted by approval."""
     from tadamon.workshops.models import Consultation
 
-    table = Consultation.__table__
-    templates: dict[str, dict[str, Any]] = {}
-    for row in db.session.execute(select(table).order_by(table.c.id)).mappings():
-        templates.setdefault(row["phase"], dict(row))
-    rows = []
+    table = _table(Consultation)
+    templates: dict[str, dict[str, Any]] = {}  # phase -> the first consultation's row
+    for template in db.session.execute(select(table).order_by(table.c.id)).mappings():
+        templates.setdefault(template["phase"], {**template})
+    rows: list[dict[str, Any]] = []
     for number, phase in enumerate(phases, 1):
         row = {**templates[phase], "participation": "all_members", "voting_method": "approval",
                "max_approvals": 3, "secret_ballots": False, "created_at": utcnow()}
@@ -171,7 +176,7 @@ def _proposals(scale: int, people: dict[int, int], votes: list[int]) -> int:
     from tadamon.proposals.demo import TEXTS
     from tadamon.proposals.models import CoSignature, Proposal, ProposalVersion, TimelineEvent
 
-    proposals = Proposal.__table__
+    proposals = _table(Proposal)
     wanted = max(0, UNIT["proposals"] * scale - _count(proposals))
     # The votes' candidates: few in a vote still open, enough in the published ones for the
     # plan's actions (each comes from one proposal of a published vote).
@@ -196,14 +201,14 @@ def _proposals(scale: int, people: dict[int, int], votes: list[int]) -> int:
                      "created_at": now, "published_at": now, "updated_at": now, "version": 1,
                      "cosignature_count": 2, "comment_count": 0, "territory_scope": "national"})
     ids = _insert(proposals, rows, ids=True)
-    _insert(ProposalVersion.__table__, [{"proposal_id": pid, "number": 1, "title": row["title"], "body": row["body"],
+    _insert(_table(ProposalVersion), [{"proposal_id": pid, "number": 1, "title": row["title"], "body": row["body"],
                                          "created_at": now, "created_by_id": row["author_id"], "reason": "edit"}
                                         for pid, row in zip(ids, rows, strict=True)])
-    _insert(TimelineEvent.__table__, [{"proposal_id": pid, "kind": "published", "detail": "1",
+    _insert(_table(TimelineEvent), [{"proposal_id": pid, "kind": "published", "detail": "1",
                                        "actor_id": row["author_id"], "at": now}
                                       for pid, row in zip(ids, rows, strict=True)])
     count = len(organisations)
-    _insert(CoSignature.__table__, [
+    _insert(_table(CoSignature), [
         {"proposal_id": pid, "organisation_id": other, "person_id": people[other], "created_at": now}
         for n, pid in enumerate(ids) for other in (organisations[(n + 1) % count], organisations[(n + 2) % count])])
     return len(ids)
@@ -218,7 +223,7 @@ def _comments(scale: int, people: dict[int, int]) -> int:
     from tadamon.proposals.models import Comment, Proposal
     from tadamon.workshops.models import Consultation
 
-    comments = Comment.__table__
+    comments = _table(Comment)
     wanted = max(0, UNIT["comments"] * scale - _count(comments))
     targets = db.session.execute(
         select(Proposal.id, Proposal.organisation_id).join(Consultation, Consultation.id == Proposal.consultation_id)
@@ -255,7 +260,7 @@ def _ballots(scale: int, people: dict[int, int], votes: list[int]) -> int:
     from tadamon.voting.models import Ballot, EligibleOrganisation, LedgerEntry, random_ballot_id
     from tadamon.workshops.models import Consultation, Phase
 
-    wanted = max(0, UNIT["ballots"] * scale - _count(Ballot.__table__))
+    wanted = max(0, UNIT["ballots"] * scale - _count(_table(Ballot)))
     per_vote = -(-wanted // len(votes)) if votes else 0
     added = 0
     for consultation_id, phase in zip(votes, VOTE_PHASES, strict=True):
@@ -269,7 +274,9 @@ def _ballots(scale: int, people: dict[int, int], votes: list[int]) -> int:
         casts = list(itertools.islice(itertools.chain(casting, casting[: len(casting) // 5]),
                                       min(per_vote, wanted - added)))
         head, position, now = vote.ledger_head, vote.ledger_length, utcnow()
-        entries, ballots, last = [], [], {}
+        entries: list[dict[str, Any]] = []
+        ballots: list[dict[str, Any]] = []
+        last: dict[int, dict[str, Any]] = {}  # organisation -> its latest ballot row
         for n, organisation in enumerate(casts):
             content = services.parse_ballot(vote, method.sample_form(keys, n + (len(casts) if organisation in last else 0)))
             position += 1
@@ -289,8 +296,8 @@ def _ballots(scale: int, people: dict[int, int], votes: list[int]) -> int:
             ballots.append(ballot)
             last[organisation] = ballot
             head = entry_hash
-        _insert(LedgerEntry.__table__, entries)
-        _insert(Ballot.__table__, ballots)
+        _insert(_table(LedgerEntry), entries)
+        _insert(_table(Ballot), ballots)
         for start in range(0, len(last), 900):  # SQLite's bound-parameter limit
             db.session.execute(update(EligibleOrganisation).where(
                 EligibleOrganisation.round_id == vote.id,
@@ -316,7 +323,7 @@ def _actions(scale: int, votes: list[int]) -> int:
     from tadamon.voting import services as voting
     from tadamon.workshops.models import Consultation
 
-    wanted = max(0, UNIT["plan actions"] * scale - _count(Action.__table__))
+    wanted = max(0, UNIT["plan actions"] * scale - _count(_table(Action)))
     steering = _steering()
     proposal_ids = []
     for consultation_id, phase in zip(votes, VOTE_PHASES, strict=True):
