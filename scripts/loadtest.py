@@ -291,6 +291,8 @@ def main() -> None:
                 ratio = row["rps"] / reference["rps"]
                 met = ratio >= GOALS[role] and row["p99"] <= P99_GOAL_MS
                 errors = f"  ({row['status_errors']:.0f} HTTP errors)" if row["status_errors"] else ""
+                if not row["requests"]:  # wrk saw no response at all: slower than the run
+                    errors += f"  (no response within {seconds:g} s)"
                 print(f"{role:<10} {page:<32} {queries[role].get(page, -1):>4} {row['rps']:>7.1f} {row['p50']:>7.1f} "
                       f"{row['p99']:>7.1f} {ratio:>6.1%}  ≥{GOALS[role]:.0%}, p99 ≤{P99_GOAL_MS} ms: "
                       f"{'OK' if met else 'MISSED'}{errors}")
