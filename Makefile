@@ -152,11 +152,14 @@ fuzz: $(STAMP) translations
 	fi
 
 # The production topology under load (never in `make test`): seeds `flask demo --scale SCALE`
-# into a PostgreSQL database of its own, starts nginx + two instances + worker + scheduler from
-# deploy/, and prints each page's SQL queries, requests/s, p50/p99 and ratio to hello-world.
+# into a PostgreSQL database of its own, starts nginx + two instances of WORKERS workers + worker
+# + scheduler from deploy/, drives it with wrk (scripts/loadtest/*.lua) and prints each page's
+# SQL queries, requests/s, p50/p99 and ratio to hello-world (medians of RUNS runs of DURATION s),
+# ballots/s, the workers' memory and the first load's weight, beside the goals.
 loadtest: $(STAMP) translations
-	SCALE=$(or $(SCALE),10) DURATION=$(or $(DURATION),60) CLIENTS=$(or $(CLIENTS),8) \
-	  LOADTEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) scripts/loadtest.py
+	$(call install_missing,wrk nginx-light)
+	SCALE=$(or $(SCALE),10) DURATION=$(or $(DURATION),10) RUNS=$(or $(RUNS),3) CLIENTS=$(or $(CLIENTS),8) \
+	  WORKERS=$(or $(WORKERS),2) LOADTEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) scripts/loadtest.py
 
 benchmark: $(STAMP)
 	$(PY) scripts/benchmarks.py $(or $(SCALE),10)

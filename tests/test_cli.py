@@ -27,26 +27,6 @@ def test_demo_builds_accounts_for_every_role_and_prints_how_to_log_in(app):
     assert languages == {"ar", "fr", "en"}
 
 
-def test_demo_scale_multiplies_the_volume(app):
-    from tadamon.membership.models import Organisation
-
-    def approved():
-        return db.session.scalar(
-            select(func.count()).select_from(Organisation).where(Organisation.state == "approved")
-        )
-
-    runner = app.test_cli_runner()
-    result = runner.invoke(args=["demo"])
-    assert result.exit_code == 0, result.output
-    assert "solidarity-demo-2026" in result.output
-    small = approved()
-    assert small > 0
-    result = runner.invoke(args=["demo", "--scale", "3"])
-    assert result.exit_code == 0, result.output
-    assert "solidarity-demo-2026" in result.output
-    assert approved() == 3 * small
-
-
 def test_demo_membership_spans_the_twelve_regions_with_founders_and_pending(app):
     from tadamon.membership.models import Charter, Organisation
 

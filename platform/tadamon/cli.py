@@ -13,7 +13,8 @@ from tadamon.extensions import db
 
 @click.command("demo")
 @click.option("--scale", default=1, show_default=True, type=click.IntRange(1, 1000),
-              help="Multiply the volume of data (for benchmarks): 100 gives ~5,000 organisations.")
+              help="The volume of data (load tests): N ≥ 2 gives N × 200 organisations, 1,000 proposals, "
+                   "10,000 comments, 2,000 ballots and 20 plan actions (10: ~2,000 organisations).")
 @click.option("--reset/--no-reset", default=None,
               help="Empty the database's tables before seeding. By default a database the demo filled "
                    "(or one without any account) is emptied, and any other is refused; --reset empties "

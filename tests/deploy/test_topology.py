@@ -225,7 +225,11 @@ def test_a_journey_across_both_instances(deployed, database):
     assert file.status_code == 200, deployed.log("tadamon-worker.service")[-3000:]
     assert file.content.startswith(b"%PDF")
     assert _query(database, select(PlanExport.state).where(PlanExport.token == token))[0][0] == "done"
-    assert "run_export" in deployed.log("tadamon-worker.service"), "the worker rendered it, not a web process"
+    # The RQ job is `export_job` (it builds the worker's application, then calls run_export);
+    # a web process's fallback thread would leave no line here.
+    export_id = _query(database, select(PlanExport.id).where(PlanExport.token == token))[0][0]
+    assert f"Successfully completed tadamon.action_plan.jobs.export_job({export_id})" in \
+        deployed.log("tadamon-worker.service"), "the worker rendered it, not a web process"
 
     # The scheduler moved the consultation whose deliberation was due; no request ticks here.
     deadline = time.monotonic() + 30

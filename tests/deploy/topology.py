@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,6 +152,17 @@ http {{
 """
 
 
+def plain_server(site: str, port: int) -> str:
+    """The site's HTTPS server block, again, on plain HTTP at 127.0.0.1:`port`: the load test
+    measures the application behind nginx, not TLS handshakes (the topology test keeps TLS).
+    The application is told the request came over HTTPS, as a TLS-terminating balancer would."""
+    block = site[site.rindex("server {", 0, site.index("ssl_certificate")):]
+    block = re.sub(r"^\s*(listen|ssl_)[^\n]*\n", "", block, flags=re.MULTILINE)
+    block = block.replace("server {", f"server {{\n    listen 127.0.0.1:{port};", 1)
+    return "\n# The load test's plain-HTTP copy (tests/deploy/topology.py)\n" + block.replace(
+        "proxy_set_header X-Forwarded-Proto $scheme;", "proxy_set_header X-Forwarded-Proto https;")
+
+
 def render_site(root: Path, ports: list[int], http_port: int, https_port: int, tls: Path) -> str:
     """deploy/nginx/tadamon.conf for this run: its upstream and map list `ports`."""
     text = (DEPLOY / "nginx" / "tadamon.conf").read_text()
@@ -183,6 +194,12 @@ class Topology:
     ports: list[int]
     certificate: Path
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    plain_port: int | None = None
+
+    @property
+    def plain_url(self) -> str:
+        assert self.plain_port is not None, "started without plain_http"
+        return f"http://127.0.0.1:{self.plain_port}"
 
     @property
     def base_url(self) -> str:
@@ -237,8 +254,11 @@ def _start(unit: Unit, logs: Path, extra_env: Mapping[str, str] | None = None) -
 
 
 def stop(process: subprocess.Popen[bytes], seconds: float = 20) -> None:
-    """SIGTERM to the process group, as systemd's stop does; SIGKILL after `seconds`."""
+    """SIGTERM to the process group, as systemd's stop does; SIGKILL after `seconds`. A group
+    whose leader already died (a crash) may still hold its children: they are killed too."""
     if process.poll() is not None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
         return
     try:
         os.killpg(process.pid, signal.SIGTERM)
@@ -266,11 +286,12 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], name: str, log: P
 @contextmanager
 def running(folder: Path, database_url: str, redis_url: str, *, instances: int = 2,
             settings: Mapping[str, str] | None = None, wsgi: str | None = None,
-            worker: bool = True, scheduler: bool = True) -> Iterator[Topology]:
+            worker: bool = True, scheduler: bool = True, plain_http: bool = False) -> Iterator[Topology]:
     """The topology on `database_url` (already migrated) and `redis_url`, stopped on exit.
 
     `settings` override the environment file's; `wsgi` replaces `wsgi:app` in the web unit
-    (the load test's hello-world reference, served by the same gunicorn config and nginx site).
+    (the load test's hello-world reference, served by the same gunicorn config and nginx site);
+    `plain_http` adds the site's HTTPS server on plain HTTP at `plain_port` (see plain_server).
     """
     nginx = nginx_binary()
     if nginx is None:
@@ -310,7 +331,11 @@ def running(folder: Path, database_url: str, redis_url: str, *, instances: int =
                 Path(unit.env["TADAMON_INSTANCE_PATH"]).mkdir(parents=True, exist_ok=True)
                 topology.processes[name.removesuffix(".service")] = _start(unit, logs)
         site = folder / "site.conf"
-        site.write_text(render_site(PROJECT_ROOT, ports, topology.http_port, topology.https_port, tls))
+        text = render_site(PROJECT_ROOT, ports, topology.http_port, topology.https_port, tls)
+        if plain_http:
+            topology.plain_port = free_port()
+            text += plain_server(text, topology.plain_port)
+        site.write_text(text)
         config = folder / "nginx.conf"
         config.write_text(nginx_main_config(folder, site))
         handle = open(logs / "nginx.log", "ab")  # noqa: SIM115
@@ -321,6 +346,8 @@ def running(folder: Path, database_url: str, redis_url: str, *, instances: int =
         for port, name in zip(ports, topology.instances, strict=True):
             wait_for_port(port, topology.processes[name], name, logs / f"tadamon-web@{port}.service.log")
         wait_for_port(topology.https_port, topology.processes["nginx"], "nginx", folder / "nginx-error.log")
+        if topology.plain_port is not None:
+            wait_for_port(topology.plain_port, topology.processes["nginx"], "nginx", folder / "nginx-error.log")
         yield topology
     finally:
         # nginx first (no new requests), then the instances, the worker, the scheduler.
