@@ -84,6 +84,9 @@ def make_test_app(database_url: str, **overrides: Any) -> Flask:
 
 
 def upgrade_database() -> None:
+    from flask import current_app
+
+    migrations(current_app)  # Flask-Migrate is set up on first use (tadamon.extensions)
     upgrade()
 
 
