@@ -475,7 +475,9 @@ def dictionary_text(dataset: Dataset, language: str) -> str:
                  "## " + _("Files"), ""]
         for resource in (*dictionary.RESOURCES[dataset.kind], dictionary.PACKAGE, dictionary.DICTIONARIES,
                          dictionary.LICENSE):
-            lines.append(f"- `{resource.path}`: {resource.description}")
+            # French sets a no-break space before a colon.
+            colon = "\u00a0:" if language == "fr" else ":"
+            lines.append(f"- `{resource.path}`{colon} {resource.description}")
         lines += ["", "## " + _("Tables (CSV)"), "",
                   _("The tables are in UTF-8 with a byte-order mark, separated by commas, with a first row of "
                     "column names. Several values in one cell are separated by a vertical bar (|). Text that "
