@@ -1,5 +1,5 @@
 """Long PDFs rendered in parallel: one HTML document cut into parts, each part laid out by
-WeasyPrint in its own process, the parts joined with pypdf.
+WeasyPrint in its own process, the parts joined with pikepdf (qpdf).
 
 Why: WeasyPrint lays out one document on one core, at ~60-130 ms a page on these machines (a
 200-action plan is ~190 pages: 16-45 s). The time is spread over layout, text shaping, the
@@ -13,7 +13,9 @@ What WeasyPrint computes across the whole document is rebuilt after the parts ar
   footers, laid over each page as a form XObject (no page content is parsed again);
 - `target-counter(attr(href), page)` in the first part (the contents): the parts report on
   which page each id lands; the first part is rendered last with those numbers set as counters;
-- the bookmarks (PDF outline), from each part's headings, shifted by the part's first page.
+- the bookmarks (PDF outline), from each part's headings, shifted by the part's first page;
+- the tags (PDF/UA): each part is a tagged PDF of its own; their structure trees are merged into
+  one (`_join_tagged`), and the footers are drawn as an artifact, outside the structure.
 
 The worker processes are forked for one render and end with it, after WeasyPrint is
 imported, so they start warm and hold no memory between exports. Fork, not spawn or a
@@ -290,10 +292,8 @@ def _join_tagged(joined: Any, sources: list[Any]) -> None:
                 if name not in merged:
                     merged[name] = _foreign(joined, value)
     # One flat number tree, as WeasyPrint writes it (keys in increasing order).
-    nums = Array()
-    for number in sorted(parents):
-        nums.extend([number, parents[number]])
-    root.ParentTree = joined.make_indirect(Dictionary(Nums=nums))
+    nums = [item for number in sorted(parents) for item in (number, parents[number])]
+    root.ParentTree = joined.make_indirect(Dictionary(Nums=Array(nums)))
     root.ParentTreeNextKey = next_key
     for key, merged in maps.items():
         if len(merged):
@@ -352,9 +352,10 @@ def _stamp(joined: Any, stamp: Any) -> None:
     before, after = (joined.make_indirect(joined.make_stream(data)) for data in (STAMP_BEFORE, STAMP_AFTER))
     for page, over in zip(joined.pages, stamp.pages, strict=False):
         contents = _as_list(over.obj.get("/Contents"))
-        form = joined.make_indirect(joined.make_stream(b"\n".join(stream.read_bytes() for stream in contents),
-                                  Type=Name.XObject, Subtype=Name.Form, BBox=Array(over.mediabox),
-                                  Resources=_foreign(joined, over.obj.Resources)))
+        drawing = b"\n".join(stream.read_bytes() for stream in contents)
+        form = joined.make_indirect(joined.make_stream(drawing, Type=Name.XObject, Subtype=Name.Form,
+                                                       BBox=Array(over.mediabox),
+                                                       Resources=_foreign(joined, over.obj.Resources)))
         # Copies: WeasyPrint's pages share one resource dictionary, the stamps differ by page.
         resources = Dictionary(dict(page.obj.get("/Resources", Dictionary()).items()))
         xobjects = Dictionary(dict(resources.get("/XObject", Dictionary()).items()))
