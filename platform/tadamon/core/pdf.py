@@ -232,6 +232,10 @@ def _join(front: Part, parts: list[Part], first_pages: list[int], stamp: Part) -
     else:
         for source in sources:
             joined.pages.extend(source.pages)
+        # An untagged file: no page may point into a ParentTree it does not have.
+        for page in joined.pages:
+            if "/StructParents" in page.obj:
+                del page.obj["/StructParents"]
     _stamp(joined, pikepdf.open(io.BytesIO(stamp.pdf)))
     with joined.open_outline() as outline:
         for offset, bookmarks in zip([0, *first_pages], [front.bookmarks, *(part.bookmarks for part in parts)],
