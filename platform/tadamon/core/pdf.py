@@ -283,14 +283,18 @@ def _join_tagged(joined: Any, sources: list[Any]) -> None:
                     renumbered[int(annotation.StructParent)] = next_key
                     annotation_copy.StructParent = next_key
                     next_key += 1
+        # A page's array of elements (one per MCID) and the part's top elements are each copied in
+        # one call, made indirect in the part first (qpdf copies only indirect objects): the copy
+        # runs in C++, not one Python call per element (a third of the join's time otherwise).
         for number, value in entries:
             if number in renumbered:
-                parents[renumbered[number]] = _foreign(joined, value)
-        for kid in kids:
-            copy = _foreign(joined, kid)
+                direct = isinstance(value, Array) and not value.is_indirect
+                parents[renumbered[number]] = _foreign(joined, source.make_indirect(value) if direct else value)
+        copies = joined.copy_foreign(source.make_indirect(Array(kids)))
+        for copy in copies:
             if isinstance(copy, Dictionary):
                 copy.P = document
-            document.K.append(copy)
+        document.K.extend(copies)
         for key, merged in maps.items():
             for name, value in tree.get(key, Dictionary()).items():
                 if name not in merged:
