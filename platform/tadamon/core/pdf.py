@@ -285,7 +285,7 @@ def _join_tagged(joined: Any, sources: list[Any]) -> None:
                     next_key += 1
         # A page's array of elements (one per MCID) and the part's top elements are each copied in
         # one call, made indirect in the part first (qpdf copies only indirect objects): the copy
-        # runs in C++, not one Python call per element (a third of the join's time otherwise).
+        # runs in C++, not one Python call per element (a tenth of the join on a 200-action plan).
         for number, value in entries:
             if number in renumbered:
                 direct = isinstance(value, Array) and not value.is_indirect
