@@ -252,7 +252,8 @@ def _pdf_finisher(language: str) -> Callable[[Any, Any], None]:
 
 
 # Tagged PDF/UA-1: a structure tree (headings, lists, tables) for screen readers, the document's
-# language and title in the catalog, XMP metadata.
+# language and title in the catalog, XMP metadata; a long plan rendered in parts too (core/pdf.py
+# merges the parts' structure trees).
 PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
 
 

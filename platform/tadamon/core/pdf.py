@@ -1,5 +1,5 @@
 """Long PDFs rendered in parallel: one HTML document cut into parts, each part laid out by
-WeasyPrint in its own process, the parts joined with pypdf.
+WeasyPrint in its own process, the parts joined with pikepdf (qpdf).
 
 Why: WeasyPrint lays out one document on one core, at ~60-130 ms a page on these machines (a
 200-action plan is ~190 pages: 16-45 s). The time is spread over layout, text shaping, the
@@ -13,7 +13,9 @@ What WeasyPrint computes across the whole document is rebuilt after the parts ar
   footers, laid over each page as a form XObject (no page content is parsed again);
 - `target-counter(attr(href), page)` in the first part (the contents): the parts report on
   which page each id lands; the first part is rendered last with those numbers set as counters;
-- the bookmarks (PDF outline), from each part's headings, shifted by the part's first page.
+- the bookmarks (PDF outline), from each part's headings, shifted by the part's first page;
+- the tags (PDF/UA): each part is a tagged PDF of its own; their structure trees are merged into
+  one (`_join_tagged`), and the footers are drawn as an artifact, outside the structure.
 
 The worker processes are forked for one render and end with it, after WeasyPrint is
 imported, so they start warm and hold no memory between exports. Fork, not spawn or a
@@ -28,7 +30,7 @@ import io
 import multiprocessing
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,17 +61,24 @@ class Part:
     bookmarks: list[Any] = field(default_factory=list)
 
 
-def render_part(html: str, base_url: str) -> Part:
-    """Runs in a worker process (and in the caller for small documents)."""
+def render_part(html: str, base_url: str, options: dict[str, Any] | None = None, finisher: Any = None,
+                write: bool = True) -> Part:
+    """Runs in a worker process (and in the caller for the first part and small documents).
+
+    `options` are WeasyPrint's rendering and PDF options (picklable: they cross to the worker);
+    `finisher` is only given in the caller (a closure does not pickle). Without `write`, only the
+    layout is done: the page count and anchors, not the PDF."""
     from weasyprint import HTML
 
-    document = HTML(string=html, base_url=base_url).render()
+    options = options or {}
+    document = HTML(string=html, base_url=base_url).render(**options)
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
         for name in page.anchors:
             anchors.setdefault(name, index)
     bookmarks = _plain_bookmarks(document.make_bookmark_tree())
-    return Part(document.write_pdf(), len(document.pages), anchors, bookmarks)
+    pdf = document.write_pdf(finisher=finisher, **options) if write else b""
+    return Part(pdf, len(document.pages), anchors, bookmarks)
 
 
 def _plain_bookmarks(tree: Sequence[Any]) -> list[Any]:
@@ -141,39 +150,42 @@ def _stamp_html(cut: _Cut, pages: int) -> str:
     return _with_style(cut.head, STAMP_ONLY) + '<i class="tadamon-page"></i>' * pages + cut.tail
 
 
-def render(html: str, base_url: str, workers: int | None = None, **write_options: Any) -> bytes:
+def render(html: str, base_url: str, workers: int | None = None, finisher: Any = None, **options: Any) -> bytes:
     """The PDF of `html`: in parallel when it is long and marked in parts, in one piece
     otherwise (same pages either way, except one new page per cut of a very long section).
 
-    `write_options` go to WeasyPrint's `write_pdf` in one piece (the tagged PDF/UA variant, a
-    finisher): the joined parts carry the title, language, metadata and bookmarks, not a
-    structure tree (pypdf cannot merge those), so a long plan trades its tags for speed."""
+    `options` go to WeasyPrint (the tagged PDF/UA variant: every part is rendered with it and
+    the parts' structure trees are merged, see `_join`); `finisher` runs on the first part's
+    PDF, whose catalog (language, viewer preferences, XMP metadata) the joined file keeps."""
     cut = _cut(html)
     workers = workers or worker_count()
     if cut is None or workers < 2:
         from weasyprint import HTML
 
-        return HTML(string=html, base_url=base_url).write_pdf(**write_options)
+        return HTML(string=html, base_url=base_url).write_pdf(finisher=finisher, **options)
     import weasyprint  # noqa: F401 - imported before the fork, so each child starts with it
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return _render_parts(pool, cut, base_url)
+        return _render_parts(pool, cut, base_url, options, finisher)
 
 
-def _render_parts(pool: ProcessPoolExecutor, cut: _Cut, base_url: str) -> bytes:
+def _render_parts(pool: ProcessPoolExecutor, cut: _Cut, base_url: str, options: dict[str, Any],
+                  finisher: Any) -> bytes:
     body_html = [_with_style(cut.head, NO_MARGIN_BOXES) + part + cut.tail for part in cut.body]
     # The longest parts first, so that the last one to start is a short one.
     order = sorted(range(len(body_html)), key=lambda index: -len(body_html[index]))
-    futures: dict[int, Future[Part]] = {index: pool.submit(render_part, body_html[index], base_url)
+    futures: dict[int, Future[Part]] = {index: pool.submit(render_part, body_html[index], base_url, options)
                                         for index in order}
-    guess = pool.submit(render_part, _front_html(cut, {}), base_url)
+    # Only its page count is used: laid out, not written.
+    guess = pool.submit(render_part, _front_html(cut, {}), base_url, options, None, False)
     parts = [futures[index].result() for index in range(len(body_html))]
     front_pages = guess.result().pages
     for _attempt in range(3):
         numbers, first_pages = _page_numbers(front_pages, parts)
         total = front_pages + sum(part.pages for part in parts)
+        # Untagged: only its drawing is used, laid over the pages as an artifact.
         stamp_future = pool.submit(render_part, _stamp_html(cut, total), base_url)
-        front = render_part(_front_html(cut, numbers), base_url)
+        front = render_part(_front_html(cut, numbers), base_url, options, finisher)
         if front.pages == front_pages:
             break
         front_pages = front.pages
@@ -191,70 +203,182 @@ def _page_numbers(front_pages: int, parts: list[Part]) -> tuple[dict[str, int], 
     return numbers, first_pages
 
 
-def _join(front: Part, parts: list[Part], first_pages: list[int], stamp: Part) -> bytes:
-    from pypdf import PdfReader, PdfWriter
+# The first part's catalog entries the joined file keeps: WeasyPrint writes them from <html lang>
+# and <title> (PDF/UA), the finisher adds its viewer preferences (text direction).
+CATALOG_KEYS = ("/Lang", "/ViewerPreferences", "/Metadata", "/PageMode", "/PageLayout")
+# Laid after each page's own content, outside its marked content: the footers are pagination
+# artifacts, not part of the structure (PDF/UA: all content is either tagged or an artifact).
+STAMP_BEFORE = b"q\n"
+STAMP_AFTER = b"\nQ /Artifact <</Type /Pagination>> BDC q /TadamonStamp Do Q EMC\n"
 
-    writer = PdfWriter()
-    front_reader = PdfReader(io.BytesIO(front.pdf))
-    for reader in [front_reader] + [PdfReader(io.BytesIO(part.pdf)) for part in parts]:
-        for page in reader.pages:
-            writer.add_page(page)
-    if front_reader.metadata:
-        writer.add_metadata({key: value for key, value in front_reader.metadata.items()})
-    language = front_reader.root_object.get("/Lang")
-    if language is not None:
-        writer._root_object[_name("/Lang")] = language
-    _stamp(writer, PdfReader(io.BytesIO(stamp.pdf)))
-    for offset, bookmarks in zip([0] + first_pages, [front.bookmarks] + [part.bookmarks for part in parts],
-                                 strict=True):
-        _outline(writer, bookmarks, offset, None)
+
+def _join(front: Part, parts: list[Part], first_pages: list[int], stamp: Part) -> bytes:
+    """One file from the parts, with pikepdf (qpdf): its copies from another file keep one map per
+    source file, so the structure elements copied after the pages point at the joined pages (no
+    reference is rewritten by hand), and it writes the many small structure elements in object
+    streams, fast (C++)."""
+    import pikepdf
+
+    sources = [pikepdf.open(io.BytesIO(part.pdf)) for part in [front, *parts]]
+    first = sources[0]
+    joined = pikepdf.new()
+    for key in CATALOG_KEYS:
+        if key in first.Root:
+            joined.Root[key] = _foreign(joined, first.Root.get(key))
+    if "/Info" in first.trailer:
+        joined.trailer.Info = _foreign(joined, first.trailer.Info)
+    if all("/StructTreeRoot" in source.Root for source in sources):
+        _join_tagged(joined, sources)
+    else:
+        for source in sources:
+            joined.pages.extend(source.pages)
+        # An untagged file: no page may point into a ParentTree it does not have.
+        for page in joined.pages:
+            if "/StructParents" in page.obj:
+                del page.obj["/StructParents"]
+    _stamp(joined, pikepdf.open(io.BytesIO(stamp.pdf)))
+    with joined.open_outline() as outline:
+        for offset, bookmarks in zip([0, *first_pages], [front.bookmarks, *(part.bookmarks for part in parts)],
+                                     strict=True):
+            outline.root.extend(_outline(bookmarks, offset))
     output = io.BytesIO()
-    writer.write(output)
+    joined.save(output, min_version=first.pdf_version, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     return output.getvalue()
 
 
-def _name(value: str) -> Any:
-    from pypdf.generic import NameObject
+def _join_tagged(joined: Any, sources: list[Any]) -> None:
+    """The pages of `sources` in `joined` with one structure tree: a Document element holding each
+    part's top-level elements in order; the pages' /StructParents (and the link annotations'
+    /StructParent) renumbered, pages first, then annotations as WeasyPrint does; one ParentTree
+    over them; the role and class maps merged."""
+    from pikepdf import Array, Dictionary, Name
 
-    return NameObject(value)
+    document = joined.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+    root = joined.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))
+    document.P = root
+    maps: dict[str, Any] = {"/RoleMap": Dictionary(), "/ClassMap": Dictionary()}
+    parents: dict[int, Any] = {}
+    next_key = sum(len(source.pages) for source in sources)
+    for source in sources:
+        tree = source.Root.StructTreeRoot
+        holder, kids = _top_elements(tree)
+        entries = list(_number_tree(tree.get("/ParentTree")))
+        # Cut off above the part's top elements (in this in-memory copy of the part) so that copying
+        # them, or an element whose /P names the holder, does not bring the part's root along.
+        holder.K = Array()
+        for key in ("/P", "/ParentTree"):
+            if key in holder:
+                del holder[key]
+        offset = len(joined.pages)
+        joined.pages.extend(source.pages)
+        renumbered: dict[int, int] = {}
+        for index, page in enumerate(source.pages):
+            copy = joined.pages[offset + index].obj
+            if "/StructParents" in page.obj:
+                renumbered[int(page.obj.StructParents)] = offset + index
+                copy.StructParents = offset + index
+            for annotation, annotation_copy in zip(page.obj.get("/Annots", Array()), copy.get("/Annots", Array()),
+                                                   strict=True):
+                if "/StructParent" in annotation:
+                    renumbered[int(annotation.StructParent)] = next_key
+                    annotation_copy.StructParent = next_key
+                    next_key += 1
+        # A page's array of elements (one per MCID) and the part's top elements are each copied in
+        # one call, made indirect in the part first (qpdf copies only indirect objects): the copy
+        # runs in C++, not one Python call per element (a tenth of the join on a 200-action plan).
+        for number, value in entries:
+            if number in renumbered:
+                direct = isinstance(value, Array) and not value.is_indirect
+                parents[renumbered[number]] = _foreign(joined, source.make_indirect(value) if direct else value)
+        copies = joined.copy_foreign(source.make_indirect(Array(kids)))
+        for copy in copies:
+            if isinstance(copy, Dictionary):
+                copy.P = document
+        document.K.extend(copies)
+        for key, merged in maps.items():
+            for name, value in tree.get(key, Dictionary()).items():
+                if name not in merged:
+                    merged[name] = _foreign(joined, value)
+    # One flat number tree, as WeasyPrint writes it (keys in increasing order).
+    nums = [item for number in sorted(parents) for item in (number, parents[number])]
+    root.ParentTree = joined.make_indirect(Dictionary(Nums=Array(nums)))
+    root.ParentTreeNextKey = next_key
+    for key, merged in maps.items():
+        if len(merged):
+            root[key] = merged
+    joined.Root.StructTreeRoot = root
+    joined.Root.MarkInfo = Dictionary(Marked=True)
 
 
-def _stamp(writer: Any, stamp: Any) -> None:
-    """Lays stamp page i over page i as a form XObject: a few bytes per page, and the page's
-    own content is neither parsed nor rewritten."""
-    from pypdf.generic import (
-        ArrayObject,
-        DecodedStreamObject,
-        DictionaryObject,
-        NameObject,
-        StreamObject,
-    )
+def _top_elements(tree: Any) -> tuple[Any, list[Any]]:
+    """The element that holds a part's top-level elements (WeasyPrint's one Document element, or
+    the root itself) and those elements."""
+    kids = _as_list(tree.get("/K"))
+    if len(kids) == 1 and kids[0].get("/S") == "/Document":
+        return kids[0], _as_list(kids[0].get("/K"))
+    return tree, kids
 
-    for page, over in zip(writer.pages, stamp.pages, strict=False):
-        form = StreamObject()
-        form.set_data(over.get_contents().get_data() if over.get_contents() is not None else b"")
-        form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-                     NameObject("/BBox"): ArrayObject(over.mediabox),
-                     NameObject("/Resources"): over["/Resources"].get_object().clone(writer)})
-        name = NameObject("/TadamonStamp")
+
+def _as_list(value: Any) -> list[Any]:
+    from pikepdf import Array
+
+    if value is None:
+        return []
+    return list(value) if isinstance(value, Array) else [value]
+
+
+def _number_tree(node: Any) -> Iterator[tuple[int, Any]]:
+    if node is None:
+        return
+    nums = node.get("/Nums")
+    if nums is not None:
+        for index in range(0, len(nums) - 1, 2):
+            yield int(nums[index]), nums[index + 1]
+    for kid in node.get("/Kids", ()):
+        yield from _number_tree(kid)
+
+
+def _foreign(joined: Any, value: Any) -> Any:
+    """`value` from another file, in `joined`: qpdf copies indirect objects only (once per source
+    file: a second copy returns the first), direct arrays and dictionaries are rebuilt around them."""
+    from pikepdf import Array, Dictionary, Object
+
+    if isinstance(value, Object) and value.is_indirect:
+        return joined.copy_foreign(value)
+    if isinstance(value, Array):
+        return Array([_foreign(joined, item) for item in value])
+    if isinstance(value, Dictionary):
+        return Dictionary({key: _foreign(joined, item) for key, item in value.items()})
+    return value
+
+
+def _stamp(joined: Any, stamp: Any) -> None:
+    """Lays stamp page i over page i as a form XObject marked as a pagination artifact: a few bytes
+    per page, and the page's own content is neither parsed nor rewritten."""
+    from pikepdf import Array, Dictionary, Name
+
+    before, after = (joined.make_indirect(joined.make_stream(data)) for data in (STAMP_BEFORE, STAMP_AFTER))
+    for page, over in zip(joined.pages, stamp.pages, strict=False):
+        contents = _as_list(over.obj.get("/Contents"))
+        drawing = b"\n".join(stream.read_bytes() for stream in contents)
+        form = joined.make_indirect(joined.make_stream(drawing, Type=Name.XObject, Subtype=Name.Form,
+                                                       BBox=Array(over.mediabox),
+                                                       Resources=_foreign(joined, over.obj.Resources)))
         # Copies: WeasyPrint's pages share one resource dictionary, the stamps differ by page.
-        resources = page.get("/Resources")
-        resources = DictionaryObject(resources.get_object()) if resources is not None else DictionaryObject()
-        xobjects = resources.get("/XObject")
-        xobjects = DictionaryObject(xobjects.get_object()) if xobjects is not None else DictionaryObject()
-        xobjects[name] = writer._add_object(form)
-        resources[NameObject("/XObject")] = xobjects
-        page[NameObject("/Resources")] = resources
-        before, after = DecodedStreamObject(), DecodedStreamObject()
-        before.set_data(b"q\n")
-        after.set_data(b"\nQ q /TadamonStamp Do Q\n")
-        contents = page["/Contents"].get_object()
-        existing = list(contents) if isinstance(contents, ArrayObject) else [page["/Contents"]]
-        page[NameObject("/Contents")] = ArrayObject([writer._add_object(before), *existing,
-                                                     writer._add_object(after)])
+        resources = Dictionary(dict(page.obj.get("/Resources", Dictionary()).items()))
+        xobjects = Dictionary(dict(resources.get("/XObject", Dictionary()).items()))
+        xobjects.TadamonStamp = form
+        resources.XObject = xobjects
+        page.obj.Resources = resources
+        page.obj.Contents = Array([before, *_as_list(page.obj.get("/Contents")), after])
 
 
-def _outline(writer: Any, bookmarks: list[Any], offset: int, parent: Any) -> None:
+def _outline(bookmarks: list[Any], offset: int) -> list[Any]:
+    from pikepdf import OutlineItem
+
+    items = []
     for label, page, children in bookmarks:
-        item = writer.add_outline_item(title=label, page_number=offset + page, parent=parent)
-        _outline(writer, children, offset, item)
+        item = OutlineItem(label, offset + page)
+        item.children.extend(_outline(children, offset))
+        items.append(item)
+    return items
