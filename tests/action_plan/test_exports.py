@@ -466,8 +466,9 @@ def test_a_long_pdf_rendered_in_parts_keeps_its_pages_numbers_contents_and_bookm
     assert f"1 / {total}" not in pages[0]  # the cover has no number
     for number, text in enumerate(pages[1:], start=2):
         assert f"{number} / {total}" in text
-    contents = next(text for text in pages if "Sommaire" in text or "Table des matières" in text
-                    or TITLES["fr"][0] in text)
+    # The contents read line by line as laid out: a title, then its page number at the line's end.
+    contents = next(" ".join(page.extract_text(extraction_mode="layout").split()) for page in reader.pages
+                    if "Sommaire" in page.extract_text())
     first_action_page = next(index for index, text in enumerate(pages[2:], start=3) if TITLES["fr"][0] in text)
     assert f"{TITLES['fr'][0]} {first_action_page}" in contents
     assert reader.outline and reader.metadata.title
@@ -498,8 +499,7 @@ def test_a_long_plan_pdf_rendered_in_parts_is_tagged_like_the_one_piece_render(p
     assert len(joined.pages) == len(alone.pages) >= 4
     assert structure_types(joined) == structure_types(alone)
     parts_text, whole_text = page_texts(data, tmp_path, "parts.pdf"), page_texts(whole, tmp_path, "whole.pdf")
-    # The contents (page 2) differ by their page numbers only: in one piece, WeasyPrint 70 gives
-    # 0 for a target-counter in a flex item (the template's `nav.toc a`); the parts set them.
-    assert parts_text[:1] + parts_text[2:] == whole_text[:1] + whole_text[2:]
-    assert re.sub(r"\d", "", parts_text[1]) == re.sub(r"\d", "", whole_text[1])
+    # The same pages, contents included: the page numbers the parts set are those WeasyPrint
+    # computes in one piece (the template's contents avoid flex, where it leaves them at 0).
+    assert parts_text == whole_text
     assert joined.Root.ViewerPreferences.get("/Direction") == ("/R2L" if language == "ar" else None)
