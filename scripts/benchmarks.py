@@ -306,7 +306,7 @@ def _cast_ballots(url: str, folder: str, consultation_id: int, work: list[tuple[
 
     app = _bench_app(url, folder)
     durations, failures = [], 0
-    with app.app_context(), app.test_request_context("/"):
+    with app.app_context(), app.test_request_context("/", method="POST"):
         db.session.execute(db.select(db.literal(1)))  # the connection opened before the clock starts
         db.session.rollback()
         start.wait()

@@ -360,13 +360,16 @@ def _append(consultation: Consultation, organisation: Organisation, ballot: Ball
     """The ledger's turn: locks the round, checks the window again (a close may have won the
     lock first), marks the ballot it replaces, appends the entry and the ballot; returns the
     receipt. A handful of statements: everything else was prepared before."""
-    vote = db.session.execute(
-        select(VotingRound).where(VotingRound.consultation_id == consultation.id)
-        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
-    db.session.refresh(consultation)  # the phase as it is now, inside this transaction
-    if not window_is_open(consultation, vote, now):
+    # The round locked, with the consultation's phase and deadline as they are now: one round trip.
+    row = db.session.execute(
+        select(VotingRound, Consultation.phase, Consultation.closed_at)
+        .join(Consultation, Consultation.id == VotingRound.consultation_id)
+        .where(VotingRound.consultation_id == consultation.id)
+        .with_for_update(of=VotingRound).execution_options(populate_existing=True)).one_or_none()
+    if row is None or row.VotingRound.closed_at is not None or Phase(row.phase) is not Phase.VOTING \
+            or (row.closed_at is not None and now >= row.closed_at):
         raise VoteError(_l("Voting is closed: this ballot was not recorded."))
-    assert vote is not None
+    vote = row.VotingRound
     # The ballot it replaces, as it stands under the lock (a parallel ballot of the same
     # organisation may have replaced the one read before): no longer current.
     key = (Ballot.organisation_id == organisation.id if ballot.credential_hash is None
