@@ -35,7 +35,7 @@ from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.enums import LabelledEnum
 from tadamon.core.i18n import pick_text, texts_of
-from tadamon.core.mail import Attachment, PreparedEmail, prepare_email, queue_emails
+from tadamon.core.mail import Attachment, PreparedEmail, prepare_alike, queue_emails
 from tadamon.core.times import MOROCCO, format_datetime
 from tadamon.extensions import Model, db
 
@@ -369,22 +369,27 @@ def prepare_many(kind: str, batches: Iterable[tuple[Iterable[Any], dict[str, Any
     prepared = PreparedNotifications()
     for people, params in groups:
         params_json = json.dumps(params, ensure_ascii=False, default=str)
+        by_language: dict[str, list[tuple[Any, str, dict[str, str]]]] = {}
         for user in people.values():
             frequency = preferences.get(user.id, DEFAULT_FREQUENCY)[definition.category]
             prepared.rows.append({"user_id": user.id, "kind": kind, "link": link, "params_json": params_json,
                                   "email": frequency.value, "topic_key": topic_key, "topic_json": topic_json})
-            if frequency is not Frequency.IMMEDIATE:
-                continue
-            with force_locale(user.preferred_language):
-                readable = _resolve(params, user.preferred_language)
+            if frequency is Frequency.IMMEDIATE:
+                headers, unsubscribe_link = email_headers(user, definition.category.value)
+                by_language.setdefault(user.preferred_language, []).append((user, unsubscribe_link, headers))
+        # One rendering per language: the message differs between people only by their name
+        # and unsubscribe link (core.mail.prepare_alike).
+        emails: list[PreparedEmail] = []
+        for language, recipients in by_language.items():
+            with force_locale(language):
+                readable = _resolve(params, language)
                 subject = str(definition.subject) % readable
                 text = str(definition.text) % readable
-            headers, unsubscribe_link = email_headers(user, definition.category.value)
-            prepared.emails.append(prepare_email(
-                user.email, "notification", language=user.preferred_language, subject=subject, headers=headers,
-                kind=f"notification:{kind}", user=user, text=text, link=link, unsubscribe_link=unsubscribe_link,
-                category=definition.category, attachments=attachments,
-            ))
+            emails += prepare_alike(recipients, "notification", language=language, subject=subject,
+                                    kind=f"notification:{kind}", text=text, link=link,
+                                    category=definition.category, attachments=attachments)
+        order = {user.email: position for position, user in enumerate(people.values())}
+        prepared.emails += sorted(emails, key=lambda email: order[email.recipient])  # the recipients' order
     return prepared
 
 
