@@ -229,7 +229,7 @@ def _postgres_database(prefix: str) -> Iterator[str | None]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _network(organisation_count: int) -> tuple[int, int, list[tuple[int, int]]]:
+def _network(organisation_count: int, opened: bool = True) -> tuple[int, int, list[tuple[int, int]]]:
     """Inserts a steering member and `organisation_count` approved organisations with one
     representative each (rows written directly: the benchmark measures voting, not joining);
     returns the steering member's id, a consultation in its proposals phase and the
@@ -264,7 +264,8 @@ def _network(organisation_count: int) -> tuple[int, int, list[tuple[int, int]]]:
         {"organisation_id": o, "user_id": p, "role": OrganisationRole.REPRESENTATIVE} for p, o in pairs])
     consultation = workshops.save_consultation(steering, None, None, workshops.ConsultationData(
         question_fr="Quelles priorités ?", max_approvals=2))
-    workshops.move_phase(steering, consultation, Phase.PROPOSALS_OPEN)
+    if opened:
+        workshops.move_phase(steering, consultation, Phase.PROPOSALS_OPEN)
     db.session.commit()
     return steering.id, consultation.id, pairs
 
@@ -377,11 +378,51 @@ def parallel_ballots(organisation_count: int = 400, workers: int = 8) -> None:
             db.engine.dispose()
 
 
+def phase_moves(organisation_count: int = 2000) -> None:
+    """Prints the time and query count of a consultation's phase moves with
+    `organisation_count` organisations to tell (goal: under 1 s), on SQLite, or on PostgreSQL
+    with BENCH_DATABASE_URL/TEST_DATABASE_URL (in a database of its own)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import event
+
+    from tadamon.accounts.models import User
+    from tadamon.core.mail import OutboxMessage
+    from tadamon.core.notifications import Notification
+    from tadamon.extensions import db, migrations
+    from tadamon.workshops import services as workshops
+    from tadamon.workshops.models import Consultation, Phase
+
+    folder = tempfile.mkdtemp(prefix="tadamon-bench-moves-")
+    with _postgres_database("tadamon_bench_moves") as postgres:
+        url = postgres or f"sqlite:///{folder}/moves.sqlite3"
+        app = _bench_app(url, folder)
+        with app.app_context(), app.test_request_context("/", method="POST"):
+            migrations(app)
+            upgrade()
+            steering_id, consultation_id, _pairs = _network(organisation_count, opened=False)
+            statements: list[str] = []
+            event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+            for target in (Phase.PROPOSALS_OPEN, Phase.DELIBERATION):
+                statements.clear()
+                started = time.perf_counter()
+                workshops.move_phase(db.session.get(User, steering_id), db.session.get(Consultation, consultation_id),
+                                     target)
+                db.session.commit()
+                elapsed = time.perf_counter() - started
+                print(f"phase move to {target.value} ({'PostgreSQL' if postgres else 'SQLite'}), "
+                      f"{organisation_count} organisations: {elapsed:.2f} s (goal: 1 s), {len(statements)} queries, "
+                      f"{db.session.scalar(db.select(db.func.count()).select_from(Notification))} notifications "
+                      f"and {db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage))} e-mails "
+                      "so far")
+            db.engine.dispose()
+
+
 if __name__ == "__main__":
     if len(sys.argv) > 2:  # one function while developing: benchmarks.py SCALE NAME
         globals()[sys.argv[2]]()
         sys.exit()
     parallel_ballots()
+    phase_moves()
     command_start_up()
     tallies()
     plan_exports()
