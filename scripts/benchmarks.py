@@ -239,12 +239,17 @@ def _network(organisation_count: int, opened: bool = True) -> tuple[int, int, li
     from tadamon.accounts.models import RoleAssignment, User
     from tadamon.core.db import utcnow
     from tadamon.extensions import db
-    from tadamon.membership.models import MembershipState, Organisation, OrganisationMember, OrganisationRole
+    from tadamon.membership.models import (
+        MembershipState,
+        Organisation,
+        OrganisationMember,
+        OrganisationRole,
+    )
     from tadamon.workshops import services as workshops
     from tadamon.workshops.models import Phase
 
     now = utcnow()
-    steering = User(email="steering@bench.invalid", display_name="steering", password_hash="x",
+    steering = User(email="steering@bench.invalid", display_name="steering", password_hash="x",  # noqa: S106 - no one logs in
                     preferred_language="fr", email_verified_at=now, privacy_consent_at=now)
     steering.role_assignments.append(RoleAssignment(role="steering"))
     db.session.add(steering)

@@ -51,11 +51,10 @@ def claim_many(kind: str, subject_id: int, organisation_ids: list[int], due_at: 
     recorded first are left out: the caller reminds only the ones returned."""
     if not organisation_ids:
         return []
+    from sqlalchemy.dialects import postgresql, sqlite
+
     dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     now = utcnow()
     statement = insert(SentReminder).values([
         {"kind": kind, "subject_id": subject_id, "organisation_id": organisation_id, "due_at": due_at, "sent_at": now}

@@ -30,7 +30,14 @@ from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import PreparedEmail, prepare_email
-from tadamon.core.notifications import PreparedNotifications, deliver, prepare, register_kind, texts, topic
+from tadamon.core.notifications import (
+    PreparedNotifications,
+    deliver,
+    prepare,
+    register_kind,
+    texts,
+    topic,
+)
 from tadamon.core.persistence import rows_changed
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
@@ -44,7 +51,14 @@ from tadamon.membership.models import (
 )
 from tadamon.proposals.models import Evaluation, Proposal, ProposalState
 from tadamon.voting.methods import BallotError, Result, VoteError, get_method
-from tadamon.voting.models import GENESIS, Ballot, EligibleOrganisation, LedgerEntry, VotingRound, random_ballot_id
+from tadamon.voting.models import (
+    GENESIS,
+    Ballot,
+    EligibleOrganisation,
+    LedgerEntry,
+    VotingRound,
+    random_ballot_id,
+)
 from tadamon.workshops.models import Consultation, Participation, Phase
 
 DEFINITION_FORMAT = "tadamon-vote-definition/1"
