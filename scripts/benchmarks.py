@@ -14,7 +14,8 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -203,7 +204,239 @@ def tallies(ballot_count: int = 10_000, candidate_count: int = 100) -> None:
               f"{time.perf_counter() - started:.2f} s")
 
 
+def _bench_app(url: str, folder: str) -> Any:
+    from tadamon import create_app
+
+    return create_app({"ENV": "testing", "TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
+                       "RATELIMIT_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
+                       "ARGON2_PARALLELISM": 1, "MAIL_SERVER": "", "MAIL_OUTBOX": True, "PAGE_CACHE": False,
+                       "PUBLIC_BASE_URL": "http://localhost", "EXPORT_FOLDER": folder})
+
+
+@contextmanager
+def _postgres_database(prefix: str) -> Iterator[str | None]:
+    """A PostgreSQL database of its own (created, then dropped) on the server named by
+    BENCH_DATABASE_URL or TEST_DATABASE_URL; None when neither is set."""
+    import secrets
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    url = make_url(base).set(drivername="postgresql+psycopg")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _network(organisation_count: int, opened: bool = True) -> tuple[int, int, list[tuple[int, int]]]:
+    """Inserts a steering member and `organisation_count` approved organisations with one
+    representative each (rows written directly: the benchmark measures voting, not joining);
+    returns the steering member's id, a consultation in its proposals phase and the
+    (person, organisation) ids."""
+    from sqlalchemy import insert, select
+
+    from tadamon.accounts.models import RoleAssignment, User
+    from tadamon.core.db import utcnow
+    from tadamon.extensions import db
+    from tadamon.membership.models import (
+        MembershipState,
+        Organisation,
+        OrganisationMember,
+        OrganisationRole,
+    )
+    from tadamon.workshops import services as workshops
+    from tadamon.workshops.models import Phase
+
+    now = utcnow()
+    steering = User(email="steering@bench.invalid", display_name="steering", password_hash="x",  # noqa: S106 - no one logs in
+                    preferred_language="fr", email_verified_at=now, privacy_consent_at=now)
+    steering.role_assignments.append(RoleAssignment(role="steering"))
+    db.session.add(steering)
+    db.session.flush()
+    languages = ("ar", "fr", "en")
+    db.session.execute(insert(User), [
+        {"email": f"rep{n}@bench.invalid", "stored_name": f"rep{n}", "password_hash": "x",
+         "preferred_language": languages[n % 3], "email_verified_at": now, "privacy_consent_at": now}
+        for n in range(organisation_count)])
+    db.session.execute(insert(Organisation), [
+        {"name_fr": f"Association {n}", "search_name": f"association {n}", "region": "DTA",
+         "state": MembershipState.APPROVED, "approved_at": now} for n in range(organisation_count)])
+    people = list(db.session.scalars(select(User.id).where(User.email.like("rep%")).order_by(User.id)))
+    organisations = list(db.session.scalars(select(Organisation.id).order_by(Organisation.id)))
+    pairs = list(zip(people, organisations, strict=True))
+    db.session.execute(insert(OrganisationMember), [
+        {"organisation_id": o, "user_id": p, "role": OrganisationRole.REPRESENTATIVE} for p, o in pairs])
+    consultation = workshops.save_consultation(steering, None, None, workshops.ConsultationData(
+        question_fr="Quelles priorités ?", max_approvals=2))
+    if opened:
+        workshops.move_phase(steering, consultation, Phase.PROPOSALS_OPEN)
+    db.session.commit()
+    return steering.id, consultation.id, pairs
+
+
+def _open_vote(steering_id: int, consultation_id: int, author: tuple[int, int]) -> list[str]:
+    """Three published proposals, then the vote opened; returns the candidates' keys."""
+    from tadamon.accounts.models import User
+    from tadamon.extensions import db
+    from tadamon.membership.models import Organisation
+    from tadamon.proposals import services as proposals
+    from tadamon.workshops import services as workshops
+    from tadamon.workshops.models import Consultation, Phase
+
+    steering, consultation = db.session.get(User, steering_id), db.session.get(Consultation, consultation_id)
+    person, organisation = db.session.get(User, author[0]), db.session.get(Organisation, author[1])
+    keys = []
+    for title in ("Un fonds solidaire", "Une école numérique", "De l'eau pour les oasis"):
+        data = proposals.ProposalData(title=title, body=f"{title} pour les coopératives du réseau.", language="fr")
+        proposal = proposals.save_draft(consultation, organisation, person, data)
+        proposals.publish(proposal, person, data)
+        keys.append(f"p{proposal.id}")
+    workshops.move_phase(steering, consultation, Phase.DELIBERATION)
+    workshops.move_phase(steering, consultation, Phase.VOTING)
+    db.session.commit()
+    return keys
+
+
+def _cast_ballots(url: str, folder: str, consultation_id: int, work: list[tuple[int, int, str]],
+                  start: Any, results: Any) -> None:
+    """One voter process: its own app and connection; casts its ballots one after the other
+    once every process is ready, and reports each ballot's duration (service and commit)."""
+    from werkzeug.datastructures import MultiDict
+
+    from tadamon.accounts.models import User
+    from tadamon.extensions import db
+    from tadamon.membership.models import Organisation
+    from tadamon.voting import services as voting
+    from tadamon.workshops.models import Consultation
+
+    app = _bench_app(url, folder)
+    durations, failures = [], 0
+    with app.app_context(), app.test_request_context("/", method="POST"):
+        db.session.execute(db.select(db.literal(1)))  # the connection opened before the clock starts
+        db.session.rollback()
+        start.wait()
+        for person_id, organisation_id, key in work:
+            started = time.perf_counter()
+            try:
+                voting.cast_ballot(db.session.get(User, person_id), db.session.get(Consultation, consultation_id),
+                                   db.session.get(Organisation, organisation_id), MultiDict({"approve": [key]}))
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - counted and reported, the run goes on
+                db.session.rollback()
+                failures += 1
+            durations.append(time.perf_counter() - started)
+            db.session.expunge_all()
+    results.put((durations, failures))
+
+
+def parallel_ballots(organisation_count: int = 400, workers: int = 8) -> None:
+    """On PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, in a database of its own):
+    `organisation_count` organisations vote at once from `workers` processes, each with its
+    own connection; prints ballots per second and the p50/p99 of a ballot (goal: 200/s,
+    p50 under 15 ms), then checks the ledger."""
+    import multiprocessing
+
+    from flask_migrate import upgrade
+
+    from tadamon.extensions import db, migrations
+
+    folder = tempfile.mkdtemp(prefix="tadamon-bench-ballots-")
+    with _postgres_database("tadamon_bench_ballots") as url:
+        if url is None:
+            print("parallel ballots: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL server)")
+            return
+        app = _bench_app(url, folder)
+        with app.app_context(), app.test_request_context("/"):
+            migrations(app)
+            upgrade()
+            steering_id, consultation_id, pairs = _network(organisation_count)
+            keys = _open_vote(steering_id, consultation_id, pairs[0])
+            db.engine.dispose()  # no connection crosses the fork
+        context = multiprocessing.get_context("fork")
+        start, results = context.Event(), context.Queue()
+        work = [(person, organisation, keys[n % len(keys)]) for n, (person, organisation) in enumerate(pairs)]
+        processes = [context.Process(target=_cast_ballots, args=(url, folder, consultation_id, work[i::workers],
+                                                                 start, results)) for i in range(workers)]
+        for process in processes:
+            process.start()
+        time.sleep(1)
+        started = time.perf_counter()
+        start.set()
+        outcomes = [results.get() for _ in processes]
+        elapsed = time.perf_counter() - started
+        for process in processes:
+            process.join()
+        durations = sorted(d for outcome, _ in outcomes for d in outcome)
+        failures = sum(failed for _, failed in outcomes)
+        p50, p99 = durations[len(durations) // 2], durations[int(len(durations) * 0.99)]
+        print(f"parallel ballots (PostgreSQL, {workers} processes): {len(durations)} ballots in {elapsed:.2f} s, "
+              f"{len(durations) / elapsed:.0f} ballots/s (goal: 200), p50 {p50 * 1000:.1f} ms (goal: 15), "
+              f"p99 {p99 * 1000:.1f} ms, {failures} refused")
+        with app.app_context():
+            from tadamon.voting import ledger
+            from tadamon.voting.models import VotingRound
+
+            vote = db.session.scalar(db.select(VotingRound))
+            print(f"parallel ballots: ledger of {vote.ledger_length} entries, verify-ledger: "
+                  f"{len(ledger.verify(vote))} problems")
+            db.engine.dispose()
+
+
+def phase_moves(organisation_count: int = 2000) -> None:
+    """Prints the time and query count of a consultation's phase moves with
+    `organisation_count` organisations to tell (goal: under 1 s), on SQLite, or on PostgreSQL
+    with BENCH_DATABASE_URL/TEST_DATABASE_URL (in a database of its own)."""
+    from flask_migrate import upgrade
+    from sqlalchemy import event
+
+    from tadamon.accounts.models import User
+    from tadamon.core.mail import OutboxMessage
+    from tadamon.core.notifications import Notification
+    from tadamon.extensions import db, migrations
+    from tadamon.workshops import services as workshops
+    from tadamon.workshops.models import Consultation, Phase
+
+    folder = tempfile.mkdtemp(prefix="tadamon-bench-moves-")
+    with _postgres_database("tadamon_bench_moves") as postgres:
+        url = postgres or f"sqlite:///{folder}/moves.sqlite3"
+        app = _bench_app(url, folder)
+        with app.app_context(), app.test_request_context("/", method="POST"):
+            migrations(app)
+            upgrade()
+            steering_id, consultation_id, _pairs = _network(organisation_count, opened=False)
+            statements: list[str] = []
+            event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+            for target in (Phase.PROPOSALS_OPEN, Phase.DELIBERATION):
+                statements.clear()
+                started = time.perf_counter()
+                workshops.move_phase(db.session.get(User, steering_id), db.session.get(Consultation, consultation_id),
+                                     target)
+                db.session.commit()
+                elapsed = time.perf_counter() - started
+                print(f"phase move to {target.value} ({'PostgreSQL' if postgres else 'SQLite'}), "
+                      f"{organisation_count} organisations: {elapsed:.2f} s (goal: 1 s), {len(statements)} queries, "
+                      f"{db.session.scalar(db.select(db.func.count()).select_from(Notification))} notifications "
+                      f"and {db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage))} e-mails "
+                      "so far")
+            db.engine.dispose()
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 2:  # one function while developing: benchmarks.py SCALE NAME
+        globals()[sys.argv[2]]()
+        sys.exit()
+    parallel_ballots()
+    phase_moves()
     command_start_up()
     tallies()
     plan_exports()

@@ -126,3 +126,49 @@ def test_a_ballot_racing_the_close_is_either_counted_or_refused(live_app):
     assert late.status_code in (400, 403)
     with live_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(LedgerEntry)) == statuses.count(302)
+
+
+def test_parallel_ballots_of_many_organisations_are_all_counted_in_one_chain(live_app):
+    """Organisations voting at the same moment (the ledger's turn lasts only the append): every
+    ballot is recorded once, at its own position, and the chain verifies."""
+    from werkzeug.datastructures import MultiDict
+
+    from tadamon.accounts.models import User
+    from tadamon.membership.models import Organisation
+
+    consultation_id, voter_id, steering_id, keys = _voting_consultation(live_app)
+    with live_app.app_context():
+        steering = db.session.get(User, steering_id)
+        voters = [(voter_id, db.session.scalar(select(Organisation.id)))]
+        for n in range(7):
+            person, organisation = _organisation(steering, f"voter{n}@example.org", f"Votante {n}")
+            voters.append((person.id, organisation.id))
+        db.session.commit()
+        # Registered after the vote opened: put on the roll as the opening would have.
+        from tadamon.voting.models import EligibleOrganisation
+
+        vote = db.session.scalar(select(VotingRound))
+        db.session.add_all(EligibleOrganisation(round_id=vote.id, organisation_id=organisation_id)
+                           for _, organisation_id in voters[1:])
+        db.session.commit()
+
+    def cast(person_id, organisation_id, key):
+        def run():
+            with live_app.app_context(), live_app.test_request_context("/", method="POST"):  # a write: BEGIN IMMEDIATE on SQLite
+                services.cast_ballot(db.session.get(User, person_id), db.session.get(Consultation, consultation_id),
+                                     db.session.get(Organisation, organisation_id), MultiDict({"approve": [key]}))
+                db.session.commit()
+                return "cast"
+        return run
+
+    # Each organisation votes twice: its second ballot replaces its first, whichever order.
+    functions = [cast(person, organisation, keys[n % 2]) for person, organisation in voters for n in range(2)]
+    assert _parallel(functions) == ["cast"] * len(functions)
+    with live_app.app_context():
+        vote = db.session.scalar(select(VotingRound))
+        assert vote.ledger_length == len(functions)
+        positions = db.session.scalars(select(LedgerEntry.position).order_by(LedgerEntry.position)).all()
+        assert positions == list(range(1, len(functions) + 1))
+        current = db.session.scalars(select(Ballot.organisation_id).where(Ballot.is_current.is_(True))).all()
+        assert sorted(current) == sorted(organisation for _, organisation in voters)
+        assert ledger.verify(vote) == []

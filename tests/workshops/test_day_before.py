@@ -17,13 +17,13 @@ def test_registered_organisations_are_reminded_once_with_the_calendar(open_works
     services.register(rep1, workshop, org1, "Karim")  # the workshop is full: on the waiting list
     db.session.commit()
     sent: list[tuple[str, list]] = []
-    real = notifications.send_email
+    real = notifications.prepare_alike
 
-    def capture(recipient, template, **kwargs):
-        sent.append((recipient, list(kwargs.get("attachments", ()))))
-        return real(recipient, template, **kwargs)
+    def capture(recipients, template, **kwargs):
+        sent.extend((user.email, list(kwargs.get("attachments", ()))) for user, _link, _headers in recipients)
+        return real(recipients, template, **kwargs)
 
-    monkeypatch.setattr(notifications, "send_email", capture)
+    monkeypatch.setattr(notifications, "prepare_alike", capture)
     start = workshop.starts_at
     assert remind_day_before(now=start - timedelta(hours=30)) == 0, "too early"
     assert remind_day_before(now=start - timedelta(hours=20)) == 1

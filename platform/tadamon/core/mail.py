@@ -25,8 +25,10 @@ import base64
 import enum
 import json
 import logging
+import secrets
 import smtplib
 from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime as format_mail_date
@@ -37,7 +39,7 @@ from urllib.parse import urlsplit
 from babel import Locale
 from flask import current_app, render_template
 from flask_babel import force_locale
-from sqlalchemy import String, Text, event, or_, select, update
+from sqlalchemy import String, Text, event, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tadamon.core.db import utcnow
@@ -151,6 +153,119 @@ def message_of(row: OutboxMessage) -> EmailMessage:
                          message_id=row.message_id, headers=row.headers, attachments=row.attachments)
 
 
+@dataclass
+class PreparedEmail:
+    """A message rendered in its recipient's language, not yet queued (`queue_emails`)."""
+
+    recipient: str
+    subject: str
+    language: str
+    text_body: str
+    html_body: str
+    kind: str
+    created_at: datetime
+    message_id: str
+    headers: dict[str, str] = field(default_factory=dict)
+    attachments: Sequence[Attachment] = ()
+    keep_copy: bool = True
+
+    def filled(self, substitutions: dict[str, str]) -> PreparedEmail:
+        """The message with each placeholder replaced (see `queue_emails`)."""
+        def fill(text: str) -> str:
+            for placeholder, value in substitutions.items():
+                text = text.replace(placeholder, value)
+            return text
+
+        return replace(self, subject=fill(self.subject), text_body=fill(self.text_body),
+                       html_body=fill(self.html_body))
+
+    def message(self) -> EmailMessage:
+        return build_message(recipient=self.recipient, subject=self.subject, language=self.language,
+                             text_body=self.text_body, html_body=self.html_body, date=self.created_at,
+                             message_id=self.message_id, headers=self.headers, attachments=self.attachments)
+
+
+def prepare_email(
+    recipient: str, template: str, *, language: str, subject: Any, keep_copy: bool = True,
+    headers: dict[str, str] | None = None, kind: str = "", attachments: Sequence[Attachment] = (),
+    **context: Any,
+) -> PreparedEmail:
+    """Renders `emails/<template>.txt|.html` in `language` for `recipient`, without queueing it
+    (`queue_emails` does, for any number of messages at once). Arguments as `send_email`."""
+    language, subject_text, text_body, html_body = render_email(template, language=language, subject=subject,
+                                                                **context)
+    return PreparedEmail(recipient=recipient, subject=subject_text, language=language, text_body=text_body,
+                         html_body=html_body, kind=(kind or template)[:80], created_at=utcnow(),
+                         message_id=make_msgid(domain=_mail_domain()), headers=dict(headers or {}),
+                         attachments=tuple(attachments), keep_copy=keep_copy)
+
+
+@dataclass
+class _StandIn:
+    """The recipient a message is rendered for once, in place of each real one (`prepare_alike`)."""
+
+    display_name: str
+
+
+def prepare_alike(recipients: Sequence[tuple[Any, str, dict[str, str]]], template: str, *, language: str,
+                  subject: Any, kind: str = "", attachments: Sequence[Attachment] = (),
+                  **context: Any) -> list[PreparedEmail]:
+    """The same message for many people of one language, as `prepare_email` would render it
+    for each, rendered once: `recipients` are (user, unsubscribe link, headers). The templates
+    are rendered for a stand-in whose name and unsubscribe link are placeholders, which are
+    then replaced by each person's, filtered exactly as the templates filter them (isolated in
+    the text, `<bdi>` and escaped in the HTML). A phase move tells thousands of people the
+    same thing: rendering it per person cost more than everything else of the move."""
+    if not recipients:
+        return []
+    from markupsafe import escape
+
+    from tadamon.core.bidi import bdi, isolate
+
+    name, link = "n" + secrets.token_hex(16), "https://u" + secrets.token_hex(16) + ".invalid/"
+    language, subject_text, text_body, html_body = render_email(
+        template, language=language, subject=subject, user=_StandIn(name), unsubscribe_link=link, **context)
+    prepared = []
+    for user, unsubscribe_link, headers in recipients:
+        own = user.display_name
+        text = text_body.replace(isolate(name), isolate(own)).replace(link, unsubscribe_link)
+        html = html_body.replace(str(bdi(name)), str(bdi(own))).replace(link, str(escape(unsubscribe_link)))
+        prepared.append(PreparedEmail(recipient=user.email, subject=subject_text, language=language, text_body=text,
+                                      html_body=html, kind=(kind or template)[:80], created_at=utcnow(),
+                                      message_id=make_msgid(domain=_mail_domain()), headers=dict(headers),
+                                      attachments=tuple(attachments)))
+    return prepared
+
+
+def queue_emails(prepared: Sequence[PreparedEmail], substitutions: dict[str, str] | None = None) -> None:
+    """Queues prepared messages in the caller's transaction: one INSERT for all of them.
+
+    `substitutions` replaces placeholders in subjects and bodies: a message rendered before a
+    value existed (a ballot's receipt, known only once the ballot is in the ledger) is rendered
+    outside the ledger's lock and completed under it by a string replacement."""
+    if substitutions:
+        prepared = [message.filled(substitutions) for message in prepared]
+    server = bool(current_app.config["MAIL_SERVER"])
+    if server:
+        db.session.info.setdefault(PENDING_KEY, []).extend(m.message() for m in prepared if not m.keep_copy)
+    if not server and not current_app.config["MAIL_OUTBOX"]:
+        return  # nothing could send them and nobody reads the outbox
+    rows = [{
+        "created_at": m.created_at, "recipient": m.recipient, "subject": m.subject[:300], "language": m.language,
+        "text_body": m.text_body, "html_body": m.html_body, "kind": m.kind,
+        "state": (MailState.QUEUED if server else MailState.KEPT).value,
+        "next_attempt_at": m.created_at if server else None, "message_id": m.message_id,
+        "headers_json": json.dumps(m.headers, ensure_ascii=False),
+        "attachments_json": json.dumps([[name, mimetype, base64.b64encode(content).decode("ascii")]
+                                        for name, mimetype, content in m.attachments]),
+    } for m in prepared if m.keep_copy]
+    if not rows:
+        return
+    db.session.execute(insert(OutboxMessage), rows)
+    if server:
+        db.session.info[QUEUED_KEY] = True
+
+
 def send_email(
     recipient: str, template: str, *, language: str, subject: Any, keep_copy: bool = True,
     headers: dict[str, str] | None = None, kind: str = "", attachments: Sequence[Attachment] = (),
@@ -166,33 +281,10 @@ def send_email(
     that the database must never hold (a secret ballot's voting credential). Such a message is
     sent once the transaction commits, from memory, with a few immediate retries.
     """
-    language, subject_text, text_body, html_body = render_email(template, language=language, subject=subject,
-                                                                **context)
-    now = utcnow()
-    message_id = make_msgid(domain=_mail_domain())
-    message = build_message(recipient=recipient, subject=subject_text, language=language, text_body=text_body,
-                            html_body=html_body, date=now, message_id=message_id, headers=headers,
-                            attachments=attachments)
-    server = bool(current_app.config["MAIL_SERVER"])
-    if not keep_copy:
-        if server:
-            db.session.info.setdefault(PENDING_KEY, []).append(message)
-        return message
-    if not server and not current_app.config["MAIL_OUTBOX"]:
-        return message  # nothing could send it and nobody reads the outbox
-    db.session.add(
-        OutboxMessage(
-            created_at=now, recipient=recipient, subject=subject_text[:300], language=language,
-            text_body=text_body, html_body=html_body, kind=(kind or template)[:80],
-            state=(MailState.QUEUED if server else MailState.KEPT).value, next_attempt_at=now if server else None,
-            message_id=message_id, headers_json=json.dumps(headers or {}, ensure_ascii=False),
-            attachments_json=json.dumps([[name, mimetype, base64.b64encode(content).decode("ascii")]
-                                         for name, mimetype, content in attachments]),
-        )
-    )
-    if server:
-        db.session.info[QUEUED_KEY] = True
-    return message
+    prepared = prepare_email(recipient, template, language=language, subject=subject, keep_copy=keep_copy,
+                             headers=headers, kind=kind, attachments=attachments, **context)
+    queue_emails([prepared])
+    return prepared.message()
 
 
 PENDING_KEY = "tadamon_outgoing_mail"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -28,14 +28,14 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, func, insert, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.enums import LabelledEnum
 from tadamon.core.i18n import pick_text, texts_of
-from tadamon.core.mail import Attachment, send_email
+from tadamon.core.mail import Attachment, PreparedEmail, prepare_alike, queue_emails
 from tadamon.core.times import MOROCCO, format_datetime
 from tadamon.extensions import Model, db
 
@@ -332,6 +332,91 @@ def email_headers(user: Any, scope: str) -> tuple[dict[str, str], str]:
 
 # --- notifying -----------------------------------------------------------------------------
 
+@dataclass
+class PreparedNotifications:
+    """Notifications decided and rendered, not yet written (`deliver`): the in-app rows and the
+    e-mails owed at once."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    emails: list[PreparedEmail] = field(default_factory=list)
+
+    def __iadd__(self, other: PreparedNotifications) -> PreparedNotifications:
+        self.rows += other.rows
+        self.emails += other.emails
+        return self
+
+
+def prepare_many(kind: str, batches: Iterable[tuple[Iterable[Any], dict[str, Any]]], *, link: str = "",
+                 about: Any = None, attachments: Sequence[Attachment] = (),
+                 preferences: dict[int, dict[Category, Frequency]] | None = None) -> PreparedNotifications:
+    """The notifications of `kind` for several groups of recipients, each group with its own
+    parameters (a reminder names each recipient's organisation): what `notify` does for one
+    group, with one query for every recipient's preferences (or none, given `preferences`)
+    and nothing written yet. A person in two groups hears once per group, as with two calls."""
+    definition = _KINDS[kind]
+    link = absolute(link)
+    groups = []
+    for recipients, params in batches:
+        people: dict[int, Any] = {}
+        for user in recipients:
+            if user is not None:
+                people.setdefault(user.id, user)
+        groups.append((people, params))
+    if preferences is None:
+        preferences = preferences_of_many({user_id for people, _ in groups for user_id in people})
+    topic_key = (about or {}).get("key", "")[:60]
+    topic_json = json.dumps(about["title"], ensure_ascii=False, default=str) if about else ""
+    prepared = PreparedNotifications()
+    for people, params in groups:
+        params_json = json.dumps(params, ensure_ascii=False, default=str)
+        by_language: dict[str, list[tuple[Any, str, dict[str, str]]]] = {}
+        for user in people.values():
+            frequency = preferences.get(user.id, DEFAULT_FREQUENCY)[definition.category]
+            prepared.rows.append({"user_id": user.id, "kind": kind, "link": link, "params_json": params_json,
+                                  "email": frequency.value, "topic_key": topic_key, "topic_json": topic_json})
+            if frequency is Frequency.IMMEDIATE:
+                headers, unsubscribe_link = email_headers(user, definition.category.value)
+                by_language.setdefault(user.preferred_language, []).append((user, unsubscribe_link, headers))
+        # One rendering per language: the message differs between people only by their name
+        # and unsubscribe link (core.mail.prepare_alike).
+        emails: list[PreparedEmail] = []
+        for language, recipients in by_language.items():
+            with force_locale(language):
+                readable = _resolve(params, language)
+                subject = str(definition.subject) % readable
+                text = str(definition.text) % readable
+            emails += prepare_alike(recipients, "notification", language=language, subject=subject,
+                                    kind=f"notification:{kind}", text=text, link=link,
+                                    category=definition.category, attachments=attachments)
+        order = {user.email: position for position, user in enumerate(people.values())}
+        prepared.emails += sorted(emails, key=lambda email: order[email.recipient])  # the recipients' order
+    return prepared
+
+
+def prepare(recipients: Iterable[Any], kind: str, *, link: str = "", about: Any = None,
+            attachments: Sequence[Attachment] = (), **params: Any) -> PreparedNotifications:
+    """`notify`'s work but the writing: see `deliver`."""
+    return prepare_many(kind, [(recipients, params)], link=link, about=about, attachments=attachments)
+
+
+def deliver(prepared: PreparedNotifications, substitutions: dict[str, str] | None = None) -> None:
+    """Writes prepared notifications: one INSERT for the in-app rows, one for the e-mails,
+    however many recipients. `substitutions` fills placeholders in the parameters and the
+    e-mails (a value known only at the last moment, see `core.mail.queue_emails`)."""
+    rows = prepared.rows
+    if substitutions:
+        rows = [{**row, "params_json": _fill(row["params_json"], substitutions)} for row in rows]
+    if rows:
+        db.session.execute(insert(Notification), rows)
+    queue_emails(prepared.emails, substitutions)
+
+
+def _fill(text: str, substitutions: dict[str, str]) -> str:
+    for placeholder, value in substitutions.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
 def notify(recipients: Iterable[Any], kind: str, *, link: str = "", about: Any = None,
            attachments: Sequence[Attachment] = (), **params: Any) -> None:
     """Notifies each recipient (a User) in the app and, as they chose for the kind's category,
@@ -340,35 +425,7 @@ def notify(recipients: Iterable[Any], kind: str, *, link: str = "", about: Any =
     `link` may be a path: it is made absolute on PUBLIC_BASE_URL. `about` (from `topic`) names
     the consultation or workshop the notification is about, for digests. `attachments` go with
     an immediate e-mail only (a workshop's .ics; a digest links to the page instead)."""
-    definition = _KINDS[kind]
-    link = absolute(link)
-    people: dict[int, Any] = {}
-    for user in recipients:
-        if user is not None:
-            people.setdefault(user.id, user)
-    preferences = preferences_of_many(people)
-    for user in people.values():
-        frequency = preferences[user.id][definition.category]
-        db.session.add(
-            Notification(
-                user_id=user.id, kind=kind, link=link,
-                params_json=json.dumps(params, ensure_ascii=False, default=str), email=frequency.value,
-                topic_key=(about or {}).get("key", "")[:60],
-                topic_json=json.dumps(about["title"], ensure_ascii=False, default=str) if about else "",
-            )
-        )
-        if frequency is not Frequency.IMMEDIATE:
-            continue
-        with force_locale(user.preferred_language):
-            readable = _resolve(params, user.preferred_language)
-            subject = str(definition.subject) % readable
-            text = str(definition.text) % readable
-        headers, unsubscribe_link = email_headers(user, definition.category.value)
-        send_email(
-            user.email, "notification", language=user.preferred_language, subject=subject, headers=headers,
-            kind=f"notification:{kind}", user=user, text=text, link=link, unsubscribe_link=unsubscribe_link,
-            category=definition.category, attachments=attachments,
-        )
+    deliver(prepare(recipients, kind, link=link, about=about, attachments=attachments, **params))
 
 
 def unread_count(user: Any) -> int:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tadamon.core.db import utcnow
 from tadamon.core.persistence import add_unless_duplicate
-from tadamon.extensions import Model
+from tadamon.extensions import Model, db
 
 # How often a process looks for reminders owed (see core.hooks.time_to_check).
 CHECK_EVERY = timedelta(minutes=5)
@@ -43,3 +43,28 @@ def claim(kind: str, subject_id: int, organisation_id: int, due_at: datetime) ->
     another one at the same time): the caller then sends nothing."""
     return add_unless_duplicate(SentReminder(kind=kind, subject_id=subject_id, organisation_id=organisation_id,
                                              due_at=due_at))
+
+
+def claim_many(kind: str, subject_id: int, organisation_ids: list[int], due_at: datetime) -> list[int]:
+    """`claim` for many organisations at once: one INSERT … ON CONFLICT DO NOTHING, which
+    returns the organisations it recorded (in the order given). Those a parallel process
+    recorded first are left out: the caller reminds only the ones returned."""
+    if not organisation_ids:
+        return []
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = utcnow()
+    statement = insert(SentReminder).values([
+        {"kind": kind, "subject_id": subject_id, "organisation_id": organisation_id, "due_at": due_at, "sent_at": now}
+        for organisation_id in dict.fromkeys(organisation_ids)])
+    claimed = set(db.session.scalars(statement.on_conflict_do_nothing(
+        index_elements=["kind", "subject_id", "organisation_id", "due_at"]).returning(SentReminder.organisation_id)))
+    return [organisation_id for organisation_id in dict.fromkeys(organisation_ids) if organisation_id in claimed]
+
+
+def already_sent(kind: str, subject_id: int, due_at: datetime) -> set[int]:
+    """The organisations this reminder was already recorded for."""
+    return set(db.session.scalars(select(SentReminder.organisation_id).where(
+        SentReminder.kind == kind, SentReminder.subject_id == subject_id, SentReminder.due_at == due_at)))

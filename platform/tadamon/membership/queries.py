@@ -28,6 +28,21 @@ def representatives_of(organisation_ids: list[int] | None) -> list[User]:
     return list(db.session.scalars(query.order_by(User.id)))
 
 
+def representatives_by_organisation(organisation_ids: list[int]) -> dict[int, list[User]]:
+    """The enabled representatives of each of these organisations: one query."""
+    if not organisation_ids:
+        return {}
+    rows = db.session.execute(
+        select(OrganisationMember.organisation_id, User).join(User, User.id == OrganisationMember.user_id)
+        .where(OrganisationMember.organisation_id.in_(organisation_ids),
+               OrganisationMember.role == OrganisationRole.REPRESENTATIVE, User.is_enabled.is_(True))
+        .order_by(OrganisationMember.organisation_id, User.id)).all()
+    found: dict[int, list[User]] = {}
+    for organisation_id, user in rows:
+        found.setdefault(organisation_id, []).append(user)
+    return found
+
+
 def people_of(organisation_ids: list[int]) -> list[User]:
     """Everyone enabled who acts for these organisations (what concerns an organisation's own
     proposal reaches whoever may act on it, not only its representatives)."""

@@ -2,7 +2,8 @@
 
 Concurrency: every ballot of a consultation locks its VotingRound row (SELECT … FOR UPDATE on
 PostgreSQL; SQLite's BEGIN IMMEDIATE serialises writers already) before it checks the window
-and appends to the ledger, and closing is a compare-and-set UPDATE of that same row. So a
+again and appends to the ledger; the ballot is prepared before (see `cast_ballot`), so the
+lock lasts the append and the commit, and closing is a compare-and-set UPDATE of that same row. So a
 ballot either commits before the close (and is counted) or sees the close and is refused;
 the ledger's positions never fork. The one-current-ballot rule is a unique constraint besides.
 """
@@ -28,8 +29,15 @@ from tadamon.core import audit
 from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
-from tadamon.core.mail import send_email
-from tadamon.core.notifications import notify, register_kind, texts, topic
+from tadamon.core.mail import PreparedEmail, prepare_email
+from tadamon.core.notifications import (
+    PreparedNotifications,
+    deliver,
+    prepare,
+    register_kind,
+    texts,
+    topic,
+)
 from tadamon.core.persistence import rows_changed
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
@@ -43,14 +51,21 @@ from tadamon.membership.models import (
 )
 from tadamon.proposals.models import Evaluation, Proposal, ProposalState
 from tadamon.voting.methods import BallotError, Result, VoteError, get_method
-from tadamon.voting.models import GENESIS, Ballot, EligibleOrganisation, LedgerEntry, VotingRound
+from tadamon.voting.models import (
+    GENESIS,
+    Ballot,
+    EligibleOrganisation,
+    LedgerEntry,
+    VotingRound,
+    random_ballot_id,
+)
 from tadamon.workshops.models import Consultation, Participation, Phase
 
 DEFINITION_FORMAT = "tadamon-vote-definition/1"
 ENTRY_FORMAT = "tadamon-ledger-entry/1"
 
 # A secret ballot's receipt e-mail carries the organisation's voting credential: it is sent,
-# never stored (no in-app notification, no outbox copy), see `_send_secret_receipt`.
+# never stored (no in-app notification, no outbox copy), see `_secret_receipt_emails`.
 SECRET_RECEIPT_SUBJECT = _l("Your secret ballot is recorded: %(question)s")
 SECRET_RECEIPT_TEXT = _l(
     "Your organisation's secret ballot on “%(question)s” is recorded. Its receipt is %(receipt)s: find it on "
@@ -300,12 +315,16 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
 
     For a secret vote, `credential` is the organisation's voting code: needed to replace its
     ballot (VoteError saying how to recover without it); a first ballot gets a new one, sent
-    by e-mail only. The row keeps neither the organisation, the person nor the time."""
-    vote = db.session.execute(
-        select(VotingRound).where(VotingRound.consultation_id == consultation.id)
-        .with_for_update().execution_options(populate_existing=True)).scalar_one_or_none()
-    db.session.refresh(consultation)  # the phase as it is now, inside this transaction
+    by e-mail only. The row keeps neither the organisation, the person nor the time.
+
+    Ballots of a consultation append to one chain, so they take turns; the turn lasts only the
+    append. Everything that does not depend on the chain's head (permissions, the ballot's
+    parsing and validation, the credential, the receipt's notifications and e-mails, rendered
+    with a placeholder for the receipt) is done first, without the lock; then `_append`
+    locks the round, re-checks the window, reads the head and writes the entry, the ballot
+    rows and the notifications, and the caller commits at once, which ends the turn."""
     now = now or utcnow()
+    vote = round_of(consultation)
     if not window_is_open(consultation, vote, now):
         raise VoteError(_l("Voting is closed: this ballot was not recorded."))
     assert vote is not None
@@ -313,16 +332,23 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     if reason is not None:
         raise VoteError(reason)
     content = parse_ballot(vote, formdata)
-    secret = is_secret(vote)
+    secret, first_secret = is_secret(vote), False
     if secret:
+        # Replacing needs the credential of the current ballot; a first ballot gets a new one
+        # (the roll's compare-and-set under the lock issues one per organisation).
         previous, credential = _secret_previous(vote, organisation, credential)
+        first_secret = previous is None
     else:
-        previous, credential = current_ballot(vote, organisation), None
-    position = vote.ledger_length + 1
+        credential = None
+    keys = _keys(vote, organisation, user, credential, now)
+    # A stand-in for the receipt, as long as one, replaced once the entry's hash is known.
+    slot = secrets.token_hex(32)
+    prepared = _receipt_notifications(user, consultation, organisation, slot, credential)
+    ballot = Ballot(id=random_ballot_id(), round_id=vote.id, content=canonical(content), is_current=True,
+                    receipt=slot, **keys)
     entry = {
         "format": ENTRY_FORMAT,
         "consultation": consultation.id,
-        "position": position,
         # No time for a secret ballot: the public order of the ledger is all it tells.
         "cast_at": None if secret else now.isoformat(timespec="microseconds"),
         "ballot": content,
@@ -330,35 +356,69 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
         # so that equal ballots still get distinct receipts.
         "organisation": None if secret else organisation.id,
         "nonce": secrets.token_hex(16) if secret else None,
-        "replaces": previous.receipt if previous else None,
     }
-    text = canonical(entry)
-    entry_hash = chain_hash(vote.ledger_head, text)
     try:
         with db.session.begin_nested():
-            if previous is not None:
-                db.session.execute(update(Ballot).where(Ballot.id == previous.id).values(is_current=None)
-                                   .execution_options(synchronize_session="fetch"))
-            db.session.add(LedgerEntry(round_id=vote.id, position=position, previous_hash=vote.ledger_head,
-                                       canonical=text, entry_hash=entry_hash))
-            ballot = Ballot(round_id=vote.id, content=canonical(content), is_current=True, receipt=entry_hash,
-                            **_keys(vote, organisation, user, credential, now))
-            db.session.add(ballot)
-            vote.ledger_length = position
-            vote.ledger_head = entry_hash
-            _mark_voted(vote, organisation, first=previous is None)
-            db.session.flush()
+            receipt = _append(consultation, organisation, ballot, entry, now, first_secret=first_secret)
     except IntegrityError:
         raise VoteError(_l("Another ballot of your organisation was being recorded at the same moment. "
                            "Reload the page to see which one counts.")) from None
+    # Outside the savepoint: releasing one counts as a commit for the session's after_commit
+    # hook, which would send a secret receipt's e-mail before the ballot is committed.
+    deliver(prepared, {slot: receipt})
+    return Cast(ballot, credential)
+
+
+def _append(consultation: Consultation, organisation: Organisation, ballot: Ballot, entry: dict[str, Any],
+            now: datetime, *, first_secret: bool) -> str:
+    """The ledger's turn: locks the round, checks the window again (a close may have won the
+    lock first), marks the ballot it replaces, appends the entry and the ballot; returns the
+    receipt. A handful of statements: everything else was prepared before."""
+    # The round locked, with the consultation's phase and deadline as they are now: one round trip.
+    row = db.session.execute(
+        select(VotingRound, Consultation.phase, Consultation.closed_at)
+        .join(Consultation, Consultation.id == VotingRound.consultation_id)
+        .where(VotingRound.consultation_id == consultation.id)
+        .with_for_update(of=VotingRound).execution_options(populate_existing=True)).one_or_none()
+    if row is None or row.VotingRound.closed_at is not None or Phase(row.phase) is not Phase.VOTING \
+            or (row.closed_at is not None and now >= row.closed_at):
+        raise VoteError(_l("Voting is closed: this ballot was not recorded."))
+    vote = row.VotingRound
+    # The ballot it replaces, as it stands under the lock (a parallel ballot of the same
+    # organisation may have replaced the one read before): no longer current.
+    key = (Ballot.organisation_id == organisation.id if ballot.credential_hash is None
+           else Ballot.credential_hash == ballot.credential_hash)
+    replaced = db.session.execute(
+        update(Ballot).where(Ballot.round_id == vote.id, key, Ballot.is_current.is_(True))
+        .values(is_current=None).returning(Ballot.receipt).execution_options(synchronize_session=False)
+    ).scalars().all()
+    position = vote.ledger_length + 1
+    text = canonical({**entry, "position": position, "replaces": replaced[0] if replaced else None})
+    receipt = chain_hash(vote.ledger_head, text)
+    db.session.add(LedgerEntry(round_id=vote.id, position=position, previous_hash=vote.ledger_head,
+                               canonical=text, entry_hash=receipt))
+    ballot.receipt = receipt
+    db.session.add(ballot)
+    vote.ledger_length = position
+    vote.ledger_head = receipt
+    _mark_voted(vote, organisation, first=first_secret)
+    db.session.flush()
+    return receipt
+
+
+def _receipt_notifications(user: User, consultation: Consultation, organisation: Organisation, receipt: str,
+                           credential: str | None) -> PreparedNotifications:
+    """The receipt for the person who voted and the organisation's representatives, rendered
+    now with `receipt` (a placeholder) in it: in-app and by e-mail as each chose; a secret
+    ballot's by e-mail only, with its credential (see `_secret_receipt_emails`)."""
     recipients = [user, *(m.user for m in membership.people_of(organisation) if m.is_representative)]
     link = external_url("voting.receipts", consultation_id=consultation.id)
     if credential is not None:
-        _send_secret_receipt(recipients, consultation, link, entry_hash, credential)
-    else:
-        notify(recipients, "voting.receipt", link=link,
-               about=topic("consultation", consultation.id, texts(consultation, "question")), question=texts(consultation, "question"), receipt=entry_hash)
-    return Cast(ballot, credential)
+        return PreparedNotifications(emails=_secret_receipt_emails(recipients, consultation, link, receipt,
+                                                                   credential))
+    return prepare(recipients, "voting.receipt", link=link,
+                   about=topic("consultation", consultation.id, texts(consultation, "question")),
+                   question=texts(consultation, "question"), receipt=receipt)
 
 
 def _keys(vote: VotingRound, organisation: Organisation, user: User, credential: str | None,
@@ -431,11 +491,12 @@ def neutralise_open_secret_rolls() -> int:
     return len(moved)
 
 
-def _send_secret_receipt(recipients: list[User], consultation: Consultation, link: str, receipt: str,
-                         credential: str) -> None:
+def _secret_receipt_emails(recipients: list[User], consultation: Consultation, link: str, receipt: str,
+                           credential: str) -> list[PreparedEmail]:
     """The receipt and the credential, by e-mail only: an in-app notification or an outbox copy
     would store them next to the person, and so link the organisation to its ballot."""
     seen: set[int] = set()
+    emails = []
     for person in recipients:
         if person is None or person.id in seen:
             continue
@@ -443,9 +504,10 @@ def _send_secret_receipt(recipients: list[User], consultation: Consultation, lin
         question = pick_text(texts_of(consultation, "question"), person.preferred_language).text
         with force_locale(person.preferred_language):
             params = {"question": question, "receipt": receipt, "credential": credential}
-            send_email(person.email, "notification", language=person.preferred_language, keep_copy=False,
-                       subject=str(SECRET_RECEIPT_SUBJECT) % params, user=person,
-                       text=str(SECRET_RECEIPT_TEXT) % params, link=link)
+            emails.append(prepare_email(person.email, "notification", language=person.preferred_language,
+                                        keep_copy=False, subject=str(SECRET_RECEIPT_SUBJECT) % params, user=person,
+                                        text=str(SECRET_RECEIPT_TEXT) % params, link=link))
+    return emails
 
 
 # --- closing ---------------------------------------------------------------------------------

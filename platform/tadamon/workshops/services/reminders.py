@@ -9,15 +9,22 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from tadamon.accounts.models import User
 from tadamon.core import reminders
 from tadamon.core.db import utcnow
 from tadamon.core.hooks import time_to_check
-from tadamon.core.notifications import moment, notify, register_kind, texts
+from tadamon.core.notifications import (
+    PreparedNotifications,
+    deliver,
+    moment,
+    preferences_of_many,
+    prepare_many,
+    register_kind,
+    texts,
+)
 from tadamon.core.reminders import CHECK_EVERY
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
-from tadamon.membership.queries import representatives_of
+from tadamon.membership.queries import representatives_by_organisation
 from tadamon.workshops.calendars import calendar_for
 from tadamon.workshops.models import HOLDING_PLACE, Registration, Workshop, WorkshopStatus
 
@@ -47,29 +54,43 @@ def remind_day_before(now: datetime | None = None) -> int:
                                             reminders.SentReminder.due_at)
                                      .where(reminders.SentReminder.kind == KIND,
                                             reminders.SentReminder.subject_id.in_({w.id for _r, w in rows}))).all())
-    reminded = 0
+    owed: dict[int, tuple[Workshop, list[Registration]]] = {}
     for registration, workshop in rows:
-        if (workshop.id, registration.organisation_id, workshop.starts_at) in already:
-            continue
-        if not reminders.claim(KIND, workshop.id, registration.organisation_id, workshop.starts_at):
-            continue
-        _remind(workshop, registration)
-        reminded += 1
+        if (workshop.id, registration.organisation_id, workshop.starts_at) not in already:
+            owed.setdefault(workshop.id, (workshop, []))[1].append(registration)
+    reminded = 0
+    for workshop, registrations in owed.values():
+        # One INSERT claims the workshop's reminders; a parallel process's claims are left out.
+        claimed = set(reminders.claim_many(KIND, workshop.id, [r.organisation_id for r in registrations],
+                                           workshop.starts_at))
+        registrations = [r for r in registrations if r.organisation_id in claimed]
+        _remind(workshop, registrations)
+        reminded += len(registrations)
     return reminded
 
 
-def _remind(workshop: Workshop, registration: Registration) -> None:
-    people = representatives_of([registration.organisation_id])
-    by_language: dict[str, list[User]] = {}
-    for person in people:
-        by_language.setdefault(person.preferred_language, []).append(person)
-    for language, group in by_language.items():
+def _remind(workshop: Workshop, registrations: list[Registration]) -> None:
+    """Each organisation's representatives, grouped by language (the .ics is in theirs): one
+    query for the people and one for their preferences, one INSERT each for the
+    notifications and the e-mails."""
+    if not registrations:
+        return
+    people = representatives_by_organisation([r.organisation_id for r in registrations])
+    preferences = preferences_of_many({person.id for group in people.values() for person in group})
+    languages = sorted({person.preferred_language for group in people.values() for person in group})
+    prepared = PreparedNotifications()
+    link = external_url("workshops.workshop", workshop_id=workshop.id)
+    for language in languages:
         # Registered people may have the link to join a hybrid or online workshop.
         ics = calendar_for([workshop], language=language, shows_online_link=lambda _workshop: True)
-        notify(group, "workshops.tomorrow", link=external_url("workshops.workshop", workshop_id=workshop.id),
-               attachments=[(f"workshop-{workshop.id}.ics", "text/calendar", ics)],
-               workshop=texts(workshop, "title"), organisation=registration.organisation.display_name,
-               when=moment(workshop.starts_at, workshop.time_zone))
+        prepared += prepare_many("workshops.tomorrow", [
+            ([person for person in people.get(registration.organisation_id, [])
+              if person.preferred_language == language],
+             {"workshop": texts(workshop, "title"), "organisation": registration.organisation.display_name,
+              "when": moment(workshop.starts_at, workshop.time_zone)})
+            for registration in registrations], link=link, preferences=preferences,
+            attachments=[(f"workshop-{workshop.id}.ics", "text/calendar", ics)])
+    deliver(prepared)
 
 
 def check_remind_day_before() -> int:
