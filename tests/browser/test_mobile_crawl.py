@@ -51,7 +51,7 @@ ROLES: dict[str, tuple[str, str | None] | None] = {
 
 # Not followed: files to download, one-time tokens, leaving the session, the mail outbox.
 NOT_FOLLOWED = re.compile(
-    r"(\.ics|\.json|\.pdf|\.csv|/pack$|/pack\?|/export|/exports/|/statutes|/documents/\d+|/attachments/\d+|/verify/|"
+    r"(\.ics|\.json|\.pdf|\.csv|\.zip|/download|/pack$|/pack\?|/export|/exports/|/statutes|/documents/\d+|/attachments/\d+|/verify/|"
     r"/password/reset/|/email/confirm/|/invitations/|/dev/|/account/logout)"
 )
 
