@@ -13,6 +13,7 @@ from sqlalchemy import event, func, select
 
 from tadamon import demo
 from tadamon.accounts.models import User
+from tadamon.action_plan.models import Action, PlanVersion
 from tadamon.core.db import utcnow
 from tadamon.extensions import db
 from tadamon.membership.demo import FEATURED_EMAIL
@@ -65,12 +66,15 @@ def pages(app):
     organisation = db.session.scalar(select(Organisation.id).where(Organisation.state == MembershipState.APPROVED)
                                      .order_by(Organisation.id))
     workshop = db.session.scalar(select(Workshop.id).order_by(Workshop.id))
+    # Ids as the database gave them (PostgreSQL's sequences do not restart between tests).
+    action = db.session.scalar(select(Action.id).order_by(Action.id))
+    version = db.session.scalar(select(PlanVersion.number).order_by(PlanVersion.number))
     return listed, {
         "home": "/", "directory": "/organisations", "organisation": f"/organisations/{organisation}",
         "workshops": "/workshops", "workshop": f"/workshops/{workshop}",
         "proposals": f"/consultations/{listed}/proposals", "proposal": f"/proposals/{proposal}",
         "results": f"/consultations/{published}/results", "receipts": f"/consultations/{published}/receipts",
-        "plan": "/plan", "action": "/plan/actions/1", "diff": "/plan/versions/1/diff",
+        "plan": "/plan", "action": f"/plan/actions/{action}", "diff": f"/plan/versions/{version}/diff",
     }, proposal
 
 

@@ -318,13 +318,13 @@ def _ballots(scale: int, people: dict[int, int], votes: list[int]) -> int:
 
 def _actions(scale: int, votes: list[int]) -> int:
     """Through the plan's service: one action per leading proposal of the published votes."""
-    from tadamon.action_plan.demo import _action, _steering
+    from tadamon.action_plan.demo import demo_action, steering_account
     from tadamon.action_plan.models import Action
     from tadamon.voting import services as voting
     from tadamon.workshops.models import Consultation
 
     wanted = max(0, UNIT["plan actions"] * scale - _count(_table(Action)))
-    steering = _steering()
+    steering = steering_account()
     proposal_ids = []
     for consultation_id, phase in zip(votes, VOTE_PHASES, strict=True):
         if phase == "results_published":
@@ -332,5 +332,5 @@ def _actions(scale: int, votes: list[int]) -> int:
             if vote is not None:
                 proposal_ids += [voting.proposal_id_of(key) for key in voting.candidate_keys(vote)]
     for number, proposal_id in enumerate(proposal_ids[:wanted]):
-        _action(steering, [proposal_id], number)
+        demo_action(steering, [proposal_id], number)
     return min(wanted, len(proposal_ids))

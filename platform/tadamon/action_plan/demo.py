@@ -49,7 +49,7 @@ TITLES = {
 REGION_SETS = [["CAS", "RSK"], ["SMA", "DTA", "MSA"], [], ["DTA"], ["FME", "ORI"]]
 
 
-def _steering() -> User:
+def steering_account() -> User:
     return db.session.scalars(select(User).where(User.email == "steering@demo.tadamon.ma")).one()
 
 
@@ -66,7 +66,7 @@ def _organisations(limit: int) -> list[Organisation]:
                                    .order_by(Organisation.id).limit(limit)))
 
 
-def _action(steering: User, proposal_ids: list[int], number: int) -> Any:
+def demo_action(steering: User, proposal_ids: list[int], number: int) -> Any:
     proposals = services.candidate_proposals(proposal_ids)
     data = services.draft_from_proposals(proposals)
     # An accepted amendment may have lengthened the proposal's title: the start names it.
@@ -92,7 +92,7 @@ def _action(steering: User, proposal_ids: list[int], number: int) -> Any:
 
 def seed(demo: DemoContext) -> None:
     """Version 1 published from the demo votes, and a working draft that moved on since."""
-    steering = _steering()
+    steering = steering_account()
     # Actions cite only votes whose results are published (a closed vote waits for the
     # facilitators to publish it, and its results page is not open yet).
     board = [group for group in services.candidate_board()
@@ -106,9 +106,9 @@ def seed(demo: DemoContext) -> None:
 # of its own, the fourth added after version 1, the last set aside.
     first = board[0].candidates
     if len(first) >= 2:
-        actions.append(_action(steering, [first[0].proposal.id, first[1].proposal.id], 0))
+        actions.append(demo_action(steering, [first[0].proposal.id, first[1].proposal.id], 0))
     if len(first) >= 3:
-        actions.append(_action(steering, [first[2].proposal.id], 1))
+        actions.append(demo_action(steering, [first[2].proposal.id], 1))
     if len(first) >= 5:
         services.set_aside(steering, first[-1].proposal,
                            "Relève d'abord des communes et de l'État ; le réseau la portera en plaidoyer, à revoir en 2028.")
@@ -116,7 +116,7 @@ def seed(demo: DemoContext) -> None:
     # stays on the board for a visitor to turn into actions.
     for group in board[1:-1]:
         if group.candidates:
-            actions.append(_action(steering, [group.candidates[0].proposal.id], len(actions)))
+            actions.append(demo_action(steering, [group.candidates[0].proposal.id], len(actions)))
     # Lead and partners, confirmed; progress from the leads.
     for number, action in enumerate(actions):
         lead = organisations[number % len(organisations)]
@@ -150,5 +150,5 @@ def seed(demo: DemoContext) -> None:
         if person is not None and len(actions) > 1:
             services.volunteer(person, offering, actions[1], "partner", "Nous pouvons accueillir des formations.")
     if len(first) >= 5:
-        _action(steering, [first[3].proposal.id], len(actions))
+        demo_action(steering, [first[3].proposal.id], len(actions))
     db.session.flush()
