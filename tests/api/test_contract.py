@@ -5,6 +5,9 @@ TEST_DATABASE_URL. Bounded examples keep it to well under a minute."""
 
 from __future__ import annotations
 
+import traceback
+
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import Phase as HypothesisPhase
@@ -89,3 +92,31 @@ def test_every_operation_keeps_its_contract(app, monkeypatch, members, consultat
     assert not failures, "\n\n".join(failures)
     never = {operation.label for operation in operations} - set(succeeded) - WITHOUT_DATA
     assert never == set(), "operations that never succeeded"
+
+
+def test_a_response_that_breaks_its_contract_is_caught(app, monkeypatch, consultation):
+    """The check above can fail: the themes answer with an English name missing from every
+    `name_i18n` (a required field of the document), and Schemathesis reports it."""
+    from tadamon.api import v1
+
+    real_texts_of = v1.texts_of
+
+    def without_english(item, field):
+        texts = dict(real_texts_of(item, field))
+        texts.pop("en", None)
+        return texts
+
+    monkeypatch.setattr(v1, "texts_of", without_english)
+    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+    operation = next(result.ok() for result in schema.get_all_operations()
+                     if result.ok().label == "GET /api/v1/themes")
+
+    @given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE))
+    @settings(max_examples=3, deadline=None, database=None, derandomize=True, suppress_health_check=list(HealthCheck))
+    def check(case):
+        case.call_and_validate(headers={"Accept-Encoding": "identity"})
+
+    with pytest.raises(BaseException) as caught:  # noqa: PT011 - a group of failures (not an Exception)
+        check()
+    report = "".join(traceback.format_exception(caught.value))
+    assert '"en" is a required property' in report
