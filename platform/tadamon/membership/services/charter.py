@@ -166,11 +166,12 @@ def _current_charter_id() -> int | None:
 
 
 def _adhered_charter_ids(organisation_id: int) -> set[int]:
-    return set(
-        db.session.scalars(
-            select(CharterAdherence.charter_id).where(CharterAdherence.organisation_id == organisation_id)
-        )
-    )
+    # Read once per request: a page asks several permissions that each check the charter.
+    cache = g.setdefault("tadamon_adhered_charters", {}) if has_request_context() else {}
+    if organisation_id not in cache:
+        cache[organisation_id] = set(db.session.scalars(
+            select(CharterAdherence.charter_id).where(CharterAdherence.organisation_id == organisation_id)))
+    return set(cache[organisation_id])
 
 
 def adhere_to_current_charter(organisation: Organisation, user: User) -> None:
@@ -182,6 +183,8 @@ def adhere_to_current_charter(organisation: Organisation, user: User) -> None:
     # Adhered in a parallel request: the same outcome, nothing to do.
     add_unless_duplicate(CharterAdherence(organisation_id=organisation.id, charter_id=charter.id,
                                           adhered_by_id=user.id))
+    if has_request_context():
+        g.pop("tadamon_adhered_charters", None)  # the rest of the request sees the adherence
 
 
 def adherences(organisation: Organisation) -> list[CharterAdherence]:
