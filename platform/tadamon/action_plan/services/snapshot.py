@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypedDict, TypeVar
 
-from sqlalchemy import inspect, select
+from sqlalchemy import ColumnElement, inspect, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from tadamon.action_plan.models import Action, CommitmentRole, Decision, ProgressUpdate
@@ -281,7 +281,7 @@ def load_related(actions: Sequence[Action], *, trails: bool = False) -> Related:
     updates = db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.action_id.in_(action_ids))
                                  .order_by(ProgressUpdate.happened_on.desc(), ProgressUpdate.id.desc())).all() \
         if action_ids else []
-    taken = Decision.action_id.in_(action_ids)
+    taken: ColumnElement[bool] = Decision.action_id.in_(action_ids)
     if trails and proposals:
         taken = taken | (Decision.proposal_id.in_(set(proposals)) & Decision.action_id.is_(None))
     decisions = db.session.scalars(select(Decision).where(taken).order_by(Decision.at, Decision.id)).all() \
