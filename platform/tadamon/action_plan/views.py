@@ -45,7 +45,7 @@ from tadamon.extensions import db
 from tadamon.membership.permissions import can_take_part
 from tadamon.membership.regions import REGIONS
 from tadamon.proposals.models import Proposal
-from tadamon.workshops.models import Consultation, Theme
+from tadamon.workshops.models import Theme
 
 bp = Blueprint("action_plan", __name__, template_folder="templates")
 
