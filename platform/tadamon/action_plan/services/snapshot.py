@@ -16,7 +16,13 @@ from typing import Any, TypedDict, TypeVar
 from sqlalchemy import ColumnElement, inspect, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from tadamon.action_plan.models import Action, CommitmentRole, Decision, ProgressUpdate
+from tadamon.action_plan.models import (
+    Action,
+    ActionSource,
+    CommitmentRole,
+    Decision,
+    ProgressUpdate,
+)
 from tadamon.action_plan.services.actions import working_actions
 from tadamon.action_plan.services.common import LANGUAGES, iso
 from tadamon.core.db import utcnow
@@ -238,26 +244,34 @@ def _vote_entry(proposal: Proposal, rounds: dict[int, VotingRound], stored: dict
             "results_url": f"/consultations/{proposal.consultation_id}/results"}
 
 
-_ACTION_ROWS = ("sources", "milestones", "indicators", "commitments")
+_ACTION_ROWS = ("sources", "milestones", "indicators", "commitments", "theme")
+
+
+def _sources_with_proposals() -> Any:
+    """The sources with their proposals, consultations and workshops joined: one query. Only
+    the workshops' titles are shown, not their facilitators and regions (loaded on use)."""
+    return selectinload(Action.sources).joinedload(ActionSource.proposal).joinedload(Proposal.consultation) \
+        .joinedload(Consultation.workshop).options(lazyload(Workshop.facilitators), lazyload(Workshop.region_rows))
 
 
 def load_action(action_id: int) -> Action | None:
-    """One action with its own rows, for its page: the milestones joined to the action's row,
-    the sources, indicators and commitments one query each (what `load_related` then reuses)."""
+    """One action with its own rows, for its page: the milestones and theme joined to the
+    action's row, the sources (with their proposals), indicators and commitments one query
+    each (what `load_related` then reuses)."""
     return db.session.get(Action, action_id, options=[
-        joinedload(Action.milestones), selectinload(Action.sources), selectinload(Action.indicators),
-        selectinload(Action.commitments)])
+        joinedload(Action.milestones), joinedload(Action.theme), _sources_with_proposals(),
+        selectinload(Action.indicators), selectinload(Action.commitments)])
 
 
 def _load_action_rows(actions: Sequence[Action]) -> None:
-    """The actions' own rows (sources, milestones, indicators, commitments): one query each,
-    loaded into the identity map, instead of four lazy loads per action. Nothing when the
-    caller loaded them already (`load_action`)."""
+    """The actions' own rows (sources with their proposals, milestones, indicators,
+    commitments, theme): one query each, loaded into the identity map, instead of lazy loads
+    per action. Nothing when the caller loaded them already (`load_action`)."""
     missing = [a.id for a in actions if inspect(a).unloaded.intersection(_ACTION_ROWS)]
     if missing:
         db.session.scalars(select(Action).where(Action.id.in_(missing)).options(
-            selectinload(Action.sources), selectinload(Action.milestones), selectinload(Action.indicators),
-            selectinload(Action.commitments))).all()
+            _sources_with_proposals(), selectinload(Action.milestones), selectinload(Action.indicators),
+            selectinload(Action.commitments), joinedload(Action.theme))).all()
 
 
 def load_related(actions: Sequence[Action], *, trails: bool = False) -> Related:
@@ -268,14 +282,10 @@ def load_related(actions: Sequence[Action], *, trails: bool = False) -> Related:
 
     _load_action_rows(actions)
     action_ids = {a.id for a in actions}
-    proposals = {p.id: p for p in _by_id(Proposal, Proposal.id, {s.proposal_id for a in actions for s in a.sources})}
-    # A proposal's consultation is joined to its row: no query of its own.
+    # Loaded with the sources (`_sources_with_proposals`): no query of their own.
+    proposals = {s.proposal_id: s.proposal for a in actions for s in a.sources}
     consultations = {p.consultation_id: p.consultation for p in proposals.values()}
-    # Only the workshops' titles are shown: not their facilitators and regions (loaded on use).
-    workshop_ids = {c.workshop_id for c in consultations.values() if c.workshop_id}
-    workshops = {w.id: w for w in db.session.scalars(
-        select(Workshop).where(Workshop.id.in_(workshop_ids))
-        .options(lazyload(Workshop.facilitators), lazyload(Workshop.region_rows)))} if workshop_ids else {}
+    workshops = {c.workshop.id: c.workshop for c in consultations.values() if c.workshop is not None}
     rounds, stored = rounds_with_results(set(consultations))
     coauthors = _grouped(_by_id(CoAuthor, CoAuthor.proposal_id, set(proposals)), "proposal_id")
     updates = db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.action_id.in_(action_ids))
@@ -286,8 +296,7 @@ def load_related(actions: Sequence[Action], *, trails: bool = False) -> Related:
         taken = taken | (Decision.proposal_id.in_(set(proposals)) & Decision.action_id.is_(None))
     decisions = db.session.scalars(select(Decision).where(taken).order_by(Decision.at, Decision.id)).all() \
         if action_ids else []
-    themes = db.session.scalars(select(Theme).where(Theme.id.in_({a.theme_id for a in actions if a.theme_id}))
-                                .order_by(Theme.id)).all() if any(a.theme_id for a in actions) else []
+    themes = sorted({a.theme for a in actions if a.theme is not None}, key=lambda theme: theme.id)
     return Related(
         proposals=proposals, consultations=consultations, workshops=workshops,
         coauthors={pid: [row.organisation for row in rows] for pid, rows in coauthors.items()},
