@@ -30,7 +30,7 @@ QUERY_BUDGET = 10
 OVER_BUDGET = {("anonymous", "proposal"): 11, ("member", "proposal"): 15,
                ("member", "action"): 13,
                # A member's home gathers every module's blocks about their organisation.
-               ("member", "home"): 17}
+               ("member", "home"): 16}
 # The logged-in layout (person, session and roles; memberships with organisations; unread count).
 LAYOUT_QUERIES = 3
 
