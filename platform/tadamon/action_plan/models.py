@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
@@ -31,6 +32,10 @@ from tadamon.core.enums import LabelledEnum
 from tadamon.core.texts import DescriptionColumns
 from tadamon.extensions import Model, db
 from tadamon.membership.models import Organisation
+
+if TYPE_CHECKING:
+    from tadamon.proposals.models import Proposal
+    from tadamon.workshops.models import Theme
 
 
 class ActionStatus(LabelledEnum):
@@ -112,6 +117,8 @@ class Action(DescriptionColumns, Model):
     indicators: Mapped[list[Indicator]] = relationship(order_by="Indicator.position", cascade="all, delete-orphan")
     commitments: Mapped[list[Commitment]] = relationship(back_populates="action", order_by="Commitment.id",
                                                          cascade="all, delete-orphan")
+    # Read-only: to join the theme to the action's row (its page, the plan); written by theme_id.
+    theme: Mapped[Theme | None] = relationship(viewonly=True)
 
     @property
     def region_codes(self) -> list[str]:
@@ -133,6 +140,8 @@ class ActionSource(Model):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="RESTRICT"), index=True)
 
     action: Mapped[Action] = relationship(back_populates="sources")
+    # Read-only: to load the sources with their proposals in one query; written by proposal_id.
+    proposal: Mapped[Proposal] = relationship(viewonly=True)
 
 
 class SetAside(Model):

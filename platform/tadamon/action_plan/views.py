@@ -45,7 +45,7 @@ from tadamon.extensions import db
 from tadamon.membership.permissions import can_take_part
 from tadamon.membership.regions import REGIONS
 from tadamon.proposals.models import Proposal
-from tadamon.workshops.models import Consultation, Theme
+from tadamon.workshops.models import Theme
 
 bp = Blueprint("action_plan", __name__, template_folder="templates")
 
@@ -300,26 +300,20 @@ def new_action() -> Any:
 @bp.route("/plan/actions/<int:action_id>")
 @public
 def action(action_id: int) -> Any:
-    item = db.get_or_404(Action, action_id)
+    item = services.load_action(action_id)
+    if item is None:
+        abort(404)
     actor = current_actor()
     if not can_view_action(actor, item):
         abort(404)
-    view = presentation.plan_view(services.build_snapshot([item])).actions[0]
+    # Loaded once for the document, the source consultations' links and the decision trail.
+    related = services.load_related([item], trails=True)
+    view = presentation.plan_view(services.build_snapshot([item], related=related)).actions[0]
     return render_template(
-        "action_plan/action.html", action=item, view=view, consultations=_source_consultations(view),
+        "action_plan/action.html", action=item, view=view, consultations=related.consultations,
         commitment=services.commitment_of(item, actor.organisation), has_lead=services.has_confirmed_lead(item),
-        decisions=presentation.decision_trail(services.decisions_of(item)),
+        decisions=presentation.decision_trail(services.trail_of(item, related)),
         form=ConfirmForm(), answer_form=forms.DecideCommitmentForm(formdata=None))
-
-
-def _source_consultations(view: presentation.ActionView) -> dict[int, Consultation]:
-    """The consultations the action's sources come from, by id, so that the page links to a
-    vote's results only where the reader may open them (closed but unpublished results answer
-    403): one query."""
-    ids = {source.consultation_id for source in view.sources if source.consultation_id}
-    if not ids:
-        return {}
-    return {c.id: c for c in db.session.scalars(select(Consultation).where(Consultation.id.in_(ids)))}
 
 
 @bp.route("/plan/actions/<int:action_id>/edit", methods=["GET", "POST"])

@@ -115,15 +115,16 @@ def proposal_page(actor: Actor, proposal: Proposal) -> ProposalPage:
     coauthors = services.coauthors(proposal)
     lineage = services.lineage_of(proposal)
     may_curate = permissions.can_curate(actor, proposal)
+    cosignatures = services.cosignatures(proposal)
     return ProposalPage(
         proposal=proposal,
         authors=[proposal.organisation.local_name] + [c.organisation.local_name for c in coauthors],
-        attachments=services.attachments_of(proposal), cosignatures=services.cosignatures(proposal),
+        attachments=services.attachments_of(proposal), cosignatures=cosignatures,
         comments=services.comment_thread(proposal), amendments=services.amendments_of(proposal),
         lineage=lineage, origin=services.room_origin(proposal),
         lineage_origins=services.origins_in_lineage(lineage["from"]), timeline=services.timeline(proposal),
         versions=services.versions(proposal), similar=similarity.similar_to(proposal),
-        has_cosigned=services.has_cosigned(proposal, actor.organisation),
+        has_cosigned=services.has_cosigned(proposal, actor.organisation, cosignatures),
         may_edit=permissions.can_edit(actor, proposal),
         may_withdraw=permissions.can_withdraw(actor, proposal),
         may_cosign=permissions.can_cosign(actor, proposal),

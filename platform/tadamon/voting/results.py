@@ -72,17 +72,28 @@ def stored_results(vote: VotingRound) -> StoredResults | None:
     return compute(vote, tally) if tally is not None else None
 
 
-def stored_for(rounds: list[VotingRound]) -> dict[int, StoredResults]:
-    """Several rounds' stored results in one query (the action plan's sources), by round id."""
-    ids = [vote.id for vote in rounds if vote.results is not None]
-    found = {row.round_id: StoredResults(json.loads(row.tally), json.loads(row.views), row.ledger_head)
-             for row in db.session.scalars(select(VoteResult).where(VoteResult.round_id.in_(ids)))} if ids else {}
-    for vote in rounds:
-        if vote.id in ids and vote.id not in found:
-            computed = stored_results(vote)
-            if computed is not None:
-                found[vote.id] = computed
-    return found
+def rounds_with_results(consultation_ids: set[int]) -> tuple[dict[int, VotingRound], dict[int, StoredResults]]:
+    """The votes of these consultations, by consultation id, and their stored results, by round
+    id, in one query (the rounds outer-joined with their results: the action plan's sources).
+    A closed round whose row the periodic task has not written yet is computed in memory."""
+    if not consultation_ids:
+        return {}, {}
+    rows = db.session.execute(select(VotingRound, VoteResult)
+                              .outerjoin(VoteResult, VoteResult.round_id == VotingRound.id)
+                              .where(VotingRound.consultation_id.in_(consultation_ids))).all()
+    rounds: dict[int, VotingRound] = {}
+    found: dict[int, StoredResults] = {}
+    for vote, row in rows:
+        rounds[vote.consultation_id] = vote
+        if vote.results is None:
+            continue
+        if row is not None:
+            found[vote.id] = StoredResults(json.loads(row.tally), json.loads(row.views), row.ledger_head)
+            continue
+        tally = services.results_of(vote)
+        if tally is not None:
+            found[vote.id] = compute(vote, tally)
+    return rounds, found
 
 
 def current_language() -> str:

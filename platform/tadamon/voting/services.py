@@ -46,7 +46,6 @@ from tadamon.membership.models import (
     CharterAdherence,
     MembershipState,
     Organisation,
-    OrganisationMember,
     OrganisationRole,
 )
 from tadamon.proposals.models import Evaluation, Proposal, ProposalState
@@ -181,11 +180,13 @@ def is_eligible(vote: VotingRound, organisation: Organisation | None) -> bool:
 
 def may_cast_for(user: User, organisation: Organisation) -> bool:
     """A representative casts; any member does too when the organisation allows it."""
-    role = db.session.scalar(select(OrganisationMember.role).where(OrganisationMember.organisation_id == organisation.id,
-                                                                   OrganisationMember.user_id == user.id))
-    if role is None:
+    from tadamon.membership.services import membership_of
+
+    # The memberships the request loaded already (the layout's menu): no query of its own.
+    membership = membership_of(user, organisation)
+    if membership is None:
         return False
-    return role == OrganisationRole.REPRESENTATIVE or organisation.members_may_vote
+    return membership.role == OrganisationRole.REPRESENTATIVE or organisation.members_may_vote
 
 
 def window_is_open(consultation: Consultation, vote: VotingRound | None, now: datetime | None = None) -> bool:

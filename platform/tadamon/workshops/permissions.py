@@ -106,9 +106,11 @@ def can_view_online_link(actor: Actor, workshop: Any) -> bool:
 def can_manage_consultation(actor: Actor, consultation: Any) -> bool:
     if consultation is None:
         return False
-    if consultation.workshop is None:
-        return is_steering(actor)
-    return can_manage_workshop(actor, consultation.workshop)
+    if is_steering(actor):
+        return True
+    # Roles first: only a facilitator's answer needs the workshop and its facilitators loaded.
+    return (consultation.workshop_id is not None and has_role(actor, Role.FACILITATOR)
+            and _is_facilitator_of(actor, consultation.workshop))
 
 
 @rule("workshops.reconsider_registration")

@@ -53,8 +53,10 @@ from tadamon.action_plan.services.snapshot import (
     Related,
     build_snapshot,
     canonical,
+    load_action,
     load_related,
     serialise_action,
+    trail_of,
 )
 from tadamon.action_plan.services.versions import (
     current_version,
@@ -75,8 +77,8 @@ __all__ = [
     "action_label", "add_sources", "build_snapshot", "call_for_lead", "candidate_board", "candidate_proposals",
     "canonical", "closed_rounds", "commitment_of", "create_action", "current_version", "decide_commitment",
     "decisions_of", "diff", "discard_review", "draft_from_proposals", "has_confirmed_lead", "is_carried_by",
-    "live_action", "load_related", "open_to", "pending_commitments", "post_update", "previous_published",
+    "live_action", "load_action", "load_related", "open_to", "pending_commitments", "post_update", "previous_published",
     "publish_version", "remove_action", "restore_candidate", "serialise_action", "set_aside", "snapshot_of",
-    "publication_audience", "submit_for_review", "takes_volunteers", "update_action", "updates_of", "version_in_review",
+    "publication_audience", "submit_for_review", "takes_volunteers", "trail_of", "update_action", "updates_of", "version_in_review",
     "version_numbered", "versions", "volunteer", "working_actions",
 ]

@@ -13,10 +13,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypedDict, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, inspect, select
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
-from tadamon.action_plan.models import Action, CommitmentRole, Decision, ProgressUpdate
+from tadamon.action_plan.models import (
+    Action,
+    ActionSource,
+    CommitmentRole,
+    Decision,
+    ProgressUpdate,
+)
 from tadamon.action_plan.services.actions import working_actions
 from tadamon.action_plan.services.common import LANGUAGES, iso
 from tadamon.core.db import utcnow
@@ -180,6 +186,8 @@ class Related:
     votes: dict[int, VoteEntry | None] = field(default_factory=dict)
     updates: dict[int, list[ProgressUpdate]] = field(default_factory=dict)
     decisions: dict[int, list[Decision]] = field(default_factory=dict)
+    # Decisions on the sources taken before any action (only with `trails=True`), by proposal id.
+    source_decisions: dict[int, list[Decision]] = field(default_factory=dict)
     themes: list[Theme] = field(default_factory=list)
 
 
@@ -236,41 +244,76 @@ def _vote_entry(proposal: Proposal, rounds: dict[int, VotingRound], stored: dict
             "results_url": f"/consultations/{proposal.consultation_id}/results"}
 
 
+_ACTION_ROWS = ("sources", "milestones", "indicators", "commitments", "theme")
+
+
+def _sources_with_proposals() -> Any:
+    """The sources with their proposals, consultations and workshops joined: one query. Only
+    the workshops' titles are shown, not their facilitators and regions (loaded on use)."""
+    return selectinload(Action.sources).joinedload(ActionSource.proposal).joinedload(Proposal.consultation) \
+        .joinedload(Consultation.workshop).options(lazyload(Workshop.facilitators), lazyload(Workshop.region_rows))
+
+
+def load_action(action_id: int) -> Action | None:
+    """One action with its own rows, for its page: the milestones and theme joined to the
+    action's row, the sources (with their proposals), indicators and commitments one query
+    each (what `load_related` then reuses)."""
+    return db.session.get(Action, action_id, options=[
+        joinedload(Action.milestones), joinedload(Action.theme), _sources_with_proposals(),
+        selectinload(Action.indicators), selectinload(Action.commitments)])
+
+
 def _load_action_rows(actions: Sequence[Action]) -> None:
-    """The actions' own rows (sources, milestones, indicators, commitments): one query each,
-    loaded into the identity map, instead of four lazy loads per action."""
-    if actions:
-        db.session.scalars(select(Action).where(Action.id.in_([a.id for a in actions])).options(
-            selectinload(Action.sources), selectinload(Action.milestones), selectinload(Action.indicators),
-            selectinload(Action.commitments))).all()
+    """The actions' own rows (sources with their proposals, milestones, indicators,
+    commitments, theme): one query each, loaded into the identity map, instead of lazy loads
+    per action. Nothing when the caller loaded them already (`load_action`)."""
+    missing = [a.id for a in actions if inspect(a).unloaded.intersection(_ACTION_ROWS)]
+    if missing:
+        db.session.scalars(select(Action).where(Action.id.in_(missing)).options(
+            _sources_with_proposals(), selectinload(Action.milestones), selectinload(Action.indicators),
+            selectinload(Action.commitments), joinedload(Action.theme))).all()
 
 
-def load_related(actions: Sequence[Action]) -> Related:
-    """Loads what `actions` point to in a fixed number of queries, whatever their number."""
+def load_related(actions: Sequence[Action], *, trails: bool = False) -> Related:
+    """Loads what `actions` point to in a fixed number of queries, whatever their number.
+    `trails` also loads the decisions taken on their sources before any action (the action
+    page's trail, see `trail_of`) in the same query as the actions' decisions."""
+    from tadamon.voting.results import rounds_with_results
+
     _load_action_rows(actions)
     action_ids = {a.id for a in actions}
-    proposals = {p.id: p for p in _by_id(Proposal, Proposal.id, {s.proposal_id for a in actions for s in a.sources})}
-    consultations = {c.id: c for c in _by_id(Consultation, Consultation.id,
-                                             {p.consultation_id for p in proposals.values()})}
-    workshops = {w.id: w for w in _by_id(Workshop, Workshop.id,
-                                         {c.workshop_id for c in consultations.values() if c.workshop_id})}
-    rounds = {r.consultation_id: r for r in _by_id(VotingRound, VotingRound.consultation_id, set(consultations))}
-    from tadamon.voting.results import stored_for
-
-    stored = stored_for(list(rounds.values()))
+    # Loaded with the sources (`_sources_with_proposals`): no query of their own.
+    proposals = {s.proposal_id: s.proposal for a in actions for s in a.sources}
+    consultations = {p.consultation_id: p.consultation for p in proposals.values()}
+    workshops = {c.workshop.id: c.workshop for c in consultations.values() if c.workshop is not None}
+    rounds, stored = rounds_with_results(set(consultations))
     coauthors = _grouped(_by_id(CoAuthor, CoAuthor.proposal_id, set(proposals)), "proposal_id")
     updates = db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.action_id.in_(action_ids))
                                  .order_by(ProgressUpdate.happened_on.desc(), ProgressUpdate.id.desc())).all() \
         if action_ids else []
-    decisions = db.session.scalars(select(Decision).where(Decision.action_id.in_(action_ids))
-                                   .order_by(Decision.at, Decision.id)).all() if action_ids else []
-    themes = db.session.scalars(select(Theme).where(Theme.id.in_({a.theme_id for a in actions if a.theme_id}))
-                                .order_by(Theme.id)).all() if any(a.theme_id for a in actions) else []
+    taken: ColumnElement[bool] = Decision.action_id.in_(action_ids)
+    if trails and proposals:
+        taken = taken | (Decision.proposal_id.in_(set(proposals)) & Decision.action_id.is_(None))
+    decisions = db.session.scalars(select(Decision).where(taken).order_by(Decision.at, Decision.id)).all() \
+        if action_ids else []
+    themes = sorted({a.theme for a in actions if a.theme is not None}, key=lambda theme: theme.id)
     return Related(
         proposals=proposals, consultations=consultations, workshops=workshops,
         coauthors={pid: [row.organisation for row in rows] for pid, rows in coauthors.items()},
         lineage=_lineage_into(set(proposals)), votes={pid: _vote_entry(p, rounds, stored) for pid, p in proposals.items()},
-        updates=_grouped(updates, "action_id"), decisions=_grouped(decisions, "action_id"), themes=list(themes))
+        updates=_grouped(updates, "action_id"),
+        decisions=_grouped([d for d in decisions if d.action_id is not None], "action_id"),
+        source_decisions=_grouped([d for d in decisions if d.action_id is None], "proposal_id"),
+        themes=list(themes))
+
+
+def trail_of(action: Action, related: Related) -> list[Decision]:
+    """`decisions_of(action)` from what `load_related(..., trails=True)` loaded: the action's
+    decisions and those on its source proposals taken before it, oldest first."""
+    sources = {source.proposal_id for source in action.sources}
+    found = [*related.decisions.get(action.id, []),
+             *(d for pid in sources for d in related.source_decisions.get(pid, []))]
+    return sorted(found, key=lambda d: (d.at, d.id))
 
 
 # --- serialising --------------------------------------------------------------------------------
@@ -347,11 +390,11 @@ def serialise_action(action: Action, related: Related) -> ActionEntry:
 
 
 def build_snapshot(actions: Sequence[Action] | None = None, *, version: int | None = None,
-                   state: str = "draft") -> PlanDocument:
+                   state: str = "draft", related: Related | None = None) -> PlanDocument:
     """The plan as one document. Language-independent: texts in ar/fr/en, labels left to the
     reader. A fixed number of queries, whatever the number of actions."""
     actions = working_actions() if actions is None else list(actions)
-    related = load_related(actions)
+    related = load_related(actions) if related is None else related
     return {
         "format": SNAPSHOT_FORMAT, "version": version, "state": state,
         "generated_at": iso(utcnow()), "published_at": None,

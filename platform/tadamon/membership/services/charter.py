@@ -134,6 +134,8 @@ def publish_charter(actor: User, charter: Charter) -> None:
         raise MembershipError(_l("Give the charter a title before publishing it."))
     charter.published_at = utcnow()
     charter.published_by_id = actor.id
+    if has_request_context():
+        g.pop("tadamon_adheres", None)  # the rest of the request asks about the new charter
     audit.record("charter.published", "charter", charter.id, object_label=f"v{charter.version}",
                  after={"version": charter.version, "principles": len(charter.principles)}, actor=actor)
     pairs = db.session.execute(
@@ -148,21 +150,17 @@ def publish_charter(actor: User, charter: Charter) -> None:
 
 
 def adheres_to_current_charter(organisation: Organisation) -> bool:
-    current_id = _current_charter_id()
-    if current_id is None:
-        return True  # no charter published yet: nothing to adhere to
-    adhered = _adhered_charter_ids(organisation.id)
-    return current_id in adhered
-
-
-def _current_charter_id() -> int | None:
-    cache = g.setdefault("tadamon_current_charter", {}) if has_request_context() else {}
-    if "id" not in cache:
-        cache["id"] = db.session.scalar(
-            select(Charter.id).where(Charter.published_at.is_not(None))
-            .order_by(Charter.version.desc()).limit(1)
-        )
-    return cache["id"]
+    """Read once per request and organisation, in one query (the current charter with the
+    organisation's adherence to it): a page asks several permissions that each check it."""
+    cache = g.setdefault("tadamon_adheres", {}) if has_request_context() else {}
+    if organisation.id not in cache:
+        adhered = select(CharterAdherence.id).where(CharterAdherence.charter_id == Charter.id,
+                                                    CharterAdherence.organisation_id == organisation.id).exists()
+        row = db.session.execute(select(Charter.id, adhered).where(Charter.published_at.is_not(None))
+                                 .order_by(Charter.version.desc()).limit(1)).first()
+        # No charter published yet: nothing to adhere to.
+        cache[organisation.id] = row is None or bool(row[1])
+    return bool(cache[organisation.id])
 
 
 def _adhered_charter_ids(organisation_id: int) -> set[int]:
@@ -182,6 +180,8 @@ def adhere_to_current_charter(organisation: Organisation, user: User) -> None:
     # Adhered in a parallel request: the same outcome, nothing to do.
     add_unless_duplicate(CharterAdherence(organisation_id=organisation.id, charter_id=charter.id,
                                           adhered_by_id=user.id))
+    if has_request_context():
+        g.pop("tadamon_adheres", None)  # the rest of the request sees the adherence
 
 
 def adherences(organisation: Organisation) -> list[CharterAdherence]:

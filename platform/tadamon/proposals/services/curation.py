@@ -97,10 +97,11 @@ def merge(actor: User, target: Proposal, sources: list[Proposal], reason: str) -
 
 
 def lineage_of(proposal: Proposal) -> dict[str, list[Lineage]]:
-    return {
-        "from": list(db.session.scalars(select(Lineage).where(Lineage.target_id == proposal.id).order_by(Lineage.at))),
-        "into": list(db.session.scalars(select(Lineage).where(Lineage.source_id == proposal.id).order_by(Lineage.at))),
-    }
+    """The merges and splits the proposal came from and went into: one query for both."""
+    steps = db.session.scalars(select(Lineage).where((Lineage.target_id == proposal.id)
+                                                     | (Lineage.source_id == proposal.id)).order_by(Lineage.at)).all()
+    return {"from": [step for step in steps if step.target_id == proposal.id],
+            "into": [step for step in steps if step.source_id == proposal.id]}
 
 
 def coauthors(proposal: Proposal) -> list[CoAuthor]:

@@ -51,8 +51,12 @@ def cosignatures(proposal: Proposal) -> list[CoSignature]:
                                    .order_by(CoSignature.created_at)))
 
 
-def has_cosigned(proposal: Proposal, organisation: Organisation | None) -> bool:
+def has_cosigned(proposal: Proposal, organisation: Organisation | None,
+                 among: list[CoSignature] | None = None) -> bool:
+    """`among`: the proposal's co-signatures when the caller has them (the proposal page)."""
     if organisation is None:
         return False
+    if among is not None:
+        return any(c.organisation_id == organisation.id for c in among)
     return (db.session.scalar(select(func.count()).select_from(CoSignature).where(
         CoSignature.proposal_id == proposal.id, CoSignature.organisation_id == organisation.id)) or 0) > 0
