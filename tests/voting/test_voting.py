@@ -187,6 +187,28 @@ def test_public_ballots_are_shown_after_publication(open_vote, members, client, 
     assert f"flask verify-ledger {consultation.id}" in body
 
 
+def test_public_ballots_come_a_page_at_a_time(open_vote, members, client, login, monkeypatch):
+    """A national vote has thousands of public ballots: the results page lists them by pages,
+    every ballot on exactly one page, with links between pages."""
+    consultation, keys = open_vote("approval")
+    for person, organisation in members[:3]:
+        login(client, person)
+        client.post(f"/consultations/{consultation.id}/vote", data={"approve": [keys[0]]})
+        client.get("/account/logout")
+    workshops.move_phase(facilitator_of(consultation), consultation, Phase.CLOSED)
+    workshops.move_phase(facilitator_of(consultation), consultation, Phase.RESULTS_PUBLISHED)
+    db.session.commit()
+    monkeypatch.setattr(services, "PUBLIC_BALLOTS_PER_PAGE", 2)
+    monkeypatch.setattr(services.public_ballots_page, "__defaults__", (2,))
+    pages = [client.get(f"/consultations/{consultation.id}/results?page={number}",
+                        headers={"Accept-Language": "en"}).get_data(as_text=True) for number in (1, 2)]
+    names = [organisation.display_name for _person, organisation in members[:3]]
+    tables = [page.split("How each organisation voted", 1)[1].split("</table>", 1)[0] for page in pages]
+    assert [sum(name in table for name in names) for table in tables] == [2, 1]
+    assert 'rel="next"' in pages[0] and 'rel="prev"' in pages[1]
+    assert "Page 1 of 2" in pages[0]
+
+
 def test_receipts_page_lists_and_checks_receipts(open_vote, members, client, login):
     consultation, keys = open_vote("approval")
     login(client, members[0][0])

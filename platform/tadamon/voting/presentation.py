@@ -201,11 +201,12 @@ def ballot_page(consultation: Consultation, user: Any, organisation: Organisatio
             "summaries": {key: proposal_summary(proposal.body) for key, proposal in proposals.items()}}
 
 
-def results_page(consultation: Consultation, vote: VotingRound, stored: StoredResults) -> dict[str, Any]:
+def results_page(consultation: Consultation, vote: VotingRound, stored: StoredResults,
+                 ballots_page: int = 1) -> dict[str, Any]:
     """What the results page shows: the ranking, participation, and (public ballots) who voted what.
     The ranking comes as stored at the close, in the reader's language (see voting.results)."""
     proposals = services.proposals_by_key(vote)
-    ballots = services.public_ballots(vote)
+    ballots = services.public_ballots_page(vote, ballots_page)
     results = stored.tally
     frozen = stored.view(current_language())
     view = thaw_view(frozen, proposals) if frozen is not None else results_view(results, proposals)
@@ -216,6 +217,6 @@ def results_page(consultation: Consultation, vote: VotingRound, stored: StoredRe
         "published": consultation.current_phase is Phase.RESULTS_PUBLISHED,
         "by_region": participation_rows(services.participation_by(vote, EligibleOrganisation.region), "region"),
         "by_form": participation_rows(services.participation_by(vote, EligibleOrganisation.legal_form), "legal_form"),
-        "public_ballots": ballots,
-        "ballot_summaries": [summarise(results["method"], ballot, proposals) for _organisation, ballot in ballots],
+        "public_ballots": ballots.items, "ballots_page": ballots,
+        "ballot_summaries": [summarise(results["method"], ballot, proposals) for _organisation, ballot in ballots.items],
     }

@@ -21,7 +21,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tadamon.accounts.models import User
@@ -611,16 +611,64 @@ def results_of(vote: VotingRound) -> dict[str, Any] | None:
     return json.loads(vote.results) if vote.results else None
 
 
+def _public_ballots_query(vote: VotingRound) -> Select[Organisation, str]:
+    return (select(Organisation, Ballot.content).join(Ballot, Ballot.organisation_id == Organisation.id)
+            .where(Ballot.round_id == vote.id, Ballot.is_current.is_(True))
+            .order_by(Organisation.name_fr, Organisation.name_ar, Organisation.id))
+
+
 def public_ballots(vote: VotingRound) -> list[tuple[Organisation, dict[str, Any]]]:
     """Who voted for what: only for a closed vote with public ballots."""
     definition = definition_of(vote)
     if definition["secret"] or vote.closed_at is None:
         return []
-    rows = db.session.execute(
-        select(Organisation, Ballot.content).join(Ballot, Ballot.organisation_id == Organisation.id)
-        .where(Ballot.round_id == vote.id, Ballot.is_current.is_(True)).order_by(Organisation.name_fr,
-                                                                                 Organisation.name_ar)).all()
+    rows = db.session.execute(_public_ballots_query(vote)).all()
     return [(organisation, json.loads(content)) for organisation, content in rows]
+
+
+# A national vote has thousands of public ballots: the results page shows them a page at a time
+# (summarising 2,000 ballots took seconds per request), the open data and the pack hold them all.
+PUBLIC_BALLOTS_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class BallotsPage:
+    items: list[tuple[Organisation, dict[str, Any]]]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def public_ballots_page(vote: VotingRound, page: int, per_page: int = PUBLIC_BALLOTS_PER_PAGE) -> BallotsPage:
+    """One page of `public_ballots`, in the same order (an empty page for a secret or open vote)."""
+    definition = definition_of(vote)
+    if definition["secret"] or vote.closed_at is None:
+        return BallotsPage([], 1, 1, 0)
+    page = max(page, 1)
+    # The total comes with the rows (a window count), so a page costs one query.
+    query = _public_ballots_query(vote).add_columns(func.count().over())
+    rows = db.session.execute(query.offset((page - 1) * per_page).limit(per_page)).all()
+    if not rows and page > 1:  # past the last page: the first one
+        return public_ballots_page(vote, 1, per_page)
+    total = rows[0][2] if rows else 0
+    return BallotsPage([(organisation, json.loads(content)) for organisation, content, _total in rows], page,
+                       max(1, -(-total // per_page)), total)
 
 
 def proposals_by_key(vote: VotingRound) -> dict[str, Proposal]:

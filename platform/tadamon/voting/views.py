@@ -26,6 +26,7 @@ from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm
 from tadamon.core.i18n import current_language
 from tadamon.core.permissions import require
+from tadamon.core.urls import page_arg
 from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
@@ -144,7 +145,8 @@ def results(consultation_id: int) -> Any:
     stored = stored_results(vote) if vote is not None else None
     if vote is None or stored is None:
         abort(404)
-    return render_template("voting/results.html", **presentation.results_page(consultation, vote, stored))
+    return render_template("voting/results.html", **presentation.results_page(consultation, vote, stored,
+                                                                               page_arg()))
 
 
 @bp.route("/consultations/<int:consultation_id>/participation")
