@@ -191,7 +191,8 @@ def _page(query: Any, model: Any, args: dict[str, Any], present: Callable[[Any],
     return {"data": [present(row) for row in rows], "next_cursor": _cursor(rows[-1].id) if more and rows else None}
 
 
-def _organisation(organisation: OrganisationModel) -> dict[str, Any]:
+def organisation_fields(organisation: OrganisationModel) -> dict[str, Any]:
+    """An organisation as the API shows it (the personal-data export uses it too)."""
     return {
         "id": organisation.id, "name": _picked(organisation, "name"), "name_i18n": texts_of(organisation, "name"),
         "acronym": organisation.acronym, "description_i18n": texts_of(organisation, "description"),
@@ -222,7 +223,8 @@ def _consultation(consultation: ConsultationModel) -> dict[str, Any]:
     }
 
 
-def _proposal(proposal: ProposalModel) -> dict[str, Any]:
+def proposal_fields(proposal: ProposalModel) -> dict[str, Any]:
+    """A proposal as the API lists it (the personal-data export uses it too)."""
     return {
         "id": proposal.id, "consultation_id": proposal.consultation_id, "organisation_id": proposal.organisation_id,
         "state": proposal.proposal_state.value, "title": proposal.title, "body": proposal.body,
@@ -237,7 +239,7 @@ def _proposal(proposal: ProposalModel) -> dict[str, Any]:
 
 def _proposal_detail(proposal: ProposalModel) -> dict[str, Any]:
     return {
-        **_proposal(proposal),
+        **proposal_fields(proposal),
         "versions": [{"number": v.number, "title": v.title, "body": v.body, "created_at": v.created_at}
                      for v in proposals.versions(proposal)],
         "cosigners": [{"organisation_id": c.organisation_id, "name": _picked(c.organisation, "name"),
@@ -270,7 +272,7 @@ def list_organisations(args: dict[str, Any]) -> Any:
         query = query.where(OrganisationModel.region == args["region"])
     if args["field_of_action"]:
         query = query.where(OrganisationModel.fields.any(id=args["field_of_action"]))
-    return _page(query, OrganisationModel, args, _organisation)
+    return _page(query, OrganisationModel, args, organisation_fields)
 
 
 @blp.route("/organisations/<int:organisation_id>")
@@ -281,7 +283,7 @@ def get_organisation(organisation_id: int) -> Any:
     organisation = db.session.scalar(_approved().where(OrganisationModel.id == organisation_id))
     if organisation is None:
         not_found()
-    return _organisation(organisation)
+    return organisation_fields(organisation)
 
 
 @blp.route("/consultations")
@@ -322,7 +324,7 @@ def list_proposals(args: dict[str, Any]) -> Any:
         query = query.where(ProposalModel.organisation_id == args["organisation_id"])
     if args["region"]:
         query = query.where(ProposalModel.territory_region == args["region"])
-    return _page(query, ProposalModel, args, _proposal)
+    return _page(query, ProposalModel, args, proposal_fields)
 
 
 @blp.route("/proposals/<int:proposal_id>")
@@ -520,7 +522,7 @@ def create_proposal(data: dict[str, Any], consultation_id: int) -> ResponseRetur
         audit_write(g.api_token, "api.proposal_draft_saved", "proposal", draft.id, draft.title)
         return draft
 
-    return _proposal(run_write(write))
+    return proposal_fields(run_write(write))
 
 
 @blp.route("/proposals/<int:proposal_id>/cosignatures", methods=["POST"])

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from flask import render_template, url_for
+from flask import render_template
 from flask_babel import force_locale
 from sqlalchemy import or_, select
 
@@ -89,34 +89,19 @@ def _picked(obj: object, name: str) -> str:
 
 
 def organisation_document(organisation: Organisation) -> dict[str, Any]:
-    data = {
-        "id": organisation.id, "name": _picked(organisation, "name"), "name_i18n": texts_of(organisation, "name"),
-        "acronym": organisation.acronym, "description_i18n": texts_of(organisation, "description"),
-        "region": organisation.region, "province": organisation.province, "website": organisation.website,
-        "year_founded": organisation.year_founded,
-        "fields_of_action": [{"id": f.id, "name": _picked(f, "name"), "name_i18n": texts_of(f, "name")}
-                             for f in organisation.fields],
-        "member_since": organisation.approved_at,
-        "url": url_for("membership.profile", organisation_id=organisation.id, _external=True),
-    }
-    result: dict[str, Any] = schemas.Organisation().dump(data)
+    from tadamon.api.v1 import organisation_fields
+
+    result: dict[str, Any] = schemas.Organisation().dump(organisation_fields(organisation))
     return result
 
 
 def proposal_document(proposal: Proposal, versions: Iterable[ProposalVersion]) -> dict[str, Any]:
-    data = {
-        "id": proposal.id, "consultation_id": proposal.consultation_id, "organisation_id": proposal.organisation_id,
-        "state": proposal.proposal_state.value, "title": proposal.title, "body": proposal.body,
-        "language": proposal.language, "theme_id": proposal.theme_id, "territory_scope": proposal.territory_scope,
-        "territory_region": proposal.territory_region,
-        "evaluation": proposal.evaluation.value if proposal.evaluation else None,
-        "version": proposal.version, "published_at": proposal.published_at,
-        "cosignature_count": proposal.cosignature_count, "comment_count": proposal.comment_count,
-        "url": url_for("proposals.show", proposal_id=proposal.id, _external=True),
-        "versions": [{"number": v.number, "title": v.title, "body": v.body, "created_at": v.created_at}
-                     for v in versions],
-        "cosigners": [],
-    }
+    """The API's proposal, with the versions this person or organisation wrote (drafts too)."""
+    from tadamon.api.v1 import proposal_fields
+
+    data = {**proposal_fields(proposal),
+            "versions": [{"number": v.number, "title": v.title, "body": v.body, "created_at": v.created_at}
+                         for v in versions], "cosigners": []}
     result: dict[str, Any] = schemas.ProposalDetail(exclude=("cosigners",)).dump(data)
     return result
 
