@@ -180,6 +180,98 @@ def command_start_up(repeat: int = 5) -> None:
     print("import wsgi, heaviest top-level imports: " + ", ".join(top))
 
 
+def worker_memory() -> None:
+    """Prints the resident memory (VmRSS, what `scripts/loadtest.py` reads of each gunicorn
+    worker; goal: 100 MB) of a fresh process that builds the application as a web worker does,
+    then serves the main pages in the three languages, anonymous and logged in, on the demo
+    (SQLite, scale 1): after the imports, after `create_app()`, after a first and a second
+    round of the pages. Each reading is in a process of its own: this one has imported more."""
+    import json
+    import subprocess
+
+    from tadamon import demo
+
+    folder = tempfile.mkdtemp(prefix="tadamon-bench-memory-")
+    url = f"sqlite:///{folder}/memory.sqlite3"
+    _seed_demo(url, folder)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.join(root, "platform"),
+                                                               os.path.join(root, "scripts")])}
+    code = f"import benchmarks; benchmarks.serve_main_pages({url!r}, {folder!r}, {demo.DEMO_PASSWORD!r})"
+    report = subprocess.run([sys.executable, "-c", code], cwd=root, env=environment,  # noqa: S603
+                            check=True, capture_output=True, text=True).stdout
+    readings = json.loads(report.splitlines()[-1])
+    print("worker memory (VmRSS): " + ", ".join(f"{name} {size:.0f} MB" for name, size in readings.items())
+          + " (goal: 100 MB after the load test)")
+
+
+def _seed_demo(url: str, folder: str) -> None:
+    from flask_migrate import upgrade
+
+    from tadamon import demo
+    from tadamon.extensions import db, migrations
+
+    app = _bench_app(url, folder)
+    with app.app_context():
+        migrations(app)
+        upgrade()
+        demo.build(scale=1)
+        db.session.commit()
+        db.engine.dispose()
+
+
+def _resident_mb() -> float:
+    import re
+    from pathlib import Path
+
+    status = Path("/proc/self/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+
+
+def serve_main_pages(url: str, folder: str, password: str) -> None:
+    """Run by worker_memory in a fresh process: prints its readings as one JSON line."""
+    import json
+
+    readings = {"python": _resident_mb()}
+    from sqlalchemy import select
+
+    from tadamon import create_app
+
+    readings["flask and sqlalchemy"] = _resident_mb()
+    # As in production (the anonymous page cache on, TICK_ON_REQUEST), on the demo database.
+    app = create_app({"ENV": "development", "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
+                      "WTF_CSRF_ENABLED": False, "MAIL_SERVER": "", "PUBLIC_BASE_URL": "http://localhost",
+                      "EXPORT_FOLDER": folder, "STORAGE_ROOT": folder, "LOG_CONFIGURE": False,
+                      "ACCESS_LOG": False})
+    readings["create_app"] = _resident_mb()
+    with app.app_context():
+        from tadamon.extensions import db
+        from tadamon.proposals.models import Proposal
+        from tadamon.voting.models import VotingRound
+        from tadamon.workshops.models import Consultation, Phase
+
+        proposal = db.session.scalar(select(Proposal.id).where(Proposal.state == "published").limit(1))
+        listing = db.session.scalar(select(Proposal.consultation_id).where(Proposal.id == proposal))
+        results = db.session.scalar(select(Consultation.id).join(VotingRound).where(
+            Consultation.phase == Phase.RESULTS_PUBLISHED).limit(1))
+        action = db.session.scalar(select(db.metadata.tables["plan_actions"].c.id).limit(1))
+    pages = ["/", "/organisations", "/workshops", f"/consultations/{listing}/proposals", f"/proposals/{proposal}",
+             f"/consultations/{results}/results", "/plan", f"/plan/actions/{action}"]
+    for round_name in ("first pages", "second pages"):
+        for member in (None, "member@demo.tadamon.ma"):
+            client = app.test_client()
+            if member:
+                answer = client.post("/account/login", data={"email": member, "password": password})
+                assert answer.status_code == 302, answer.status_code
+            for language in app.config["LANGUAGES"]:
+                client.post("/language", data={"language": language})
+                for page in pages + (["/account/"] if member else []):
+                    status = client.get(page, headers={"Accept-Language": language}).status_code
+                    assert status == 200, (page, status)
+        readings[round_name] = _resident_mb()
+    print(json.dumps(readings))
+
+
 def tallies(ballot_count: int = 10_000, candidate_count: int = 100) -> None:
     """Prints how long each method's tally takes for ballot_count × candidate_count."""
     import random
@@ -438,6 +530,7 @@ if __name__ == "__main__":
     parallel_ballots()
     phase_moves()
     command_start_up()
+    worker_memory()
     tallies()
     plan_exports()
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)

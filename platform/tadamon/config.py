@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from datetime import timedelta
@@ -211,14 +212,23 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
 def _networks(value: Any) -> tuple[Any, ...]:
     """METRICS_ALLOWED_NETWORKS as ip_network objects (a string from the environment, or a
     list a test passes); an empty value allows no address (the bearer token only)."""
-    from tadamon.core.metrics import parse_networks
-
     if not isinstance(value, str):
         value = ",".join(str(network) for network in value)
     try:
         return parse_networks(value)
     except ValueError as error:
         raise ConfigurationError(f"METRICS_ALLOWED_NETWORKS: {error}") from None
+
+
+def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """"127.0.0.0/8, ::1" → networks; raises ValueError naming a malformed entry. Here, not in
+    core.metrics, so that reading the settings does not import prometheus_client (every command
+    reads them; only a web worker's requests and /metrics need the library)."""
+    networks = []
+    for part in text.replace(";", ",").split(","):
+        if part.strip():
+            networks.append(ipaddress.ip_network(part.strip(), strict=False))
+    return tuple(networks)
 
 
 def check_production_workers(environ: Mapping[str, str], workers: int) -> None:

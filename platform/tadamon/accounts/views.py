@@ -8,7 +8,6 @@ from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 
-import segno
 from flask import (
     Blueprint,
     current_app,
@@ -379,6 +378,9 @@ def _two_factor_manage() -> Any:
 
 
 def _qr_svg(uri: str) -> str:
+    # Imported here: only the two-factor set-up page draws a QR code (segno is ~1 MB per worker).
+    import segno
+
     buffer = BytesIO()
     segno.make(uri, error="m").save(
         buffer, kind="svg", scale=4, border=2, xmldecl=False, svgns=True,

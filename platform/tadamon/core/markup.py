@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import nh3
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from tadamon.core.bidi import direction_of
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {"p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "a", "code", "h3", "h4", "bdi"}
 INLINE_TAGS = {"strong", "em", "a", "code", "bdi", "br"}
@@ -25,19 +26,29 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "*": {"dir", "lang"}}
 
 @lru_cache(maxsize=1)
 def _renderer() -> MarkdownIt:
+    # Imported on first use, like nh3 in _sanitise: every command and worker imports this module
+    # (the template filters), and most commands never render member text.
+    from markdown_it import MarkdownIt
+
     # commonmark without images, tables or raw HTML; headings are shifted down below the page's h2.
     renderer = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     renderer.disable(["image", "html_block", "html_inline"])
     return renderer
 
 
+def _sanitise(html: str, tags: set[str]) -> str:
+    import nh3  # on first use: see _renderer
+
+    return nh3.clean(
+        html, tags=tags, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
+        link_rel="nofollow noopener noreferrer",
+    )
+
+
 def render_markdown(text: str) -> Markup:
     html = _renderer().render(text or "")
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>").replace("<h2>", "<h4>").replace("</h2>", "</h4>")
-    cleaned = nh3.clean(
-        html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
-    )
+    cleaned = _sanitise(html, ALLOWED_TAGS)
     # Each block finds its own direction: an Arabic proposal may hold a French paragraph.
     for tag in ("p", "li", "h3", "h4", "blockquote"):
         cleaned = cleaned.replace(f"<{tag}>", f'<{tag} dir="auto">')
@@ -49,10 +60,7 @@ def render_inline_markdown(text: str) -> Markup:
     emphasis, code and links, but no paragraph around it and no block (a "# " or "1. " at the
     start of a milestone stays text)."""
     html = _renderer().renderInline(text or "")
-    cleaned = nh3.clean(
-        html, tags=INLINE_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https", "mailto"},
-        link_rel="nofollow noopener noreferrer",
-    )
+    cleaned = _sanitise(html, INLINE_TAGS)
     return Markup(cleaned)  # noqa: S704 - sanitised by nh3 just above
 
 

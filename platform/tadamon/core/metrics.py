@@ -144,15 +144,6 @@ def scrape(app: Flask) -> bytes:
 
 # -- access ---------------------------------------------------------------------------------
 
-def parse_networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
-    """"127.0.0.0/8, ::1" → networks; raises ValueError naming a malformed entry."""
-    networks = []
-    for part in text.replace(";", ",").split(","):
-        if part.strip():
-            networks.append(ipaddress.ip_network(part.strip(), strict=False))
-    return tuple(networks)
-
-
 def may_read(request: Request) -> bool:
     """A bearer METRICS_TOKEN, or an address in METRICS_ALLOWED_NETWORKS.
 

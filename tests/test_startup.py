@@ -1,0 +1,97 @@
+"""Start-up stays light: building the application, what every web worker and every `flask …`
+command does first, imports none of the libraries that only some requests or commands use.
+
+Each of them is imported where it is used (a function-level import saying why, or a lazy
+command like wiring.MigrationCommands): at the top of a module, it would be paid at every start
+of every export command (issue 16: under 1 s) and held by every web worker (issue 18: under
+100 MB). A top-level import added back makes these tests fail, naming the module. They look at
+`sys.modules` in a fresh interpreter, never at a clock: the machine's load cannot flake them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# What loads them, where they are used instead.
+NOT_AT_START_UP = {
+    # Similar proposals, computed when a proposal is published (proposals.similarity).
+    "numpy": "similar proposals", "scipy": "similar proposals", "sklearn": "similar proposals",
+    # Plan exports (action_plan.exports, core.pdf), rendered by a job or `flask export-plan`.
+    "weasyprint": "PDF exports", "pydyf": "PDF exports", "fontTools": "PDF exports", "PIL": "PDF exports",
+    "pypdf": "PDF exports", "openpyxl": "XLSX exports", "docx": "DOCX exports", "icalendar": "calendar feeds",
+    # Password strength, only on the forms that set a password.
+    "zxcvbn": "password forms",
+    # Migrations: `flask db …`, the tests and the benchmarks (wiring.MigrationCommands).
+    "alembic": "flask db", "flask_migrate": "flask db",
+    # /metrics and the per-request latency hook (core.metrics): web requests, not commands.
+    "prometheus_client": "request metrics",
+    # Member text (core.markup), rendered by pages and exports, not by starting.
+    "markdown_it": "member Markdown", "nh3": "member Markdown",
+    # The QR code of the two-factor set-up page (accounts.views).
+    "segno": "two-factor set-up",
+    # Redis and its queue are imported only when REDIS_URL is set (unset here).
+    "redis": "REDIS_URL", "rq": "REDIS_URL",
+    # PostgreSQL's driver is imported only for a PostgreSQL DATABASE_URL (SQLite here).
+    "psycopg": "a PostgreSQL database",
+    # Demo seeds: `flask demo` only (core.modules.seed_from).
+    "tadamon.demo": "flask demo", "tadamon.demo_volume": "flask demo --scale",
+}
+
+FEATURE_DEMOS = [f"tadamon.{name}.demo" for name in ("accounts", "membership", "workshops", "proposals", "voting",
+                                                        "action_plan")]
+
+# Runs in a fresh interpreter and prints, on its last line, every module then loaded.
+REPORT_MODULES = "import atexit, json, sys; atexit.register(lambda: print(json.dumps(sorted(sys.modules))))"
+
+
+def _loaded_modules(code: str, tmp_path: Path) -> set[str]:
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "TADAMON_ENV")}
+    environment.update({"PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+                        "TADAMON_INSTANCE_PATH": str(tmp_path)})
+    completed = subprocess.run([sys.executable, "-c", f"{REPORT_MODULES}\n{code}"], cwd=ROOT,  # noqa: S603
+                               env=environment, capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    return set(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def _heavy_modules_in(loaded: set[str]) -> list[str]:
+    watched = [*NOT_AT_START_UP, *FEATURE_DEMOS]
+    return sorted(name for name in watched if name in loaded or any(module.startswith(name + ".") for module in loaded))
+
+
+def test_the_watched_modules_exist() -> None:
+    """A renamed or uninstalled module would make the guards below pass for nothing."""
+    missing = [name for name in [*NOT_AT_START_UP, *FEATURE_DEMOS] if importlib.util.find_spec(name) is None]
+    assert missing == []
+
+
+def test_a_web_worker_starts_without_the_heavy_libraries(tmp_path: Path) -> None:
+    loaded = _loaded_modules("import wsgi", tmp_path)
+    assert "tadamon.action_plan.views" in loaded  # the application was built
+    assert _heavy_modules_in(loaded) == []
+
+
+@pytest.mark.parametrize("command", [["export-plan", "--help"], ["--help"]])
+def test_a_command_starts_without_the_heavy_libraries(command: list[str], tmp_path: Path) -> None:
+    code = ("import sys\nfrom flask.cli import main\n"
+            f"sys.argv = ['flask', '--app', 'wsgi', *{command!r}]\n"
+            "try:\n    main()\nexcept SystemExit as stop:\n    assert not stop.code, stop.code\n")
+    loaded = _loaded_modules(code, tmp_path)
+    assert "wsgi" in loaded
+    assert _heavy_modules_in(loaded) == []
+
+
+def test_the_guard_sees_a_heavy_import(tmp_path: Path) -> None:
+    """The same check fails once a watched library is imported along with the application."""
+    loaded = _loaded_modules("import wsgi\nimport markdown_it", tmp_path)
+    assert _heavy_modules_in(loaded) == ["markdown_it"]
