@@ -224,8 +224,10 @@ def worker_memory() -> None:
     report = subprocess.run([sys.executable, "-c", code], cwd=root, env=environment,  # noqa: S603
                             check=True, capture_output=True, text=True).stdout
     readings = json.loads(report.splitlines()[-1])
-    print("worker memory (VmRSS): " + ", ".join(f"{name} {size:.0f} MB" for name, size in readings.items())
-          + " (goal: 100 MB of RSS after the load test)")
+    shares = {name: readings.pop(name) for name in ("PSS", "USS")}
+    print("worker memory, VmRSS after: " + ", ".join(f"{name} {size:.0f} MB" for name, size in readings.items())
+          + " (goal: 100 MB of RSS after the load test); at the end, PSS "
+          + f"{shares['PSS']:.0f} MB, USS {shares['USS']:.0f} MB")
 
 
 def _seed_demo(url: str, folder: str) -> None:
