@@ -20,7 +20,7 @@ unexport TEST_DATABASE_URL
 PYTEST := $(PY) -m pytest -n 2 --dist loadgroup -p no:cacheprovider
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install runtime-packages system-packages axe translations extract update-catalogs init-catalog \
+.PHONY: demo test install bytecode runtime-packages system-packages axe translations extract update-catalogs init-catalog \
         migrate serve worker lint mypy-count measure test-sqlite test-postgres fuzz benchmark loadtest clean
 
 $(STAMP): pyproject.toml
@@ -32,6 +32,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Tadamon's own bytecode, compiled ahead (only what changed since): a process that may not
+# write __pycache__ (PYTHONDONTWRITEBYTECODE, a read-only checkout under systemd) would otherwise
+# compile ~190 modules at every start, a third of a command's start-up.
+bytecode: $(STAMP)
+	$(PY) -m compileall -q platform wsgi.py gunicorn.conf.py
 
 # Debian packages, installed only when missing: the runtime's for `make demo`, all for the tests.
 define install_missing
@@ -74,7 +80,7 @@ migrate: $(STAMP)
 	$(FLASK) db upgrade
 
 # Serve again what is in the database (the demo, as visitors left it): nothing is wiped.
-serve: $(STAMP) translations
+serve: $(STAMP) translations bytecode
 	$(FLASK) db upgrade
 	@echo "== Serving on http://127.0.0.1:5000 (Ctrl-C to stop; the data stays)"
 	SHOW_OUTBOX_PAGE=1 $(FLASK) run --host 127.0.0.1 --port 5000
@@ -88,7 +94,7 @@ worker: $(STAMP)
 # database it filled itself (or one without accounts): pointed at real data (DATABASE_URL),
 # it refuses and nothing is deleted. The outbox page (/dev/outbox, administrators only) is
 # turned on for this server alone.
-demo: $(STAMP) runtime-packages translations
+demo: $(STAMP) runtime-packages translations bytecode
 	@echo "== Migrating the database"
 	$(FLASK) db upgrade
 	@echo "== Seeding the demo (about 15 seconds)"
@@ -118,7 +124,7 @@ measure: $(STAMP)
 	@env -u TEST_DATABASE_URL $(PY) -m pytest --collect-only -q -p no:cacheprovider | tail -n 1
 
 # The whole suite on SQLite, then on PostgreSQL when it answers (always in CI).
-test: $(STAMP) system-packages axe translations
+test: $(STAMP) system-packages axe translations bytecode
 	$(MAKE) --no-print-directory test-sqlite
 	@if $(PY) scripts/database_available.py "$(TEST_DATABASE_URL)"; then \
 	  $(MAKE) --no-print-directory test-postgres; \
@@ -156,12 +162,12 @@ fuzz: $(STAMP) translations
 # + scheduler from deploy/, drives it with wrk (scripts/loadtest/*.lua) and prints each page's
 # SQL queries, requests/s, p50/p99 and ratio to hello-world (medians of RUNS runs of DURATION s),
 # ballots/s, the workers' memory and the first load's weight, beside the goals.
-loadtest: $(STAMP) translations
+loadtest: $(STAMP) translations bytecode
 	$(call install_missing,wrk nginx-light)
 	SCALE=$(or $(SCALE),10) DURATION=$(or $(DURATION),10) RUNS=$(or $(RUNS),3) CLIENTS=$(or $(CLIENTS),8) \
 	  WORKERS=$(or $(WORKERS),2) LOADTEST_DATABASE_URL="$(TEST_DATABASE_URL)" $(PY) scripts/loadtest.py
 
-benchmark: $(STAMP)
+benchmark: $(STAMP) bytecode
 	$(PY) scripts/benchmarks.py $(or $(SCALE),10)
 
 clean:
