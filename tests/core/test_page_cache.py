@@ -87,20 +87,37 @@ def test_a_visitor_page_comes_compressed_as_stored_and_revalidates(app, member_p
     assert other.status_code == 200
 
 
-def test_a_page_holding_a_visitor_form_gets_each_reader_their_own_token(app, published_plan, cached, monkeypatch):
-    """The plan's export form posts with a token: cut out of the stored page, put back per reader."""
+def test_a_page_holding_a_visitor_form_gets_each_reader_their_own_token(app, cached, monkeypatch):
+    """No cached page shows a visitor a form with a token today (the language switch and the
+    plan's export are token-free for visitors); one that would, has it cut out of the stored page
+    and each reader's own put back."""
+    from flask import render_template_string
+
+    from tadamon.core.auth import public
+
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    monkeypatch.setattr(page_cache, "CACHED_ENDPOINTS", page_cache.CACHED_ENDPOINTS | {"core.privacy"})
+    monkeypatch.setitem(app.view_functions, "core.privacy", public(lambda: render_template_string(
+        '<form method="post" action="/language"><input name="csrf_token" value="{{ csrf_token() }}"></form>')))
     first, second = app.test_client(), app.test_client()
-    miss, hit = _get(first, "/plan"), _get(second, "/plan")
+    miss, hit = _get(first, "/privacy"), _get(second, "/privacy")
     assert miss.headers["X-Page-Cache"] == "miss" and hit.headers["X-Page-Cache"] == "hit"
     first_tokens, second_tokens = TOKEN.findall(miss.get_data(as_text=True)), TOKEN.findall(hit.get_data(as_text=True))
     assert first_tokens and second_tokens and set(first_tokens).isdisjoint(second_tokens)
     assert page_cache.TOKEN_HOLE not in hit.get_data(as_text=True) and "ETag" not in hit.headers
     assert TOKEN.sub("", miss.get_data(as_text=True)) == TOKEN.sub("", hit.get_data(as_text=True))
     # The token put back is the one the reader's session holds: their form still posts.
-    form = {"version": "1", "file_format": "csv", "language": "fr"}
-    assert second.post("/plan/export", data={**form, "csrf_token": first_tokens[0]}).status_code == 400
-    assert second.post("/plan/export", data={**form, "csrf_token": second_tokens[0]}).status_code == 302
+    form = {"language": "en", "next": "/"}
+    assert second.post("/language", data={**form, "csrf_token": first_tokens[0]}).status_code == 400
+    assert second.post("/language", data={**form, "csrf_token": second_tokens[0]}).status_code == 302
+
+
+def test_a_visitor_plan_page_is_shared_whole(app, published_plan, cached, monkeypatch):
+    """The plan's export form is on its own page for visitors: the plan holds no one's token."""
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    miss, hit = _get(app.test_client(), "/plan"), _get(app.test_client(), "/plan")
+    assert hit.headers["X-Page-Cache"] == "hit" and hit.get_data() == miss.get_data() and "ETag" in hit.headers
+    assert not TOKEN.findall(hit.get_data(as_text=True)) and 'href="/plan/export"' in hit.get_data(as_text=True)
 
 
 def test_a_change_to_what_pages_show_empties_the_cache(app, member_page):

@@ -87,7 +87,7 @@ class StoredPage:
 
 def shared_page(body: bytes, mimetype: str, brotli_level: int) -> StoredPage:
     """A page for every visitor, compressed once here rather than on each hit."""
-    import brotli
+    import brotli  # type: ignore[import-untyped]
 
     encoded = {"br": brotli.compress(body, quality=brotli_level), "gzip": gzip.compress(body, 6, mtime=0)}
     return StoredPage(body, mimetype, etag=hashlib.sha256(body).hexdigest()[:20], encoded=encoded)
