@@ -13,6 +13,11 @@ gunicorn config and workers, same nginx site) in the same run; each the median o
 DURATION seconds with CLIENTS connections. Then voters casting ballots (ballots/s, counted in
 the ledger), the workers' memory after the run, and the first load's weight compressed. The
 goals are printed beside the figures. The database is dropped at the end, whatever happens.
+
+Growth: a second database seeded at SMALL_SCALE (1 by default), and every page's median time
+over TIMED_REQUESTS requests (20 by default) rendered in process on each database, page cache
+off (what grows with the data is the rendering, not a cache hit), with their ratio beside the
+goal (≤ 1.5×). `scripts/loadtest.py --growth` runs only this part (no topology, no wrk).
 """
 
 from __future__ import annotations
@@ -40,7 +45,10 @@ from tests.deploy import topology  # noqa: E402
 
 LUA = ROOT / "scripts" / "loadtest"
 GOALS = {"anonymous": 0.30, "logged-in": 0.10}
+GROWTH_GOAL = 1.5  # at ten times the size, every page within 1.5× of its small-data time
 P99_GOAL_MS, RSS_GOAL_MB, BALLOTS_GOAL, WEIGHT_GOAL_KB = 250, 100, 200, 60
+# The databases made and dropped on LOADTEST_DATABASE_URL's server are named <prefix>_<random>.
+DATABASE_PREFIX = os.environ.get("LOADTEST_DATABASE_PREFIX") or "tadamon_loadtest"
 MEMBER = "member@demo.tadamon.ma"  # the featured representative: its organisation may vote
 
 
@@ -108,6 +116,73 @@ def count_queries(url: str, pages: list[str], email: str | None) -> dict[str, in
             counts[page] = len(seen)
         db.engine.dispose()
     return counts
+
+
+def timed_client(url: str, email: str | None) -> Any:
+    """A test client of an application on `url`, the anonymous page cache off (what grows with
+    the data is building the page, not a cache hit), logged in as `email` when given."""
+    from tadamon.demo import DEMO_PASSWORD
+    from tests import support
+
+    app = support.make_test_app(url, RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False, PAGE_CACHE=False)
+    client = app.test_client()
+    if email:
+        answer = client.post("/account/login", data={"email": email, "password": DEMO_PASSWORD})
+        assert answer.status_code == 302 and "/login" not in answer.location, answer.status_code
+    return client
+
+
+def growth(small: dict[str, Any], small_url: str, large: dict[str, Any], large_url: str,
+           requests_each: int) -> list[tuple[str, str, str, float, float]]:
+    """(mix, small page, large page, small ms, large ms): each page's median time on each
+    database. seed() lists the pages in the same order (their ids differ); the two are requested
+    in turn, so a burst of load from elsewhere on the machine weighs on both alike."""
+    rows = []
+    for mix, key, email in (("anonymous", "reading", None), ("logged-in", "member", MEMBER)):
+        clients = (timed_client(small_url, email), timed_client(large_url, email))
+        for small_page, large_page in zip(small[key], large[key], strict=True):
+            times: tuple[list[float], list[float]] = ([], [])
+            for _ in range(2):  # warm-up: templates compiled, connections open
+                for client, page in zip(clients, (small_page, large_page), strict=True):
+                    assert client.get(page).status_code == 200, page
+            for _ in range(requests_each):
+                for client, page, kept in zip(clients, (small_page, large_page), times, strict=True):
+                    started = time.perf_counter()
+                    client.get(page)
+                    kept.append((time.perf_counter() - started) * 1000)
+            rows.append((mix, small_page, large_page, statistics.median(times[0]), statistics.median(times[1])))
+        for client in clients:
+            with client.application.app_context():
+                from tadamon.extensions import db
+
+                db.engine.dispose()
+    return rows
+
+
+def print_growth(rows: list[tuple[str, str, str, float, float]], small_scale: int, scale: int, requests_each: int) -> None:
+    print(f"Growth: median of {requests_each} requests per page in process (page cache off), "
+          f"scale {small_scale} and scale {scale}")
+    header = f"{'mix':<10} {'page (scale ' + str(scale) + ')':<32} {'small ms':>8} {'large ms':>8} {'ratio':>6}  goal"
+    print(header)
+    print("-" * len(header))
+    for mix, _small_page, large_page, small_ms, large_ms in rows:
+        ratio = large_ms / small_ms
+        print(f"{mix:<10} {large_page:<32} {small_ms:>8.1f} {large_ms:>8.1f} {ratio:>5.2f}×  ≤{GROWTH_GOAL}×: "
+              f"{'OK' if ratio <= GROWTH_GOAL else 'MISSED'}")
+
+
+def measure_growth(server: str, scale: int, small_scale: int, requests_each: int,
+                   large: tuple[dict[str, Any], str] | None = None) -> list[tuple[str, str, str, float, float]]:
+    """Seeds the small database (and the large one unless given), times both, drops what it made."""
+    with topology.postgres_database(server, f"{DATABASE_PREFIX}_small") as small_url:
+        print(f"== Seeding `flask demo --scale {small_scale}` for the growth comparison", flush=True)
+        small = seed(small_url, small_scale)
+        if large is not None:
+            return growth(small, small_url, large[0], large[1], requests_each)
+        with topology.postgres_database(server, DATABASE_PREFIX) as large_url:
+            print(f"== Seeding `flask demo --scale {scale}`", flush=True)
+            seeded = seed(large_url, scale)
+            return growth(small, small_url, seeded, large_url, requests_each)
 
 
 def wrk(url: str, script: str, seconds: float, clients: int, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
@@ -246,15 +321,21 @@ def main() -> None:
     clients = int(os.environ.get("CLIENTS") or 8)
     workers = os.environ.get("WORKERS") or "2"
     server = os.environ.get("LOADTEST_DATABASE_URL") or "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    small_scale = int(os.environ.get("SMALL_SCALE") or 1)
+    requests_each = int(os.environ.get("TIMED_REQUESTS") or 20)
+    if "--growth" in sys.argv[1:]:
+        print_growth(measure_growth(server, scale, small_scale, requests_each), small_scale, scale, requests_each)
+        return
     redis_url = os.environ.get("LOADTEST_REDIS_URL") or "redis://127.0.0.1:6379/14"
     settings = {"TADAMON_WORKERS": workers, "TADAMON_MAX_REQUESTS": "0"}
     with tempfile.TemporaryDirectory(prefix="tadamon-loadtest-") as folder, \
-            topology.postgres_database(server, "tadamon_loadtest") as url:
+            topology.postgres_database(server, DATABASE_PREFIX) as url:
         print(f"== Seeding `flask demo --scale {scale}` into a database of its own", flush=True)
         seeded = seed(url, scale)
         print(f"   {seeded['counts']} in {seeded['seconds']:.0f} s", flush=True)
         queries = {"anonymous": count_queries(url, seeded["reading"], None),
                    "logged-in": count_queries(url, seeded["member"], MEMBER)}
+        grown = measure_growth(server, scale, small_scale, requests_each, large=(seeded, url))
         print(f"== Hello-world: {runs} runs of {seconds:g} s, {clients} connections", flush=True)
         with topology.running(Path(folder) / "hello", url, redis_url, settings=settings, plain_http=True,
                               wsgi="scripts.loadtest_hello:app", worker=False, scheduler=False) as hello:
@@ -304,6 +385,8 @@ def main() -> None:
               f"(goal ≤{RSS_GOAL_MB} MB: {'OK' if max(rss) <= RSS_GOAL_MB else 'MISSED'})")
         print(f"first load of / (HTML + linked CSS/JS): {sent_kb:.1f} KB as nginx sends it, {gzip_kb:.1f} KB gzipped "
               f"(goal ≤{WEIGHT_GOAL_KB} KB compressed: {'OK' if gzip_kb <= WEIGHT_GOAL_KB else 'MISSED'})")
+        print()
+        print_growth(grown, small_scale, scale, requests_each)
 
 
 if __name__ == "__main__":

@@ -552,6 +552,7 @@ REDIRECTS = {
     "action_plan.new_action": "/plan/board",  # no candidate chosen: back to the board
     "action_plan.export_download": "/plan/exports/",  # not rendered yet: to its status page
     "workshops.reconsider_registration": "/workshops/",  # not declined: back to the registrations
+    "core.set_language": "/",  # a visitor's language switch (a GET form): back to the page, home by default
 }
 # GET pages only reached in the middle of a flow: asked out of it, they send to log in.
 FLOW_ONLY = {"accounts.two_factor": "the second step of log-in"}

@@ -43,6 +43,22 @@ def test_switching_language_never_redirects_off_site(client):
     assert response.headers["Location"] == "/"
 
 
+def test_a_visitor_switches_with_a_get_that_sets_only_the_cookie(client, create_user, login):
+    """The visitor's switch (a GET form, no token: their page is shared and cached) sets the
+    cookie, returns to the page, never leaves the site and is never kept by a cache; a logged-in
+    person's account changes only through the POST, with its token."""
+    response = client.get("/language?language=fr&next=/privacy")
+    assert response.status_code == 302 and response.headers["Location"] == "/privacy"
+    assert client.get_cookie(LOCALE_COOKIE).value == "fr" and response.headers["Cache-Control"] == "no-store"
+    assert client.get("/language?language=en&next=//evil.example/x").headers["Location"] == "/"
+    assert 'method="get" action="/language"' in client.get("/privacy").get_data(as_text=True)
+    user = create_user(language="fr")
+    login(client, user)
+    client.get("/language?language=ar&next=/")
+    assert user.preferred_language == "fr"
+    assert 'method="post" action="/language"' in client.get("/privacy").get_data(as_text=True)
+
+
 def test_unknown_language_is_ignored(client):
     client.post("/language", data={"language": "xx", "next": "/"})
     assert client.get_cookie(LOCALE_COOKIE) is None

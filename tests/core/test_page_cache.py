@@ -1,6 +1,7 @@
 """Anonymous readers' public pages come from a cache until what they show changes; a logged-in
-person's page, or one showing a flash message, is never cached; each reader gets their own CSRF
-token; languages are cached apart."""
+person's page, or one showing a flash message, is never cached; a visitor's page holds no one's
+token (compressed once, revalidated with a 304), and a page with a visitor form gets each reader
+their own token; languages are cached apart."""
 
 from __future__ import annotations
 
@@ -14,9 +15,13 @@ from tadamon.core.notifications import Notification
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tests import support
+from tests.action_plan.conftest import make_action, results  # noqa: F401
+from tests.action_plan.test_exports import published_plan  # noqa: F401
 from tests.membership.conftest import charter, complete_application, education, steering  # noqa: F401
+from tests.voting.conftest import open_vote  # noqa: F401
+from tests.workshops.conftest import facilitator, members, open_workshop, theme  # noqa: F401
 
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture(params=["local", "redis"])
@@ -48,21 +53,71 @@ def _get(client, path, language="fr"):
     return response
 
 
-def test_a_second_anonymous_reader_is_served_from_the_cache_with_their_own_token(app, member_page, monkeypatch):
+def test_a_second_anonymous_reader_is_served_the_same_page_holding_no_ones_token(app, member_page, monkeypatch):
     _organisation, path = member_page
     first, second = app.test_client(), app.test_client()
     miss = _get(first, path)
     hit = _get(second, path)
     assert miss.headers["X-Page-Cache"] == "miss" and hit.headers["X-Page-Cache"] == "hit"
+    assert hit.get_data() == miss.get_data()
+    assert not TOKEN.findall(hit.get_data(as_text=True)) and "Set-Cookie" not in hit.headers
+    # The visitor's language switch needs no token (a GET that sets only their language cookie);
+    # a POST, which changes an account, still needs one.
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    switched = second.get("/language?language=en&next=/")
+    assert switched.status_code == 302 and "tadamon_lang=en" in switched.headers["Set-Cookie"]
+    assert second.post("/language", data={"language": "en", "next": "/"}).status_code == 400
+
+
+def test_a_visitor_page_comes_compressed_as_stored_and_revalidates(app, member_page):
+    import gzip
+
+    _organisation, path = member_page
+    client = app.test_client()
+    plain = _get(client, path)
+    etag = plain.headers["ETag"]
+    assert etag.startswith('W/"') and plain.headers["Cache-Control"] == "no-cache"
+    zipped = client.get(path, headers={"Accept-Language": "fr", "Accept-Encoding": "gzip"})
+    assert zipped.headers["X-Page-Cache"] == "hit" and zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.get_data()) == plain.get_data() and "Accept-Encoding" in zipped.headers["Vary"]
+    same = client.get(path, headers={"Accept-Language": "fr", "If-None-Match": etag})
+    assert same.status_code == 304 and not same.get_data()
+    # Another language is another page, with another validator.
+    other = client.get(path, headers={"Accept-Language": "ar", "If-None-Match": etag})
+    assert other.status_code == 200
+
+
+def test_a_page_holding_a_visitor_form_gets_each_reader_their_own_token(app, cached, monkeypatch):
+    """No cached page shows a visitor a form with a token today (the language switch and the
+    plan's export are token-free for visitors); one that would, has it cut out of the stored page
+    and each reader's own put back."""
+    from flask import render_template_string
+
+    from tadamon.core.auth import public
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    monkeypatch.setattr(page_cache, "CACHED_ENDPOINTS", page_cache.CACHED_ENDPOINTS | {"core.privacy"})
+    monkeypatch.setitem(app.view_functions, "core.privacy", public(lambda: render_template_string(
+        '<form method="post" action="/language"><input name="csrf_token" value="{{ csrf_token() }}"></form>')))
+    first, second = app.test_client(), app.test_client()
+    miss, hit = _get(first, "/privacy"), _get(second, "/privacy")
+    assert miss.headers["X-Page-Cache"] == "miss" and hit.headers["X-Page-Cache"] == "hit"
     first_tokens, second_tokens = TOKEN.findall(miss.get_data(as_text=True)), TOKEN.findall(hit.get_data(as_text=True))
     assert first_tokens and second_tokens and set(first_tokens).isdisjoint(second_tokens)
-    assert page_cache.TOKEN_HOLE not in hit.get_data(as_text=True)
+    assert page_cache.TOKEN_HOLE not in hit.get_data(as_text=True) and "ETag" not in hit.headers
     assert TOKEN.sub("", miss.get_data(as_text=True)) == TOKEN.sub("", hit.get_data(as_text=True))
-    # The token put back is the one the reader's session holds: their forms still post.
+    # The token put back is the one the reader's session holds: their form still posts.
+    form = {"language": "en", "next": "/"}
+    assert second.post("/language", data={**form, "csrf_token": first_tokens[0]}).status_code == 400
+    assert second.post("/language", data={**form, "csrf_token": second_tokens[0]}).status_code == 302
+
+
+def test_a_visitor_plan_page_is_shared_whole(app, published_plan, cached, monkeypatch):
+    """The plan's export form is on its own page for visitors: the plan holds no one's token."""
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
-    assert second.post("/language", data={"csrf_token": "forged", "language": "en", "next": "/"}).status_code == 400
-    response = second.post("/language", data={"csrf_token": second_tokens[0], "language": "en", "next": "/"})
-    assert response.status_code in (302, 303)
+    miss, hit = _get(app.test_client(), "/plan"), _get(app.test_client(), "/plan")
+    assert hit.headers["X-Page-Cache"] == "hit" and hit.get_data() == miss.get_data() and "ETag" in hit.headers
+    assert not TOKEN.findall(hit.get_data(as_text=True)) and 'href="/plan/export"' in hit.get_data(as_text=True)
 
 
 def test_a_change_to_what_pages_show_empties_the_cache(app, member_page):

@@ -4,9 +4,16 @@ changes.
 What is cached: a 200 HTML answer to an anonymous GET of a public page (`CACHED_ENDPOINTS`),
 keyed by the content version, the language and the full path. Never a page for a logged-in
 person (their session names a user), nor one rendered while a flash message waited (it would
-show it to everyone). The page's one per-visitor part, the CSRF token of its forms (the language
-switch), is cut out before storing and put back for each reader ("hole punching"), so the
-stored copy carries no one's token.
+show it to everyone).
+
+A visitor's page holds no per-visitor part: the language switch is a GET form for visitors
+(core.views.set_language), so the page is the same for every visitor of a language. It is kept
+with its compressed forms (brotli, gzip) and a validator: a hit sends the stored bytes as they
+are (no token, no session cookie, no compression per request), and a browser revalidating
+with `If-None-Match` gets a 304. Should a page still render a CSRF token for a visitor (a form
+of its own), the token is cut out before storing and put back for each reader ("hole
+punching"); such a page is stored uncompressed and never answered with a 304 (the browser's
+copy would carry an old token).
 
 Invalidation: every committed transaction that changed a row the pages show bumps one content
 version (SQLAlchemy session events; sessions, notifications, mail and other bookkeeping tables
@@ -14,15 +21,20 @@ do not count). Writes are rare next to reads, so one version for the whole site 
 simple and never serves a stale page after a change, whichever page the change shows on.
 
 Where: Redis (REDIS_URL) holds the pages and the version, shared by every worker and instance.
-Without Redis each process keeps its own small cache and version: a change made through another
+Each process also keeps a copy of the pages it served (keyed, like Redis, by the version), so a
+hit costs one round trip to Redis, reading the version, and not a second one for the page: a
+copy is never served once the version has moved on. Without Redis each process keeps its own small cache and version: a change made through another
 worker is seen within PAGE_CACHE_LOCAL_SECONDS (10 s by default), the bound on staleness there.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import threading
 import time
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
@@ -44,26 +56,63 @@ TOKEN_HOLE = "\x00tadamon-csrf\x00"  # noqa: S105 - a placeholder, not a secret
 CHANGED = "tadamon_content_changed"
 
 
+# The encodings a stored page is kept in besides its plain bytes, in order of preference.
+ENCODINGS = ("br", "gzip")
+
+
+@dataclass(frozen=True)
+class StoredPage:
+    """A cached page: its bytes (with TOKEN_HOLE where a per-visitor token goes, if any) and,
+    for a page the same for every visitor (`shared`), its compressed forms and its validator."""
+
+    body: bytes
+    mimetype: str
+    etag: str = ""
+    encoded: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def shared(self) -> bool:
+        return bool(self.etag)
+
+    def fields(self) -> dict[str, bytes]:
+        """Its Redis hash."""
+        return {"body": self.body, "mimetype": self.mimetype.encode(), "etag": self.etag.encode(), **self.encoded}
+
+    @classmethod
+    def from_fields(cls, found: dict[bytes, bytes]) -> StoredPage:
+        return cls(body=found[b"body"], mimetype=found.get(b"mimetype", b"text/html").decode(),
+                   etag=found.get(b"etag", b"").decode(),
+                   encoded={name: found[name.encode()] for name in ENCODINGS if name.encode() in found})
+
+
+def shared_page(body: bytes, mimetype: str, brotli_level: int) -> StoredPage:
+    """A page for every visitor, compressed once here rather than on each hit."""
+    import brotli  # type: ignore[import-untyped]
+
+    encoded = {"br": brotli.compress(body, quality=brotli_level), "gzip": gzip.compress(body, 6, mtime=0)}
+    return StoredPage(body, mimetype, etag=hashlib.sha256(body).hexdigest()[:20], encoded=encoded)
+
+
 class LocalStore:
     """One process's pages (least recently used first out) and content version."""
 
     def __init__(self, size: int = 512) -> None:
-        self.pages: OrderedDict[str, tuple[float, bytes, str]] = OrderedDict()
+        self.pages: OrderedDict[str, tuple[float, StoredPage]] = OrderedDict()
         self.version = 0
         self.lock = threading.Lock()
         self.size = size
 
-    def get(self, key: str, ttl: int) -> tuple[bytes, str] | None:
+    def get(self, key: str, ttl: int) -> StoredPage | None:
         with self.lock:
             found = self.pages.get(key)
             if found is None or time.monotonic() - found[0] > ttl:
                 return None
             self.pages.move_to_end(key)
-            return found[1], found[2]
+            return found[1]
 
-    def put(self, key: str, body: bytes, mimetype: str, _ttl: int) -> None:
+    def put(self, key: str, page: StoredPage, _ttl: int) -> None:
         with self.lock:
-            self.pages[key] = (time.monotonic(), body, mimetype)
+            self.pages[key] = (time.monotonic(), page)
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
 
@@ -77,23 +126,33 @@ class LocalStore:
 
 
 class RedisStore:
-    """Pages and the version in Redis: one cache for every worker and instance."""
+    """Pages and the version in Redis: one cache for every worker and instance; this process's
+    copies of the pages it already fetched (the key holds the version, so a copy of an older
+    version is never asked for again and ages out)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, copies: int = 128) -> None:
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5)
+        self.copies = LocalStore(copies)
 
-    def get(self, key: str, _ttl: int) -> tuple[bytes, str] | None:
-        found: list[Any] = list(self.client.hmget(f"tadamon:page:{key}", ["body", "mimetype"]))
-        if found[0] is None:
+    def get(self, key: str, ttl: int) -> StoredPage | None:
+        copy = self.copies.get(key, ttl)
+        if copy is not None:
+            return copy
+        found: dict[bytes, bytes] = self.client.hgetall(f"tadamon:page:{key}")  # type: ignore[assignment]
+        if b"body" not in found:
             return None
-        return bytes(found[0]), bytes(found[1] or b"text/html").decode()
+        page = StoredPage.from_fields(found)
+        self.copies.put(key, page, ttl)
+        return page
 
-    def put(self, key: str, body: bytes, mimetype: str, ttl: int) -> None:
+    def put(self, key: str, page: StoredPage, ttl: int) -> None:
+        self.copies.put(key, page, ttl)
         name = f"tadamon:page:{key}"
         pipe = self.client.pipeline()
-        pipe.hset(name, mapping={"body": body, "mimetype": mimetype})
+        pipe.delete(name)
+        pipe.hset(name, mapping=page.fields())  # type: ignore[arg-type]
         pipe.expire(name, ttl)
         pipe.execute()
 
@@ -126,33 +185,56 @@ def _key() -> str:
 
 
 def serve_from_cache() -> Response | None:
-    """before_request: the stored page, with this reader's CSRF token put back."""
+    """before_request: the stored page; a visitor's page as stored (compressed as the browser
+    accepts, 304 when the browser's copy is current), any other with this reader's token put back."""
     if not current_app.config["PAGE_CACHE"] or not _cacheable_request():
         return None
     g.tadamon_page_key = key = _key()
-    found = _store().get(key, _ttl())
-    if found is None:
+    page = _store().get(key, _ttl())
+    if page is None:
         return None
-    from flask_wtf.csrf import generate_csrf
+    if not page.shared:
+        from flask_wtf.csrf import generate_csrf
 
-    body, mimetype = found
-    response = Response(body.replace(TOKEN_HOLE.encode(), generate_csrf().encode()), mimetype=mimetype)
+        response = Response(page.body.replace(TOKEN_HOLE.encode(), generate_csrf().encode()), mimetype=page.mimetype)
+    elif request.if_none_match.contains_weak(page.etag):
+        response = Response(status=304)
+        _validated(response, page)
+    else:
+        response = Response(page.body, mimetype=page.mimetype)
+        _validated(response, page)
+        encoding = request.accept_encodings.best_match([*ENCODINGS, "identity"], default="identity")
+        if encoding in page.encoded:
+            response.set_data(page.encoded[encoding])
+            response.headers["Content-Encoding"] = encoding  # Flask-Compress leaves it as it is
+        response.vary.add("Accept-Encoding")
     response.headers["X-Page-Cache"] = "hit"
     return response
 
 
+def _validated(response: Response, page: StoredPage) -> None:
+    """The validator of a visitor's page, and `no-cache`: a browser (or nginx) may keep it but
+    asks again each time, so a change is seen at once, for the price of a 304 when none happened.
+    Weak: the same page compressed or not is the same page."""
+    response.set_etag(page.etag, weak=True)
+    response.headers["Cache-Control"] = "no-cache"
+
+
 def store_in_cache(response: Response) -> Response:
-    """after_request: keeps a fresh anonymous page, its CSRF token cut out."""
+    """after_request: keeps a fresh anonymous page (a token it holds cut out)."""
     key = g.pop("tadamon_page_key", None)
     if (key is None or response.status_code != 200 or response.direct_passthrough
             or response.mimetype != "text/html" or "_user_id" in session or session.get("_flashes")
             or response.headers.get("X-Page-Cache") == "hit"):
         return response
     body = response.get_data()
-    token = g.get("csrf_token")
-    if token:
-        body = body.replace(token.encode(), TOKEN_HOLE.encode())
-    _store().put(key, body, response.mimetype, _ttl())
+    token = g.get("csrf_token")  # also set by a form built but not shown: only a token in the page counts
+    if token and token.encode() in body:
+        page = StoredPage(body.replace(token.encode(), TOKEN_HOLE.encode()), response.mimetype)
+    else:
+        page = shared_page(body, response.mimetype, int(current_app.config.get("COMPRESS_BR_LEVEL", 4)))
+        _validated(response, page)
+    _store().put(key, page, _ttl())
     response.headers["X-Page-Cache"] = "miss"
     return response
 

@@ -41,20 +41,26 @@ def privacy() -> Any:
     return render_template("core/privacy.html")
 
 
-@bp.route("/language", methods=["POST"])
+@bp.route("/language", methods=["GET", "POST"])
 @public
 def set_language() -> Any:
     """Remembers the chosen language: on the account, and in a cookie for visitors.
 
-    A language switch carries no secret and changes nothing shared, but it is still a
-    POST with a CSRF token like every other change.
+    A logged-in person switches with a POST and its CSRF token, like every other change (it
+    changes the account). A visitor switches with a GET form: its only effect is the browser's
+    own language cookie, what following a link to the page in another language would give, so
+    a forged link can at most change the language a visitor reads in. A visitor's page thus
+    holds no per-visitor token and can be cached and shared whole (core.page_cache). A GET
+    never changes an account.
     """
-    language = request.form.get("language", "")
-    response = make_response(redirect(safe_next(request.form.get("next"), url_for("core.home"))))
+    values = request.form if request.method == "POST" else request.args
+    language = values.get("language", "")
+    response = make_response(redirect(safe_next(values.get("next"), url_for("core.home"))))
     if language in current_app.config["LANGUAGES"]:
-        if current_user.is_authenticated:
+        if request.method == "POST" and current_user.is_authenticated:
             run_use_case(None, lambda: run_on_language_chosen(current_user, language))
         _remember_language(response, language)
+    response.headers["Cache-Control"] = "no-store"  # a redirect that sets a cookie: never kept
     return response
 
 
