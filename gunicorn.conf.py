@@ -54,14 +54,3 @@ def child_exit(server: Any, worker: Any) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
-
-
-def post_worker_init(worker: Any) -> None:
-    """The worker has built the application: what it holds lives as long as the worker, so the
-    garbage collector is told to leave it out of its passes (gc.freeze). Walked, those ~200,000
-    objects made a full collection take 100-270 ms on a shared 2-core machine, paid by whichever
-    request triggered it: the slowest 1 % of logged-in pages."""
-    import gc
-
-    gc.collect()
-    gc.freeze()
