@@ -14,7 +14,7 @@ import base64
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,10 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
@@ -46,6 +49,7 @@ from tadamon.membership.models import (
     CharterAdherence,
     MembershipState,
     Organisation,
+    OrganisationMember,
     OrganisationRole,
 )
 from tadamon.proposals.models import Evaluation, Proposal, ProposalState
@@ -183,7 +187,10 @@ def may_cast_for(user: User, organisation: Organisation) -> bool:
     from tadamon.membership.services import membership_of
 
     # The memberships the request loaded already (the layout's menu): no query of its own.
-    membership = membership_of(user, organisation)
+    return _membership_may_cast(membership_of(user, organisation), organisation)
+
+
+def _membership_may_cast(membership: OrganisationMember | None, organisation: Organisation) -> bool:
     if membership is None:
         return False
     return membership.role == OrganisationRole.REPRESENTATIVE or organisation.members_may_vote
@@ -198,13 +205,22 @@ def window_is_open(consultation: Consultation, vote: VotingRound | None, now: da
 def refusal(user: Any, consultation: Consultation, organisation: Organisation | None) -> Any:
     """Why this person cannot vote now, in words; None when they can."""
     vote = round_of(consultation)
+    return _refusal_given(user, consultation, organisation, vote,
+                          on_roll=lambda: vote is not None and is_eligible(vote, organisation),
+                          may_cast=lambda: organisation is not None and may_cast_for(user, organisation))
+
+
+def _refusal_given(user: Any, consultation: Consultation, organisation: Organisation | None,
+                   vote: VotingRound | None, *, on_roll: Callable[[], bool], may_cast: Callable[[], bool]) -> Any:
+    """`refusal`, with the roll and the permission asked only when the checks before them pass
+    (each may cost a query; `cast_ballot` has both at hand already)."""
     if vote is None or not window_is_open(consultation, vote):
         return _l("Voting is not open for this consultation.")
     if not getattr(user, "is_authenticated", False):
         return _l("Log in to vote for your organisation.")
     if organisation is None:
         return _l("Choose the organisation you act for before voting.")
-    if not is_eligible(vote, organisation):
+    if not on_roll():
         from tadamon.core.times import format_date
 
         # Since when: the roll was frozen at the opening, so joining later never adds an organisation.
@@ -212,7 +228,7 @@ def refusal(user: Any, consultation: Consultation, organisation: Organisation | 
                   "on %(date)s (approved members adhering to the current charter and taking part in the "
                   "consultation).", organisation=isolate(organisation.display_name),
                   date=isolate(format_date(vote.opened_at)))
-    if not may_cast_for(user, organisation):
+    if not may_cast():
         return _l("Only a representative of %(organisation)s may vote for it (its representatives can allow "
                   "every member to vote).", organisation=isolate(organisation.display_name))
     return None
@@ -278,20 +294,25 @@ WRONG_CODE = _l("This voting code does not open your organisation's ballot in th
                 "voted. The platform does not keep that code: without it, the ballot cast stands.")
 
 
-def _secret_previous(vote: VotingRound, organisation: Organisation, credential: str | None) -> tuple[Ballot | None, str]:
+def _secret_previous(vote: VotingRound, organisation: Organisation, credential: str | None,
+                     voted: bool | None = None) -> tuple[Ballot | None, str]:
     """The ballot a secret ballot replaces and the credential it is cast with. A first ballot
     takes the roll's `has_voted` by compare-and-set and gets a new credential: so an
-    organisation never holds two credentials, even under parallel first ballots."""
+    organisation never holds two credentials, even under parallel first ballots. `voted` is
+    the roll's `has_voted` when the caller read it already."""
     previous = current_ballot(vote, organisation, credential)
     if previous is not None:
         return previous, normalise_credential(credential)
-    if has_voted(vote, organisation):
+    if has_voted(vote, organisation) if voted is None else voted:
         raise VoteError(WRONG_CODE if normalise_credential(credential) else RECOVER)
     return None, new_credential()
 
 
 def parse_ballot(vote: VotingRound, formdata: Any) -> dict[str, Any]:
-    definition = definition_of(vote)
+    return _parse_ballot_of(definition_of(vote), formdata)
+
+
+def _parse_ballot_of(definition: dict[str, Any], formdata: Any) -> dict[str, Any]:
     method = get_method(definition["method"])
     candidates = [c["id"] for c in definition["candidates"]]
     ballot = method.parse(formdata, candidates, definition["options"])
@@ -310,6 +331,21 @@ class Cast:
     credential: str | None = None
 
 
+SAME_MOMENT = _l("Another ballot of your organisation was being recorded at the same moment. "
+                 "Reload the page to see which one counts.")
+
+
+def _round_and_roll(consultation: Consultation, organisation: Organisation) -> tuple[VotingRound | None, bool | None]:
+    """The consultation's round and the organisation's line on its roll (its `has_voted`; None
+    when it is not on the roll), in one query."""
+    row = db.session.execute(
+        select(VotingRound, EligibleOrganisation.has_voted)
+        .outerjoin(EligibleOrganisation, (EligibleOrganisation.round_id == VotingRound.id)
+                   & (EligibleOrganisation.organisation_id == organisation.id))
+        .where(VotingRound.consultation_id == consultation.id)).one_or_none()
+    return (None, None) if row is None else (row[0], row[1])
+
+
 def cast_ballot(user: User, consultation: Consultation, organisation: Organisation, formdata: Any,
                 now: datetime | None = None, credential: str | None = None) -> Cast:
     """Records the organisation's ballot, replacing its previous one, and appends it to the ledger.
@@ -319,32 +355,41 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     by e-mail only. The row keeps neither the organisation, the person nor the time.
 
     Ballots of a consultation append to one chain, so they take turns; the turn lasts only the
-    append. Everything that does not depend on the chain's head (permissions, the ballot's
-    parsing and validation, the credential, the receipt's notifications and e-mails, rendered
-    with a placeholder for the receipt) is done first, without the lock; then `_append`
-    locks the round, re-checks the window, reads the head and writes the entry, the ballot
-    rows and the notifications, and the caller commits at once, which ends the turn."""
+    append. Everything that does not depend on the chain's head is done first, without the
+    lock: the round, the roll and the organisation's people in two queries, the permissions,
+    the ballot's parsing and validation, the credential, the receipt's notifications and
+    e-mails (rendered with a placeholder for the receipt), the entry's canonical text but its
+    position, and the rows of the organisation itself (its previous ballot, its line on a
+    public roll). Then `_append` locks the round, re-checks the window, reads the head and
+    writes the entry, the ballot and the head, and the caller commits at once, which ends the
+    turn (see `_append` for why the turn lasts until the commit)."""
     now = now or utcnow()
-    vote = round_of(consultation)
-    if not window_is_open(consultation, vote, now):
+    vote, voted = _round_and_roll(consultation, organisation)
+    if vote is None or not window_is_open(consultation, vote, now):
         raise VoteError(_l("Voting is closed: this ballot was not recorded."))
-    assert vote is not None
-    reason = refusal(user, consultation, organisation)
+    # The organisation's people: the receipt's recipients, and the voter's own membership
+    # (a query of its own outside a request that loaded it already).
+    people = membership.people_of(organisation)
+    reason = _refusal_given(user, consultation, organisation, vote, on_roll=lambda: voted is not None,
+                            may_cast=lambda: _membership_may_cast(
+                                next((m for m in people if m.user_id == user.id), None), organisation))
     if reason is not None:
         raise VoteError(reason)
-    content = parse_ballot(vote, formdata)
-    secret, first_secret = is_secret(vote), False
+    definition = definition_of(vote)
+    content = _parse_ballot_of(definition, formdata)
+    secret, first_secret = bool(definition["secret"]), False
     if secret:
         # Replacing needs the credential of the current ballot; a first ballot gets a new one
         # (the roll's compare-and-set under the lock issues one per organisation).
-        previous, credential = _secret_previous(vote, organisation, credential)
+        previous, credential = _secret_previous(vote, organisation, credential, voted=bool(voted))
         first_secret = previous is None
     else:
         credential = None
     keys = _keys(vote, organisation, user, credential, now)
     # A stand-in for the receipt, as long as one, replaced once the entry's hash is known.
     slot = secrets.token_hex(32)
-    prepared = _receipt_notifications(user, consultation, organisation, slot, credential)
+    recipients = [user, *(m.user for m in people if m.is_representative)]
+    prepared = _receipt_notifications(recipients, consultation, slot, credential)
     ballot = Ballot(id=random_ballot_id(), round_id=vote.id, content=canonical(content), is_current=True,
                     receipt=slot, **keys)
     entry = {
@@ -360,59 +405,100 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     }
     try:
         with db.session.begin_nested():
-            receipt = _append(consultation, organisation, ballot, entry, now, first_secret=first_secret)
+            receipt = _append(vote, organisation, ballot, entry, now, first_secret=first_secret)
     except IntegrityError:
-        raise VoteError(_l("Another ballot of your organisation was being recorded at the same moment. "
-                           "Reload the page to see which one counts.")) from None
+        raise VoteError(SAME_MOMENT) from None
     # Outside the savepoint: releasing one counts as a commit for the session's after_commit
     # hook, which would send a secret receipt's e-mail before the ballot is committed.
     deliver(prepared, {slot: receipt})
     return Cast(ballot, credential)
 
 
-def _append(consultation: Consultation, organisation: Organisation, ballot: Ballot, entry: dict[str, Any],
-            now: datetime, *, first_secret: bool) -> str:
-    """The ledger's turn: locks the round, checks the window again (a close may have won the
-    lock first), marks the ballot it replaces, appends the entry and the ballot; returns the
-    receipt. A handful of statements: everything else was prepared before."""
-    # The round locked, with the consultation's phase and deadline as they are now: one round trip.
-    row = db.session.execute(
-        select(VotingRound, Consultation.phase, Consultation.closed_at)
-        .join(Consultation, Consultation.id == VotingRound.consultation_id)
-        .where(VotingRound.consultation_id == consultation.id)
-        .with_for_update(of=VotingRound).execution_options(populate_existing=True)).one_or_none()
-    if row is None or row.VotingRound.closed_at is not None or Phase(row.phase) is not Phase.VOTING \
-            or (row.closed_at is not None and now >= row.closed_at):
-        raise VoteError(_l("Voting is closed: this ballot was not recorded."))
-    vote = row.VotingRound
-    # The ballot it replaces, as it stands under the lock (a parallel ballot of the same
-    # organisation may have replaced the one read before): no longer current.
-    key = (Ballot.organisation_id == organisation.id if ballot.credential_hash is None
-           else Ballot.credential_hash == ballot.credential_hash)
+def _replace_previous(vote_id: int, key: Any) -> str | None:
+    """Marks the organisation's current ballot replaced; its receipt (None at a first ballot).
+    Its row stays locked until the commit: a parallel ballot of the same organisation waits
+    here, outside the ledger's turn."""
     replaced = db.session.execute(
-        update(Ballot).where(Ballot.round_id == vote.id, key, Ballot.is_current.is_(True))
+        update(Ballot).where(Ballot.round_id == vote_id, key, Ballot.is_current.is_(True))
         .values(is_current=None).returning(Ballot.receipt).execution_options(synchronize_session=False)
     ).scalars().all()
-    position = vote.ledger_length + 1
-    text = canonical({**entry, "position": position, "replaces": replaced[0] if replaced else None})
-    receipt = chain_hash(vote.ledger_head, text)
-    db.session.add(LedgerEntry(round_id=vote.id, position=position, previous_hash=vote.ledger_head,
-                               canonical=text, entry_hash=receipt))
-    ballot.receipt = receipt
-    db.session.add(ballot)
-    vote.ledger_length = position
-    vote.ledger_head = receipt
-    _mark_voted(vote, organisation, first=first_secret)
-    db.session.flush()
+    return replaced[0] if replaced else None
+
+
+def _insert_ballot(row: dict[str, Any]) -> bool:
+    """Inserts the ballot unless its organisation (or credential) has a current ballot already:
+    False then, the one-current-ballot constraint deciding, without an error that would end
+    the transaction."""
+    dialect = db.session.get_bind().dialect.name
+    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Ballot).values(**row)
+    # RETURNING tells whether it inserted (psycopg gives no row count for ON CONFLICT DO NOTHING).
+    return db.session.execute(statement.on_conflict_do_nothing().returning(Ballot.id)).first() is not None
+
+
+def _append(vote: VotingRound, organisation: Organisation, ballot: Ballot, entry: dict[str, Any],
+            now: datetime, *, first_secret: bool) -> str:
+    """Writes the ballot and its ledger entry; returns the receipt.
+
+    Before the ledger's turn, the rows of this organisation alone: its previous ballot marked
+    replaced, its line on a public roll marked voted. Then the turn: the round locked, the
+    window checked again (a close may have won the lock first), the ballot, the entry and the
+    new head written (three statements, no ORM flush), and a secret roll's compare-and-set.
+
+    The turn lasts until the caller's commit, and must: the next entry hashes this one's hash,
+    so it may only be read once this one is committed (PostgreSQL gives a row lock back at the
+    end of the transaction, never earlier); the commit's cost, the WAL's flush, is the floor of
+    a turn. A secret roll is marked in the turn: the roll's rewrite in neutral order locks the
+    round, then the whole roll; a ballot locking its line first, then waiting for the round,
+    would deadlock with it."""
+    key = (Ballot.organisation_id == organisation.id if ballot.credential_hash is None
+           else Ballot.credential_hash == ballot.credential_hash)
+    replaces = _replace_previous(vote.id, key)
+    if ballot.credential_hash is None:
+        _mark_voted(vote, organisation, first=False)
+    # The turn: the round locked, with the consultation's phase and deadline as they are now.
+    row = db.session.execute(
+        select(VotingRound.ledger_length, VotingRound.ledger_head, VotingRound.closed_at,
+               Consultation.phase, Consultation.closed_at.label("deadline"))
+        .join(Consultation, Consultation.id == VotingRound.consultation_id)
+        .where(VotingRound.id == vote.id).with_for_update(of=VotingRound)).one()
+    if row.closed_at is not None or Phase(row.phase) is not Phase.VOTING \
+            or (row.deadline is not None and now >= row.deadline):
+        raise VoteError(_l("Voting is closed: this ballot was not recorded."))
+    position = row.ledger_length + 1
+    for attempt in (1, 2):
+        text = canonical({**entry, "position": position, "replaces": replaces})
+        receipt = chain_hash(row.ledger_head, text)
+        ballot.receipt = receipt
+        if _insert_ballot({column: getattr(ballot, column) for column in BALLOT_COLUMNS}):
+            break
+        if attempt == 2:
+            raise IntegrityError("ballots", None, Exception("parallel ballots of one organisation"))
+        # A parallel ballot of the organisation committed between our replacing and our turn
+        # (its turn came first): it is the ballot this one replaces, now that it is seen.
+        replaces = _replace_previous(vote.id, key)
+    db.session.execute(insert(LedgerEntry).values(round_id=vote.id, position=position,
+                                                  previous_hash=row.ledger_head, canonical=text,
+                                                  entry_hash=receipt))
+    db.session.execute(update(VotingRound).where(VotingRound.id == vote.id)
+                       .values(ledger_length=position, ledger_head=receipt)
+                       .execution_options(synchronize_session=False))
+    # The session's round as the database now holds it, without a flush.
+    set_committed_value(vote, "ledger_length", position)
+    set_committed_value(vote, "ledger_head", receipt)
+    if ballot.credential_hash is not None:
+        _mark_voted(vote, organisation, first=first_secret)
     return receipt
 
 
-def _receipt_notifications(user: User, consultation: Consultation, organisation: Organisation, receipt: str,
+BALLOT_COLUMNS = ("id", "round_id", "organisation_id", "credential_hash", "person_id", "content", "cast_at",
+                  "is_current", "receipt")
+
+
+def _receipt_notifications(recipients: list[User], consultation: Consultation, receipt: str,
                            credential: str | None) -> PreparedNotifications:
     """The receipt for the person who voted and the organisation's representatives, rendered
     now with `receipt` (a placeholder) in it: in-app and by e-mail as each chose; a secret
     ballot's by e-mail only, with its credential (see `_secret_receipt_emails`)."""
-    recipients = [user, *(m.user for m in membership.people_of(organisation) if m.is_representative)]
     link = external_url("voting.receipts", consultation_id=consultation.id)
     if credential is not None:
         return PreparedNotifications(emails=_secret_receipt_emails(recipients, consultation, link, receipt,
@@ -427,21 +513,22 @@ def _keys(vote: VotingRound, organisation: Organisation, user: User, credential:
     """What names a ballot's row: the organisation, person and time of a public ballot; only the
     credential's hash for a secret one."""
     if credential is None:
-        return {"organisation_id": organisation.id, "person_id": user.id, "cast_at": now}
+        return {"organisation_id": organisation.id, "person_id": user.id, "cast_at": now,
+                "credential_hash": None}
     return {"organisation_id": None, "person_id": None, "cast_at": None,
             "credential_hash": credential_hash(vote, organisation, credential)}
 
 
 def _mark_voted(vote: VotingRound, organisation: Organisation, *, first: bool) -> None:
-    """The roll's `has_voted`, by compare-and-set: a first ballot that finds it already set lost a
-    race with another first ballot of the same organisation, and is refused (IntegrityError is
-    how the caller hears of a lost race)."""
+    """The roll's `has_voted`, by compare-and-set: a first secret ballot that finds it already
+    set lost a race with another first ballot of the same organisation, and is refused
+    (IntegrityError is how the caller hears of a lost race)."""
     changed = rows_changed(update(EligibleOrganisation)
                            .where(EligibleOrganisation.round_id == vote.id,
                                   EligibleOrganisation.organisation_id == organisation.id,
                                   EligibleOrganisation.has_voted.is_(False))
                            .values(has_voted=True).execution_options(synchronize_session=False))
-    if first and changed != 1 and is_secret(vote):
+    if first and changed != 1:
         raise IntegrityError("has_voted", None, Exception("a first secret ballot lost the race"))
 
 
