@@ -22,13 +22,12 @@ from typing import Any
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tadamon.accounts.models import User
-from tadamon.core import audit
+from tadamon.core import audit, page_cache
 from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
@@ -403,91 +402,152 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
         "organisation": None if secret else organisation.id,
         "nonce": secrets.token_hex(16) if secret else None,
     }
+    # No savepoint (its release would be one more round trip in the ledger's turn): a refusal
+    # from here on leaves written rows, which the caller's rollback undoes, as every caller's
+    # does on a VoteError (run_use_case, the API's run_write).
     try:
-        with db.session.begin_nested():
-            receipt = _append(vote, organisation, ballot, entry, now, first_secret=first_secret)
+        receipt = _append(vote, organisation, ballot, entry, now, first_secret=first_secret)
     except IntegrityError:
         raise VoteError(SAME_MOMENT) from None
-    # Outside the savepoint: releasing one counts as a commit for the session's after_commit
-    # hook, which would send a secret receipt's e-mail before the ballot is committed.
     deliver(prepared, {slot: receipt})
     return Cast(ballot, credential)
+
+
+def _core() -> Any:
+    """The session's connection: the ballot's writes run as plain Core statements, without the
+    ORM's bulk-statement processing (they touch no object of the session; see `_append`)."""
+    return db.session.connection()
 
 
 def _replace_previous(vote_id: int, key: Any) -> str | None:
     """Marks the organisation's current ballot replaced; its receipt (None at a first ballot).
     Its row stays locked until the commit: a parallel ballot of the same organisation waits
     here, outside the ledger's turn."""
-    replaced = db.session.execute(
+    replaced = _core().execute(
         update(Ballot).where(Ballot.round_id == vote_id, key, Ballot.is_current.is_(True))
-        .values(is_current=None).returning(Ballot.receipt).execution_options(synchronize_session=False)
-    ).scalars().all()
+        .values(is_current=None).returning(Ballot.receipt)).scalars().all()
     return replaced[0] if replaced else None
-
-
-def _insert_ballot(row: dict[str, Any]) -> bool:
-    """Inserts the ballot unless its organisation (or credential) has a current ballot already:
-    False then, the one-current-ballot constraint deciding, without an error that would end
-    the transaction."""
-    dialect = db.session.get_bind().dialect.name
-    statement = (postgresql_insert if dialect == "postgresql" else sqlite_insert)(Ballot).values(**row)
-    # RETURNING tells whether it inserted (psycopg gives no row count for ON CONFLICT DO NOTHING).
-    return db.session.execute(statement.on_conflict_do_nothing().returning(Ballot.id)).first() is not None
 
 
 def _append(vote: VotingRound, organisation: Organisation, ballot: Ballot, entry: dict[str, Any],
             now: datetime, *, first_secret: bool) -> str:
     """Writes the ballot and its ledger entry; returns the receipt.
 
-    Before the ledger's turn, the rows of this organisation alone: its previous ballot marked
-    replaced, its line on a public roll marked voted. Then the turn: the round locked, the
-    window checked again (a close may have won the lock first), the ballot, the entry and the
-    new head written (three statements, no ORM flush), and a secret roll's compare-and-set.
+    Before the ledger's turn, the rows of this organisation alone. A public ballot first marks
+    its line on the roll (unconditionally: the row lock serialises the organisation's own
+    ballots, a parallel one waits there, outside the turn), then marks its previous ballot
+    replaced (read after the line's lock, so a ballot of the organisation committed meanwhile
+    is the one it replaces). Then the turn, `_turn` (one statement on PostgreSQL), and a first
+    secret ballot's compare-and-set of its line.
 
     The turn lasts until the caller's commit, and must: the next entry hashes this one's hash,
     so it may only be read once this one is committed (PostgreSQL gives a row lock back at the
     end of the transaction, never earlier); the commit's cost, the WAL's flush, is the floor of
     a turn. A secret roll is marked in the turn: the roll's rewrite in neutral order locks the
     round, then the whole roll; a ballot locking its line first, then waiting for the round,
-    would deadlock with it."""
-    key = (Ballot.organisation_id == organisation.id if ballot.credential_hash is None
-           else Ballot.credential_hash == ballot.credential_hash)
+    would deadlock with it. So two ballots cast at once with one secret credential may clash
+    (IntegrityError: the later is refused, saying so)."""
+    secret = ballot.credential_hash is not None
+    if not secret:
+        _core().execute(update(EligibleOrganisation)
+                        .where(EligibleOrganisation.round_id == vote.id,
+                               EligibleOrganisation.organisation_id == organisation.id)
+                        .values(has_voted=True))
+    key = Ballot.credential_hash == ballot.credential_hash if secret else Ballot.organisation_id == organisation.id
     replaces = _replace_previous(vote.id, key)
-    if ballot.credential_hash is None:
-        _mark_voted(vote, organisation, first=False)
-    # The turn: the round locked, with the consultation's phase and deadline as they are now.
-    row = db.session.execute(
+    turn = _turn_postgresql if db.session.get_bind().dialect.name == "postgresql" else _turn
+    position, receipt = turn(vote, ballot, entry, replaces, now)
+    # Written by Core statements, which the page cache's hook on the session's statements does
+    # not see: the pages that show ballots and receipts are stale once this commits.
+    db.session.info[page_cache.CHANGED] = True
+    ballot.receipt = receipt
+    # The session's round as the database now holds it, without a flush.
+    set_committed_value(vote, "ledger_length", position)
+    set_committed_value(vote, "ledger_head", receipt)
+    if first_secret:
+        _mark_voted(vote, organisation, first=True)
+    return receipt
+
+
+def _closed() -> VoteError:
+    return VoteError(_l("Voting is closed: this ballot was not recorded."))
+
+
+def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
+          now: datetime) -> tuple[int, str]:
+    """The ledger's turn, statement by statement: the round locked with the consultation's
+    phase and deadline as they are now (the window checked again: a close may have won the lock
+    first), then the ballot, the entry and the new head. Returns the position and the receipt."""
+    row = _core().execute(
         select(VotingRound.ledger_length, VotingRound.ledger_head, VotingRound.closed_at,
                Consultation.phase, Consultation.closed_at.label("deadline"))
         .join(Consultation, Consultation.id == VotingRound.consultation_id)
         .where(VotingRound.id == vote.id).with_for_update(of=VotingRound)).one()
     if row.closed_at is not None or Phase(row.phase) is not Phase.VOTING \
             or (row.deadline is not None and now >= row.deadline):
-        raise VoteError(_l("Voting is closed: this ballot was not recorded."))
+        raise _closed()
     position = row.ledger_length + 1
-    for attempt in (1, 2):
-        text = canonical({**entry, "position": position, "replaces": replaces})
-        receipt = chain_hash(row.ledger_head, text)
-        ballot.receipt = receipt
-        if _insert_ballot({column: getattr(ballot, column) for column in BALLOT_COLUMNS}):
-            break
-        if attempt == 2:
-            raise IntegrityError("ballots", None, Exception("parallel ballots of one organisation"))
-        # A parallel ballot of the organisation committed between our replacing and our turn
-        # (its turn came first): it is the ballot this one replaces, now that it is seen.
-        replaces = _replace_previous(vote.id, key)
-    db.session.execute(insert(LedgerEntry).values(round_id=vote.id, position=position,
-                                                  previous_hash=row.ledger_head, canonical=text,
-                                                  entry_hash=receipt))
-    db.session.execute(update(VotingRound).where(VotingRound.id == vote.id)
-                       .values(ledger_length=position, ledger_head=receipt)
-                       .execution_options(synchronize_session=False))
-    # The session's round as the database now holds it, without a flush.
-    set_committed_value(vote, "ledger_length", position)
-    set_committed_value(vote, "ledger_head", receipt)
-    if ballot.credential_hash is not None:
-        _mark_voted(vote, organisation, first=first_secret)
-    return receipt
+    text = canonical({**entry, "position": position, "replaces": replaces})
+    receipt = chain_hash(row.ledger_head, text)
+    _core().execute(insert(Ballot).values({**_ballot_row(ballot), "receipt": receipt}))
+    _core().execute(insert(LedgerEntry).values(round_id=vote.id, position=position, previous_hash=row.ledger_head,
+                                               canonical=text, entry_hash=receipt))
+    _core().execute(update(VotingRound).where(VotingRound.id == vote.id)
+                    .values(ledger_length=position, ledger_head=receipt))
+    return position, receipt
+
+
+# The turn on PostgreSQL, in one round trip: each round trip in the turn is a wait for the
+# server and, on a busy machine, for the processor again, while every other ballot waits.
+# The round's row is locked (FOR UPDATE waits for the ballot before, then reads the head it
+# committed), the entry's text completed with its position and hashed as `chain_hash` does,
+# and the entry, the ballot and the new head written. No row: the window had closed.
+TURN_POSTGRESQL = sql("""
+WITH head AS (
+    SELECT v.id, v.ledger_length + 1 AS position, v.ledger_head AS previous
+    FROM voting_rounds AS v JOIN consultations AS c ON c.id = v.consultation_id
+    WHERE v.id = :round_id AND v.closed_at IS NULL AND c.phase = :voting
+          AND (c.closed_at IS NULL OR c.closed_at > CAST(:now AS timestamptz))
+    FOR UPDATE OF v
+), entry AS (
+    SELECT id, position, previous, CAST(:before AS text) || position || CAST(:after AS text) AS canonical
+    FROM head
+), hashed AS (
+    SELECT entry.*, encode(sha256(convert_to(previous || canonical, 'UTF8')), 'hex') AS receipt FROM entry
+), appended AS (
+    INSERT INTO ledger_entries (round_id, position, previous_hash, canonical, entry_hash)
+    SELECT id, position, previous, canonical, receipt FROM hashed
+), cast_ballot AS (
+    INSERT INTO ballots (id, round_id, organisation_id, credential_hash, person_id, content, cast_at,
+                         is_current, receipt)
+    SELECT CAST(:id AS bigint), id, CAST(:organisation_id AS integer), CAST(:credential_hash AS varchar),
+           CAST(:person_id AS integer), CAST(:content AS text), CAST(:cast_at AS timestamptz), true, receipt
+    FROM hashed
+)
+UPDATE voting_rounds AS v SET ledger_length = hashed.position, ledger_head = hashed.receipt
+FROM hashed WHERE v.id = hashed.id
+RETURNING hashed.position, hashed.receipt
+""")
+
+
+def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
+                     now: datetime) -> tuple[int, str]:
+    """`_turn` in one statement (TURN_POSTGRESQL); the entry's text is made here, but its
+    position, which only the turn knows: "position" sorts after every key but "replaces" (a
+    receipt or null), so the number goes between the two halves of the text with a stand-in."""
+    stand_in = -7_357_913
+    before, after = canonical({**entry, "position": stand_in, "replaces": replaces}).rsplit(f":{stand_in},", 1)
+    row = _core().execute(TURN_POSTGRESQL, {
+        "round_id": vote.id, "voting": Phase.VOTING.value, "now": now, "before": before + ":",
+        "after": "," + after, **{column: value for column, value in _ballot_row(ballot).items()
+                                 if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
+    if row is None:
+        raise _closed()
+    return row.position, row.receipt
+
+
+def _ballot_row(ballot: Ballot) -> dict[str, Any]:
+    return {column: getattr(ballot, column) for column in BALLOT_COLUMNS}
 
 
 BALLOT_COLUMNS = ("id", "round_id", "organisation_id", "credential_hash", "person_id", "content", "cast_at",
@@ -523,11 +583,11 @@ def _mark_voted(vote: VotingRound, organisation: Organisation, *, first: bool) -
     """The roll's `has_voted`, by compare-and-set: a first secret ballot that finds it already
     set lost a race with another first ballot of the same organisation, and is refused
     (IntegrityError is how the caller hears of a lost race)."""
-    changed = rows_changed(update(EligibleOrganisation)
-                           .where(EligibleOrganisation.round_id == vote.id,
-                                  EligibleOrganisation.organisation_id == organisation.id,
-                                  EligibleOrganisation.has_voted.is_(False))
-                           .values(has_voted=True).execution_options(synchronize_session=False))
+    changed = _core().execute(update(EligibleOrganisation)
+                              .where(EligibleOrganisation.round_id == vote.id,
+                                     EligibleOrganisation.organisation_id == organisation.id,
+                                     EligibleOrganisation.has_voted.is_(False))
+                              .values(has_voted=True)).rowcount
     if first and changed != 1:
         raise IntegrityError("has_voted", None, Exception("a first secret ballot lost the race"))
 
