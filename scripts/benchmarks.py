@@ -360,6 +360,27 @@ def _cast_ballots(url: str, folder: str, consultation_id: int, work: list[tuple[
     results.put((durations, failures, statements[0], cpu, turns))
 
 
+def _server_reference() -> tuple[float, float]:
+    """The server's own pace in this run, for scale: the median round trip of `SELECT 1`, and of
+    a one-row UPDATE with its COMMIT (the WAL's flush: the floor of a ledger's turn)."""
+    from tadamon.extensions import db
+    from tadamon.voting.models import VotingRound
+
+    def round_trip() -> None:
+        db.session.execute(db.select(db.literal(1)))
+
+    def commit() -> None:
+        db.session.execute(db.update(VotingRound).values(reminded_at=VotingRound.reminded_at))
+        db.session.commit()
+
+    for function in (round_trip, commit):
+        function()  # warm
+    trips = sorted(_timed(round_trip, repeat=1)[0] for _ in range(200))
+    commits = sorted(_timed(commit, repeat=1)[0] for _ in range(50))
+    db.session.rollback()
+    return statistics.median(trips), statistics.median(commits)
+
+
 def parallel_ballots(organisation_count: int = 400, workers: int = 8) -> None:
     """On PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, in a database of its own):
     `organisation_count` organisations vote at once from `workers` processes, each with its
@@ -382,6 +403,7 @@ def parallel_ballots(organisation_count: int = 400, workers: int = 8) -> None:
             upgrade()
             steering_id, consultation_id, pairs = _network(organisation_count)
             keys = _open_vote(steering_id, consultation_id, pairs[0])
+            round_trip, commit = _server_reference()
             db.engine.dispose()  # no connection crosses the fork
         context = multiprocessing.get_context("fork")
         start, results = context.Event(), context.Queue()
@@ -407,6 +429,8 @@ def parallel_ballots(organisation_count: int = 400, workers: int = 8) -> None:
               f"{len(durations) / elapsed:.0f} ballots/s (goal: 200), p50 {p50 * 1000:.1f} ms (goal: 15), "
               f"p99 {p99 * 1000:.1f} ms, {failures} refused; per ballot: "
               f"{statements / len(durations):.1f} statements, {cpu / len(durations) * 1000:.2f} ms CPU in Python")
+        print(f"parallel ballots: reference, same run: a round trip (SELECT 1) {round_trip * 1000:.2f} ms, "
+              f"a one-row UPDATE and its COMMIT {commit * 1000:.2f} ms (medians, one process)")
         if turns:  # the ledger's turn: from the round's lock to the commit; ballots/s can never exceed 1/mean
             print(f"parallel ballots: the ledger's turn (lock to commit) p50 {turns[len(turns) // 2] * 1000:.2f} ms, "
                   f"mean {statistics.mean(turns) * 1000:.2f} ms: at most {1 / statistics.mean(turns):.0f} ballots/s "
