@@ -162,6 +162,9 @@ def test_parallel_ballots_of_many_organisations_are_all_counted_in_one_chain(liv
                 services.cast_ballot(db.session.get(User, person_id), db.session.get(Consultation, consultation_id),
                                      db.session.get(Organisation, organisation_id), MultiDict({"approve": [key]}))
                 db.session.commit()
+                # On PostgreSQL the commit did not wait for the WAL's flush: the after_commit
+                # hook waited for it (and forgot the connection) before the commit returned.
+                assert services.DURABLE_AFTER_COMMIT not in db.session.info
                 return "cast"
         return run
 
@@ -184,3 +187,11 @@ def test_parallel_ballots_of_many_organisations_are_all_counted_in_one_chain(liv
             assert [data["replaces"] for _, data in mine] == [None, mine[0][0]]
             assert db.session.scalars(select(Ballot.receipt).where(
                 Ballot.organisation_id == organisation_id, Ballot.is_current.is_(True))).all() == [mine[1][0]]
+        if db.engine.dialect.name == "postgresql":
+            # Only the ballots' own transactions commit without waiting for the flush: the
+            # pooled connections they ran on are back to the server's setting.
+            from sqlalchemy import text
+
+            for _ in range(3):
+                assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+                db.session.commit()
