@@ -349,7 +349,8 @@ def _postgres_database(prefix: str) -> Iterator[str | None]:
         yield None
         return
     url = make_url(base).set(drivername="postgresql+psycopg")
-    name = f"{prefix}_{secrets.token_hex(4)}"
+    # BENCH_DATABASE_PREFIX: on a shared server, each person's throwaway databases under a name of their own.
+    name = f"{os.environ.get('BENCH_DATABASE_PREFIX', '')}{prefix}_{secrets.token_hex(4)}"
     admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(admin, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
@@ -432,7 +433,10 @@ def _open_vote(steering_id: int, consultation_id: int, author: tuple[int, int]) 
 def _cast_ballots(url: str, folder: str, consultation_id: int, work: list[tuple[int, int, str]],
                   start: Any, results: Any) -> None:
     """One voter process: its own app and connection; casts its ballots one after the other
-    once every process is ready, and reports each ballot's duration (service and commit)."""
+    once every process is ready, and reports each ballot's duration (service and commit), the
+    SQL statements it sent and the CPU time it spent (this process's, not the server's)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
     from werkzeug.datastructures import MultiDict
 
     from tadamon.accounts.models import User
@@ -442,23 +446,67 @@ def _cast_ballots(url: str, folder: str, consultation_id: int, work: list[tuple[
     from tadamon.workshops.models import Consultation
 
     app = _bench_app(url, folder)
-    durations, failures = [], 0
+    durations, failures, statements, turns, locked = [], 0, [0], [], [0.0]
     with app.app_context(), app.test_request_context("/", method="POST"):
         db.session.execute(db.select(db.literal(1)))  # the connection opened before the clock starts
         db.session.rollback()
+
+        def count(*_args: Any) -> None:
+            statements[0] += 1
+
+        def lock_taken(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if "FOR UPDATE" in statement:  # the ledger's turn begins (it ends with the commit)
+                locked[0] = time.perf_counter()
+
+        def turn_ended(_session: Any) -> None:
+            # The commit is done, the round's lock given back: first among the after_commit hooks
+            # (the voting's own waits for the WAL's flush, outside the turn).
+            turns.append(time.perf_counter() - locked[0])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        event.listen(db.engine, "after_cursor_execute", lock_taken)
+        event.listen(Session, "after_commit", turn_ended, insert=True)
+        # psycopg sends BEGIN and COMMIT itself, not through the cursor: counted as the statements they are.
+        event.listen(db.engine, "begin", count)
+        event.listen(db.engine, "commit", count)
         start.wait()
+        cpu_started = time.process_time()
         for person_id, organisation_id, key in work:
             started = time.perf_counter()
             try:
                 voting.cast_ballot(db.session.get(User, person_id), db.session.get(Consultation, consultation_id),
                                    db.session.get(Organisation, organisation_id), MultiDict({"approve": [key]}))
                 db.session.commit()
-            except Exception:  # noqa: BLE001 - counted and reported, the run goes on
+            except Exception as error:  # noqa: BLE001 - counted and reported, the run goes on
                 db.session.rollback()
+                if not failures:
+                    print(f"parallel ballots: the first refusal of process {os.getpid()}: {error!r}")
                 failures += 1
             durations.append(time.perf_counter() - started)
             db.session.expunge_all()
-    results.put((durations, failures))
+        cpu = time.process_time() - cpu_started
+    results.put((durations, failures, statements[0], cpu, turns))
+
+
+def _server_reference() -> tuple[float, float]:
+    """The server's own pace in this run, for scale: the median round trip of `SELECT 1`, and of
+    a one-row UPDATE with its COMMIT (the WAL's flush: the floor of a ledger's turn)."""
+    from tadamon.extensions import db
+    from tadamon.voting.models import VotingRound
+
+    def round_trip() -> None:
+        db.session.execute(db.select(db.literal(1)))
+
+    def commit() -> None:
+        db.session.execute(db.update(VotingRound).values(reminded_at=VotingRound.reminded_at))
+        db.session.commit()
+
+    for function in (round_trip, commit):
+        function()  # warm
+    trips = sorted(_timed(round_trip, repeat=1)[0] for _ in range(200))
+    commits = sorted(_timed(commit, repeat=1)[0] for _ in range(50))
+    db.session.rollback()
+    return statistics.median(trips), statistics.median(commits)
 
 
 def parallel_ballots(organisation_count: int = 400, workers: int = 8) -> None:
@@ -483,6 +531,7 @@ def parallel_ballots(organisation_count: int = 400, workers: int = 8) -> None:
             upgrade()
             steering_id, consultation_id, pairs = _network(organisation_count)
             keys = _open_vote(steering_id, consultation_id, pairs[0])
+            round_trip, commit = _server_reference()
             db.engine.dispose()  # no connection crosses the fork
         context = multiprocessing.get_context("fork")
         start, results = context.Event(), context.Queue()
@@ -498,12 +547,22 @@ def parallel_ballots(organisation_count: int = 400, workers: int = 8) -> None:
         elapsed = time.perf_counter() - started
         for process in processes:
             process.join()
-        durations = sorted(d for outcome, _ in outcomes for d in outcome)
-        failures = sum(failed for _, failed in outcomes)
+        durations = sorted(d for outcome, *_ in outcomes for d in outcome)
+        failures = sum(outcome[1] for outcome in outcomes)
+        statements = sum(outcome[2] for outcome in outcomes)
+        cpu = sum(outcome[3] for outcome in outcomes)
+        turns = sorted(turn for outcome in outcomes for turn in outcome[4])
         p50, p99 = durations[len(durations) // 2], durations[int(len(durations) * 0.99)]
         print(f"parallel ballots (PostgreSQL, {workers} processes): {len(durations)} ballots in {elapsed:.2f} s, "
               f"{len(durations) / elapsed:.0f} ballots/s (goal: 200), p50 {p50 * 1000:.1f} ms (goal: 15), "
-              f"p99 {p99 * 1000:.1f} ms, {failures} refused")
+              f"p99 {p99 * 1000:.1f} ms, {failures} refused; per ballot: "
+              f"{statements / len(durations):.1f} statements, {cpu / len(durations) * 1000:.2f} ms CPU in Python")
+        print(f"parallel ballots: reference, same run: a round trip (SELECT 1) {round_trip * 1000:.2f} ms, "
+              f"a one-row UPDATE and its COMMIT {commit * 1000:.2f} ms (medians, one process)")
+        if turns:  # the ledger's turn: from the round's lock to the commit; ballots/s can never exceed 1/mean
+            print(f"parallel ballots: the ledger's turn (lock to commit) p50 {turns[len(turns) // 2] * 1000:.2f} ms, "
+                  f"mean {statistics.mean(turns) * 1000:.2f} ms: at most {1 / statistics.mean(turns):.0f} ballots/s "
+                  "one after the other")
         with app.app_context():
             from tadamon.voting import ledger
             from tadamon.voting.models import VotingRound

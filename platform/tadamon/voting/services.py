@@ -14,18 +14,21 @@ import base64
 import hashlib
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, func, insert, select, update
+from sqlalchemy import Select, delete, event, func, insert, select, update
+from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tadamon.accounts.models import User
-from tadamon.core import audit
+from tadamon.core import audit, page_cache
 from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.i18n import pick_text, texts_of
@@ -46,6 +49,7 @@ from tadamon.membership.models import (
     CharterAdherence,
     MembershipState,
     Organisation,
+    OrganisationMember,
     OrganisationRole,
 )
 from tadamon.proposals.models import Evaluation, Proposal, ProposalState
@@ -183,7 +187,10 @@ def may_cast_for(user: User, organisation: Organisation) -> bool:
     from tadamon.membership.services import membership_of
 
     # The memberships the request loaded already (the layout's menu): no query of its own.
-    membership = membership_of(user, organisation)
+    return _membership_may_cast(membership_of(user, organisation), organisation)
+
+
+def _membership_may_cast(membership: OrganisationMember | None, organisation: Organisation) -> bool:
     if membership is None:
         return False
     return membership.role == OrganisationRole.REPRESENTATIVE or organisation.members_may_vote
@@ -198,13 +205,22 @@ def window_is_open(consultation: Consultation, vote: VotingRound | None, now: da
 def refusal(user: Any, consultation: Consultation, organisation: Organisation | None) -> Any:
     """Why this person cannot vote now, in words; None when they can."""
     vote = round_of(consultation)
+    return _refusal_given(user, consultation, organisation, vote,
+                          on_roll=lambda: vote is not None and is_eligible(vote, organisation),
+                          may_cast=lambda: organisation is not None and may_cast_for(user, organisation))
+
+
+def _refusal_given(user: Any, consultation: Consultation, organisation: Organisation | None,
+                   vote: VotingRound | None, *, on_roll: Callable[[], bool], may_cast: Callable[[], bool]) -> Any:
+    """`refusal`, with the roll and the permission asked only when the checks before them pass
+    (each may cost a query; `cast_ballot` has both at hand already)."""
     if vote is None or not window_is_open(consultation, vote):
         return _l("Voting is not open for this consultation.")
     if not getattr(user, "is_authenticated", False):
         return _l("Log in to vote for your organisation.")
     if organisation is None:
         return _l("Choose the organisation you act for before voting.")
-    if not is_eligible(vote, organisation):
+    if not on_roll():
         from tadamon.core.times import format_date
 
         # Since when: the roll was frozen at the opening, so joining later never adds an organisation.
@@ -212,7 +228,7 @@ def refusal(user: Any, consultation: Consultation, organisation: Organisation | 
                   "on %(date)s (approved members adhering to the current charter and taking part in the "
                   "consultation).", organisation=isolate(organisation.display_name),
                   date=isolate(format_date(vote.opened_at)))
-    if not may_cast_for(user, organisation):
+    if not may_cast():
         return _l("Only a representative of %(organisation)s may vote for it (its representatives can allow "
                   "every member to vote).", organisation=isolate(organisation.display_name))
     return None
@@ -278,20 +294,25 @@ WRONG_CODE = _l("This voting code does not open your organisation's ballot in th
                 "voted. The platform does not keep that code: without it, the ballot cast stands.")
 
 
-def _secret_previous(vote: VotingRound, organisation: Organisation, credential: str | None) -> tuple[Ballot | None, str]:
+def _secret_previous(vote: VotingRound, organisation: Organisation, credential: str | None,
+                     voted: bool | None = None) -> tuple[Ballot | None, str]:
     """The ballot a secret ballot replaces and the credential it is cast with. A first ballot
     takes the roll's `has_voted` by compare-and-set and gets a new credential: so an
-    organisation never holds two credentials, even under parallel first ballots."""
+    organisation never holds two credentials, even under parallel first ballots. `voted` is
+    the roll's `has_voted` when the caller read it already."""
     previous = current_ballot(vote, organisation, credential)
     if previous is not None:
         return previous, normalise_credential(credential)
-    if has_voted(vote, organisation):
+    if has_voted(vote, organisation) if voted is None else voted:
         raise VoteError(WRONG_CODE if normalise_credential(credential) else RECOVER)
     return None, new_credential()
 
 
 def parse_ballot(vote: VotingRound, formdata: Any) -> dict[str, Any]:
-    definition = definition_of(vote)
+    return _parse_ballot_of(definition_of(vote), formdata)
+
+
+def _parse_ballot_of(definition: dict[str, Any], formdata: Any) -> dict[str, Any]:
     method = get_method(definition["method"])
     candidates = [c["id"] for c in definition["candidates"]]
     ballot = method.parse(formdata, candidates, definition["options"])
@@ -310,6 +331,21 @@ class Cast:
     credential: str | None = None
 
 
+SAME_MOMENT = _l("Another ballot of your organisation was being recorded at the same moment. "
+                 "Reload the page to see which one counts.")
+
+
+def _round_and_roll(consultation: Consultation, organisation: Organisation) -> tuple[VotingRound | None, bool | None]:
+    """The consultation's round and the organisation's line on its roll (its `has_voted`; None
+    when it is not on the roll), in one query."""
+    row = db.session.execute(
+        select(VotingRound, EligibleOrganisation.has_voted)
+        .outerjoin(EligibleOrganisation, (EligibleOrganisation.round_id == VotingRound.id)
+                   & (EligibleOrganisation.organisation_id == organisation.id))
+        .where(VotingRound.consultation_id == consultation.id)).one_or_none()
+    return (None, None) if row is None else (row[0], row[1])
+
+
 def cast_ballot(user: User, consultation: Consultation, organisation: Organisation, formdata: Any,
                 now: datetime | None = None, credential: str | None = None) -> Cast:
     """Records the organisation's ballot, replacing its previous one, and appends it to the ledger.
@@ -319,32 +355,41 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     by e-mail only. The row keeps neither the organisation, the person nor the time.
 
     Ballots of a consultation append to one chain, so they take turns; the turn lasts only the
-    append. Everything that does not depend on the chain's head (permissions, the ballot's
-    parsing and validation, the credential, the receipt's notifications and e-mails, rendered
-    with a placeholder for the receipt) is done first, without the lock; then `_append`
-    locks the round, re-checks the window, reads the head and writes the entry, the ballot
-    rows and the notifications, and the caller commits at once, which ends the turn."""
+    append. Everything that does not depend on the chain's head is done first, without the
+    lock: the round, the roll and the organisation's people in two queries, the permissions,
+    the ballot's parsing and validation, the credential, the receipt's notifications and
+    e-mails (rendered with a placeholder for the receipt), the entry's canonical text but its
+    position, and the rows of the organisation itself (its previous ballot, its line on a
+    public roll). Then `_append` locks the round, re-checks the window, reads the head and
+    writes the entry, the ballot and the head, and the caller commits at once, which ends the
+    turn (see `_append` for why the turn lasts until the commit)."""
     now = now or utcnow()
-    vote = round_of(consultation)
-    if not window_is_open(consultation, vote, now):
+    vote, voted = _round_and_roll(consultation, organisation)
+    if vote is None or not window_is_open(consultation, vote, now):
         raise VoteError(_l("Voting is closed: this ballot was not recorded."))
-    assert vote is not None
-    reason = refusal(user, consultation, organisation)
+    # The organisation's people: the receipt's recipients, and the voter's own membership
+    # (a query of its own outside a request that loaded it already).
+    people = membership.people_of(organisation)
+    reason = _refusal_given(user, consultation, organisation, vote, on_roll=lambda: voted is not None,
+                            may_cast=lambda: _membership_may_cast(
+                                next((m for m in people if m.user_id == user.id), None), organisation))
     if reason is not None:
         raise VoteError(reason)
-    content = parse_ballot(vote, formdata)
-    secret, first_secret = is_secret(vote), False
+    definition = definition_of(vote)
+    content = _parse_ballot_of(definition, formdata)
+    secret, first_secret = bool(definition["secret"]), False
     if secret:
         # Replacing needs the credential of the current ballot; a first ballot gets a new one
         # (the roll's compare-and-set under the lock issues one per organisation).
-        previous, credential = _secret_previous(vote, organisation, credential)
+        previous, credential = _secret_previous(vote, organisation, credential, voted=bool(voted))
         first_secret = previous is None
     else:
         credential = None
     keys = _keys(vote, organisation, user, credential, now)
     # A stand-in for the receipt, as long as one, replaced once the entry's hash is known.
     slot = secrets.token_hex(32)
-    prepared = _receipt_notifications(user, consultation, organisation, slot, credential)
+    recipients = [user, *(m.user for m in people if m.is_representative)]
+    prepared = _receipt_notifications(recipients, consultation, slot, credential)
     ballot = Ballot(id=random_ballot_id(), round_id=vote.id, content=canonical(content), is_current=True,
                     receipt=slot, **keys)
     entry = {
@@ -358,61 +403,216 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
         "organisation": None if secret else organisation.id,
         "nonce": secrets.token_hex(16) if secret else None,
     }
+    # No savepoint (its release would be one more round trip in the ledger's turn): a refusal
+    # from here on leaves written rows, which the caller's rollback undoes, as every caller's
+    # does on a VoteError (run_use_case, the API's run_write).
     try:
-        with db.session.begin_nested():
-            receipt = _append(consultation, organisation, ballot, entry, now, first_secret=first_secret)
+        receipt = _append(vote, organisation, ballot, entry, now, first_secret=first_secret)
     except IntegrityError:
-        raise VoteError(_l("Another ballot of your organisation was being recorded at the same moment. "
-                           "Reload the page to see which one counts.")) from None
-    # Outside the savepoint: releasing one counts as a commit for the session's after_commit
-    # hook, which would send a secret receipt's e-mail before the ballot is committed.
+        raise VoteError(SAME_MOMENT) from None
     deliver(prepared, {slot: receipt})
     return Cast(ballot, credential)
 
 
-def _append(consultation: Consultation, organisation: Organisation, ballot: Ballot, entry: dict[str, Any],
+def _core() -> Any:
+    """The session's connection: the ballot's writes run as plain Core statements, without the
+    ORM's bulk-statement processing (they touch no object of the session; see `_append`)."""
+    return db.session.connection()
+
+
+def _replace_previous(vote_id: int, key: Any) -> str | None:
+    """Marks the organisation's current ballot replaced; its receipt (None at a first ballot).
+    Its row stays locked until the commit: a parallel ballot of the same organisation waits
+    here, outside the ledger's turn."""
+    replaced = _core().execute(
+        update(Ballot).where(Ballot.round_id == vote_id, key, Ballot.is_current.is_(True))
+        .values(is_current=None).returning(Ballot.receipt)).scalars().all()
+    return replaced[0] if replaced else None
+
+
+def _append(vote: VotingRound, organisation: Organisation, ballot: Ballot, entry: dict[str, Any],
             now: datetime, *, first_secret: bool) -> str:
-    """The ledger's turn: locks the round, checks the window again (a close may have won the
-    lock first), marks the ballot it replaces, appends the entry and the ballot; returns the
-    receipt. A handful of statements: everything else was prepared before."""
-    # The round locked, with the consultation's phase and deadline as they are now: one round trip.
-    row = db.session.execute(
-        select(VotingRound, Consultation.phase, Consultation.closed_at)
-        .join(Consultation, Consultation.id == VotingRound.consultation_id)
-        .where(VotingRound.consultation_id == consultation.id)
-        .with_for_update(of=VotingRound).execution_options(populate_existing=True)).one_or_none()
-    if row is None or row.VotingRound.closed_at is not None or Phase(row.phase) is not Phase.VOTING \
-            or (row.closed_at is not None and now >= row.closed_at):
-        raise VoteError(_l("Voting is closed: this ballot was not recorded."))
-    vote = row.VotingRound
-    # The ballot it replaces, as it stands under the lock (a parallel ballot of the same
-    # organisation may have replaced the one read before): no longer current.
-    key = (Ballot.organisation_id == organisation.id if ballot.credential_hash is None
-           else Ballot.credential_hash == ballot.credential_hash)
-    replaced = db.session.execute(
-        update(Ballot).where(Ballot.round_id == vote.id, key, Ballot.is_current.is_(True))
-        .values(is_current=None).returning(Ballot.receipt).execution_options(synchronize_session=False)
-    ).scalars().all()
-    position = vote.ledger_length + 1
-    text = canonical({**entry, "position": position, "replaces": replaced[0] if replaced else None})
-    receipt = chain_hash(vote.ledger_head, text)
-    db.session.add(LedgerEntry(round_id=vote.id, position=position, previous_hash=vote.ledger_head,
-                               canonical=text, entry_hash=receipt))
+    """Writes the ballot and its ledger entry; returns the receipt.
+
+    Before the ledger's turn, the rows of this organisation alone. A public ballot first marks
+    its line on the roll (unconditionally: the row lock serialises the organisation's own
+    ballots, a parallel one waits there, outside the turn), then marks its previous ballot
+    replaced (read after the line's lock, so a ballot of the organisation committed meanwhile
+    is the one it replaces). Then the turn, `_turn` (one statement on PostgreSQL), and a first
+    secret ballot's compare-and-set of its line.
+
+    The turn lasts until the caller's commit, and must: the next entry hashes this one's hash,
+    so it may only be read once this one is committed (PostgreSQL gives a row lock back at the
+    end of the transaction, never earlier); the commit's cost, the WAL's flush, is the floor of
+    a turn. A secret roll is marked in the turn: the roll's rewrite in neutral order locks the
+    round, then the whole roll; a ballot locking its line first, then waiting for the round,
+    would deadlock with it. So two ballots cast at once with one secret credential may clash
+    (IntegrityError: the later is refused, saying so)."""
+    secret = ballot.credential_hash is not None
+    if db.session.get_bind().dialect.name == "postgresql":
+        _commit_without_waiting_for_the_flush()
+    if not secret:
+        _core().execute(update(EligibleOrganisation)
+                        .where(EligibleOrganisation.round_id == vote.id,
+                               EligibleOrganisation.organisation_id == organisation.id)
+                        .values(has_voted=True))
+    key = Ballot.credential_hash == ballot.credential_hash if secret else Ballot.organisation_id == organisation.id
+    replaces = _replace_previous(vote.id, key)
+    turn = _turn_postgresql if db.session.get_bind().dialect.name == "postgresql" else _turn
+    position, receipt = turn(vote, ballot, entry, replaces, now)
+    # Written by Core statements, which the page cache's hook on the session's statements does
+    # not see: the pages that show ballots and receipts are stale once this commits.
+    db.session.info[page_cache.CHANGED] = True
     ballot.receipt = receipt
-    db.session.add(ballot)
-    vote.ledger_length = position
-    vote.ledger_head = receipt
-    _mark_voted(vote, organisation, first=first_secret)
-    db.session.flush()
+    # The session's round as the database now holds it, without a flush.
+    set_committed_value(vote, "ledger_length", position)
+    set_committed_value(vote, "ledger_head", receipt)
+    if first_secret:
+        _mark_voted(vote, organisation, first=True)
     return receipt
 
 
-def _receipt_notifications(user: User, consultation: Consultation, organisation: Organisation, receipt: str,
+# Set on the session by a ballot's transaction: its commit did not wait for the WAL's flush,
+# `_make_durable` waits for it once the commit is done (see `_commit_without_waiting_for_the_flush`).
+DURABLE_AFTER_COMMIT = "tadamon_ballot_flush_after_commit"
+
+
+def _commit_without_waiting_for_the_flush() -> None:
+    """The ledger's turn ends at the commit; waiting there for the WAL's flush (0.5 to 4 ms on
+    our machines, a disk's fsync) would hold every other ballot of the consultation that long.
+    So the ballot's transaction commits without waiting (`synchronous_commit` off for it alone:
+    the lock is given back as soon as the commit is recorded), and `_make_durable` waits for the
+    flush after the commit, outside the turn, before the voter is told the receipt; the
+    flushes of parallel ballots then share one fsync (PostgreSQL's group commit).
+
+    The chain stays whole: the WAL is written in order, and a ballot appends only after the
+    one before it committed, so its commit record follows that one's; a flush that makes a
+    ballot durable makes every ballot before it durable. A crash before the flush loses only
+    the last ballots, whose voters were never answered, and never a ballot under a later one."""
+    _core().execute(sql("SET LOCAL synchronous_commit TO off"))
+    # The driver's connection, which the session still holds when its after_commit hooks run
+    # (it gives its connections back after them): the flush is waited for on it, so a ballot
+    # never needs a second connection from the pool.
+    db.session.info[DURABLE_AFTER_COMMIT] = _core().connection.dbapi_connection
+
+
+def _make_durable(session: Session) -> None:
+    """After the commit of a ballot's transaction: waits until the WAL holding it is on disk. A
+    transaction given an id commits with a synchronous flush of the WAL up to its own commit
+    record, so up to the ballot's too. Run on the driver's connection: the session may not
+    emit SQL in its after_commit hook, and the connection is idle between its transactions."""
+    connection = session.info.pop(DURABLE_AFTER_COMMIT, None)
+    if connection is None:
+        return
+    from psycopg.pq import TransactionStatus  # set on PostgreSQL only
+
+    # Idle: the session's commit was the database's. Not when the session committed a
+    # savepoint inside a transaction of its caller's (the test suite's), which commits later.
+    if connection.info.transaction_status == TransactionStatus.IDLE:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT txid_current()")
+        connection.commit()
+
+
+def _forget_durable(session: Session, _previous: Any = None) -> None:
+    session.info.pop(DURABLE_AFTER_COMMIT, None)
+
+
+# First among the session's after_commit hooks: before a secret receipt's e-mail goes out.
+event.listen(Session, "after_commit", _make_durable, insert=True)
+event.listen(Session, "after_rollback", _forget_durable)
+
+
+def _closed() -> VoteError:
+    return VoteError(_l("Voting is closed: this ballot was not recorded."))
+
+
+def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
+          now: datetime) -> tuple[int, str]:
+    """The ledger's turn, statement by statement: the round locked with the consultation's
+    phase and deadline as they are now (the window checked again: a close may have won the lock
+    first), then the ballot, the entry and the new head. Returns the position and the receipt."""
+    row = _core().execute(
+        select(VotingRound.ledger_length, VotingRound.ledger_head, VotingRound.closed_at,
+               Consultation.phase, Consultation.closed_at.label("deadline"))
+        .join(Consultation, Consultation.id == VotingRound.consultation_id)
+        .where(VotingRound.id == vote.id).with_for_update(of=VotingRound)).one()
+    if row.closed_at is not None or Phase(row.phase) is not Phase.VOTING \
+            or (row.deadline is not None and now >= row.deadline):
+        raise _closed()
+    position = row.ledger_length + 1
+    text = canonical({**entry, "position": position, "replaces": replaces})
+    receipt = chain_hash(row.ledger_head, text)
+    _core().execute(insert(Ballot).values({**_ballot_row(ballot), "receipt": receipt}))
+    _core().execute(insert(LedgerEntry).values(round_id=vote.id, position=position, previous_hash=row.ledger_head,
+                                               canonical=text, entry_hash=receipt))
+    _core().execute(update(VotingRound).where(VotingRound.id == vote.id)
+                    .values(ledger_length=position, ledger_head=receipt))
+    return position, receipt
+
+
+# The turn on PostgreSQL, in one round trip: each round trip in the turn is a wait for the
+# server and, on a busy machine, for the processor again, while every other ballot waits.
+# The round's row is locked (FOR UPDATE waits for the ballot before, then reads the head it
+# committed), the entry's text completed with its position and hashed as `chain_hash` does,
+# and the entry, the ballot and the new head written. No row: the window had closed.
+TURN_POSTGRESQL = sql("""
+WITH head AS (
+    SELECT v.id, v.ledger_length + 1 AS position, v.ledger_head AS previous
+    FROM voting_rounds AS v JOIN consultations AS c ON c.id = v.consultation_id
+    WHERE v.id = :round_id AND v.closed_at IS NULL AND c.phase = :voting
+          AND (c.closed_at IS NULL OR c.closed_at > CAST(:now AS timestamptz))
+    FOR UPDATE OF v
+), entry AS (
+    SELECT id, position, previous, CAST(:before AS text) || position || CAST(:after AS text) AS canonical
+    FROM head
+), hashed AS (
+    SELECT entry.*, encode(sha256(convert_to(previous || canonical, 'UTF8')), 'hex') AS receipt FROM entry
+), appended AS (
+    INSERT INTO ledger_entries (round_id, position, previous_hash, canonical, entry_hash)
+    SELECT id, position, previous, canonical, receipt FROM hashed
+), cast_ballot AS (
+    INSERT INTO ballots (id, round_id, organisation_id, credential_hash, person_id, content, cast_at,
+                         is_current, receipt)
+    SELECT CAST(:id AS bigint), id, CAST(:organisation_id AS integer), CAST(:credential_hash AS varchar),
+           CAST(:person_id AS integer), CAST(:content AS text), CAST(:cast_at AS timestamptz), true, receipt
+    FROM hashed
+)
+UPDATE voting_rounds AS v SET ledger_length = hashed.position, ledger_head = hashed.receipt
+FROM hashed WHERE v.id = hashed.id
+RETURNING hashed.position, hashed.receipt
+""")
+
+
+def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
+                     now: datetime) -> tuple[int, str]:
+    """`_turn` in one statement (TURN_POSTGRESQL); the entry's text is made here, but its
+    position, which only the turn knows: "position" sorts after every key but "replaces" (a
+    receipt or null), so the number goes between the two halves of the text with a stand-in."""
+    stand_in = -7_357_913
+    before, after = canonical({**entry, "position": stand_in, "replaces": replaces}).rsplit(f":{stand_in},", 1)
+    row = _core().execute(TURN_POSTGRESQL, {
+        "round_id": vote.id, "voting": Phase.VOTING.value, "now": now, "before": before + ":",
+        "after": "," + after, **{column: value for column, value in _ballot_row(ballot).items()
+                                 if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
+    if row is None:
+        raise _closed()
+    return row.position, row.receipt
+
+
+def _ballot_row(ballot: Ballot) -> dict[str, Any]:
+    return {column: getattr(ballot, column) for column in BALLOT_COLUMNS}
+
+
+BALLOT_COLUMNS = ("id", "round_id", "organisation_id", "credential_hash", "person_id", "content", "cast_at",
+                  "is_current", "receipt")
+
+
+def _receipt_notifications(recipients: list[User], consultation: Consultation, receipt: str,
                            credential: str | None) -> PreparedNotifications:
     """The receipt for the person who voted and the organisation's representatives, rendered
     now with `receipt` (a placeholder) in it: in-app and by e-mail as each chose; a secret
     ballot's by e-mail only, with its credential (see `_secret_receipt_emails`)."""
-    recipients = [user, *(m.user for m in membership.people_of(organisation) if m.is_representative)]
     link = external_url("voting.receipts", consultation_id=consultation.id)
     if credential is not None:
         return PreparedNotifications(emails=_secret_receipt_emails(recipients, consultation, link, receipt,
@@ -427,21 +627,22 @@ def _keys(vote: VotingRound, organisation: Organisation, user: User, credential:
     """What names a ballot's row: the organisation, person and time of a public ballot; only the
     credential's hash for a secret one."""
     if credential is None:
-        return {"organisation_id": organisation.id, "person_id": user.id, "cast_at": now}
+        return {"organisation_id": organisation.id, "person_id": user.id, "cast_at": now,
+                "credential_hash": None}
     return {"organisation_id": None, "person_id": None, "cast_at": None,
             "credential_hash": credential_hash(vote, organisation, credential)}
 
 
 def _mark_voted(vote: VotingRound, organisation: Organisation, *, first: bool) -> None:
-    """The roll's `has_voted`, by compare-and-set: a first ballot that finds it already set lost a
-    race with another first ballot of the same organisation, and is refused (IntegrityError is
-    how the caller hears of a lost race)."""
-    changed = rows_changed(update(EligibleOrganisation)
-                           .where(EligibleOrganisation.round_id == vote.id,
-                                  EligibleOrganisation.organisation_id == organisation.id,
-                                  EligibleOrganisation.has_voted.is_(False))
-                           .values(has_voted=True).execution_options(synchronize_session=False))
-    if first and changed != 1 and is_secret(vote):
+    """The roll's `has_voted`, by compare-and-set: a first secret ballot that finds it already
+    set lost a race with another first ballot of the same organisation, and is refused
+    (IntegrityError is how the caller hears of a lost race)."""
+    changed = _core().execute(update(EligibleOrganisation)
+                              .where(EligibleOrganisation.round_id == vote.id,
+                                     EligibleOrganisation.organisation_id == organisation.id,
+                                     EligibleOrganisation.has_voted.is_(False))
+                              .values(has_voted=True)).rowcount
+    if first and changed != 1:
         raise IntegrityError("has_voted", None, Exception("a first secret ballot lost the race"))
 
 

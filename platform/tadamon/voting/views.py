@@ -69,24 +69,25 @@ def _consultation(consultation_id: int) -> Consultation:
     return consultation
 
 
-def _cookie_name(organisation: Organisation) -> str:
-    return f"tadamon_vote_{organisation.id}"
+def _cookie_name(organisation_id: int) -> str:
+    return f"tadamon_vote_{organisation_id}"
 
 
 def _credential(consultation: Consultation, organisation: Organisation | None) -> str | None:
     """A secret vote's voting code: as typed on the ballot, else the one this browser keeps."""
     if organisation is None:
         return None
-    return request.form.get("credential") or request.cookies.get(_cookie_name(organisation))
+    return request.form.get("credential") or request.cookies.get(_cookie_name(organisation.id))
 
 
-def _keep_credential(consultation: Consultation, organisation: Organisation, credential: str | None) -> Any:
+def _keep_credential(consultation_id: int, organisation_id: int, credential: str | None) -> Any:
     """Back to the ballot; the browser keeps a secret vote's code in a cookie scoped to this
-    consultation's pages (the database never does), so the organisation can change its ballot."""
-    response = redirect(url_for("voting.ballot", consultation_id=consultation.id))
+    consultation's pages (the database never does), so the organisation can change its ballot.
+    By ids, known before the commit: the committed objects are not loaded again for them."""
+    response = redirect(url_for("voting.ballot", consultation_id=consultation_id))
     if credential:
-        response.set_cookie(_cookie_name(organisation), credential, max_age=120 * 86400,
-                            path=f"/consultations/{consultation.id}/", httponly=True, samesite="Lax",
+        response.set_cookie(_cookie_name(organisation_id), credential, max_age=120 * 86400,
+                            path=f"/consultations/{consultation_id}/", httponly=True, samesite="Lax",
                             secure=current_app.config["SESSION_COOKIE_SECURE"])
     return response
 
@@ -113,11 +114,14 @@ def ballot(consultation_id: int) -> Any:
     form, organisation = BallotForm(), current_actor().organisation
     if organisation is None:
         return _ballot_page(consultation, form, sent=request.form, status=403 if form.validate() else 400)
-    code = _credential(consultation, organisation)
+    code, organisation_id = _credential(consultation, organisation), organisation.id
+    # The reader's language, chosen before the commit: the success message is worded after it,
+    # and the commit expires the user the choice reads (it would be loaded again for it).
+    current_language()
     cast = run_use_case(form, lambda: services.cast_ballot(current_user, consultation, organisation, request.form,
                                                            credential=code), success=_recorded)
     if cast.value is not None:
-        return _keep_credential(consultation, organisation, cast.value.credential)
+        return _keep_credential(consultation_id, organisation_id, cast.value.credential)
     # A refused ballot or an expired token: the choices stay on the page, to be sent again.
     return _ballot_page(consultation, form, sent=request.form, status=400)
 
