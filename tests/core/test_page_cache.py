@@ -28,15 +28,16 @@ TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 def cached(app, monkeypatch, request):
     """The cache of one process, and the one in Redis that workers and instances share."""
     import os
+    import uuid
 
     monkeypatch.setitem(app.config, "PAGE_CACHE", True)
     if request.param == "local":
         monkeypatch.setitem(app.extensions, "tadamon_page_cache", page_cache.LocalStore())
         yield
         return
-    with support.redis_database(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")) as url:
-        store = page_cache.RedisStore(url)
-        store.client.set("tadamon:content-version", "0")
+    with support.redis_database(os.environ.get("TEST_REDIS_URL", support.TEST_REDIS_URL)) as url:
+        # Keys of this test alone: the other test process may be caching its own /plan meanwhile.
+        store = page_cache.RedisStore(url, prefix=f"tadamon-test-{uuid.uuid4().hex}:")
         monkeypatch.setitem(app.extensions, "tadamon_page_cache", store)
         yield
 

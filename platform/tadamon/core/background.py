@@ -10,6 +10,7 @@ in the request. The job itself commits its progress, so a status page can follow
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from importlib import import_module
 from typing import Any
 
@@ -36,16 +37,25 @@ def run_in_app(path: str, *args: Any) -> None:
         _function(path)(*args)
 
 
+@lru_cache(maxsize=4)
+def redis_client(url: str) -> Any:
+    """This process's client for `url`, with its pool of connections: a new client per job
+    would open a connection (and shake hands) for every ballot's receipt and every export.
+    redis-py's pool notices a fork and starts afresh in the child."""
+    from redis import Redis
+
+    return Redis.from_url(url)
+
+
 def start_job(path: str, *args: Any, name: str = "tadamon-job", timeout: int = 600) -> bool:
     """Starts `path(*args)` in the background (True: a status page will follow it), or runs
     it now when background work is off (False)."""
     redis_url = current_app.config.get("REDIS_URL")
     if redis_url:
-        from redis import Redis
         from rq import Queue
 
         queue_name = current_app.config.get("EXPORT_QUEUE") or QUEUE_NAME
-        Queue(queue_name, connection=Redis.from_url(redis_url)).enqueue(
+        Queue(queue_name, connection=redis_client(redis_url)).enqueue(
             "tadamon.core.background.run_in_app", path, *args, job_timeout=timeout, result_ttl=3600)
         return True
     if current_app.config.get("EXPORT_IN_BACKGROUND", True):

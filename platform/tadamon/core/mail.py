@@ -315,11 +315,12 @@ def _start_worker_job() -> None:
     if not redis_url:
         return
     try:
-        from redis import Redis
         from rq import Queue
 
+        from tadamon.core.background import redis_client
+
         queue_name = current_app.config.get("MAIL_QUEUE") or QUEUE_NAME
-        Queue(queue_name, connection=Redis.from_url(redis_url)).enqueue(
+        Queue(queue_name, connection=redis_client(redis_url)).enqueue(
             "tadamon.core.mail.send_queued_job", job_timeout=600, result_ttl=60)
     except Exception:  # noqa: BLE001 - the periodic task is the fallback, the request must stand
         log.warning("could not start the mail job; the scheduler will send the queue", exc_info=True)

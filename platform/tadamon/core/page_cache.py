@@ -130,17 +130,19 @@ class RedisStore:
     copies of the pages it already fetched (the key holds the version, so a copy of an older
     version is never asked for again and ages out)."""
 
-    def __init__(self, url: str, copies: int = 128) -> None:
+    def __init__(self, url: str, copies: int = 128, prefix: str = "tadamon:") -> None:
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5)
         self.copies = LocalStore(copies)
+        # Every key starts with it: two installations (or two test runs) may share one Redis.
+        self.prefix = prefix
 
     def get(self, key: str, ttl: int) -> StoredPage | None:
         copy = self.copies.get(key, ttl)
         if copy is not None:
             return copy
-        found: dict[bytes, bytes] = self.client.hgetall(f"tadamon:page:{key}")  # type: ignore[assignment]
+        found: dict[bytes, bytes] = self.client.hgetall(f"{self.prefix}page:{key}")  # type: ignore[assignment]
         if b"body" not in found:
             return None
         page = StoredPage.from_fields(found)
@@ -149,7 +151,7 @@ class RedisStore:
 
     def put(self, key: str, page: StoredPage, ttl: int) -> None:
         self.copies.put(key, page, ttl)
-        name = f"tadamon:page:{key}"
+        name = f"{self.prefix}page:{key}"
         pipe = self.client.pipeline()
         pipe.delete(name)
         pipe.hset(name, mapping=page.fields())  # type: ignore[arg-type]
@@ -157,10 +159,10 @@ class RedisStore:
         pipe.execute()
 
     def current_version(self) -> str:
-        return bytes(self.client.get("tadamon:content-version") or b"0").decode()  # type: ignore[arg-type]
+        return bytes(self.client.get(f"{self.prefix}content-version") or b"0").decode()  # type: ignore[arg-type]
 
     def bump(self) -> None:
-        self.client.incr("tadamon:content-version")
+        self.client.incr(f"{self.prefix}content-version")
 
 
 def _store() -> Any:
@@ -280,7 +282,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_SECONDS", 300)
     app.config.setdefault("PAGE_CACHE_LOCAL_SECONDS", 10)
     url = app.config.get("REDIS_URL")
-    app.extensions["tadamon_page_cache"] = RedisStore(url) if url else LocalStore()
+    app.config.setdefault("PAGE_CACHE_KEY_PREFIX", "tadamon:")
+    app.extensions["tadamon_page_cache"] = (RedisStore(url, prefix=app.config["PAGE_CACHE_KEY_PREFIX"]) if url
+                                            else LocalStore())
     app.before_request(serve_from_cache)
     app.after_request(store_in_cache)
     if not _listening:

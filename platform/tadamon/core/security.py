@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, Response, current_app, request
-from flask_login import current_user
+from flask import Flask, Response, current_app, g, request, session
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -41,8 +40,11 @@ def add_security_headers(response: Response) -> Response:
         # Public files, cached by their content hash (core.delivery): never `no-store`, and
         # the session is not read, so they do not vary on the cookie either.
         return response
-    if current_user and current_user.is_authenticated:
-        # A shared phone or cybercafé must not show a member's pages from the cache.
+    person = g.get("_login_user")  # Flask-Login's user of this request, when one was asked for
+    if "_user_id" in session or (person is not None and not person.is_anonymous):
+        # A shared phone or cybercafé must not show a member's pages from the cache. Asked of
+        # the session (a browser) or of the user already loaded (an API token), never of
+        # `is_authenticated`: after a commit that would load the person again for a header.
         headers["Cache-Control"] = "no-store"
     return response
 

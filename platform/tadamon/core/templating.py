@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import g, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
@@ -106,6 +106,10 @@ def context() -> dict[str, Any]:
     if current_user and current_user.is_authenticated:
         from tadamon.core.notifications import unread_count
 
-        values["unread_notifications"] = unread_count(current_user)
+        # Once per request: every template rendered (the page, and each e-mail a request sends,
+        # such as a ballot's receipts) runs this processor.
+        if "unread_notifications" not in g:
+            g.unread_notifications = unread_count(current_user)
+        values["unread_notifications"] = g.unread_notifications
         values["my_organisation_choices"] = hooks.organisations_of(current_user)
     return values
