@@ -331,7 +331,9 @@ def drafts() -> Any:
 @bp.route("/proposals/<int:proposal_id>")
 @public
 def show(proposal_id: int) -> Any:
-    proposal = _load(proposal_id)
+    proposal = services.load_for_page(proposal_id, current_actor().organisation)
+    if proposal is None:
+        abort(404)
     if proposal.merged_into_id is not None:
         return redirect(url_for("proposals.show", proposal_id=proposal.merged_into_id), code=301)
     if not can_view(current_actor(), proposal):
