@@ -1,5 +1,6 @@
 """The membership module's home-page blocks: the steering group's applications to decide, and
-the invitations waiting for the person. One query each."""
+the invitations waiting for the person. One query each; the applications sent back for changes
+come from the memberships the request loaded already."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from tadamon.core.db import utcnow
 from tadamon.core.hooks import HomeItem, HomeSection
 from tadamon.core.times import format_date
 from tadamon.extensions import db
-from tadamon.membership.models import Invitation, MembershipState, Organisation, OrganisationMember
+from tadamon.membership.models import Invitation, MembershipState, Organisation
 from tadamon.membership.permissions import can_review
+from tadamon.membership.services import organisations_of
 
 LIMIT = 5
 
@@ -52,15 +54,11 @@ def invitations(actor: Actor) -> HomeSection | None:
 
 
 def changes_asked(actor: Actor) -> HomeSection | None:
-    """The person's organisations whose application the steering group sent back for changes.
-    One query."""
+    """The person's organisations whose application the steering group sent back for changes:
+    read from the memberships the request loaded already (the layout's menu), no query."""
     if not actor.is_authenticated:
         return None
-    rows = db.session.scalars(select(Organisation).join(OrganisationMember, OrganisationMember.organisation_id
-                                                        == Organisation.id)
-                              .where(OrganisationMember.user_id == actor.user.id,
-                                     Organisation.state == MembershipState.CHANGES_REQUESTED)
-                              .order_by(Organisation.id).options(lazyload("*")).limit(LIMIT)).all()
+    rows = [o for o in organisations_of(actor.user) if o.state == MembershipState.CHANGES_REQUESTED][:LIMIT]
     if not rows:
         return None
     items = [HomeItem(o.display_name, url_for("membership.edit_application", organisation_id=o.id),
