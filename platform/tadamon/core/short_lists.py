@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, String, func, literal, select, union_all
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import QueryableAttribute, lazyload
 
 from tadamon.extensions import db
 
@@ -21,8 +21,8 @@ class ShortList:
     list of a call, NULL cast to it where a list has none), with its filters, joins and grouping
     but no order; `order_by` and `limit` choose its first rows."""
 
-    query: Select[Any]
-    order_by: Sequence[ColumnElement[Any]]
+    query: Select[int, Any]
+    order_by: Sequence[ColumnElement[Any] | QueryableAttribute[Any]]
     limit: int
 
 

@@ -3,6 +3,8 @@ reader's organisation needs for its permissions."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -18,7 +20,7 @@ def load_for_page(proposal_id: int, organisation: Organisation | None) -> Propos
     attachments, the organisations and steps of a merge), so one query carries them all. With
     an acting organisation, its adherence to the current charter comes in the same query (the
     page's permissions ask it)."""
-    columns = [Proposal]
+    columns: list[Any] = [Proposal]
     if organisation is not None:
         columns.append(current_charter_adherence(organisation.id))
     row = db.session.execute(
