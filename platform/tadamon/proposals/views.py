@@ -341,6 +341,12 @@ def show(proposal_id: int) -> Any:
     return _show_page(proposal)
 
 
+def _reloaded_for_page(proposal: Proposal) -> Proposal:
+    """A form redisplayed on the proposal's page: its rows loaded the way the page reads them
+    (`services.load_for_page`), not one lazy load per lineage step."""
+    return services.load_for_page(proposal.id, current_actor().organisation) or proposal
+
+
 def _show_page(proposal: Proposal, *, comment_form: Any = None, amendment_form: Any = None) -> Any:
     if amendment_form is None:
         amendment_form = forms.AmendmentForm(formdata=None, title=proposal.title, body=proposal.body)
@@ -413,7 +419,7 @@ def comment(proposal_id: int) -> Any:
                                                        form.stance.data, _parent_comment(form)),
                     success=_("Your comment is published.")):
         return _to_proposal(proposal.id, "#comments")
-    return _show_page(proposal, comment_form=form), 400
+    return _show_page(_reloaded_for_page(proposal), comment_form=form), 400
 
 
 @bp.route("/proposals/<int:proposal_id>/report", methods=["POST"])
@@ -476,7 +482,7 @@ def amend(proposal_id: int) -> Any:
             justification=form.justification.data),
             success=_("Your amendment is sent to the proposal's organisation, which decides on it.")):
         return _to_proposal(proposal.id, "#amendments")
-    return _show_page(proposal, amendment_form=form), 400
+    return _show_page(_reloaded_for_page(proposal), amendment_form=form), 400
 
 
 @bp.route("/amendments/<int:amendment_id>/decide", methods=["POST"])
