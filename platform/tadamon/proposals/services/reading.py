@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from tadamon.extensions import db
 from tadamon.membership.models import Organisation
 from tadamon.membership.services import current_charter_adherence, remember_adherence
-from tadamon.proposals.models import Lineage, Proposal
+from tadamon.proposals.models import Lineage, Proposal, RoomOrigin
+from tadamon.workshops.models import Workshop
 
 
 def load_for_page(proposal_id: int, organisation: Organisation | None) -> Proposal | None:
@@ -25,12 +26,22 @@ def load_for_page(proposal_id: int, organisation: Organisation | None) -> Propos
         columns.append(current_charter_adherence(organisation.id))
     row = db.session.execute(
         select(*columns).where(Proposal.id == proposal_id).options(
-            joinedload(Proposal.coauthor_rows), joinedload(Proposal.attachment_rows),
-            joinedload(Proposal.room_origin_row),
-            joinedload(Proposal.lineage_steps).joinedload(Lineage.source).joinedload(Proposal.room_origin_row)),
+            joinedload(Proposal.coauthor_rows), joinedload(Proposal.attachment_rows), _room_origin(Proposal),
+            joinedload(Proposal.lineage_steps).options(
+                joinedload(Lineage.source).options(lazyload(Proposal.consultation), _room_origin(Proposal)),
+                joinedload(Lineage.target).options(lazyload(Proposal.consultation), lazyload(Proposal.organisation)))),
     ).unique().first()
     if row is None:
         return None
     if organisation is not None:
         remember_adherence(organisation.id, row[1])
     return row[0]
+
+
+def _room_origin(proposal: type[Proposal]) -> Any:
+    """A room origin as the page shows it (the workshop's title, the facilitator's name): the
+    workshop's theme and facilitators are left out of the join. Every table joined costs the
+    database planning time (PostgreSQL plans a 25-table join in ~8 ms, longer than the
+    queries it replaces)."""
+    return joinedload(proposal.room_origin_row).joinedload(RoomOrigin.workshop).options(
+        lazyload(Workshop.theme), lazyload(Workshop.facilitators))
