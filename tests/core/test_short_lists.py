@@ -40,5 +40,5 @@ def test_each_list_keeps_its_order_limit_and_detail_in_one_query(app):
         event.remove(db.engine, "before_cursor_execute", listener)
     assert [(o.name_fr, detail) for o, detail in found["a-names"]] == [("Azur", None), ("Atlas", None)]
     assert [(o.name_fr, detail) for o, detail in found["first"]] == [("Zeta", 4), ("Alpha", 5), ("Beta", 4)]
-    assert found["none"] == []
+    assert "none" not in found  # a list with no rows is absent
     assert len([s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]) == 1

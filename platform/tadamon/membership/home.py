@@ -5,15 +5,17 @@ come from the memberships the request loaded already."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import Select, String, bindparam, select
 
 from tadamon.core.actor import Actor
 from tadamon.core.db import utcnow
 from tadamon.core.hooks import HomeItem, HomeSection
-from tadamon.core.short_lists import ShortList, short_lists
+from tadamon.core.short_lists import ShortList, read_short_lists, short_lists_statement
 from tadamon.core.times import format_date
 from tadamon.membership.models import Invitation, MembershipState, Organisation
 from tadamon.membership.permissions import can_review
@@ -22,25 +24,25 @@ from tadamon.membership.services import organisations_of
 LIMIT = 5
 
 
-def _lists(actor: Actor) -> dict[str, ShortList]:
-    """The organisations the person's blocks name, read together (`short_lists`): for the
-    steering group, the applications to decide (the detail is when each was submitted); for
-    anyone logged in, the organisations of the invitations sent to their address (the detail
-    is when each invitation expires)."""
+@cache
+def _statement(applications: bool) -> Select[Any]:
+    """The organisations the person's blocks name, read in one query (`short_lists`), built once
+    per kind of person: for the steering group, the applications to decide (`applications`; the
+    detail is when each was submitted); the organisations of the invitations sent to the
+    person's address (the detail is when each invitation expires)."""
     lists: dict[str, ShortList] = {}
-    if can_review(actor):
+    if applications:
         lists["applications"] = ShortList(
             select(Organisation.id.label("id"), Organisation.submitted_at.label("detail"))
             .where(Organisation.state == MembershipState.SUBMITTED),
             (Organisation.submitted_at, Organisation.id), LIMIT)
-    if actor.is_authenticated:
-        lists["invitations"] = ShortList(
-            select(Organisation.id.label("id"), Invitation.expires_at.label("detail"))
-            .join(Invitation, Invitation.organisation_id == Organisation.id)
-            .where(Invitation.email == actor.user.email.lower(), Invitation.accepted_at.is_(None),
-                   Invitation.revoked_at.is_(None), Invitation.expires_at > utcnow()),
-            (Invitation.id,), LIMIT)
-    return lists
+    lists["invitations"] = ShortList(
+        select(Organisation.id.label("id"), Invitation.expires_at.label("detail"))
+        .join(Invitation, Invitation.organisation_id == Organisation.id)
+        .where(Invitation.email == bindparam("email", type_=String), Invitation.accepted_at.is_(None),
+               Invitation.revoked_at.is_(None), Invitation.expires_at > bindparam("now")),
+        (Invitation.id,), LIMIT)
+    return short_lists_statement(Organisation, lists)
 
 
 def applications_to_decide(rows: list[tuple[Organisation, datetime | None]]) -> HomeSection | None:
@@ -78,8 +80,10 @@ def changes_asked(actor: Actor) -> HomeSection | None:
 
 
 def home_sections(actor: Actor) -> list[HomeSection]:
-    """One query (the applications and the invitations together), and none for the rest."""
-    found = short_lists(Organisation, _lists(actor))
+    """One query (the applications and the invitations together) for a logged-in person, and
+    none for the rest."""
+    found = read_short_lists(_statement(can_review(actor)), {"email": actor.user.email.lower(), "now": utcnow()}) \
+        if actor.is_authenticated else {}
     sections = [applications_to_decide(found.get("applications", [])), invitations(found.get("invitations", [])),
                 changes_asked(actor)]
     return [section for section in sections if section is not None]

@@ -3,15 +3,18 @@ waiting for its answer; for moderators, the reports not yet handled. One query f
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import Integer, cast, func, null, select
+from sqlalchemy import Integer, Select, bindparam, cast, func, null, select
 
 from tadamon.core.actor import Actor
 from tadamon.core.hooks import HomeItem, HomeSection
 from tadamon.core.permissions import Role, has_role
-from tadamon.core.short_lists import ShortList, short_lists
+from tadamon.core.short_lists import ShortList, read_short_lists, short_lists_statement
 from tadamon.membership.permissions import is_steering
 from tadamon.proposals.models import Amendment, AmendmentState, Proposal, ProposalState, Report
 from tadamon.workshops.models import Consultation, workshop_facilitators
@@ -19,32 +22,35 @@ from tadamon.workshops.models import Consultation, workshop_facilitators
 LIMIT = 5
 
 
-def _lists(actor: Actor) -> dict[str, ShortList]:
-    """The module's blocks this person sees, as lists read together (`short_lists`): the
-    organisation's drafts and its proposals with pending amendments; for moderators, the
-    proposals with reports not yet handled. The detail is the count of what waits."""
+@cache
+def _statement(own: bool, reports: bool, every_report: bool) -> Select[Any] | None:
+    """The module's blocks a person sees, as lists read in one query (`short_lists`), built once
+    per kind of person: the organisation's drafts and its proposals with pending amendments
+    (`own`); for moderators, the proposals with reports not yet handled (all of them for the
+    steering group, else those of the workshops the person facilitates). The detail is the
+    count of what waits."""
     lists: dict[str, ShortList] = {}
     no_count = cast(null(), Integer).label("detail")
-    if actor.organisation is not None:
-        own = Proposal.organisation_id == actor.organisation.id
+    if own:
+        mine = Proposal.organisation_id == bindparam("organisation_id", type_=Integer)
         lists["drafts"] = ShortList(
-            select(Proposal.id.label("id"), no_count).where(own, Proposal.state == ProposalState.DRAFT),
+            select(Proposal.id.label("id"), no_count).where(mine, Proposal.state == ProposalState.DRAFT),
             (Proposal.updated_at.desc(), Proposal.id), LIMIT)
         lists["amendments"] = ShortList(
             select(Proposal.id.label("id"), func.count(Amendment.id).label("detail"))
             .join(Amendment, Amendment.proposal_id == Proposal.id)
-            .where(own, Amendment.state == AmendmentState.PENDING).group_by(Proposal.id),
+            .where(mine, Amendment.state == AmendmentState.PENDING).group_by(Proposal.id),
             (Proposal.id,), LIMIT)
-    if is_steering(actor) or has_role(actor, Role.FACILITATOR):
-        reports = (select(Proposal.id.label("id"), func.count(Report.id).label("detail"))
+    if reports:
+        waiting = (select(Proposal.id.label("id"), func.count(Report.id).label("detail"))
                    .join(Report, Report.proposal_id == Proposal.id)
                    .where(Report.resolved_at.is_(None)).group_by(Proposal.id))
-        if not is_steering(actor):
-            reports = (reports.join(Consultation, Consultation.id == Proposal.consultation_id)
+        if not every_report:
+            waiting = (waiting.join(Consultation, Consultation.id == Proposal.consultation_id)
                        .join(workshop_facilitators, workshop_facilitators.c.workshop_id == Consultation.workshop_id)
-                       .where(workshop_facilitators.c.user_id == actor.id))
-        lists["reports"] = ShortList(reports, (func.min(Report.created_at), Proposal.id), LIMIT)
-    return lists
+                       .where(workshop_facilitators.c.user_id == bindparam("person_id", type_=Integer)))
+        lists["reports"] = ShortList(waiting, (func.min(Report.created_at), Proposal.id), LIMIT)
+    return short_lists_statement(Proposal, lists) if lists else None
 
 
 def drafts(rows: list[tuple[Proposal, int | None]]) -> HomeSection | None:
@@ -79,7 +85,10 @@ def reports_to_handle(rows: list[tuple[Proposal, int]]) -> HomeSection | None:
 
 def home_sections(actor: Actor) -> list[HomeSection]:
     """One query for all of the module's blocks."""
-    found = short_lists(Proposal, _lists(actor))
+    steering = is_steering(actor)
+    statement = _statement(actor.organisation is not None, steering or has_role(actor, Role.FACILITATOR), steering)
+    found = read_short_lists(statement, {"organisation_id": actor.organisation.id if actor.organisation else None,
+                                         "person_id": actor.id})
     sections = [drafts(found.get("drafts", [])), amendments_to_answer(found.get("amendments", [])),
                 reports_to_handle(found.get("reports", []))]
     return [section for section in sections if section is not None]

@@ -4,15 +4,17 @@ and the results published lately. One query for both, whatever the number of vot
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import cast, null, select
+from sqlalchemy import Integer, Select, bindparam, cast, null, select
 
 from tadamon.core.actor import Actor
 from tadamon.core.hooks import HomeItem, HomeSection
 from tadamon.core.i18n import localized
-from tadamon.core.short_lists import ShortList, short_lists
+from tadamon.core.short_lists import ShortList, read_short_lists, short_lists_statement
 from tadamon.core.times import format_date, format_datetime
 from tadamon.voting import services
 from tadamon.voting.models import EligibleOrganisation, VotingRound
@@ -21,18 +23,19 @@ from tadamon.workshops.models import Consultation, Phase
 LIMIT = 5
 
 
-def _lists(actor: Actor) -> dict[str, ShortList]:
-    """The module's blocks, read together (`short_lists`): the open votes whose roll holds the
-    acting organisation and which it has not voted in, when this person may cast its ballot;
-    the results published lately, with the day their vote closed (the detail)."""
+@cache
+def _statement(to_cast: bool) -> Select[Any]:
+    """The module's blocks, read in one query (`short_lists`), built once per kind of person:
+    the open votes whose roll holds the acting organisation and which it has not voted in
+    (`to_cast`: this person may cast its ballot); the results published lately, with the day
+    their vote closed (the detail)."""
     lists: dict[str, ShortList] = {}
-    organisation = actor.organisation
-    if organisation is not None and services.may_cast_for(actor.user, organisation):
+    if to_cast:
         lists["to-cast"] = ShortList(
             select(Consultation.id.label("id"), cast(null(), VotingRound.closed_at.type).label("detail"))
             .join(VotingRound, VotingRound.consultation_id == Consultation.id)
             .join(EligibleOrganisation, EligibleOrganisation.round_id == VotingRound.id)
-            .where(EligibleOrganisation.organisation_id == organisation.id,
+            .where(EligibleOrganisation.organisation_id == bindparam("organisation_id", type_=Integer),
                    EligibleOrganisation.has_voted.is_(False), VotingRound.closed_at.is_(None),
                    Consultation.phase == Phase.VOTING),
             (Consultation.closed_at, Consultation.id), LIMIT)
@@ -41,7 +44,7 @@ def _lists(actor: Actor) -> dict[str, ShortList]:
         .join(VotingRound, VotingRound.consultation_id == Consultation.id)
         .where(Consultation.phase == Phase.RESULTS_PUBLISHED),
         (VotingRound.closed_at.desc(), Consultation.id.desc()), 3)
-    return lists
+    return short_lists_statement(Consultation, lists)
 
 
 def votes_to_cast(rows: list[tuple[Consultation, None]]) -> HomeSection | None:
@@ -72,6 +75,8 @@ def published_results(rows: list[tuple[Consultation, datetime | None]]) -> HomeS
 
 def home_sections(actor: Actor) -> list[HomeSection]:
     """One query for both blocks."""
-    found = short_lists(Consultation, _lists(actor))
-    sections = [votes_to_cast(found.get("to-cast", [])), published_results(found["results"])]
+    organisation = actor.organisation
+    to_cast = organisation is not None and services.may_cast_for(actor.user, organisation)
+    found = read_short_lists(_statement(to_cast), {"organisation_id": organisation.id} if to_cast else {})
+    sections = [votes_to_cast(found.get("to-cast", [])), published_results(found.get("results", []))]
     return [section for section in sections if section is not None]

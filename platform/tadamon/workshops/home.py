@@ -6,11 +6,13 @@ number of workshops."""
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cache
+from typing import Any
 
 from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
-from sqlalchemy import String, cast, func, null, select
+from sqlalchemy import Integer, Select, String, bindparam, cast, func, null, select
 from sqlalchemy.orm import lazyload
 
 from tadamon.core.actor import Actor
@@ -18,7 +20,7 @@ from tadamon.core.db import utcnow
 from tadamon.core.hooks import HomeItem, HomeSection
 from tadamon.core.i18n import localized
 from tadamon.core.permissions import Role, has_role
-from tadamon.core.short_lists import ShortList, short_lists
+from tadamon.core.short_lists import ShortList, read_short_lists, short_lists_statement
 from tadamon.core.times import event_range_filter, format_datetime
 from tadamon.extensions import db
 from tadamon.membership.permissions import is_steering
@@ -64,36 +66,38 @@ def open_consultations() -> HomeSection:
                        empty=_("No consultation is open at the moment."))
 
 
-def _workshop_lists(actor: Actor) -> dict[str, ShortList]:
-    """The workshop blocks this person sees, read together (`short_lists`): the upcoming
-    workshops; the acting organisation's registrations (their status is the detail); for
-    facilitators and the steering group, the workshops with registrations to decide (their
-    count, as text, is the detail)."""
+@cache
+def _workshop_statement(registered: bool, to_decide: bool, every_workshop: bool) -> Select[Any]:
+    """The workshop blocks, read in one query (`short_lists`), built once per kind of person:
+    the upcoming workshops; the acting organisation's registrations (`registered`; their status
+    is the detail); for facilitators and the steering group, the workshops with registrations
+    to decide (`to_decide`, of every workshop for the steering group; their count, as text, is
+    the detail)."""
     no_detail = cast(null(), String).label("detail")
     lists = {"upcoming": ShortList(
         select(Workshop.id.label("id"), no_detail)
-        .where(Workshop.starts_at >= utcnow() - timedelta(hours=12),
+        .where(Workshop.starts_at >= bindparam("upcoming_since"),
                Workshop.status.in_((WorkshopStatus.PLANNED, WorkshopStatus.REGISTRATION_OPEN,
                                     WorkshopStatus.IN_PROGRESS))),
         (Workshop.starts_at, Workshop.id), LIMIT)}
-    if actor.organisation is not None:
+    if registered:
         lists["registered"] = ShortList(
             select(Workshop.id.label("id"), cast(Registration.status, String).label("detail"))
             .join(Registration, Registration.workshop_id == Workshop.id)
-            .where(Registration.organisation_id == actor.organisation.id,
+            .where(Registration.organisation_id == bindparam("organisation_id", type_=Integer),
                    Registration.status.in_((*HOLDING_PLACE, RegistrationStatus.WAITLISTED)),
-                   Workshop.ends_at >= utcnow()),
+                   Workshop.ends_at >= bindparam("now")),
             (Workshop.starts_at, Workshop.id), LIMIT)
-    if is_steering(actor) or has_role(actor, Role.FACILITATOR):
+    if to_decide:
         pending = (select(Workshop.id.label("id"), cast(func.count(Registration.id), String).label("detail"))
                    .join(Registration, Registration.workshop_id == Workshop.id)
                    .where(Registration.status == RegistrationStatus.PENDING, Workshop.status != WorkshopStatus.CLOSED)
                    .group_by(Workshop.id))
-        if not is_steering(actor):
+        if not every_workshop:
             pending = pending.join(workshop_facilitators, workshop_facilitators.c.workshop_id == Workshop.id).where(
-                workshop_facilitators.c.user_id == actor.id)
+                workshop_facilitators.c.user_id == bindparam("person_id", type_=Integer))
         lists["to-decide"] = ShortList(pending, (Workshop.starts_at, Workshop.id), LIMIT)
-    return lists
+    return short_lists_statement(Workshop, lists)
 
 
 def upcoming_workshops(rows: list[tuple[Workshop, None]]) -> HomeSection:
@@ -137,7 +141,13 @@ def registrations_to_decide(rows: list[tuple[Workshop, str]]) -> HomeSection | N
 
 def home_sections(actor: Actor) -> list[HomeSection]:
     """Two queries: the open consultations, and the workshop blocks together."""
-    found = short_lists(Workshop, _workshop_lists(actor))
-    sections = [open_consultations(), upcoming_workshops(found["upcoming"]),
+    steering = is_steering(actor)
+    statement = _workshop_statement(actor.organisation is not None, steering or has_role(actor, Role.FACILITATOR),
+                                    steering)
+    now = utcnow()
+    found = read_short_lists(statement, {"upcoming_since": now - timedelta(hours=12), "now": now,
+                                         "organisation_id": actor.organisation.id if actor.organisation else None,
+                                         "person_id": actor.id})
+    sections = [open_consultations(), upcoming_workshops(found.get("upcoming", [])),
                 my_registrations(found.get("registered", [])), registrations_to_decide(found.get("to-decide", []))]
     return [section for section in sections if section is not None]
