@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypedDict, TypeVar
 
-from sqlalchemy import ColumnElement, inspect, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, inspect, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from tadamon.action_plan.models import (
@@ -272,19 +273,29 @@ def load_action(action_id: int, organisation: Organisation | None = None) -> Act
     and theme joined to the action's row, the sources (with their proposals) and commitments
     one query each (what `load_related` then reuses). With the reader's organisation, its
     adherence to the current charter comes in the same query (the page's permissions ask it)."""
-    from tadamon.membership.services import current_charter_adherence, remember_adherence
+    from tadamon.membership.services import remember_adherence
 
-    columns: list[Any] = [Action]
-    if organisation is not None:
-        columns.append(current_charter_adherence(organisation.id))
-    row = db.session.execute(select(*columns).where(Action.id == action_id).options(
-        joinedload(Action.milestones), joinedload(Action.indicators), joinedload(Action.theme),
-        _sources_with_proposals(), selectinload(Action.commitments))).unique().first()
+    params = {"action_id": action_id} | ({"organisation_id": organisation.id} if organisation else {})
+    row = db.session.execute(_action_statement(organisation is not None), params).unique().first()
     if row is None:
         return None
     if organisation is not None:
         remember_adherence(organisation.id, row[1])
     return row[0]
+
+
+@cache
+def _action_statement(with_organisation: bool) -> Select[Any]:
+    """`load_action`'s query, built once per shape with bound parameters (building it and its
+    cache key costs more than running it)."""
+    from tadamon.membership.services import current_charter_adherence
+
+    columns: list[Any] = [Action]
+    if with_organisation:
+        columns.append(current_charter_adherence(bindparam("organisation_id", type_=Integer)))
+    return select(*columns).where(Action.id == bindparam("action_id", type_=Integer)).options(
+        joinedload(Action.milestones), joinedload(Action.indicators), joinedload(Action.theme),
+        _sources_with_proposals(), selectinload(Action.commitments))
 
 
 def _load_action_rows(actions: Sequence[Action]) -> None:

@@ -164,10 +164,11 @@ def adheres_to_current_charter(organisation: Organisation) -> bool:
     return bool(cache[organisation.id])
 
 
-def current_charter_adherence(organisation_id: int) -> ColumnElement[bool]:
+def current_charter_adherence(organisation_id: int | ColumnElement[int]) -> ColumnElement[bool]:
     """`adheres_to_current_charter` as a column a page adds to the query that loads its subject
     (true when no charter is published yet), so that a member's page does not spend a query of
-    its own on it; the page then hands the answer to `remember_adherence`."""
+    its own on it; the page then hands the answer to `remember_adherence`. `organisation_id` may
+    be a bound parameter (a statement built once)."""
     published = Charter.published_at.is_not(None)
     current = (select(Charter.id).where(published).order_by(Charter.version.desc()).limit(1)
                .correlate(None).scalar_subquery())

@@ -3,9 +3,10 @@ reader's organisation needs for its permissions."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from tadamon.extensions import db
@@ -21,21 +22,27 @@ def load_for_page(proposal_id: int, organisation: Organisation | None) -> Propos
     attachments, the organisations and steps of a merge), so one query carries them all. With
     an acting organisation, its adherence to the current charter comes in the same query (the
     page's permissions ask it)."""
-    columns: list[Any] = [Proposal]
-    if organisation is not None:
-        columns.append(current_charter_adherence(organisation.id))
-    row = db.session.execute(
-        select(*columns).where(Proposal.id == proposal_id).options(
-            joinedload(Proposal.coauthor_rows), joinedload(Proposal.attachment_rows), _room_origin(Proposal),
-            joinedload(Proposal.lineage_steps).options(
-                joinedload(Lineage.source).options(lazyload(Proposal.consultation), _room_origin(Proposal)),
-                joinedload(Lineage.target).options(lazyload(Proposal.consultation), lazyload(Proposal.organisation)))),
-    ).unique().first()
+    params = {"proposal_id": proposal_id} | ({"organisation_id": organisation.id} if organisation else {})
+    row = db.session.execute(_page_statement(organisation is not None), params).unique().first()
     if row is None:
         return None
     if organisation is not None:
         remember_adherence(organisation.id, row[1])
     return row[0]
+
+
+@cache
+def _page_statement(with_organisation: bool) -> Select[Any]:
+    """Built once (two shapes: with or without a reader's organisation), with bound parameters:
+    building this many-table statement and its cache key costs more than running it."""
+    columns: list[Any] = [Proposal]
+    if with_organisation:
+        columns.append(current_charter_adherence(bindparam("organisation_id", type_=Integer)))
+    return select(*columns).where(Proposal.id == bindparam("proposal_id", type_=Integer)).options(
+        joinedload(Proposal.coauthor_rows), joinedload(Proposal.attachment_rows), _room_origin(Proposal),
+        joinedload(Proposal.lineage_steps).options(
+            joinedload(Lineage.source).options(lazyload(Proposal.consultation), _room_origin(Proposal)),
+            joinedload(Lineage.target).options(lazyload(Proposal.consultation), lazyload(Proposal.organisation))))
 
 
 def _room_origin(proposal: type[Proposal]) -> Any:
