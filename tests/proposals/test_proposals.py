@@ -346,3 +346,49 @@ def test_the_submit_and_an_autosave_of_one_writing_page_keep_one_draft(client, m
     # A late autosave of the same page does not bring the draft back.
     client.post(f"/consultations/{consultation.id}/proposals/autosave", data=fields)
     assert db.session.scalar(select(func.count()).select_from(Proposal)) == 1
+
+
+def test_a_merged_proposal_page_costs_no_query_per_source_or_co_author(app, members, consultation, login,
+                                                                         facilitator):
+    """The co-authors, the lineage steps and their sources come with the proposal's own row: a
+    proposal merged from two others answers in as many queries as one never merged."""
+    from sqlalchemy import event
+
+    clients = {}
+    for representative, _organisation in members:
+        clients[representative.id] = app.test_client()
+        login(clients[representative.id], representative)
+    (rep_a, _), (rep_b, org_b), (rep_c, org_c) = members
+    publish(clients[rep_a.id], consultation, title="Fonds pour les coopératives")
+    publish(clients[rep_b.id], consultation, title="Fonds de soutien aux coopératives")
+    publish(clients[rep_c.id], consultation, title="Caisse des coopératives rurales")
+    publish(clients[rep_a.id], consultation, title="Une autre idée")
+    target, first, second, plain = db.session.scalars(select(Proposal).order_by(Proposal.id)).all()
+    workshops.move_phase(facilitator, consultation, Phase.DELIBERATION)
+    db.session.commit()
+    moderator = app.test_client()
+    login(moderator, facilitator)
+    assert moderator.post(f"/proposals/{target.id}/merge", data={"sources": [str(first.id), str(second.id)],
+                                                                 "reason": "Même idée"}).status_code == 302
+
+    def page_and_queries(proposal_id):
+        db.session.expire_all()
+        seen = []
+
+        def listener(conn, cursor, statement, *args):
+            if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "BEGIN")):
+                seen.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            page = app.test_client().get(f"/proposals/{proposal_id}").get_data(as_text=True)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return page, len(seen)
+
+    merged_page, merged_queries = page_and_queries(target.id)
+    _plain_page, plain_queries = page_and_queries(plain.id)
+    assert merged_queries == plain_queries
+    for shown in ("Fonds de soutien aux coopératives", "Caisse des coopératives rurales",
+                  org_b.display_name, org_c.display_name):
+        assert shown in merged_page

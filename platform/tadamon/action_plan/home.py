@@ -11,7 +11,7 @@ from sqlalchemy.orm import lazyload
 
 from tadamon.action_plan.models import Action, Commitment, CommitmentState
 from tadamon.action_plan.permissions import can_compose
-from tadamon.action_plan.services import current_version
+from tadamon.action_plan.services import plan_summary
 from tadamon.action_plan.services.progress_due import due_milestones
 from tadamon.core.actor import Actor
 from tadamon.core.bidi import isolate
@@ -25,23 +25,21 @@ LIMIT = 3
 
 
 def plan_progress() -> HomeSection | None:
-    """The published plan: its version, its actions' average progress, the most advanced ones."""
-    version = current_version()
-    if version is None:
+    """The published plan: its version, its actions' average progress, the most advanced ones.
+    One query (`plan_summary`)."""
+    summary_row = plan_summary(LIMIT)
+    if summary_row is None:
         return None
-    published = (Action.first_published_version.is_not(None), Action.removed_at.is_(None))
-    count, average = db.session.execute(select(func.count(Action.id), func.avg(Action.progress)).where(*published)).one()
-    leading = db.session.scalars(select(Action).where(*published)
-                                 .order_by(Action.progress.desc(), Action.id).options(lazyload("*")).limit(LIMIT)).all()
     items = []
-    for action in leading:
+    for action in summary_row.leading:
         title, language = localized(action, "title")
         items.append(HomeItem(title or "—", url_for("action_plan.action", action_id=action.id),
                               _("%(progress)s done", progress=format_percent((action.progress or 0) / 100)), language))
     summary = ngettext("Version %(version)s, published on %(date)s: %(num)d action, %(progress)s done on average.",
                        "Version %(version)s, published on %(date)s: %(num)d actions, %(progress)s done on average.",
-                       count or 0, version=version.number, date=format_date(version.published_at),
-                       progress=format_percent(float(average or 0) / 100))
+                       summary_row.count, version=summary_row.version_number,
+                       date=format_date(summary_row.published_at),
+                       progress=format_percent(summary_row.average_progress / 100))
     return HomeSection("plan-progress", _("The shared action plan"), items, order=40, more_url=url_for("action_plan.plan"),
                        more_label=_("The whole plan"), summary=summary)
 

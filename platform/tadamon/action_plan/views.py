@@ -300,10 +300,10 @@ def new_action() -> Any:
 @bp.route("/plan/actions/<int:action_id>")
 @public
 def action(action_id: int) -> Any:
-    item = services.load_action(action_id)
+    actor = current_actor()
+    item = services.load_action(action_id, actor.organisation)
     if item is None:
         abort(404)
-    actor = current_actor()
     if not can_view_action(actor, item):
         abort(404)
     # Loaded once for the document, the source consultations' links and the decision trail.

@@ -124,6 +124,15 @@ class Proposal(Model):
     consultation: Mapped[Consultation] = relationship(lazy="joined")
     author: Mapped[User | None] = relationship(foreign_keys=[author_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    # The proposal page's few small rows, read with the proposal itself (`load_for_page`); other
+    # code asks the services (`coauthors`, `attachments_of`, `room_origin`, `lineage_of`).
+    coauthor_rows: Mapped[list[CoAuthor]] = relationship(viewonly=True, order_by="CoAuthor.id")
+    attachment_rows: Mapped[list[Attachment]] = relationship(viewonly=True, order_by="Attachment.id")
+    room_origin_row: Mapped[RoomOrigin | None] = relationship(viewonly=True)
+    # The merges and splits it came from (as target) and went into (as source).
+    lineage_steps: Mapped[list[Lineage]] = relationship(
+        viewonly=True, order_by="Lineage.at",
+        primaryjoin="or_(Proposal.id == foreign(Lineage.source_id), Proposal.id == foreign(Lineage.target_id))")
 
     @property
     def proposal_state(self) -> ProposalState:

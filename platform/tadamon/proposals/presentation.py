@@ -112,17 +112,20 @@ class ProposalPage:
 
 
 def proposal_page(actor: Actor, proposal: Proposal) -> ProposalPage:
-    coauthors = services.coauthors(proposal)
-    lineage = services.lineage_of(proposal)
+    """The page's rows: the small ones through the proposal's relationships (joined to its row
+    by `services.load_for_page` on the page itself), the growing ones one query each."""
+    lineage = services.lineage_sides(proposal, proposal.lineage_steps)
     may_curate = permissions.can_curate(actor, proposal)
     cosignatures = services.cosignatures(proposal)
     return ProposalPage(
         proposal=proposal,
-        authors=[proposal.organisation.local_name] + [c.organisation.local_name for c in coauthors],
-        attachments=services.attachments_of(proposal), cosignatures=cosignatures,
+        authors=[proposal.organisation.local_name] + [c.organisation.local_name for c in proposal.coauthor_rows],
+        attachments=list(proposal.attachment_rows), cosignatures=cosignatures,
         comments=services.comment_thread(proposal), amendments=services.amendments_of(proposal),
-        lineage=lineage, origin=services.room_origin(proposal),
-        lineage_origins=services.origins_in_lineage(lineage["from"]), timeline=services.timeline(proposal),
+        lineage=lineage, origin=proposal.room_origin_row,
+        lineage_origins={step.source_id: step.source.room_origin_row for step in lineage["from"]
+                         if step.source.room_origin_row is not None},
+        timeline=services.timeline(proposal),
         versions=services.versions(proposal), similar=similarity.similar_to(proposal),
         has_cosigned=services.has_cosigned(proposal, actor.organisation, cosignatures),
         may_edit=permissions.can_edit(actor, proposal),

@@ -331,12 +331,20 @@ def drafts() -> Any:
 @bp.route("/proposals/<int:proposal_id>")
 @public
 def show(proposal_id: int) -> Any:
-    proposal = _load(proposal_id)
+    proposal = services.load_for_page(proposal_id, current_actor().organisation)
+    if proposal is None:
+        abort(404)
     if proposal.merged_into_id is not None:
         return redirect(url_for("proposals.show", proposal_id=proposal.merged_into_id), code=301)
     if not can_view(current_actor(), proposal):
         abort(404)
     return _show_page(proposal)
+
+
+def _reloaded_for_page(proposal: Proposal) -> Proposal:
+    """A form redisplayed on the proposal's page: its rows loaded the way the page reads them
+    (`services.load_for_page`), not one lazy load per lineage step."""
+    return services.load_for_page(proposal.id, current_actor().organisation) or proposal
 
 
 def _show_page(proposal: Proposal, *, comment_form: Any = None, amendment_form: Any = None) -> Any:
@@ -411,7 +419,7 @@ def comment(proposal_id: int) -> Any:
                                                        form.stance.data, _parent_comment(form)),
                     success=_("Your comment is published.")):
         return _to_proposal(proposal.id, "#comments")
-    return _show_page(proposal, comment_form=form), 400
+    return _show_page(_reloaded_for_page(proposal), comment_form=form), 400
 
 
 @bp.route("/proposals/<int:proposal_id>/report", methods=["POST"])
@@ -474,7 +482,7 @@ def amend(proposal_id: int) -> Any:
             justification=form.justification.data),
             success=_("Your amendment is sent to the proposal's organisation, which decides on it.")):
         return _to_proposal(proposal.id, "#amendments")
-    return _show_page(proposal, amendment_form=form), 400
+    return _show_page(_reloaded_for_page(proposal), amendment_form=form), 400
 
 
 @bp.route("/amendments/<int:amendment_id>/decide", methods=["POST"])

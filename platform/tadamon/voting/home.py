@@ -1,18 +1,21 @@
 """The voting module's home-page blocks: the votes the acting organisation has not cast yet,
-and the results published lately. One query each, whatever the number of votes."""
+and the results published lately. One query for both, whatever the number of votes."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import cache
+from typing import Any
+
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import lazyload
+from sqlalchemy import Integer, Select, bindparam, cast, null, select
 
 from tadamon.core.actor import Actor
 from tadamon.core.hooks import HomeItem, HomeSection
 from tadamon.core.i18n import localized
+from tadamon.core.short_lists import ShortList, read_short_lists, short_lists_statement
 from tadamon.core.times import format_date, format_datetime
-from tadamon.extensions import db
 from tadamon.voting import services
 from tadamon.voting.models import EligibleOrganisation, VotingRound
 from tadamon.workshops.models import Consultation, Phase
@@ -20,22 +23,35 @@ from tadamon.workshops.models import Consultation, Phase
 LIMIT = 5
 
 
-def votes_to_cast(actor: Actor) -> HomeSection | None:
-    """Open votes whose roll holds the acting organisation and which it has not voted in, when
-    this person may cast its ballot."""
-    organisation = actor.organisation
-    if organisation is None or not services.may_cast_for(actor.user, organisation):
-        return None
-    rows = db.session.scalars(
-        select(Consultation).join(VotingRound, VotingRound.consultation_id == Consultation.id)
-        .join(EligibleOrganisation, EligibleOrganisation.round_id == VotingRound.id)
-        .where(EligibleOrganisation.organisation_id == organisation.id, EligibleOrganisation.has_voted.is_(False),
-               VotingRound.closed_at.is_(None), Consultation.phase == Phase.VOTING)
-        .order_by(Consultation.closed_at, Consultation.id).options(lazyload("*")).limit(LIMIT)).all()
+@cache
+def _statement(to_cast: bool) -> Select[Any]:
+    """The module's blocks, read in one query (`short_lists`), built once per kind of person:
+    the open votes whose roll holds the acting organisation and which it has not voted in
+    (`to_cast`: this person may cast its ballot); the results published lately, with the day
+    their vote closed (the detail)."""
+    lists: dict[str, ShortList] = {}
+    if to_cast:
+        lists["to-cast"] = ShortList(
+            select(Consultation.id.label("id"), cast(null(), VotingRound.closed_at.type).label("detail"))
+            .join(VotingRound, VotingRound.consultation_id == Consultation.id)
+            .join(EligibleOrganisation, EligibleOrganisation.round_id == VotingRound.id)
+            .where(EligibleOrganisation.organisation_id == bindparam("organisation_id", type_=Integer),
+                   EligibleOrganisation.has_voted.is_(False), VotingRound.closed_at.is_(None),
+                   Consultation.phase == Phase.VOTING),
+            (Consultation.closed_at, Consultation.id), LIMIT)
+    lists["results"] = ShortList(
+        select(Consultation.id.label("id"), VotingRound.closed_at.label("detail"))
+        .join(VotingRound, VotingRound.consultation_id == Consultation.id)
+        .where(Consultation.phase == Phase.RESULTS_PUBLISHED),
+        (VotingRound.closed_at.desc(), Consultation.id.desc()), 3)
+    return short_lists_statement(Consultation, lists)
+
+
+def votes_to_cast(rows: list[tuple[Consultation, None]]) -> HomeSection | None:
     if not rows:
         return None
     items = []
-    for consultation in rows:
+    for consultation, _none in rows:
         title, language = localized(consultation, "question")
         detail = (_("Voting closes on %(date)s", date=format_datetime(consultation.closed_at, consultation.time_zone))
                   if consultation.closed_at else _("Voting is open"))
@@ -45,11 +61,7 @@ def votes_to_cast(actor: Actor) -> HomeSection | None:
                        order=10)
 
 
-def published_results() -> HomeSection | None:
-    rows = db.session.execute(
-        select(Consultation, VotingRound.closed_at).join(VotingRound, VotingRound.consultation_id == Consultation.id)
-        .where(Consultation.phase == Phase.RESULTS_PUBLISHED)
-        .order_by(VotingRound.closed_at.desc(), Consultation.id.desc()).options(lazyload("*")).limit(3)).all()
+def published_results(rows: list[tuple[Consultation, datetime | None]]) -> HomeSection | None:
     if not rows:
         return None
     items = []
@@ -62,5 +74,9 @@ def published_results() -> HomeSection | None:
 
 
 def home_sections(actor: Actor) -> list[HomeSection]:
-    sections = [votes_to_cast(actor), published_results()]
+    """One query for both blocks."""
+    organisation = actor.organisation
+    to_cast = organisation is not None and services.may_cast_for(actor.user, organisation)
+    found = read_short_lists(_statement(to_cast), {"organisation_id": organisation.id} if to_cast else {})
+    sections = [votes_to_cast(found.get("to-cast", [])), published_results(found.get("results", []))]
     return [section for section in sections if section is not None]

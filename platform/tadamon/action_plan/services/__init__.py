@@ -61,6 +61,7 @@ from tadamon.action_plan.services.snapshot import (
 from tadamon.action_plan.services.versions import (
     current_version,
     discard_review,
+    plan_summary,
     previous_published,
     publication_audience,
     publish_version,
@@ -75,7 +76,7 @@ __all__ = [
     "LANGUAGES", "SNAPSHOT_FORMAT", "ActionChange", "ActionData", "Candidate", "ConsultationCandidates",
     "IndicatorData", "MilestoneData", "PlanDiff", "PlanDocument", "PlanError", "Related", "UpdateData",
     "action_label", "add_sources", "build_snapshot", "call_for_lead", "candidate_board", "candidate_proposals",
-    "canonical", "closed_rounds", "commitment_of", "create_action", "current_version", "decide_commitment",
+    "canonical", "closed_rounds", "commitment_of", "create_action", "current_version", "plan_summary", "decide_commitment",
     "decisions_of", "diff", "discard_review", "draft_from_proposals", "has_confirmed_lead", "is_carried_by",
     "live_action", "load_action", "load_related", "open_to", "pending_commitments", "post_update", "previous_published",
     "publish_version", "remove_action", "restore_candidate", "serialise_action", "set_aside", "snapshot_of",

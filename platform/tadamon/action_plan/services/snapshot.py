@@ -11,9 +11,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypedDict, TypeVar
 
-from sqlalchemy import ColumnElement, inspect, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, inspect, select
 from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from tadamon.action_plan.models import (
@@ -195,6 +196,15 @@ def _by_id(model: type[T], column: Any, ids: set[int]) -> list[T]:
     return list(db.session.scalars(select(model).where(column.in_(ids)))) if ids else []
 
 
+def _coauthors_of(proposals: dict[int, Proposal]) -> dict[int, list[Organisation]]:
+    """The co-authors of the source proposals: loaded with the sources (`_sources_with_proposals`),
+    else one query for all."""
+    if all("coauthor_rows" not in inspect(p).unloaded for p in proposals.values()):
+        return {pid: [row.organisation for row in p.coauthor_rows] for pid, p in proposals.items() if p.coauthor_rows}
+    rows = _grouped(_by_id(CoAuthor, CoAuthor.proposal_id, set(proposals)), "proposal_id")
+    return {pid: [row.organisation for row in found] for pid, found in rows.items()}
+
+
 def _grouped(rows: Sequence[T], key: str) -> dict[int, list[T]]:
     grouped: dict[int, list[T]] = defaultdict(list)
     for row in rows:
@@ -248,19 +258,44 @@ _ACTION_ROWS = ("sources", "milestones", "indicators", "commitments", "theme")
 
 
 def _sources_with_proposals() -> Any:
-    """The sources with their proposals, consultations and workshops joined: one query. Only
-    the workshops' titles are shown, not their facilitators and regions (loaded on use)."""
-    return selectinload(Action.sources).joinedload(ActionSource.proposal).joinedload(Proposal.consultation) \
-        .joinedload(Consultation.workshop).options(lazyload(Workshop.facilitators), lazyload(Workshop.region_rows))
+    """The sources with their proposals, consultations, workshops and co-authors joined: one
+    query. Only the workshops' titles are shown, not their facilitators and regions (loaded on
+    use)."""
+    proposals = selectinload(Action.sources).joinedload(ActionSource.proposal)
+    return proposals.options(
+        joinedload(Proposal.consultation).joinedload(Consultation.workshop)
+        .options(lazyload(Workshop.facilitators), lazyload(Workshop.region_rows)),
+        joinedload(Proposal.coauthor_rows))
 
 
-def load_action(action_id: int) -> Action | None:
-    """One action with its own rows, for its page: the milestones and theme joined to the
-    action's row, the sources (with their proposals), indicators and commitments one query
-    each (what `load_related` then reuses)."""
-    return db.session.get(Action, action_id, options=[
-        joinedload(Action.milestones), joinedload(Action.theme), _sources_with_proposals(),
-        selectinload(Action.indicators), selectinload(Action.commitments)])
+def load_action(action_id: int, organisation: Organisation | None = None) -> Action | None:
+    """One action with its own rows, for its page: the milestones, indicators (a handful each)
+    and theme joined to the action's row, the sources (with their proposals) and commitments
+    one query each (what `load_related` then reuses). With the reader's organisation, its
+    adherence to the current charter comes in the same query (the page's permissions ask it)."""
+    from tadamon.membership.services import remember_adherence
+
+    params = {"action_id": action_id} | ({"organisation_id": organisation.id} if organisation else {})
+    row = db.session.execute(_action_statement(organisation is not None), params).unique().first()
+    if row is None:
+        return None
+    if organisation is not None:
+        remember_adherence(organisation.id, row[1])
+    return row[0]
+
+
+@cache
+def _action_statement(with_organisation: bool) -> Select[Any]:
+    """`load_action`'s query, built once per shape with bound parameters (building it and its
+    cache key costs more than running it)."""
+    from tadamon.membership.services import current_charter_adherence
+
+    columns: list[Any] = [Action]
+    if with_organisation:
+        columns.append(current_charter_adherence(bindparam("organisation_id", type_=Integer)))
+    return select(*columns).where(Action.id == bindparam("action_id", type_=Integer)).options(
+        joinedload(Action.milestones), joinedload(Action.indicators), joinedload(Action.theme),
+        _sources_with_proposals(), selectinload(Action.commitments))
 
 
 def _load_action_rows(actions: Sequence[Action]) -> None:
@@ -287,7 +322,7 @@ def load_related(actions: Sequence[Action], *, trails: bool = False) -> Related:
     consultations = {p.consultation_id: p.consultation for p in proposals.values()}
     workshops = {c.workshop.id: c.workshop for c in consultations.values() if c.workshop is not None}
     rounds, stored = rounds_with_results(set(consultations))
-    coauthors = _grouped(_by_id(CoAuthor, CoAuthor.proposal_id, set(proposals)), "proposal_id")
+    coauthors = _coauthors_of(proposals)
     updates = db.session.scalars(select(ProgressUpdate).where(ProgressUpdate.action_id.in_(action_ids))
                                  .order_by(ProgressUpdate.happened_on.desc(), ProgressUpdate.id.desc())).all() \
         if action_ids else []
@@ -299,7 +334,7 @@ def load_related(actions: Sequence[Action], *, trails: bool = False) -> Related:
     themes = sorted({a.theme for a in actions if a.theme is not None}, key=lambda theme: theme.id)
     return Related(
         proposals=proposals, consultations=consultations, workshops=workshops,
-        coauthors={pid: [row.organisation for row in rows] for pid, rows in coauthors.items()},
+        coauthors=coauthors,
         lineage=_lineage_into(set(proposals)), votes={pid: _vote_entry(p, rounds, stored) for pid, p in proposals.items()},
         updates=_grouped(updates, "action_id"),
         decisions=_grouped([d for d in decisions if d.action_id is not None], "action_id"),

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, func, select, true, update
 
 from tadamon.accounts.models import User
 from tadamon.action_plan.models import Action, Decision, PlanVersion, VersionState
@@ -38,6 +40,39 @@ def version_in_review() -> PlanVersion | None:
 def current_version() -> PlanVersion | None:
     return db.session.scalar(select(PlanVersion).where(PlanVersion.state == VersionState.PUBLISHED)
                              .order_by(PlanVersion.number.desc()).limit(1))
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    """The published plan at a glance (the home page's block)."""
+
+    version_number: int
+    published_at: datetime | None
+    count: int  # live published actions
+    average_progress: float  # their average progress, in percent
+    leading: list[Row[Any]]  # the most advanced: id, title_ar, title_fr, title_en, progress
+
+
+def plan_summary(leading: int) -> PlanSummary | None:
+    """The current published version, its live actions' number and average progress, and the
+    `leading` most advanced of them, in one query: the version outer-joined to the actions
+    ranked with window aggregates (counted over all of them, before the limit). None before a
+    version is published."""
+    published = (Action.first_published_version.is_not(None), Action.removed_at.is_(None))
+    ranked = (select(Action.id, Action.title_ar, Action.title_fr, Action.title_en, Action.progress,
+                     func.count().over().label("total"), func.avg(Action.progress).over().label("average"))
+              .where(*published).order_by(Action.progress.desc(), Action.id).limit(leading).subquery())
+    version = (select(PlanVersion.number, PlanVersion.published_at).where(PlanVersion.state == VersionState.PUBLISHED)
+               .order_by(PlanVersion.number.desc()).limit(1).subquery())
+    rows = db.session.execute(select(version, ranked).select_from(version).outerjoin(ranked, true())
+                              .order_by(ranked.c.progress.desc(), ranked.c.id)).all()
+    if not rows:
+        return None
+    first = rows[0]
+    actions = [row for row in rows if row.id is not None]
+    return PlanSummary(version_number=first.number, published_at=first.published_at,
+                       count=int(first.total or 0), average_progress=float(first.average or 0),
+                       leading=actions)
 
 
 def version_numbered(number: int) -> PlanVersion | None:

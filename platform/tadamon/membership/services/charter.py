@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
@@ -151,8 +151,9 @@ def publish_charter(actor: User, charter: Charter) -> None:
 
 def adheres_to_current_charter(organisation: Organisation) -> bool:
     """Read once per request and organisation, in one query (the current charter with the
-    organisation's adherence to it): a page asks several permissions that each check it."""
-    cache = g.setdefault("tadamon_adheres", {}) if has_request_context() else {}
+    organisation's adherence to it): a page asks several permissions that each check it.
+    A page may instead read it within its own query (`current_charter_adherence`)."""
+    cache = _adherence_cache()
     if organisation.id not in cache:
         adhered = select(CharterAdherence.id).where(CharterAdherence.charter_id == Charter.id,
                                                     CharterAdherence.organisation_id == organisation.id).exists()
@@ -161,6 +162,28 @@ def adheres_to_current_charter(organisation: Organisation) -> bool:
         # No charter published yet: nothing to adhere to.
         cache[organisation.id] = row is None or bool(row[1])
     return bool(cache[organisation.id])
+
+
+def current_charter_adherence(organisation_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+    """`adheres_to_current_charter` as a column a page adds to the query that loads its subject
+    (true when no charter is published yet), so that a member's page does not spend a query of
+    its own on it; the page then hands the answer to `remember_adherence`. `organisation_id` may
+    be a bound parameter (a statement built once)."""
+    published = Charter.published_at.is_not(None)
+    current = (select(Charter.id).where(published).order_by(Charter.version.desc()).limit(1)
+               .correlate(None).scalar_subquery())
+    adhered = select(CharterAdherence.id).where(CharterAdherence.charter_id == current,
+                                                CharterAdherence.organisation_id == organisation_id).exists()
+    return or_(~select(Charter.id).where(published).exists(), adhered)
+
+
+def remember_adherence(organisation_id: int, adheres: bool) -> None:
+    """What a page read with `current_charter_adherence`, for this request's permission checks."""
+    _adherence_cache()[organisation_id] = bool(adheres)
+
+
+def _adherence_cache() -> dict[int, bool]:
+    return g.setdefault("tadamon_adheres", {}) if has_request_context() else {}
 
 
 def _adhered_charter_ids(organisation_id: int) -> set[int]:

@@ -11,6 +11,7 @@ from tadamon.proposals.services.curation import (
     coauthors,
     evaluate,
     lineage_of,
+    lineage_sides,
     merge,
     split,
     timeline,
@@ -41,6 +42,7 @@ from tadamon.proposals.services.moderation import (
     open_report_counts,
     report,
 )
+from tadamon.proposals.services.reading import load_for_page
 from tadamon.proposals.services.room import (
     PaperProposal,
     consultations_for_room,
@@ -83,7 +85,7 @@ __all__ = [
     "consultations_for_room", "day_of_note", "organisations_for_room", "origins_in_lineage", "paper_record",
     "proposal_of_record", "record_from_room", "room_origin", "workshop_days", "cosign", "cosignatures",
     "dashboard_counts", "decide_amendment", "drafts_of", "evaluate", "evaluation_neighbours", "has_cosigned",
-    "hide_comment", "keep_writing", "lineage_of", "list_query", "merge", "next_to_evaluate",
+    "hide_comment", "keep_writing", "lineage_of", "lineage_sides", "list_query", "load_for_page", "merge", "next_to_evaluate",
     "notify_new_comments", "propose_amendment", "publish", "remove_attachment", "report", "save_draft",
     "split", "timeline", "versions", "withdraw", "withdraw_cosignature",
 ]

@@ -3,6 +3,8 @@ and comment, and the lineage and timeline they leave."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -100,6 +102,11 @@ def lineage_of(proposal: Proposal) -> dict[str, list[Lineage]]:
     """The merges and splits the proposal came from and went into: one query for both."""
     steps = db.session.scalars(select(Lineage).where((Lineage.target_id == proposal.id)
                                                      | (Lineage.source_id == proposal.id)).order_by(Lineage.at)).all()
+    return lineage_sides(proposal, steps)
+
+
+def lineage_sides(proposal: Proposal, steps: Sequence[Lineage]) -> dict[str, list[Lineage]]:
+    """`steps` touching the proposal, split into those it came from and those it went into."""
     return {"from": [step for step in steps if step.target_id == proposal.id],
             "into": [step for step in steps if step.source_id == proposal.id]}
 
