@@ -198,6 +198,9 @@ def render(html: str, base_url: str, workers: int | None = None, finisher: Any =
 def _render_parts(pool: ProcessPoolExecutor, cut: _Cut, base_url: str, options: dict[str, Any],
                   finisher: Any) -> bytes:
     started = time.perf_counter()
+    # The parts are written uncompressed: qpdf compresses every stream when it saves the joined
+    # file anyway, in C++, where pydyf's compression of each part was a fifth of its writing.
+    options = {**options, "uncompressed_pdf": True}
     body_html = [_with_style(cut.head, NO_MARGIN_BOXES) + part + cut.tail for part in cut.body]
     # The longest parts first, so that the last one to start is a short one.
     order = sorted(range(len(body_html)), key=lambda index: -len(body_html[index]))
@@ -212,7 +215,7 @@ def _render_parts(pool: ProcessPoolExecutor, cut: _Cut, base_url: str, options: 
         numbers, first_pages = _page_numbers(front_pages, parts)
         total = front_pages + sum(part.pages for part in parts)
         # Untagged: only its drawing is used, laid over the pages as an artifact.
-        stamp_future = pool.submit(render_part, _stamp_html(cut, total), base_url)
+        stamp_future = pool.submit(render_part, _stamp_html(cut, total), base_url, {"uncompressed_pdf": True})
         front = render_part(_front_html(cut, numbers), base_url, options, finisher)
         extra += [front, stamp_future.result()]
         if front.pages == front_pages:
