@@ -135,17 +135,68 @@ def plan_exports(action_count: int = 200) -> None:
         print(f"plan export: {action_count} actions, snapshot of {len(json.dumps(snapshot)) // 1024} KiB")
         with app.test_request_context("/"):
             for file_format in exports.FORMATS:
-                for language in ("ar", "fr", "en") if file_format == "pdf" else ("ar",):
-                    runs = 3 if file_format == "pdf" else 1
-                    durations, data = [], b""
-                    for _ in range(runs):
-                        started = time.perf_counter()
-                        data = exports.render(snapshot, file_format, language)
-                        durations.append(time.perf_counter() - started)
-                    goal = " (goal: 5 s)" if file_format == "pdf" else ""
-                    print(f"export {file_format} ({language}) of {action_count} actions: median "
-                          f"{statistics.median(durations):.2f} s of {runs} (max {max(durations):.2f}), "
-                          f"{len(data) // 1024} KiB{goal}")
+                if file_format == "pdf":
+                    for language in ("ar", "fr", "en"):
+                        _pdf_export(exports, snapshot, language, action_count)
+                    continue
+                started = time.perf_counter()
+                data = exports.render(snapshot, file_format, "ar")
+                print(f"export {file_format} (ar) of {action_count} actions: {time.perf_counter() - started:.2f} s, "
+                      f"{len(data) // 1024} KiB")
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its children that have ended (the PDF's worker
+    processes end with each render)."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _pdf_export(exports: Any, snapshot: dict[str, Any], language: str, action_count: int, runs: int = 3) -> None:
+    """The plan's PDF in `language`, `runs` times: wall and CPU medians beside the goal (5 s on
+    2 cores, so about 10 s of CPU for all processes), and where the CPU went (tadamon.core.pdf
+    logs it per render)."""
+    import logging
+
+    from flask_babel import force_locale
+
+    class Breakdown(logging.Handler):
+        def __init__(self) -> None:
+            super().__init__(logging.INFO)
+            self.seconds: list[dict[str, float]] = []
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if hasattr(record, "pdf_seconds"):
+                self.seconds.append(record.pdf_seconds)
+
+    pdf_log = logging.getLogger("tadamon.core.pdf")
+    breakdown, level = Breakdown(), pdf_log.level
+    pdf_log.addHandler(breakdown)
+    pdf_log.setLevel(logging.INFO)
+    walls, cpus, html_cpus, data = [], [], [], b""
+    try:
+        for _ in range(runs):
+            cpu, started = _cpu_seconds(), time.perf_counter()
+            data = exports.render(snapshot, "pdf", language)
+            walls.append(time.perf_counter() - started)
+            cpus.append(_cpu_seconds() - cpu)
+            with force_locale(language):
+                cpu = _cpu_seconds()
+                exports.pdf_html(snapshot, language)
+                html_cpus.append(_cpu_seconds() - cpu)
+    finally:
+        pdf_log.removeHandler(breakdown)
+        pdf_log.setLevel(level)
+    print(f"export pdf ({language}) of {action_count} actions: wall median {statistics.median(walls):.2f} s "
+          f"(max {max(walls):.2f}), CPU median {statistics.median(cpus):.2f} s of {runs} runs; goal: 5 s wall on "
+          f"2 cores, ~10 s CPU; {len(data) // 1024} KiB, {os.cpu_count()} cores")
+    parts = [f"HTML (Jinja) {statistics.median(html_cpus):.2f}"]
+    if breakdown.seconds:
+        parts += [f"{name} {statistics.median(run[name] for run in breakdown.seconds):.2f}"
+                  for name in breakdown.seconds[0]]
+    print("  CPU s, medians: " + ", ".join(parts))
 
 
 def command_start_up(repeat: int = 5) -> None:

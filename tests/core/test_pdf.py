@@ -319,3 +319,34 @@ def test_without_the_tagged_variant_the_joined_file_has_no_tree(monkeypatch):
     assert "/StructTreeRoot" not in document.Root
     assert all("/StructParents" not in page.obj for page in document.pages)
     assert str(document.Root.Lang) == "fr"
+
+
+def test_a_parallel_render_logs_where_its_cpu_went(monkeypatch, caplog):
+    """The benchmark's breakdown: each step's CPU seconds, measured in the process that ran it."""
+    caplog.set_level("INFO", logger="tadamon.core.pdf")
+    rendered = _render(monkeypatch, _document("fr"), articles_per_part=100)
+    record = next(record for record in caplog.records if hasattr(record, "pdf_seconds"))
+    assert record.pdf_parts == len(rendered.parts)
+    assert record.pdf_pages == len(pikepdf.open(io.BytesIO(rendered.data)).pages)
+    seconds = record.pdf_seconds
+    assert set(seconds) == {"parts' layout", "parts' PDF writing", "contents and footers", "join"}
+    assert seconds["parts' layout"] > 0 and seconds["parts' PDF writing"] > 0 and seconds["contents and footers"] > 0
+
+
+def test_the_garbage_collector_is_back_as_it_was_after_a_render():
+    import gc
+
+    assert gc.isenabled()
+    part = pdf.render_part(_document("en"), str(Path(__file__).parent), OPTIONS)
+    assert part.pdf.startswith(b"%PDF") and part.layout_seconds > 0 and gc.isenabled()
+    with pytest.raises(ZeroDivisionError), pdf.collector_paused():
+        assert not gc.isenabled()
+        1 / 0  # noqa: B018
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with pdf.collector_paused():
+            pass
+        assert not gc.isenabled()  # left off when it was off
+    finally:
+        gc.enable()

@@ -233,8 +233,8 @@ def pdf_html(snapshot: Mapping[str, Any], language: str) -> str:
     return render_template("action_plan/export_pdf.html", view=view, title=_title(view), rtl=language == "ar",
                            language=language, author=_author(), created=created.isoformat() if created else "",
                            dir_of=direction_of, md=render_markdown_directed, md_inline=render_inline_markdown,
-                           # French puts a no-break space before a colon; CSS content, so escaped.
-                           colon="\\00A0: " if language == "fr" else ": ")
+                           # French puts a no-break space before a colon.
+                           colon="\u00a0: " if language == "fr" else ": ")
 
 
 def _pdf_finisher(language: str) -> Callable[[Any, Any], None]:

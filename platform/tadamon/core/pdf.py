@@ -26,14 +26,20 @@ re-made after a fork by the standard library).
 
 from __future__ import annotations
 
+import gc
 import io
+import logging
 import multiprocessing
 import os
 import re
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 PART_MARK = "<!-- pdf-part -->"
 # A part with more articles than this is cut again between articles: the cut starts a new page
@@ -59,6 +65,25 @@ class Part:
     pages: int
     anchors: dict[str, int] = field(default_factory=dict)
     bookmarks: list[Any] = field(default_factory=list)
+    # CPU seconds (user + system) of this process spent laying out and writing the part.
+    layout_seconds: float = 0.0
+    write_seconds: float = 0.0
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while WeasyPrint lays out and writes: its millions of
+    short-lived objects (boxes copied at each layout step, style dictionaries) set off a collection
+    every 700 allocations, each walking the young objects and, often, all of them: a quarter to a
+    third of a part's CPU time. Paused for one render (a 50-action part's cycles add ~15 MB at
+    most, freed by the next collection once it is back on)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def render_part(html: str, base_url: str, options: dict[str, Any] | None = None, finisher: Any = None,
@@ -71,14 +96,17 @@ def render_part(html: str, base_url: str, options: dict[str, Any] | None = None,
     from weasyprint import HTML
 
     options = options or {}
-    document = HTML(string=html, base_url=base_url).render(**options)
-    anchors: dict[str, int] = {}
-    for index, page in enumerate(document.pages):
-        for name in page.anchors:
-            anchors.setdefault(name, index)
-    bookmarks = _plain_bookmarks(document.make_bookmark_tree())
-    pdf = document.write_pdf(finisher=finisher, **options) if write else b""
-    return Part(pdf, len(document.pages), anchors, bookmarks)
+    with collector_paused():
+        started = time.process_time()
+        document = HTML(string=html, base_url=base_url).render(**options)
+        laid_out = time.process_time()
+        anchors: dict[str, int] = {}
+        for index, page in enumerate(document.pages):
+            for name in page.anchors:
+                anchors.setdefault(name, index)
+        bookmarks = _plain_bookmarks(document.make_bookmark_tree())
+        pdf = document.write_pdf(finisher=finisher, **options) if write else b""
+    return Part(pdf, len(document.pages), anchors, bookmarks, laid_out - started, time.process_time() - laid_out)
 
 
 def _plain_bookmarks(tree: Sequence[Any]) -> list[Any]:
@@ -160,9 +188,7 @@ def render(html: str, base_url: str, workers: int | None = None, finisher: Any =
     cut = _cut(html)
     workers = workers or worker_count()
     if cut is None or workers < 2:
-        from weasyprint import HTML
-
-        return HTML(string=html, base_url=base_url).write_pdf(finisher=finisher, **options)
+        return render_part(html, base_url, options, finisher).pdf
     import weasyprint  # noqa: F401 - imported before the fork, so each child starts with it
 
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -171,6 +197,10 @@ def render(html: str, base_url: str, workers: int | None = None, finisher: Any =
 
 def _render_parts(pool: ProcessPoolExecutor, cut: _Cut, base_url: str, options: dict[str, Any],
                   finisher: Any) -> bytes:
+    started = time.perf_counter()
+    # The parts are written uncompressed: qpdf compresses every stream when it saves the joined
+    # file anyway, in C++, where pydyf's compression of each part was a fifth of its writing.
+    options = {**options, "uncompressed_pdf": True}
     body_html = [_with_style(cut.head, NO_MARGIN_BOXES) + part + cut.tail for part in cut.body]
     # The longest parts first, so that the last one to start is a short one.
     order = sorted(range(len(body_html)), key=lambda index: -len(body_html[index]))
@@ -180,16 +210,28 @@ def _render_parts(pool: ProcessPoolExecutor, cut: _Cut, base_url: str, options: 
     guess = pool.submit(render_part, _front_html(cut, {}), base_url, options, None, False)
     parts = [futures[index].result() for index in range(len(body_html))]
     front_pages = guess.result().pages
+    extra = [guess.result()]
     for _attempt in range(3):
         numbers, first_pages = _page_numbers(front_pages, parts)
         total = front_pages + sum(part.pages for part in parts)
         # Untagged: only its drawing is used, laid over the pages as an artifact.
-        stamp_future = pool.submit(render_part, _stamp_html(cut, total), base_url)
+        stamp_future = pool.submit(render_part, _stamp_html(cut, total), base_url, {"uncompressed_pdf": True})
         front = render_part(_front_html(cut, numbers), base_url, options, finisher)
+        extra += [front, stamp_future.result()]
         if front.pages == front_pages:
             break
         front_pages = front.pages
-    return _join(front, parts, first_pages, stamp_future.result())
+    joining = time.process_time()
+    joined = _join(front, parts, first_pages, stamp_future.result())
+    # CPU seconds by step (each process's own), for the logs and the benchmark's breakdown.
+    seconds = {"parts' layout": sum(part.layout_seconds for part in parts),
+               "parts' PDF writing": sum(part.write_seconds for part in parts),
+               "contents and footers": sum(part.layout_seconds + part.write_seconds for part in extra),
+               "join": time.process_time() - joining}
+    log.info("pdf: %d pages in %d parts, %.2f s; CPU s: %s", total, len(parts) + 1, time.perf_counter() - started,
+             ", ".join(f"{name} {value:.2f}" for name, value in seconds.items()),
+             extra={"pdf_pages": total, "pdf_parts": len(parts) + 1, "pdf_seconds": seconds})
+    return joined
 
 
 def _page_numbers(front_pages: int, parts: list[Part]) -> tuple[dict[str, int], list[int]]:
