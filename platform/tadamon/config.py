@@ -106,6 +106,11 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # client's address (rate limits, sessions) is read that many hops back (ProxyFix).
         # 0 trusts no header, so a client cannot choose the address it is throttled under.
         "TRUSTED_PROXIES": _integer("TRUSTED_PROXIES", 0),
+        # nginx compresses the application's responses (deploy/nginx/tadamon.conf: gzip on,
+        # gzip_proxied any): the application then compresses none itself, and a worker's CPU goes
+        # to pages instead (brotli in Python cost ~0.5 ms of a logged-in page's ~7). Off without
+        # such a proxy (`make demo`): Flask-Compress compresses, as before.
+        "PROXY_COMPRESSES": _flag("TADAMON_PROXY_COMPRESSES", False),
         # Processes serving requests. In-memory rate limits are per process, so production
         # refuses more than one without Redis; gunicorn.conf.py sets it from gunicorn's count.
         "WORKERS": _integer("TADAMON_WORKERS", 1),

@@ -117,10 +117,12 @@ def _configure_templates(app: Flask) -> None:
     from flask_babel import get_locale
 
     from tadamon.core import templating
+    from tadamon.core.i18n import install_template_translations
 
     app.jinja_env.globals.update(get_locale=get_locale, **templating.globals_())
     app.jinja_env.filters.update(templating.filters())
     app.jinja_env.add_extension("jinja2.ext.do")
+    install_template_translations(app)
     app.context_processor(templating.context)
 
 

@@ -83,3 +83,16 @@ def test_language_from_the_cookie_does_not_vary_on_accept_language(client):
     assert 'lang="ar"' in response.get_data(as_text=True)
     assert "Accept-Language" not in response.headers["Vary"]
     assert "Cookie" in response.headers["Vary"]
+
+
+def test_behind_a_compressing_proxy_the_application_compresses_nothing(tmp_path):
+    """PROXY_COMPRESSES (nginx's gzip in front): the workers send pages and files as they are."""
+    app = support.make_test_app(f"sqlite:///{tmp_path}/proxied.sqlite3", PROXY_COMPRESSES=True)
+    with app.app_context():
+        support.upgrade_database()
+    client = app.test_client()
+    for path in ("/", "/static/css/tadamon.css"):
+        response = client.get(path, headers={"Accept-Encoding": "br, gzip"})
+        assert response.status_code == 200, path
+        assert "Content-Encoding" not in response.headers, path
+        assert len(response.get_data()) > 500, path  # large enough that it would have been compressed

@@ -106,3 +106,22 @@ def test_arabic_uses_its_plural_forms(app):
             for n in (0, 1, 2, 3, 11, 100)
         }
     assert len(set(text.replace(str(n), "#") for n, text in forms.items())) == 6
+
+
+def test_templates_translate_in_the_language_in_force(app):
+    """Templates keep the request's catalogue (core.i18n.translations_in_force), yet a forced
+    language (an export, an e-mail) and a refresh get theirs, and the request's comes back."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    template = "{{ _('Cancel') }} {{ ngettext('%(num)d account found.', '%(num)d accounts found.', 2) }}"
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        french = render_template_string(template)
+        assert french.startswith("Annuler ") and "2" in french
+        with force_locale("ar"):
+            assert render_template_string(template).startswith("إلغاء ")
+        assert render_template_string(template) == french
+        # <b> in a message's argument stays escaped (newstyle gettext), as with Flask-Babel's own.
+        assert render_template_string("{{ _('%(name)s', name='<b>') }}") == "&lt;b&gt;"
+        refresh()  # the locale chosen again: a new locale object, the same language
+        assert render_template_string(template) == french

@@ -19,3 +19,17 @@ def test_the_site_and_gunicorn_agree_on_limits():
     exec(compile(Path(topology.PROJECT_ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), gunicorn)  # noqa: S102
     read = re.search(r"proxy_read_timeout (\d+)s;", site)
     assert read and int(read.group(1)) > gunicorn["timeout"]
+
+
+def test_nginx_compresses_what_the_application_leaves_to_it():
+    """tadamon.env turns the application's compression off (TADAMON_PROXY_COMPRESSES): the site
+    compresses every type the application would have (text/html is always in gzip_types)."""
+    from tadamon.core.delivery import COMPRESSED_TYPES
+
+    site = (topology.DEPLOY / "nginx" / "tadamon.conf").read_text()
+    assert re.search(r"^\s*gzip on;", site, re.MULTILINE) and re.search(r"^\s*gzip_proxied any;", site, re.MULTILINE)
+    assert re.search(r"^\s*gzip_vary on;", site, re.MULTILINE)
+    types = re.search(r"^\s*gzip_types ([^;]+);", site, re.MULTILINE)
+    assert types and set(COMPRESSED_TYPES) - {"text/html"} <= set(types.group(1).split())
+    environment = topology.read_env_file(topology.DEPLOY / "tadamon.env.example")
+    assert environment["TADAMON_PROXY_COMPRESSES"] == "1"

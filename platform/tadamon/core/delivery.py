@@ -5,7 +5,9 @@
   file is `public, max-age=31536000, immutable`, for everyone, logged in or not: a stylesheet
   holds nothing personal, and a phone on mobile data must not download it on every page.
   Asked without the hash, or with a stale one, it is revalidated (`no-cache` and its ETag).
-- HTML, CSS, JS, SVG and JSON are compressed (brotli, else gzip) by Flask-Compress.
+- HTML, CSS, JS, SVG and JSON are compressed (brotli, else gzip) by Flask-Compress, unless a
+  proxy in front compresses them (`PROXY_COMPRESSES`: nginx's gzip, in C, outside the workers).
+  Pages from the page cache come compressed as stored either way (core/page_cache.py).
 - A page whose language came from the browser's Accept-Language says so (`Vary`), so a
   shared cache never serves a French visitor the Arabic page (see core.i18n.select_locale).
 """
@@ -123,6 +125,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
+    if app.config.get("PROXY_COMPRESSES"):
+        # The proxy compresses (and adds `Vary: Accept-Encoding`): no after_request hook at all.
+        app.config.setdefault("COMPRESS_REGISTER", False)
     app.session_interface = StaticFilesOutsideTheSession()
     app.url_defaults(_version_static_urls)
     # after_request functions run last-registered first: compression is registered first so it

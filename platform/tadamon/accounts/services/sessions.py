@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from functools import cache
+from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import Integer, Select, String, bindparam, delete, select
 from sqlalchemy.orm import joinedload
 
 from tadamon.accounts.models import (
@@ -87,13 +89,21 @@ def find_user_session(user_id: int, session_id: str | None) -> UserSession | Non
     (a join, and the roles joined too, instead of three round trips); touched like `find_session`."""
     if not session_id:
         return None
-    found = db.session.scalars(
-        select(UserSession).where(UserSession.token_hash == token_digest(session_id), UserSession.user_id == user_id)
-        .options(joinedload(UserSession.user).joinedload(User.role_assignments))
-    ).unique().first()
+    found = db.session.scalars(_user_session_statement(),
+                               {"token_hash": token_digest(session_id), "user_id": user_id}).unique().first()
     if found is not None and utcnow() - found.last_seen_at > SESSION_TOUCH_INTERVAL:
         found.last_seen_at = utcnow()
     return found
+
+
+@cache
+def _user_session_statement() -> Select[Any]:
+    """`find_user_session`'s query, built once with bound parameters: every logged-in request
+    runs it, and building it (the joined loads, then its cache key) cost more than running it."""
+    return (select(UserSession)
+            .where(UserSession.token_hash == bindparam("token_hash", type_=String),
+                   UserSession.user_id == bindparam("user_id", type_=Integer))
+            .options(joinedload(UserSession.user).joinedload(User.role_assignments)))
 
 
 def end_session(session_id: str | None) -> None:
