@@ -246,3 +246,26 @@ def without_csrf_tokens(page: str) -> str:
     """A page with its CSRF tokens blanked: a token is signed with the second it was made, so two
     renderings of the same page differ there when they straddle a second."""
     return CSRF_VALUE.sub(r"\1\2", page)
+
+
+def page_statements(client: Any, path: str, **request: Any) -> tuple[Any, list[str]]:
+    """GET `path` with `client`: the response and the SQL statements the page ran (the test
+    harness's own savepoints, and SQLite's BEGIN, are not the page's), the session emptied first
+    so nothing comes from objects a test loaded."""
+    from sqlalchemy import event
+
+    from tadamon.extensions import db
+
+    db.session.expire_all()
+    seen: list[str] = []
+
+    def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "BEGIN")):
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(path, **request)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    return response, seen

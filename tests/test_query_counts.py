@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from tadamon import demo
 from tadamon.accounts.models import User
@@ -20,6 +20,7 @@ from tadamon.membership.demo import FEATURED_EMAIL
 from tadamon.membership.models import FieldOfAction, MembershipState, Organisation
 from tadamon.proposals.models import Comment, CoSignature, Proposal, ProposalState
 from tadamon.workshops.models import Consultation, Phase, Workshop
+from tests import support
 
 pytestmark = pytest.mark.xdist_group("demo")
 
@@ -31,19 +32,7 @@ LAYOUT_QUERIES = 3
 
 
 def _statements(client, path):
-    db.session.expire_all()
-    seen = []
-
-    def listener(conn, cursor, statement, *args):
-        # The test harness's own savepoints, and SQLite's BEGIN, are not the page's queries.
-        if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "BEGIN")):
-            seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listener)
-    try:
-        response = client.get(path, headers={"Accept-Language": "en"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listener)
+    response, seen = support.page_statements(client, path, headers={"Accept-Language": "en"})
     assert response.status_code == 200, (path, response.status_code)
     return seen
 

@@ -111,6 +111,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # to pages instead (brotli in Python cost ~0.5 ms of a logged-in page's ~7). Off without
         # such a proxy (`make demo`): Flask-Compress compresses, as before.
         "PROXY_COMPRESSES": _flag("TADAMON_PROXY_COMPRESSES", False),
+        # Where the page cache's keys start in Redis: two installations may share one server.
+        "PAGE_CACHE_KEY_PREFIX": os.environ.get("TADAMON_PAGE_CACHE_KEY_PREFIX") or "tadamon:",
         # Processes serving requests. In-memory rate limits are per process, so production
         # refuses more than one without Redis; gunicorn.conf.py sets it from gunicorn's count.
         "WORKERS": _integer("TADAMON_WORKERS", 1),

@@ -352,7 +352,6 @@ def test_a_merged_proposal_page_costs_no_query_per_source_or_co_author(app, memb
                                                                          facilitator):
     """The co-authors, the lineage steps and their sources come with the proposal's own row: a
     proposal merged from two others answers in as many queries as one never merged."""
-    from sqlalchemy import event
 
     clients = {}
     for representative, _organisation in members:
@@ -372,19 +371,8 @@ def test_a_merged_proposal_page_costs_no_query_per_source_or_co_author(app, memb
                                                                  "reason": "Même idée"}).status_code == 302
 
     def page_and_queries(proposal_id):
-        db.session.expire_all()
-        seen = []
-
-        def listener(conn, cursor, statement, *args):
-            if not statement.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO", "BEGIN")):
-                seen.append(statement)
-
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            page = app.test_client().get(f"/proposals/{proposal_id}").get_data(as_text=True)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return page, len(seen)
+        response, seen = support.page_statements(app.test_client(), f"/proposals/{proposal_id}")
+        return response.get_data(as_text=True), len(seen)
 
     merged_page, merged_queries = page_and_queries(target.id)
     _plain_page, plain_queries = page_and_queries(plain.id)

@@ -273,27 +273,19 @@ def load_action(action_id: int, organisation: Organisation | None = None) -> Act
     and theme joined to the action's row, the sources (with their proposals) and commitments
     one query each (what `load_related` then reuses). With the reader's organisation, its
     adherence to the current charter comes in the same query (the page's permissions ask it)."""
-    from tadamon.membership.services import remember_adherence
+    from tadamon.membership.services import load_with_adherence
 
-    params = {"action_id": action_id} | ({"organisation_id": organisation.id} if organisation else {})
-    row = db.session.execute(_action_statement(organisation is not None), params).unique().first()
-    if row is None:
-        return None
-    if organisation is not None:
-        remember_adherence(organisation.id, row[1])
-    return row[0]
+    return load_with_adherence(_action_statement, {"action_id": action_id}, organisation)
 
 
 @cache
 def _action_statement(with_organisation: bool) -> Select[Any]:
     """`load_action`'s query, built once per shape with bound parameters (building it and its
     cache key costs more than running it)."""
-    from tadamon.membership.services import current_charter_adherence
+    from tadamon.membership.services import with_adherence
 
-    columns: list[Any] = [Action]
-    if with_organisation:
-        columns.append(current_charter_adherence(bindparam("organisation_id", type_=Integer)))
-    return select(*columns).where(Action.id == bindparam("action_id", type_=Integer)).options(
+    action_id = bindparam("action_id", type_=Integer)
+    return select(*with_adherence([Action], with_organisation)).where(Action.id == action_id).options(
         joinedload(Action.milestones), joinedload(Action.indicators), joinedload(Action.theme),
         _sources_with_proposals(), selectinload(Action.commitments))
 

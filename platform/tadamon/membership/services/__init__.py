@@ -33,6 +33,7 @@ from tadamon.membership.services.charter import (
     current_charter,
     current_charter_adherence,
     draft_charter,
+    load_with_adherence,
     move_principle,
     publish_charter,
     published_charter,
@@ -42,6 +43,7 @@ from tadamon.membership.services.charter import (
     save_principle,
     start_charter_draft,
     update_charter_text,
+    with_adherence,
 )
 from tadamon.membership.services.directory import (
     directory_query,
@@ -83,11 +85,12 @@ __all__ = [
     "MembershipError", "OrganisationMember", "accept_invitation", "active_fields", "adhere_to_current_charter",
     "adherences", "adheres_to_current_charter", "all_fields", "attach_statutes", "change_role",
     "current_charter", "current_charter_adherence", "decide_application", "directory_query", "draft_charter", "find_invitation",
+    "load_with_adherence",
     "forget_cached_memberships", "hand_over_representation", "hand_over_to", "invite", "leave_network", "looks_like_pdf",
     "members_per_region", "membership_of", "memberships_by_organisation", "missing_for_submission",
     "move_principle", "organisations_of", "pending_invitations", "people_of", "publish_charter",
     "published_charter", "published_charters", "reinstate_membership", "remember_adherence", "remove_person", "remove_principle",
     "review_queue_query", "revoke_invitation", "save_field", "save_principle", "set_founding_member",
     "start_application", "start_charter_draft", "statutes_key", "submit_application", "suspend_membership",
-    "update_application", "update_charter_text", "users_of",
+    "update_application", "update_charter_text", "users_of", "with_adherence",
 ]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Integer, bindparam, func, or_, select
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
@@ -175,6 +178,29 @@ def current_charter_adherence(organisation_id: int | ColumnElement[int]) -> Colu
     adhered = select(CharterAdherence.id).where(CharterAdherence.charter_id == current,
                                                 CharterAdherence.organisation_id == organisation_id).exists()
     return or_(~select(Charter.id).where(published).exists(), adhered)
+
+
+def with_adherence(columns: list[Any], organisation: bool) -> list[Any]:
+    """`columns` of a statement built once (`load_with_adherence`), with the adherence of the
+    organisation bound as `organisation_id` when the page has a reader's organisation."""
+    if not organisation:
+        return columns
+    return [*columns, current_charter_adherence(bindparam("organisation_id", type_=Integer))]
+
+
+def load_with_adherence(statement: Callable[[bool], Any], params: dict[str, Any],
+                        organisation: Organisation | None) -> Any:
+    """A page's subject from `statement(with_organisation)` (built with `with_adherence`), and
+    the reader's organisation's adherence read in the same query and remembered for this
+    request's permission checks; None when there is no such subject."""
+    if organisation is not None:
+        params = {**params, "organisation_id": organisation.id}
+    row = db.session.execute(statement(organisation is not None), params).unique().first()
+    if row is None:
+        return None
+    if organisation is not None:
+        remember_adherence(organisation.id, row[1])
+    return row[0]
 
 
 def remember_adherence(organisation_id: int, adheres: bool) -> None:

@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
-from tadamon.extensions import db
 from tadamon.membership.models import Organisation
-from tadamon.membership.services import current_charter_adherence, remember_adherence
+from tadamon.membership.services import load_with_adherence, with_adherence
 from tadamon.proposals.models import Lineage, Proposal, RoomOrigin
 from tadamon.workshops.models import Workshop
 
@@ -22,23 +21,15 @@ def load_for_page(proposal_id: int, organisation: Organisation | None) -> Propos
     attachments, the organisations and steps of a merge), so one query carries them all. With
     an acting organisation, its adherence to the current charter comes in the same query (the
     page's permissions ask it)."""
-    params = {"proposal_id": proposal_id} | ({"organisation_id": organisation.id} if organisation else {})
-    row = db.session.execute(_page_statement(organisation is not None), params).unique().first()
-    if row is None:
-        return None
-    if organisation is not None:
-        remember_adherence(organisation.id, row[1])
-    return row[0]
+    return load_with_adherence(_page_statement, {"proposal_id": proposal_id}, organisation)
 
 
 @cache
 def _page_statement(with_organisation: bool) -> Select[Any]:
     """Built once (two shapes: with or without a reader's organisation), with bound parameters:
     building this many-table statement and its cache key costs more than running it."""
-    columns: list[Any] = [Proposal]
-    if with_organisation:
-        columns.append(current_charter_adherence(bindparam("organisation_id", type_=Integer)))
-    return select(*columns).where(Proposal.id == bindparam("proposal_id", type_=Integer)).options(
+    proposal_id = bindparam("proposal_id", type_=Integer)
+    return select(*with_adherence([Proposal], with_organisation)).where(Proposal.id == proposal_id).options(
         joinedload(Proposal.coauthor_rows), joinedload(Proposal.attachment_rows), _room_origin(Proposal),
         joinedload(Proposal.lineage_steps).options(
             joinedload(Lineage.source).options(lazyload(Proposal.consultation), _room_origin(Proposal)),
