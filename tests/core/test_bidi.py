@@ -204,3 +204,29 @@ def test_results_headline_quotes_and_joins_titles_in_the_readers_language(app):
     with in_language(app, "fr"):
         assert _names(proposals, ["p1", "p2"]) == (
             f"«\u00a0{FSI}Un guichet unique{PDI}\u00a0» et «\u00a0{FSI}صندوق جهوي{PDI}\u00a0»")
+
+
+def test_a_value_in_a_pdf_sentence_gets_a_span_or_isolates_only_where_it_changes_the_line():
+    from tadamon.core.bidi import RLI, inline_directed
+
+    french, arabic = inline_directed("fr"), inline_directed("ar")
+    # The document's language and direction: plain text, escaped.
+    assert french("Association Espoir Tanger") == "Association Espoir Tanger"
+    assert french("35%", direction="ltr") == "35%"
+    assert french("<b>R&D</b>") == "&lt;b&gt;R&amp;D&lt;/b&gt;"
+    assert arabic("جمعية الأمل طنجة") == "جمعية الأمل طنجة"
+    # Another language: a span, so the tagged PDF keeps the part's language.
+    assert arabic("Tender documents", "en") == '<span lang="en" dir="ltr">Tender documents</span>'
+    assert french("حصة من الصفقات", "ar") == '<span lang="ar" dir="rtl">حصة من الصفقات</span>'
+    # Only the direction differs, or letters of the other direction inside: isolate controls, no box.
+    assert arabic("Cotisations des membres") == f"{LRI}Cotisations des membres{PDI}"
+    assert arabic("35%", direction="ltr") == f"{LRI}35%{PDI}"
+    assert arabic("1 000", direction="ltr") == f"{LRI}1 000{PDI}"
+    assert french("Marché de Fès — سوق") == f"{LRI}Marché de Fès — سوق{PDI}"
+    assert french("سوق", direction="rtl") == f"{RLI}سوق{PDI}"
+    # A number with single separators stays left to right after Arabic letters by itself.
+    assert arabic("1,000", direction="ltr") == "1,000"
+    assert arabic("—", direction="ltr") == "—"
+    # Markup given by the caller (inline Markdown) is kept, decided on its text.
+    assert arabic("Bilan **final**", html=Markup("Bilan <strong>final</strong>")) == \
+        f"{LRI}Bilan <strong>final</strong>{PDI}"

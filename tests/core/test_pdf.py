@@ -83,17 +83,17 @@ class Rendered:
 
 def _render(monkeypatch: pytest.MonkeyPatch, html: str, articles_per_part: int) -> Rendered:
     """The parallel path on two workers, every section its own part (more when it has more than
-    `articles_per_part` articles), the parts kept as `_join` received them."""
+    `articles_per_part` articles), the parts kept as the join received them."""
     monkeypatch.setattr(pdf, "PARALLEL_FROM", 1)
     monkeypatch.setattr(pdf, "ARTICLES_PER_PART", articles_per_part)
     rendered = Rendered(b"")
-    join = pdf._join
+    finish = pdf._Joined.finish
 
-    def keep_parts(front, parts, first_pages, stamp):
+    def keep_parts(joined, front, parts, first_pages, stamps):
         rendered.parts = [front.pdf, *(part.pdf for part in parts)]
-        return join(front, parts, first_pages, stamp)
+        return finish(joined, front, parts, first_pages, stamps)
 
-    monkeypatch.setattr(pdf, "_join", keep_parts)
+    monkeypatch.setattr(pdf._Joined, "finish", keep_parts)
     rendered.data = pdf.render(html, str(Path(__file__).parent), workers=2, **OPTIONS)
     assert len(rendered.parts) >= 3, "the document was not rendered in parts"
     return rendered
@@ -350,3 +350,37 @@ def test_the_garbage_collector_is_back_as_it_was_after_a_render():
         assert not gc.isenabled()  # left off when it was off
     finally:
         gc.enable()
+
+
+def test_long_sections_are_cut_so_that_the_parts_fill_the_workers_rounds(monkeypatch):
+    monkeypatch.setattr(pdf, "ARTICLES_PER_PART", 50)
+    # 200 articles and the appendix: 4 pieces of 50 and the appendix would leave the last round
+    # to one worker; 5 pieces of 40 and the appendix fill three rounds of two.
+    assert pdf._pieces([200, 0], workers=2) == [5, 1]
+    assert pdf._pieces([200], workers=2) == [4]
+    # Short sections are never cut (their pages stay as in the one-piece render).
+    assert pdf._pieces([30, 20, 0], workers=2) == [1, 1, 1]
+    # The most crowded long section gets the extra piece.
+    assert pdf._pieces([150, 60], workers=2) == [4, 2]
+    assert pdf._pieces([120, 60, 0], workers=2) == [3, 2, 1]
+    section = '<section class="theme" id="theme-1"><h2>T</h2>' + "".join(
+        f'<article id="a{number}">{number}</article>' for number in range(10)) + "</section>"
+    pieces = pdf._cut_articles(section, 3)
+    assert len(pieces) == 3
+    assert pieces[0].startswith('<section class="theme" id="theme-1">') and pieces[0].endswith("</section>")
+    assert all(piece.startswith('<section class="theme">') for piece in pieces[1:])
+    assert [piece.count("<article") for piece in pieces] == [3, 3, 4]
+
+
+def test_the_footers_are_numbered_across_the_stamp_documents(monkeypatch, tmp_path):
+    """Each worker lays out the footers of a run of pages: every page has its number in the whole
+    file and the whole file's count, the cover none (the template's `@page :first`)."""
+    monkeypatch.setattr(pdf, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(pdf, "ARTICLES_PER_PART", 1)
+    data = pdf.render(_document("fr"), str(Path(__file__).parent), workers=2, **OPTIONS)
+    texts = [text for text in page_texts(data, tmp_path, "footers.pdf") if text]
+    pages = len(pikepdf.open(io.BytesIO(data)).pages)
+    assert len(texts) == pages >= 6
+    assert not re.search(r"\d+ / \d+$", texts[0])
+    for number, text in enumerate(texts[1:], start=2):
+        assert text.endswith(f"{number} / {pages}"), f"page {number}: {text[-40:]!r}"

@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 
 from tadamon.action_plan import export_sheets
 from tadamon.action_plan.presentation import ActionView, PlanView, plan_view
-from tadamon.core.bidi import direction_of
+from tadamon.core.bidi import direction_of, inline_directed
 from tadamon.core.markup import (
     escape_markdown,
     markdown_source,
@@ -232,7 +232,7 @@ def pdf_html(snapshot: Mapping[str, Any], language: str) -> str:
     created = _created(view)
     return render_template("action_plan/export_pdf.html", view=view, title=_title(view), rtl=language == "ar",
                            language=language, author=_author(), created=created.isoformat() if created else "",
-                           dir_of=direction_of, md=render_markdown_directed, md_inline=render_inline_markdown,
+                           dir_of=direction_of, inline=inline_directed(language), md=render_markdown_directed, md_inline=render_inline_markdown,
                            # French puts a no-break space before a colon.
                            colon="\u00a0: " if language == "fr" else ": ")
 

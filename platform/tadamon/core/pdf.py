@@ -8,14 +8,20 @@ already breaks pages (`<!-- pdf-part -->` marks in the template, between the cov
 contents, each section and the appendix) spreads it over the cores with the same pages.
 
 What WeasyPrint computes across the whole document is rebuilt after the parts are done:
-- page numbers: each part is drawn without margin boxes; a stamp document made of the same
-  <head> (the template's own @page rules) and as many empty pages as the whole file gives the
-  footers, laid over each page as a form XObject (no page content is parsed again);
+- page numbers: each part is drawn without margin boxes; stamp documents made of the same
+  <head> (the template's own @page rules) and empty pages give the footers, laid over each page
+  as a form XObject (no page content is parsed again); one per worker, each starting at its
+  page number (`_stamp_jobs`);
 - `target-counter(attr(href), page)` in the first part (the contents): the parts report on
-  which page each id lands; the first part is rendered last with those numbers set as counters;
+  which page each id lands; the first part is rendered last with those numbers written on its
+  links;
 - the bookmarks (PDF outline), from each part's headings, shifted by the part's first page;
 - the tags (PDF/UA): each part is a tagged PDF of its own; their structure trees are merged into
-  one (`_join_tagged`), and the footers are drawn as an artifact, outside the structure.
+  one (`_Joined`), and the footers are drawn as an artifact, outside the structure.
+
+The schedule on two cores: the long sections are cut so that the parts fill the pool's rounds
+(`_pieces`); when they are done, the workers lay out the contents and the footers while this
+process copies the body parts into the joined file; then the contents go in front.
 
 The worker processes are forked for one render and end with it, after WeasyPrint is
 imported, so they start warm and hold no memory between exports. Fork, not spawn or a
@@ -27,6 +33,7 @@ re-made after a fork by the standard library).
 from __future__ import annotations
 
 import gc
+import html as html_module
 import io
 import logging
 import multiprocessing
@@ -55,7 +62,12 @@ NO_MARGIN_BOXES = "@page { " + " ".join(f"@{name} {{ content: none !important; }
 STAMP_ONLY = "body > * { display: none !important; } body > i.tadamon-page { display: block !important; " \
              "break-after: page; } body > i.tadamon-page:last-child { break-after: auto; }"
 TARGET_COUNTER = "target-counter(attr(href), page)"
-TARGET_NAME = "tadamon-target"
+# The first page of each later footer document, dropped when the footers are laid over the pages.
+STAMP_DUMMY = 1
+
+# Finishers of the renders in progress in this process, by a key a forked worker is handed.
+_FINISHERS: dict[str, Any] = {}
+
 
 @dataclass
 class Part:
@@ -91,11 +103,14 @@ def render_part(html: str, base_url: str, options: dict[str, Any] | None = None,
     """Runs in a worker process (and in the caller for the first part and small documents).
 
     `options` are WeasyPrint's rendering and PDF options (picklable: they cross to the worker);
-    `finisher` is only given in the caller (a closure does not pickle). Without `write`, only the
+    `finisher` is a function in the caller, and in a worker the key under which the caller put it
+    in `_FINISHERS` before the pool forked (a closure does not pickle, the forked copy has it). Without `write`, only the
     layout is done: the page count and anchors, not the PDF."""
     from weasyprint import HTML
 
     options = options or {}
+    if isinstance(finisher, str):
+        finisher = _FINISHERS[finisher]
     with collector_paused():
         started = time.process_time()
         document = HTML(string=html, base_url=base_url).render(**options)
@@ -126,7 +141,7 @@ class _Cut:
     tail: str = "</body></html>"
 
 
-def _cut(html: str) -> _Cut | None:
+def _cut(html: str, workers: int = 2) -> _Cut | None:
     opening = re.search(r"<body\b[^>]*>", html)
     closing = html.rfind("</body>")
     if opening is None or closing < 0 or PART_MARK not in html:
@@ -135,28 +150,47 @@ def _cut(html: str) -> _Cut | None:
     parts = [part for part in inner.split(PART_MARK) if part.strip()]
     if len(parts) < 2 or inner.count("<article") < PARALLEL_FROM:
         return None
+    sections = parts[1:]
     body: list[str] = []
-    for part in parts[1:]:
-        body.extend(_cut_articles(part))
+    for section, pieces in zip(sections, _pieces([section.count("<article") for section in sections], workers),
+                               strict=True):
+        body.extend(_cut_articles(section, pieces))
     return _Cut(head, parts[0], body)
 
 
-def _cut_articles(part: str) -> list[str]:
-    """A long section as several, cut before an <article>; the later ones reopen the section's
-    element without its id (the id stays where the section starts)."""
+def _pieces(article_counts: list[int], workers: int) -> list[int]:
+    """Into how many pieces each section is cut: a long one (more than ARTICLES_PER_PART
+    articles) into pieces of at most that many, and the long ones into one piece more, the most
+    crowded first, until the parts fill the pool's last round (five parts on two workers ran the
+    last one alone: a seventh of a 200-action plan's time on one core)."""
+    pieces = [-(-count // ARTICLES_PER_PART) if count > ARTICLES_PER_PART else 1 for count in article_counts]
+    while sum(pieces) % workers:
+        long_ones = [index for index, count in enumerate(article_counts) if 1 < pieces[index] < count]
+        if not long_ones:
+            break
+        most_crowded = max(long_ones, key=lambda index: article_counts[index] / pieces[index])
+        pieces[most_crowded] += 1
+    return pieces
+
+
+def _cut_articles(part: str, pieces: int) -> list[str]:
+    """A long section as `pieces` sections of as many articles each (give or take one), cut before
+    an <article>; the later ones reopen the section's element without its id (the id stays
+    where the section starts)."""
     starts = [match.start() for match in re.finditer(r"<article\b", part)]
     opening = re.match(r"\s*(<(section|div)\b[^>]*>)", part)
-    if len(starts) <= ARTICLES_PER_PART or opening is None:
+    if pieces < 2 or len(starts) < 2 or opening is None:
         return [part]
     tag, name = opening.group(1), opening.group(2)
     reopened = re.sub(r'\s+id="[^"]*"', "", tag)
-    cuts = starts[ARTICLES_PER_PART::ARTICLES_PER_PART]
-    pieces, previous = [], 0
+    pieces = min(pieces, len(starts))
+    cuts = [starts[len(starts) * number // pieces] for number in range(1, pieces)]
+    chunks, previous = [], 0
     for cut in cuts:
-        pieces.append(part[previous:cut] + f"</{name}>")
+        chunks.append(part[previous:cut] + f"</{name}>")
         previous = cut
-    pieces.append(part[previous:])
-    return [pieces[0]] + [reopened + piece for piece in pieces[1:]]
+    chunks.append(part[previous:])
+    return [chunks[0]] + [reopened + chunk for chunk in chunks[1:]]
 
 
 def _with_style(head: str, css: str) -> str:
@@ -165,17 +199,35 @@ def _with_style(head: str, css: str) -> str:
 
 
 def _front_html(cut: _Cut, numbers: dict[str, int]) -> str:
-    """The first part, its contents' page references given as counters set on each link."""
-    head = cut.head.replace(TARGET_COUNTER, f"counter({TARGET_NAME})")
-    rules = " ".join(f'a[data-target="{name}"] {{ counter-reset: {TARGET_NAME} {number}; }}'
-                     for name, number in numbers.items() if '"' not in name and "\\" not in name)
-    # The targets are in other parts: links to them would be dead (and logged as errors).
-    front = re.sub(r'<a([^>]*?)\shref="#([^"]*)"', r'<a\1 data-target="\2"', cut.front)
-    return _with_style(head, NO_MARGIN_BOXES + rules) + front + cut.tail
+    """The first part, each contents entry's page number written on its link (`data-page`, shown
+    by `attr()` where the template asked for the target's page): no rule per entry to match."""
+    head = cut.head.replace(TARGET_COUNTER, "attr(data-page)")
+
+    def numbered(match: re.Match[str]) -> str:
+        # The targets are in other parts: links to them would be dead (and logged as errors).
+        return f'<a{match.group(1)} data-page="{numbers.get(html_module.unescape(match.group(2)), 0)}"'
+
+    front = re.sub(r'<a([^>]*?)\shref="#([^"]*)"', numbered, cut.front)
+    return _with_style(head, NO_MARGIN_BOXES) + front + cut.tail
 
 
-def _stamp_html(cut: _Cut, pages: int) -> str:
-    return _with_style(cut.head, STAMP_ONLY) + '<i class="tadamon-page"></i>' * pages + cut.tail
+def _stamp_jobs(cut: _Cut, total: int, jobs: int) -> list[str]:
+    """The footers of `total` pages as `jobs` documents of empty pages, each laid out by a worker.
+    A later one starts with a page that is dropped (`STAMP_DUMMY`): the template's `@page :first`
+    rule (no footer on the cover) applies to it, and its counter is set so that the next page
+    has its number in the whole file; `counter(pages)` is the whole file's count."""
+    head = cut.head.replace("counter(pages)", f'"{total}"')
+    size = -(-total // jobs)
+    documents = []
+    for first in range(0, total, size):
+        pages = min(size, total - first)
+        if first == 0:
+            documents.append(_with_style(head, STAMP_ONLY) + '<i class="tadamon-page"></i>' * pages + cut.tail)
+        else:
+            restart = f"@page :first {{ counter-reset: page {first}; }}"
+            documents.append(_with_style(head, STAMP_ONLY + restart)
+                             + '<i class="tadamon-page"></i>' * (pages + STAMP_DUMMY) + cut.tail)
+    return documents
 
 
 def render(html: str, base_url: str, workers: int | None = None, finisher: Any = None, **options: Any) -> bytes:
@@ -183,20 +235,27 @@ def render(html: str, base_url: str, workers: int | None = None, finisher: Any =
     otherwise (same pages either way, except one new page per cut of a very long section).
 
     `options` go to WeasyPrint (the tagged PDF/UA variant: every part is rendered with it and
-    the parts' structure trees are merged, see `_join`); `finisher` runs on the first part's
+    the parts' structure trees are merged, see `_Joined`); `finisher` runs on the first part's
     PDF, whose catalog (language, viewer preferences, XMP metadata) the joined file keeps."""
-    cut = _cut(html)
     workers = workers or worker_count()
+    cut = _cut(html, workers)
     if cut is None or workers < 2:
         return render_part(html, base_url, options, finisher).pdf
+    import uuid
+
     import weasyprint  # noqa: F401 - imported before the fork, so each child starts with it
 
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        return _render_parts(pool, cut, base_url, options, finisher)
+    key = uuid.uuid4().hex
+    _FINISHERS[key] = finisher
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return _render_parts(pool, workers, cut, base_url, options, key)
+    finally:
+        del _FINISHERS[key]
 
 
-def _render_parts(pool: ProcessPoolExecutor, cut: _Cut, base_url: str, options: dict[str, Any],
-                  finisher: Any) -> bytes:
+def _render_parts(pool: ProcessPoolExecutor, workers: int, cut: _Cut, base_url: str, options: dict[str, Any],
+                  finisher: str) -> bytes:
     started = time.perf_counter()
     # The parts are written uncompressed: qpdf compresses every stream when it saves the joined
     # file anyway, in C++, where pydyf's compression of each part was a fifth of its writing.
@@ -211,18 +270,24 @@ def _render_parts(pool: ProcessPoolExecutor, cut: _Cut, base_url: str, options: 
     parts = [futures[index].result() for index in range(len(body_html))]
     front_pages = guess.result().pages
     extra = [guess.result()]
+    joining = time.process_time()
+    joined_body: _Joined | None = None
     for _attempt in range(3):
         numbers, first_pages = _page_numbers(front_pages, parts)
         total = front_pages + sum(part.pages for part in parts)
-        # Untagged: only its drawing is used, laid over the pages as an artifact.
-        stamp_future = pool.submit(render_part, _stamp_html(cut, total), base_url, {"uncompressed_pdf": True})
-        front = render_part(_front_html(cut, numbers), base_url, options, finisher)
-        extra += [front, stamp_future.result()]
+        # The workers lay out the contents and the footers (untagged: only their drawing is used,
+        # laid over the pages as an artifact; in as many pieces as workers) while this process
+        # copies the body parts into the joined file.
+        front_future = pool.submit(render_part, _front_html(cut, numbers), base_url, options, finisher)
+        stamp_futures = [pool.submit(render_part, document, base_url, {"uncompressed_pdf": True})
+                         for document in _stamp_jobs(cut, total, workers)]
+        joined_body = joined_body or _Joined(parts)
+        front, stamps = front_future.result(), [future.result() for future in stamp_futures]
+        extra += [front, *stamps]
         if front.pages == front_pages:
             break
         front_pages = front.pages
-    joining = time.process_time()
-    joined = _join(front, parts, first_pages, stamp_future.result())
+    data = (joined_body or _Joined(parts)).finish(front, parts, first_pages, stamps)
     # CPU seconds by step (each process's own), for the logs and the benchmark's breakdown.
     seconds = {"parts' layout": sum(part.layout_seconds for part in parts),
                "parts' PDF writing": sum(part.write_seconds for part in parts),
@@ -231,7 +296,7 @@ def _render_parts(pool: ProcessPoolExecutor, cut: _Cut, base_url: str, options: 
     log.info("pdf: %d pages in %d parts, %.2f s; CPU s: %s", total, len(parts) + 1, time.perf_counter() - started,
              ", ".join(f"{name} {value:.2f}" for name, value in seconds.items()),
              extra={"pdf_pages": total, "pdf_parts": len(parts) + 1, "pdf_seconds": seconds})
-    return joined
+    return data
 
 
 def _page_numbers(front_pages: int, parts: list[Part]) -> tuple[dict[str, int], list[int]]:
@@ -254,54 +319,48 @@ STAMP_BEFORE = b"q\n"
 STAMP_AFTER = b"\nQ /Artifact <</Type /Pagination>> BDC q /TadamonStamp Do Q EMC\n"
 
 
-def _join(front: Part, parts: list[Part], first_pages: list[int], stamp: Part) -> bytes:
+class _Joined:
     """One file from the parts, with pikepdf (qpdf): its copies from another file keep one map per
     source file, so the structure elements copied after the pages point at the joined pages (no
     reference is rewritten by hand), and it writes the many small structure elements in object
-    streams, fast (C++)."""
-    import pikepdf
+    streams, fast (C++).
 
-    sources = [pikepdf.open(io.BytesIO(part.pdf)) for part in [front, *parts]]
-    first = sources[0]
-    joined = pikepdf.new()
-    for key in CATALOG_KEYS:
-        if key in first.Root:
-            joined.Root[key] = _foreign(joined, first.Root.get(key))
-    if "/Info" in first.trailer:
-        joined.trailer.Info = _foreign(joined, first.trailer.Info)
-    if all("/StructTreeRoot" in source.Root for source in sources):
-        _join_tagged(joined, sources)
-    else:
-        for source in sources:
+    Built in two steps: the body parts when they are done (`__init__`, while the workers lay out
+    the contents and the footers), then the first part put before them, the footers, the outline
+    (`finish`). Tagged parts give one structure tree: a Document element holding each part's
+    top-level elements in order; the pages' /StructParents and the link annotations'
+    /StructParent renumbered (keys given in the order the parts are copied, unique, as the
+    ParentTree asks); one ParentTree over them; the role and class maps merged."""
+
+    def __init__(self, parts: list[Part]) -> None:
+        import pikepdf
+        from pikepdf import Array, Dictionary, Name
+
+        self.joined = joined = pikepdf.new()
+        # Kept open until the file is saved: qpdf reads a copied stream's data from its source then.
+        self.sources = [pikepdf.open(io.BytesIO(part.pdf)) for part in parts]
+        self.tagged = all("/StructTreeRoot" in source.Root for source in self.sources)
+        self.parents: dict[int, Any] = {}
+        self.next_key = 0
+        self.maps: dict[str, Any] = {"/RoleMap": Dictionary(), "/ClassMap": Dictionary()}
+        self.document = joined.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
+        for source in self.sources:
+            self._add(source, first=False)
+
+    def _add(self, source: Any, first: bool) -> None:
+        """`source`'s pages after those already joined, or before them when it is the `first`."""
+        joined = self.joined
+        offset = 0 if first else len(joined.pages)
+        if first:
+            for index, page in enumerate(source.pages):
+                joined.pages.insert(index, page)
+        else:
             joined.pages.extend(source.pages)
-        # An untagged file: no page may point into a ParentTree it does not have.
-        for page in joined.pages:
-            if "/StructParents" in page.obj:
-                del page.obj["/StructParents"]
-    _stamp(joined, pikepdf.open(io.BytesIO(stamp.pdf)))
-    with joined.open_outline() as outline:
-        for offset, bookmarks in zip([0, *first_pages], [front.bookmarks, *(part.bookmarks for part in parts)],
-                                     strict=True):
-            outline.root.extend(_outline(bookmarks, offset))
-    output = io.BytesIO()
-    joined.save(output, min_version=first.pdf_version, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    return output.getvalue()
+        if not (self.tagged and "/StructTreeRoot" in source.Root):
+            self.tagged = False
+            return
+        from pikepdf import Array, Dictionary
 
-
-def _join_tagged(joined: Any, sources: list[Any]) -> None:
-    """The pages of `sources` in `joined` with one structure tree: a Document element holding each
-    part's top-level elements in order; the pages' /StructParents (and the link annotations'
-    /StructParent) renumbered, pages first, then annotations as WeasyPrint does; one ParentTree
-    over them; the role and class maps merged."""
-    from pikepdf import Array, Dictionary, Name
-
-    document = joined.make_indirect(Dictionary(Type=Name.StructElem, S=Name.Document, K=Array()))
-    root = joined.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([document])))
-    document.P = root
-    maps: dict[str, Any] = {"/RoleMap": Dictionary(), "/ClassMap": Dictionary()}
-    parents: dict[int, Any] = {}
-    next_key = sum(len(source.pages) for source in sources)
-    for source in sources:
         tree = source.Root.StructTreeRoot
         holder, kids = _top_elements(tree)
         entries = list(_number_tree(tree.get("/ParentTree")))
@@ -311,45 +370,86 @@ def _join_tagged(joined: Any, sources: list[Any]) -> None:
         for key in ("/P", "/ParentTree"):
             if key in holder:
                 del holder[key]
-        offset = len(joined.pages)
-        joined.pages.extend(source.pages)
         renumbered: dict[int, int] = {}
         for index, page in enumerate(source.pages):
             copy = joined.pages[offset + index].obj
             if "/StructParents" in page.obj:
-                renumbered[int(page.obj.StructParents)] = offset + index
-                copy.StructParents = offset + index
+                renumbered[int(page.obj.StructParents)] = copy.StructParents = self._key()
             for annotation, annotation_copy in zip(page.obj.get("/Annots", Array()), copy.get("/Annots", Array()),
                                                    strict=True):
                 if "/StructParent" in annotation:
-                    renumbered[int(annotation.StructParent)] = next_key
-                    annotation_copy.StructParent = next_key
-                    next_key += 1
+                    renumbered[int(annotation.StructParent)] = annotation_copy.StructParent = self._key()
         # A page's array of elements (one per MCID) and the part's top elements are each copied in
         # one call, made indirect in the part first (qpdf copies only indirect objects): the copy
         # runs in C++, not one Python call per element (a tenth of the join on a 200-action plan).
         for number, value in entries:
             if number in renumbered:
                 direct = isinstance(value, Array) and not value.is_indirect
-                parents[renumbered[number]] = _foreign(joined, source.make_indirect(value) if direct else value)
+                self.parents[renumbered[number]] = _foreign(joined, source.make_indirect(value) if direct else value)
         copies = joined.copy_foreign(source.make_indirect(Array(kids)))
-        for copy in copies:
-            if isinstance(copy, Dictionary):
-                copy.P = document
-        document.K.extend(copies)
-        for key, merged in maps.items():
+        for element in copies:
+            if isinstance(element, Dictionary):
+                element.P = self.document
+        if first:
+            self.document.K = Array([*copies, *self.document.K])
+        else:
+            self.document.K.extend(copies)
+        for key, merged in self.maps.items():
             for name, value in tree.get(key, Dictionary()).items():
                 if name not in merged:
                     merged[name] = _foreign(joined, value)
-    # One flat number tree, as WeasyPrint writes it (keys in increasing order).
-    nums = [item for number in sorted(parents) for item in (number, parents[number])]
-    root.ParentTree = joined.make_indirect(Dictionary(Nums=Array(nums)))
-    root.ParentTreeNextKey = next_key
-    for key, merged in maps.items():
-        if len(merged):
-            root[key] = merged
-    joined.Root.StructTreeRoot = root
-    joined.Root.MarkInfo = Dictionary(Marked=True)
+
+    def _key(self) -> int:
+        self.next_key += 1
+        return self.next_key - 1
+
+    def finish(self, front: Part, parts: list[Part], first_pages: list[int], stamps: list[Part]) -> bytes:
+        """The file: the first part before the body, its catalog (language, viewer preferences,
+        metadata), the footers, the outline."""
+        import pikepdf
+
+        joined = self.joined
+        first = pikepdf.open(io.BytesIO(front.pdf))
+        self.sources.append(first)
+        self._add(first, first=True)
+        for key in CATALOG_KEYS:
+            if key in first.Root:
+                joined.Root[key] = _foreign(joined, first.Root.get(key))
+        if "/Info" in first.trailer:
+            joined.trailer.Info = _foreign(joined, first.trailer.Info)
+        if self.tagged:
+            self._tree()
+        else:
+            # An untagged file: no page may point into a ParentTree it does not have.
+            for page in joined.pages:
+                if "/StructParents" in page.obj:
+                    del page.obj["/StructParents"]
+        stamp_files = [pikepdf.open(io.BytesIO(stamp.pdf)) for stamp in stamps]
+        _stamp(joined, [page for index, stamp in enumerate(stamp_files)
+                        for page in list(stamp.pages)[STAMP_DUMMY if index else 0:]])
+        with joined.open_outline() as outline:
+            for offset, bookmarks in zip([0, *first_pages], [front.bookmarks, *(part.bookmarks for part in parts)],
+                                         strict=True):
+                outline.root.extend(_outline(bookmarks, offset))
+        output = io.BytesIO()
+        joined.save(output, min_version=first.pdf_version, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+        return output.getvalue()
+
+    def _tree(self) -> None:
+        from pikepdf import Array, Dictionary, Name
+
+        joined = self.joined
+        root = joined.make_indirect(Dictionary(Type=Name.StructTreeRoot, K=Array([self.document])))
+        self.document.P = root
+        # One flat number tree, as WeasyPrint writes it (keys in increasing order).
+        nums = [item for number in sorted(self.parents) for item in (number, self.parents[number])]
+        root.ParentTree = joined.make_indirect(Dictionary(Nums=Array(nums)))
+        root.ParentTreeNextKey = self.next_key
+        for key, merged in self.maps.items():
+            if len(merged):
+                root[key] = merged
+        joined.Root.StructTreeRoot = root
+        joined.Root.MarkInfo = Dictionary(Marked=True)
 
 
 def _top_elements(tree: Any) -> tuple[Any, list[Any]]:
@@ -394,13 +494,13 @@ def _foreign(joined: Any, value: Any) -> Any:
     return value
 
 
-def _stamp(joined: Any, stamp: Any) -> None:
+def _stamp(joined: Any, stamp_pages: list[Any]) -> None:
     """Lays stamp page i over page i as a form XObject marked as a pagination artifact: a few bytes
     per page, and the page's own content is neither parsed nor rewritten."""
     from pikepdf import Array, Dictionary, Name
 
     before, after = (joined.make_indirect(joined.make_stream(data)) for data in (STAMP_BEFORE, STAMP_AFTER))
-    for page, over in zip(joined.pages, stamp.pages, strict=False):
+    for page, over in zip(joined.pages, stamp_pages, strict=False):
         contents = _as_list(over.obj.get("/Contents"))
         drawing = b"\n".join(stream.read_bytes() for stream in contents)
         form = joined.make_indirect(joined.make_stream(drawing, Type=Name.XObject, Subtype=Name.Form,
