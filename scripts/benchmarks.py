@@ -259,7 +259,12 @@ def worker_memory() -> None:
     worker; goal: 100 MB) of a fresh process that builds the application as a web worker does,
     then serves the main pages in the three languages, anonymous and logged in, on the demo
     (SQLite, scale 1): after the imports, after `create_app()`, after a first and a second
-    round of the pages. Each reading is in a process of its own: this one has imported more."""
+    round of the pages, and after the heap's free pages are given back as gunicorn.conf.py's
+    post_request does every 100 requests (malloc_trim). Then PSS and USS, and the goal's verdict
+    on the last RSS. Each reading is in a process of its own: this one has imported more.
+
+    RSS counts the pages shared with other processes in full (libraries, and with a preloading
+    arbiter, everything it built); PSS divides them among the processes; USS is this one's own."""
     import json
     import subprocess
 
@@ -276,9 +281,10 @@ def worker_memory() -> None:
                             check=True, capture_output=True, text=True).stdout
     readings = json.loads(report.splitlines()[-1])
     shares = {name: readings.pop(name) for name in ("PSS", "USS")}
+    last = readings[list(readings)[-1]]
     print("worker memory, VmRSS after: " + ", ".join(f"{name} {size:.0f} MB" for name, size in readings.items())
-          + " (goal: 100 MB of RSS after the load test); at the end, PSS "
-          + f"{shares['PSS']:.0f} MB, USS {shares['USS']:.0f} MB")
+          + f"; at the end, PSS {shares['PSS']:.0f} MB, USS {shares['USS']:.0f} MB (goal: RSS ≤100 MB after the "
+          + f"load test: {'OK' if last <= 100 else 'MISSED'} here, {last:.0f} MB)")
 
 
 def _seed_demo(url: str, folder: str) -> None:
@@ -314,10 +320,11 @@ def serve_main_pages(url: str, folder: str, password: str) -> None:
 
     readings["flask and sqlalchemy"] = _resident_mb()
     # As in production (the anonymous page cache on, TICK_ON_REQUEST), on the demo database.
+    # nginx compresses, as deploy/tadamon.env.example says (TADAMON_PROXY_COMPRESSES).
     app = create_app({"ENV": "development", "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
                       "WTF_CSRF_ENABLED": False, "MAIL_SERVER": "", "PUBLIC_BASE_URL": "http://localhost",
                       "EXPORT_FOLDER": folder, "STORAGE_ROOT": folder, "LOG_CONFIGURE": False,
-                      "ACCESS_LOG": False})
+                      "ACCESS_LOG": False, "PROXY_COMPRESSES": True})
     readings["create_app"] = _resident_mb()
     with app.app_context():
         from tadamon.extensions import db
@@ -344,6 +351,10 @@ def serve_main_pages(url: str, folder: str, password: str) -> None:
                     status = client.get(page, headers={"Accept-Language": language}).status_code
                     assert status == 200, (page, status)
         readings[round_name] = _resident_mb()
+    import ctypes
+
+    ctypes.CDLL("libc.so.6").malloc_trim(0)  # as gunicorn.conf.py's post_request (every 100 requests)
+    readings["malloc_trim"] = _resident_mb()
     # RSS counts the shared libraries' pages (libpython, libcrypto...) in full in every worker;
     # PSS shares them out among the processes mapping them, USS is this process's own memory.
     rollup = dict(line.split(":", 1) for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:])

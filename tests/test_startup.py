@@ -53,11 +53,12 @@ FEATURE_DEMOS = [f"tadamon.{name}.demo" for name in ("accounts", "membership", "
 REPORT_MODULES = "import atexit, json, sys; atexit.register(lambda: print(json.dumps(sorted(sys.modules))))"
 
 
-def _loaded_modules(code: str, tmp_path: Path) -> set[str]:
+def _loaded_modules(code: str, tmp_path: Path, settings: dict[str, str] | None = None) -> set[str]:
     environment = {name: value for name, value in os.environ.items()
-                   if name not in ("DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "TADAMON_ENV")}
+                   if name not in ("DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "TADAMON_ENV",
+                                   "TADAMON_PROXY_COMPRESSES")}
     environment.update({"PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
-                        "TADAMON_INSTANCE_PATH": str(tmp_path)})
+                        "TADAMON_INSTANCE_PATH": str(tmp_path), **(settings or {})})
     completed = subprocess.run([sys.executable, "-c", f"{REPORT_MODULES}\n{code}"], cwd=ROOT,  # noqa: S603
                                env=environment, capture_output=True, text=True, timeout=120, check=False)
     assert completed.returncode == 0, completed.stderr
@@ -89,6 +90,24 @@ def test_a_command_starts_without_the_heavy_libraries(command: list[str], tmp_pa
     loaded = _loaded_modules(code, tmp_path)
     assert "wsgi" in loaded
     assert _heavy_modules_in(loaded) == []
+
+
+# Loaded only where the deployment needs them: compression when no proxy compresses, the SQLite
+# driver for a SQLite database. Each was held by every web worker in production (issue 18).
+AS_DEPLOYED = {"flask_compress": "TADAMON_PROXY_COMPRESSES unset", "backports.zstd": "TADAMON_PROXY_COMPRESSES unset",
+               "sqlite3": "a SQLite database"}
+
+
+def test_a_web_worker_as_deployed_starts_without_what_its_settings_leave_out(tmp_path: Path) -> None:
+    """deploy/tadamon.env.example's choices: nginx compresses, the database is PostgreSQL
+    (never reached while the application is built)."""
+    settings = {"TADAMON_PROXY_COMPRESSES": "1",
+                "DATABASE_URL": "postgresql+psycopg://tadamon@127.0.0.1:9/tadamon"}
+    loaded = _loaded_modules("import wsgi", tmp_path, settings)
+    assert "tadamon.action_plan.views" in loaded
+    assert sorted(name for name in AS_DEPLOYED if name in loaded) == []
+    # Without those settings they are loaded: the check above can fail.
+    assert {"flask_compress", "sqlite3"} <= _loaded_modules("import wsgi", tmp_path)
 
 
 def test_the_guard_sees_a_heavy_import(tmp_path: Path) -> None:

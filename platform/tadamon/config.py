@@ -66,7 +66,12 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "TESTING": testing,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # The compiled-statement cache: entries, each an ORM statement's compiled form (~30 KB,
+        # up to 2 MB for a statement joining many eager relationships), kept per worker. The main
+        # pages in three languages use about 80, the load test's mix about 65; SQLAlchemy's
+        # default of 500 let a long-lived worker grow to tens of MB more (issue 18).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
+                                      "query_cache_size": _integer("TADAMON_QUERY_CACHE_SIZE", 250)},
         "REDIS_URL": redis_url,
         # Sessions: signed cookie holding a server-side session id (see core.sessions).
         "SESSION_COOKIE_NAME": "tadamon_session",
@@ -113,6 +118,9 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         "PROXY_COMPRESSES": _flag("TADAMON_PROXY_COMPRESSES", False),
         # Where the page cache's keys start in Redis: two installations may share one server.
         "PAGE_CACHE_KEY_PREFIX": os.environ.get("TADAMON_PAGE_CACHE_KEY_PREFIX") or "tadamon:",
+        # The bytes of pages a process keeps itself (the copies of Redis's pages, or the whole
+        # cache without Redis), least recently used out first: a worker's memory stays bounded.
+        "PAGE_CACHE_LOCAL_BYTES": _integer("TADAMON_PAGE_CACHE_LOCAL_BYTES", 4 * 1024 * 1024),
         # Processes serving requests. In-memory rate limits are per process, so production
         # refuses more than one without Redis; gunicorn.conf.py sets it from gunicorn's count.
         "WORKERS": _integer("TADAMON_WORKERS", 1),

@@ -170,3 +170,33 @@ def test_a_page_showing_a_flash_message_is_not_cached(app, member_page):
     assert "X-Page-Cache" not in response.headers and "Only for you" in response.get_data(as_text=True)
     other = _get(app.test_client(), path)
     assert other.headers["X-Page-Cache"] == "miss" and "Only for you" not in other.get_data(as_text=True)
+
+
+def test_a_process_keeps_pages_up_to_its_byte_budget_least_recently_used_out_first():
+    """A worker's own pages (the whole cache without Redis, Redis's copies with it) are bounded
+    by bytes, plain and compressed forms counted: a long-lived worker stays within its memory."""
+    store = page_cache.LocalStore(size=100, max_bytes=10_000)
+
+    def page(size: int) -> page_cache.StoredPage:
+        return page_cache.StoredPage(b"x" * size, "text/html", etag="e", encoded={"gzip": b"z" * (size // 10)})
+
+    for key in "abc":
+        store.put(key, page(3_000), 60)
+    assert store.get("a", 60) is not None  # a is now the most recently used
+    store.put("d", page(3_000), 60)  # 4 × 3,300 bytes > 10,000: the least recently used (b) goes
+    assert [key for key in "abcd" if store.get(key, 60) is not None] == ["a", "c", "d"]
+    assert store.bytes == 3 * 3_300
+    store.put("c", page(1_000), 60)  # a page replaced is counted once, at its new size
+    assert store.bytes == 2 * 3_300 + 1_100
+    store.put("huge", page(20_000), 60)  # larger than the whole budget: never kept
+    assert store.get("huge", 60) is None and store.bytes == 2 * 3_300 + 1_100
+    store.bump()
+    assert store.bytes == 0 and not store.pages
+
+
+def test_the_byte_budget_is_a_setting(app):
+    """TADAMON_PAGE_CACHE_LOCAL_BYTES (4 MB by default): the process's store, with or without Redis."""
+    store = app.extensions["tadamon_page_cache"]
+    assert getattr(store, "copies", store).max_bytes == app.config["PAGE_CACHE_LOCAL_BYTES"] == 4 * 1024 * 1024
+    redis_store = page_cache.RedisStore("redis://127.0.0.1:6379/12", copies_bytes=1234)  # connects on first use
+    assert redis_store.copies.max_bytes == 1234

@@ -33,3 +33,29 @@ def test_nginx_compresses_what_the_application_leaves_to_it():
     assert types and set(COMPRESSED_TYPES) - {"text/html"} <= set(types.group(1).split())
     environment = topology.read_env_file(topology.DEPLOY / "tadamon.env.example")
     assert environment["TADAMON_PROXY_COMPRESSES"] == "1"
+
+
+def test_a_worker_gives_its_free_heap_back_every_so_many_requests(monkeypatch):
+    """gunicorn.conf.py's post_request: malloc_trim after every TADAMON_MALLOC_TRIM_EVERY-th
+    request of a worker (issue 18), set by deploy/tadamon.env.example with MALLOC_ARENA_MAX."""
+    environment = topology.read_env_file(topology.DEPLOY / "tadamon.env.example")
+    assert environment["MALLOC_ARENA_MAX"] == "2"
+    monkeypatch.setenv("TADAMON_MALLOC_TRIM_EVERY", environment["TADAMON_MALLOC_TRIM_EVERY"])
+    gunicorn: dict[str, Any] = {}
+    exec(compile(Path(topology.PROJECT_ROOT / "gunicorn.conf.py").read_text(), "gunicorn.conf.py", "exec"), gunicorn)  # noqa: S102
+    every = gunicorn["malloc_trim_every"]
+    assert every == int(environment["TADAMON_MALLOC_TRIM_EVERY"]) > 0
+
+    class Worker:
+        nr = 0
+
+    worker = Worker()
+    gunicorn["post_fork"](None, worker)
+    assert callable(worker.tadamon_malloc_trim)  # glibc (the deployment's Debian)
+    assert worker.tadamon_malloc_trim(0) in (0, 1)  # the real one runs
+    trims: list[int] = []
+    worker.tadamon_malloc_trim = trims.append
+    for number in range(1, 2 * every + 1):
+        worker.nr = number
+        gunicorn["post_request"](worker, None, {}, None)
+    assert trims == [0, 0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -91,7 +91,10 @@ class Base(DeclarativeBase):
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     """SQLite: enforce foreign keys, let readers and a writer work together, wait on locks."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
+    # Looked up, not imported: a process on PostgreSQL never loads the SQLite driver (~1 MB of
+    # every web worker, issue 18), and a connection can only be SQLite's once its driver is loaded.
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None and isinstance(dbapi_connection, sqlite3.Connection):
         # Let SQLAlchemy, not the driver, issue BEGIN: savepoints then work as documented.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

@@ -21,9 +21,6 @@ from typing import Any
 
 from flask import Flask, Request, Response, current_app, g, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
-from flask_compress import Compress
-
-compress = Compress()
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -125,13 +122,15 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
     app.config.setdefault("COMPRESS_BR_LEVEL", 5)
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
-    if app.config.get("PROXY_COMPRESSES"):
-        # The proxy compresses (and adds `Vary: Accept-Encoding`): no after_request hook at all.
-        app.config.setdefault("COMPRESS_REGISTER", False)
     app.session_interface = StaticFilesOutsideTheSession()
     app.url_defaults(_version_static_urls)
-    # after_request functions run last-registered first: compression is registered first so it
-    # runs last, on the final body and headers.
-    compress.init_app(app)
+    if not app.config.get("PROXY_COMPRESSES"):
+        # after_request functions run last-registered first: compression is registered first so
+        # it runs last, on the final body and headers. Behind a proxy that compresses (it adds
+        # `Vary: Accept-Encoding`) Flask-Compress is not even imported: with it came its zstd
+        # and brotli modules, held by every web worker for nothing (issue 18).
+        from flask_compress import Compress
+
+        Compress(app)
     app.after_request(static_cache_control)
     app.after_request(vary_on_language_sources)

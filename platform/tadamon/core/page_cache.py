@@ -74,6 +74,11 @@ class StoredPage:
     def shared(self) -> bool:
         return bool(self.etag)
 
+    @property
+    def weight(self) -> int:
+        """The bytes it holds (a process's copies are bounded by them)."""
+        return len(self.body) + sum(len(data) for data in self.encoded.values())
+
     def fields(self) -> dict[str, bytes]:
         """Its Redis hash."""
         return {"body": self.body, "mimetype": self.mimetype.encode(), "etag": self.etag.encode(), **self.encoded}
@@ -94,13 +99,18 @@ def shared_page(body: bytes, mimetype: str, brotli_level: int) -> StoredPage:
 
 
 class LocalStore:
-    """One process's pages (least recently used first out) and content version."""
+    """One process's pages (least recently used first out) and content version.
 
-    def __init__(self, size: int = 512) -> None:
+    Bounded by count and by bytes (a page's plain and compressed forms): a long-lived worker's
+    copies of large pages would otherwise grow towards `size` pages (issue 18: a worker's memory)."""
+
+    def __init__(self, size: int = 512, max_bytes: int = 4 * 1024 * 1024) -> None:
         self.pages: OrderedDict[str, tuple[float, StoredPage]] = OrderedDict()
         self.version = 0
         self.lock = threading.Lock()
         self.size = size
+        self.max_bytes = max_bytes
+        self.bytes = 0
 
     def get(self, key: str, ttl: int) -> StoredPage | None:
         with self.lock:
@@ -111,10 +121,17 @@ class LocalStore:
             return found[1]
 
     def put(self, key: str, page: StoredPage, _ttl: int) -> None:
+        weight = page.weight
         with self.lock:
+            replaced = self.pages.pop(key, None)
+            if replaced is not None:
+                self.bytes -= replaced[1].weight
+            if weight > self.max_bytes:
+                return  # larger than the whole budget: served, never kept
             self.pages[key] = (time.monotonic(), page)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            self.bytes += weight
+            while len(self.pages) > self.size or self.bytes > self.max_bytes:
+                self.bytes -= self.pages.popitem(last=False)[1][1].weight
 
     def current_version(self) -> str:
         return str(self.version)
@@ -123,6 +140,7 @@ class LocalStore:
         with self.lock:
             self.version += 1
             self.pages.clear()
+            self.bytes = 0
 
 
 class RedisStore:
@@ -130,11 +148,12 @@ class RedisStore:
     copies of the pages it already fetched (the key holds the version, so a copy of an older
     version is never asked for again and ages out)."""
 
-    def __init__(self, url: str, copies: int = 128, prefix: str = "tadamon:") -> None:
+    def __init__(self, url: str, copies: int = 128, prefix: str = "tadamon:",
+                 copies_bytes: int = 4 * 1024 * 1024) -> None:
         import redis
 
         self.client = redis.Redis.from_url(url, socket_timeout=0.5)
-        self.copies = LocalStore(copies)
+        self.copies = LocalStore(copies, copies_bytes)
         # Every key starts with it: two installations (or two test runs) may share one Redis.
         self.prefix = prefix
 
@@ -283,8 +302,11 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("PAGE_CACHE_LOCAL_SECONDS", 10)
     url = app.config.get("REDIS_URL")
     app.config.setdefault("PAGE_CACHE_KEY_PREFIX", "tadamon:")
-    app.extensions["tadamon_page_cache"] = (RedisStore(url, prefix=app.config["PAGE_CACHE_KEY_PREFIX"]) if url
-                                            else LocalStore())
+    app.config.setdefault("PAGE_CACHE_LOCAL_BYTES", 4 * 1024 * 1024)
+    budget = int(app.config["PAGE_CACHE_LOCAL_BYTES"])
+    app.extensions["tadamon_page_cache"] = (
+        RedisStore(url, prefix=app.config["PAGE_CACHE_KEY_PREFIX"], copies_bytes=budget) if url
+        else LocalStore(max_bytes=budget))
     app.before_request(serve_from_cache)
     app.after_request(store_in_cache)
     if not _listening:
