@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import String, Text, event, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -117,9 +117,17 @@ def render_email(template: str, *, language: str, subject: Any, **context: Any) 
         subject_text = " ".join(str(subject).split())
         context = {"settings_link": external_url("core.notification_settings"), **context,
                    "subject": subject_text, "lang": language, "dir": direction}
-        text_body = render_template(f"emails/{template}.txt", **context)
-        html_body = render_template(f"emails/{template}.html", **context)
+        text_body = _render(f"emails/{template}.txt", context)
+        html_body = _render(f"emails/{template}.html", context)
     return language, subject_text, text_body, html_body
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    """An e-mail's template with its own context alone. Not `render_template`, which adds the
+    page's context processors: they describe the reader of the request (their count of unread
+    notifications, a query; the organisations they act for), not the recipient, and cost a
+    ballot's receipt or a phase move's messages a query and their CPU for nothing."""
+    return current_app.jinja_env.get_template(name).render(context)
 
 
 # A file sent with a message: (file name, MIME type such as "text/calendar", content).
