@@ -253,12 +253,19 @@ def queue_emails(prepared: Sequence[PreparedEmail], substitutions: dict[str, str
     outside the ledger's lock and completed under it by a string replacement."""
     if substitutions:
         prepared = [message.filled(substitutions) for message in prepared]
+    rows = outbox_rows(prepared)
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
+    emails_queued(prepared)
+
+
+def outbox_rows(prepared: Sequence[PreparedEmail]) -> list[dict[str, Any]]:
+    """The `outbox_messages` rows `queue_emails` writes: the messages to keep (queued when a
+    server sends them, else only kept), none when nothing could send them nor anyone read them."""
     server = bool(current_app.config["MAIL_SERVER"])
-    if server:
-        db.session.info.setdefault(PENDING_KEY, []).extend(m.message() for m in prepared if not m.keep_copy)
     if not server and not current_app.config["MAIL_OUTBOX"]:
-        return  # nothing could send them and nobody reads the outbox
-    rows = [{
+        return []  # nothing could send them and nobody reads the outbox
+    return [{
         "created_at": m.created_at, "recipient": m.recipient, "subject": m.subject[:300], "language": m.language,
         "text_body": m.text_body, "html_body": m.html_body, "kind": m.kind,
         "state": (MailState.QUEUED if server else MailState.KEPT).value,
@@ -267,10 +274,16 @@ def queue_emails(prepared: Sequence[PreparedEmail], substitutions: dict[str, str
         "attachments_json": json.dumps([[name, mimetype, base64.b64encode(content).decode("ascii")]
                                         for name, mimetype, content in m.attachments]),
     } for m in prepared if m.keep_copy]
-    if not rows:
+
+
+def emails_queued(prepared: Sequence[PreparedEmail]) -> None:
+    """Once the caller wrote `outbox_rows(prepared)` (`queue_emails`, or a statement of its own):
+    after the commit, the messages kept nowhere are sent, and the worker's job is asked for
+    the others (with a server, every message kept is queued)."""
+    if not current_app.config["MAIL_SERVER"]:
         return
-    db.session.execute(insert(OutboxMessage), rows)
-    if server:
+    db.session.info.setdefault(PENDING_KEY, []).extend(m.message() for m in prepared if not m.keep_copy)
+    if any(m.keep_copy for m in prepared):
         db.session.info[QUEUED_KEY] = True
 
 

@@ -11,6 +11,7 @@ the ledger's positions never fork. The one-current-ballot rule is a unique const
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import secrets
@@ -36,12 +37,14 @@ from tadamon.core.mail import PreparedEmail, prepare_email
 from tadamon.core.notifications import (
     PreparedNotifications,
     deliver,
+    delivered,
     prepare,
     register_kind,
+    rows_to_deliver,
     texts,
     topic,
 )
-from tadamon.core.persistence import rows_changed
+from tadamon.core.persistence import insert_within, rows_changed
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership import services as membership
@@ -407,10 +410,9 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     # from here on leaves written rows, which the caller's rollback undoes, as every caller's
     # does on a VoteError (run_use_case, the API's run_write).
     try:
-        receipt = _append(vote, organisation, ballot, entry, now, first_secret=first_secret)
+        _append(vote, organisation, ballot, entry, now, (slot, prepared), first_secret=first_secret)
     except IntegrityError:
         raise VoteError(SAME_MOMENT) from None
-    deliver(prepared, {slot: receipt})
     return Cast(ballot, credential)
 
 
@@ -431,8 +433,9 @@ def _replace_previous(vote_id: int, key: Any) -> str | None:
 
 
 def _append(vote: VotingRound, organisation: Organisation, ballot: Ballot, entry: dict[str, Any],
-            now: datetime, *, first_secret: bool) -> str:
-    """Writes the ballot and its ledger entry; returns the receipt.
+            now: datetime, receipts: tuple[str, PreparedNotifications], *, first_secret: bool) -> str:
+    """Writes the ballot, its ledger entry and its receipts (`receipts`: the notifications and
+    e-mails prepared with a placeholder for the receipt, and the placeholder); returns the receipt.
 
     Before the ledger's turn, the rows of this organisation alone. A public ballot first marks
     its line on the roll (unconditionally: the row lock serialises the organisation's own
@@ -459,7 +462,7 @@ def _append(vote: VotingRound, organisation: Organisation, ballot: Ballot, entry
     key = Ballot.credential_hash == ballot.credential_hash if secret else Ballot.organisation_id == organisation.id
     replaces = _replace_previous(vote.id, key)
     turn = _turn_postgresql if db.session.get_bind().dialect.name == "postgresql" else _turn
-    position, receipt = turn(vote, ballot, entry, replaces, now)
+    position, receipt = turn(vote, ballot, entry, replaces, now, receipts)
     # Written by Core statements, which the page cache's hook on the session's statements does
     # not see: the pages that show ballots and receipts are stale once this commits.
     db.session.info[page_cache.CHANGED] = True
@@ -534,10 +537,11 @@ def _closed() -> VoteError:
 
 
 def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
-          now: datetime) -> tuple[int, str]:
+          now: datetime, receipts: tuple[str, PreparedNotifications]) -> tuple[int, str]:
     """The ledger's turn, statement by statement: the round locked with the consultation's
     phase and deadline as they are now (the window checked again: a close may have won the lock
-    first), then the ballot, the entry and the new head. Returns the position and the receipt."""
+    first), then the ballot, the entry, the new head and the receipt's notifications and e-mails.
+    Returns the position and the receipt."""
     row = _core().execute(
         select(VotingRound.ledger_length, VotingRound.ledger_head, VotingRound.closed_at,
                Consultation.phase, Consultation.closed_at.label("deadline"))
@@ -554,6 +558,8 @@ def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: st
                                                canonical=text, entry_hash=receipt))
     _core().execute(update(VotingRound).where(VotingRound.id == vote.id)
                     .values(ledger_length=position, ledger_head=receipt))
+    slot, prepared = receipts
+    deliver(prepared, {slot: receipt})
     return position, receipt
 
 
@@ -564,7 +570,8 @@ def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: st
 # and the entry, the ballot and the new head written. No row: the window had closed. The head's
 # row also turns `synchronous_commit` off for the transaction (see
 # `_commit_without_waiting_for_the_flush`); a refused ballot's transaction is rolled back.
-TURN_POSTGRESQL = sql("""
+# The receipt's notifications and e-mails are written by CTEs added to it (`_turn_statement`).
+TURN_POSTGRESQL = """
 WITH head AS (
     SELECT v.id, v.ledger_length + 1 AS position, v.ledger_head AS previous,
            set_config('synchronous_commit', 'off', true) AS durability
@@ -586,26 +593,47 @@ WITH head AS (
     SELECT CAST(:id AS bigint), id, CAST(:organisation_id AS integer), CAST(:credential_hash AS varchar),
            CAST(:person_id AS integer), CAST(:content AS text), CAST(:cast_at AS timestamptz), true, receipt
     FROM hashed
-)
+)"""
+TURN_POSTGRESQL_END = """
 UPDATE voting_rounds AS v SET ledger_length = hashed.position, ledger_head = hashed.receipt
 FROM hashed WHERE v.id = hashed.id
 RETURNING hashed.position, hashed.receipt
-""")
+"""
+
+
+@functools.lru_cache(maxsize=16)
+def _turn_statement(writes: tuple[str, ...]) -> Any:
+    """TURN_POSTGRESQL with the CTEs writing the receipt's rows (a few shapes: with or without
+    notifications, e-mails kept or not), each statement built once."""
+    return sql(",\n".join((TURN_POSTGRESQL, *writes)) + TURN_POSTGRESQL_END)
 
 
 def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
-                     now: datetime) -> tuple[int, str]:
+                     now: datetime, receipts: tuple[str, PreparedNotifications]) -> tuple[int, str]:
     """`_turn` in one statement (TURN_POSTGRESQL); the entry's text is made here, but its
     position, which only the turn knows: "position" sorts after every key but "replaces" (a
-    receipt or null), so the number goes between the two halves of the text with a stand-in."""
+    receipt or null), so the number goes between the two halves of the text with a stand-in.
+
+    The same statement writes the receipt's notifications and kept e-mails (`receipts`: their
+    placeholder and them, rendered before the turn), the placeholder replaced by the receipt in
+    SQL: so the turn is this one round trip and the commit, and not one more per table."""
     stand_in = -7_357_913
     before, after = canonical({**entry, "position": stand_in, "replaces": replaces}).rsplit(f":{stand_in},", 1)
-    row = _core().execute(TURN_POSTGRESQL, {
+    slot, prepared = receipts
+    writes, parameters = [], {}
+    for number, (table, rows) in enumerate(rows_to_deliver(prepared)):
+        cte, values = insert_within(f"receipts_{number}", table, rows, source="hashed",
+                                    placeholder=("slot", "hashed.receipt"))
+        writes.append(cte)
+        parameters.update(values)
+    row = _core().execute(_turn_statement(tuple(writes)), {
         "round_id": vote.id, "voting": Phase.VOTING.value, "now": now, "before": before + ":",
-        "after": "," + after, **{column: value for column, value in _ballot_row(ballot).items()
-                                 if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
+        "after": "," + after, "slot": slot, **parameters,
+        **{column: value for column, value in _ballot_row(ballot).items()
+           if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
     if row is None:
         raise _closed()
+    delivered(prepared, {slot: row.receipt})
     return row.position, row.receipt
 
 
