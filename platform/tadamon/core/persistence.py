@@ -43,7 +43,10 @@ def insert_within(name: str, table: Table, rows: Sequence[dict[str, Any]], *, so
     from sqlalchemy.dialects import postgresql
 
     dialect = postgresql.dialect()
-    names, expressions, arrays, parameters = [], [], [], {}
+    names: list[str] = []
+    expressions: list[str] = []
+    arrays: list[str] = []
+    parameters: dict[str, Any] = {}
     for column in table.columns:
         default = column.default
         if column.name not in rows[0] and not isinstance(default, ColumnDefault):
@@ -51,7 +54,7 @@ def insert_within(name: str, table: Table, rows: Sequence[dict[str, Any]], *, so
         if column.name in rows[0]:
             values = [row[column.name] for row in rows]
         else:
-            values = [default.arg if default.is_scalar else default.arg(None) for _ in rows]  # type: ignore[union-attr, operator]
+            values = [default.arg if default.is_scalar else default.arg(None) for _ in rows]  # type: ignore[union-attr]
         parameter = f"{name}_{len(names)}"
         parameters[parameter] = values
         arrays.append(f"CAST(:{parameter} AS {column.type.compile(dialect=dialect)}[])")
