@@ -253,6 +253,27 @@ def preferences_of_many(user_ids: Iterable[int]) -> dict[int, dict[Category, Fre
     return chosen
 
 
+def chosen_frequency(user_id: Any, kind: str) -> Any:
+    """A scalar subquery: the frequency the person `user_id` (a column) chose for the category of
+    `kind`, None for the default. Loads people and their choice in one query (a ballot's
+    receipt), for `preferences_for`."""
+    return (select(NotificationPreference.frequency)
+            .where(NotificationPreference.user_id == user_id,
+                   NotificationPreference.category == category_of(kind).value).scalar_subquery())
+
+
+def preferences_for(kind: str, choices: dict[int, str | None]) -> dict[int, dict[Category, Frequency]]:
+    """What `preferences_of_many` tells of `kind`'s category, from choices loaded with
+    `chosen_frequency` (person id -> the frequency chosen, or None): for `prepare_many`."""
+    category = category_of(kind)
+    preferences = {}
+    for user_id, choice in choices.items():
+        preferences[user_id] = dict(DEFAULT_FREQUENCY)
+        if choice is not None and choice in Frequency._value2member_map_:
+            preferences[user_id][category] = Frequency(choice)
+    return preferences
+
+
 def preferences_of(user: Any) -> dict[Category, Frequency]:
     return preferences_of_many([user.id])[user.id]
 

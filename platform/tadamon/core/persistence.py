@@ -3,6 +3,7 @@ compare-and-set updates that say whether they won. Never a prior check."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -40,30 +41,41 @@ def insert_within(name: str, table: Table, rows: Sequence[dict[str, Any]], *, so
     column the placeholder is replaced by the expression's value, one known only inside the
     statement (a ballot's receipt, see voting.services). The model's column defaults are
     filled as SQLAlchemy's insert() fills them. Returns the CTE's text and its parameters."""
-    from sqlalchemy.dialects import postgresql
-
-    dialect = postgresql.dialect()
     names: list[str] = []
     expressions: list[str] = []
     arrays: list[str] = []
     parameters: dict[str, Any] = {}
-    for column in table.columns:
-        default = column.default
-        if column.name not in rows[0] and not isinstance(default, ColumnDefault):
-            continue  # the database's own: the key, nullable columns, server defaults
-        if column.name in rows[0]:
-            values = [row[column.name] for row in rows]
+    for column, array_type, default, is_text in _columns_to_insert(table, frozenset(rows[0])):
+        if default is None:
+            values = [row[column] for row in rows]
         else:
-            values = [default.arg if default.is_scalar else default.arg(None) for _ in rows]  # type: ignore[union-attr]
+            values = [default.arg if default.is_scalar else default.arg(None) for _ in rows]
         parameter = f"{name}_{len(names)}"
         parameters[parameter] = values
-        arrays.append(f"CAST(:{parameter} AS {column.type.compile(dialect=dialect)}[])")
-        names.append(column.name)
-        value = f"{name}_row.{column.name}"
-        if placeholder is not None and isinstance(column.type, String):
+        arrays.append(f"CAST(:{parameter} AS {array_type})")
+        names.append(column)
+        value = f"{name}_row.{column}"
+        if placeholder is not None and is_text:
             value = f"replace({value}, :{placeholder[0]}, {placeholder[1]})"
         expressions.append(value)
     columns = ", ".join(names)
     # Names from the model and the caller's code; every value is a bind parameter.
     return (f"{name} AS (\n    INSERT INTO {table.name} ({columns})\n    SELECT {', '.join(expressions)}\n"  # noqa: S608
             f"    FROM {source}, unnest({', '.join(arrays)}) AS {name}_row({columns})\n)"), parameters
+
+
+@functools.lru_cache(maxsize=32)
+def _columns_to_insert(table: Table, given: frozenset[str]) -> list[tuple[str, str, Any, bool]]:
+    """`insert_within`'s columns: (name, PostgreSQL array type, the model's default when the rows
+    do not give the column, whether it holds text); the database's own columns left out (the
+    key, nullable columns, server defaults)."""
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    columns = []
+    for column in table.columns:
+        default = column.default if isinstance(column.default, ColumnDefault) else None
+        if column.name in given or default is not None:
+            columns.append((column.name, f"{column.type.compile(dialect=dialect)}[]",
+                            None if column.name in given else default, isinstance(column.type, String)))
+    return columns

@@ -36,9 +36,11 @@ from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import PreparedEmail, prepare_email
 from tadamon.core.notifications import (
     PreparedNotifications,
+    chosen_frequency,
     deliver,
     delivered,
-    prepare,
+    preferences_for,
+    prepare_many,
     register_kind,
     rows_to_deliver,
     texts,
@@ -79,7 +81,8 @@ SECRET_RECEIPT_TEXT = _l(
     "closes, from another browser too, give this voting code: %(credential)s. Keep this e-mail: the platform does "
     "not keep the code, so that no one reading its database can tell how your organisation voted.")
 
-register_kind("voting.receipt", subject=_l("Your ballot is recorded: %(question)s"),
+RECEIPT = "voting.receipt"
+register_kind(RECEIPT, subject=_l("Your ballot is recorded: %(question)s"),
               text=_l("Your organisation's ballot on “%(question)s” is recorded. Its receipt is %(receipt)s: "
                       "find it on the consultation's public list of receipts to check that it was counted."))
 
@@ -372,7 +375,7 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
         raise VoteError(_l("Voting is closed: this ballot was not recorded."))
     # The organisation's people: the receipt's recipients, and the voter's own membership
     # (a query of its own outside a request that loaded it already).
-    people = membership.people_of(organisation)
+    people, choices = _people_and_choices(organisation)
     reason = _refusal_given(user, consultation, organisation, vote, on_roll=lambda: voted is not None,
                             may_cast=lambda: _membership_may_cast(
                                 next((m for m in people if m.user_id == user.id), None), organisation))
@@ -392,7 +395,7 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     # A stand-in for the receipt, as long as one, replaced once the entry's hash is known.
     slot = secrets.token_hex(32)
     recipients = [user, *(m.user for m in people if m.is_representative)]
-    prepared = _receipt_notifications(recipients, consultation, slot, credential)
+    prepared = _receipt_notifications(recipients, consultation, slot, credential, choices)
     ballot = Ballot(id=random_ballot_id(), round_id=vote.id, content=canonical(content), is_current=True,
                     receipt=slot, **keys)
     entry = {
@@ -645,18 +648,30 @@ BALLOT_COLUMNS = ("id", "round_id", "organisation_id", "credential_hash", "perso
                   "is_current", "receipt")
 
 
+def _people_and_choices(organisation: Organisation) -> tuple[list[OrganisationMember], dict[int, str | None]]:
+    """The organisation's people, as `membership.people_of` lists them, and how each chose to
+    hear of a ballot's receipt (`core.notifications.chosen_frequency`), in one query."""
+    rows = db.session.execute(
+        select(OrganisationMember, chosen_frequency(OrganisationMember.user_id, RECEIPT))
+        .where(OrganisationMember.organisation_id == organisation.id)
+        .order_by(OrganisationMember.role.desc(), OrganisationMember.joined_at)).all()
+    return [member for member, _ in rows], {member.user_id: choice for member, choice in rows}
+
+
 def _receipt_notifications(recipients: list[User], consultation: Consultation, receipt: str,
-                           credential: str | None) -> PreparedNotifications:
+                           credential: str | None, choices: dict[int, str | None]) -> PreparedNotifications:
     """The receipt for the person who voted and the organisation's representatives, rendered
-    now with `receipt` (a placeholder) in it: in-app and by e-mail as each chose; a secret
-    ballot's by e-mail only, with its credential (see `_secret_receipt_emails`)."""
+    now with `receipt` (a placeholder) in it: in-app and by e-mail as each chose (`choices`,
+    see `_people_and_choices`); a secret ballot's by e-mail only, with its credential (see
+    `_secret_receipt_emails`)."""
     link = external_url("voting.receipts", consultation_id=consultation.id)
     if credential is not None:
         return PreparedNotifications(emails=_secret_receipt_emails(recipients, consultation, link, receipt,
                                                                    credential))
-    return prepare(recipients, "voting.receipt", link=link,
-                   about=topic("consultation", consultation.id, texts(consultation, "question")),
-                   question=texts(consultation, "question"), receipt=receipt)
+    params = {"question": texts(consultation, "question"), "receipt": receipt}
+    return prepare_many(RECEIPT, [(recipients, params)], link=link,
+                        about=topic("consultation", consultation.id, texts(consultation, "question")),
+                        preferences=preferences_for(RECEIPT, choices))
 
 
 def _keys(vote: VotingRound, organisation: Organisation, user: User, credential: str | None,
