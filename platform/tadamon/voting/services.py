@@ -22,7 +22,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, event, func, insert, select, update
+from sqlalchemy import Select, delete, event, false, func, insert, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -341,6 +341,20 @@ SAME_MOMENT = _l("Another ballot of your organisation was being recorded at the 
                  "Reload the page to see which one counts.")
 
 
+def ballot_subject(consultation_id: int, organisation: Organisation | None) -> tuple[
+        Consultation | None, tuple[VotingRound | None, bool | None]]:
+    """A ballot's consultation, its round and the organisation's line on the roll (as
+    `_round_and_roll`), in one query: what a ballot's request loads before `cast_ballot`."""
+    on_roll = (EligibleOrganisation.round_id == VotingRound.id) & (
+        EligibleOrganisation.organisation_id == organisation.id if organisation is not None else false())
+    row = db.session.execute(
+        select(Consultation, VotingRound, EligibleOrganisation.has_voted)
+        .outerjoin(VotingRound, VotingRound.consultation_id == Consultation.id)
+        .outerjoin(EligibleOrganisation, on_roll)
+        .where(Consultation.id == consultation_id)).one_or_none()
+    return (None, (None, None)) if row is None else (row[0], (row[1], row[2]))
+
+
 def _round_and_roll(consultation: Consultation, organisation: Organisation) -> tuple[VotingRound | None, bool | None]:
     """The consultation's round and the organisation's line on its roll (its `has_voted`; None
     when it is not on the roll), in one query."""
@@ -353,7 +367,8 @@ def _round_and_roll(consultation: Consultation, organisation: Organisation) -> t
 
 
 def cast_ballot(user: User, consultation: Consultation, organisation: Organisation, formdata: Any,
-                now: datetime | None = None, credential: str | None = None) -> Cast:
+                now: datetime | None = None, credential: str | None = None,
+                roll: tuple[VotingRound | None, bool | None] | None = None) -> Cast:
     """Records the organisation's ballot, replacing its previous one, and appends it to the ledger.
 
     For a secret vote, `credential` is the organisation's voting code: needed to replace its
@@ -368,9 +383,10 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     position, and the rows of the organisation itself (its previous ballot, its line on a
     public roll). Then `_append` locks the round, re-checks the window, reads the head and
     writes the entry, the ballot and the head, and the caller commits at once, which ends the
-    turn (see `_append` for why the turn lasts until the commit)."""
+    turn (see `_append` for why the turn lasts until the commit). `roll` is the round and the
+    organisation's line when the caller loaded them already (`ballot_subject`)."""
     now = now or utcnow()
-    vote, voted = _round_and_roll(consultation, organisation)
+    vote, voted = roll if roll is not None else _round_and_roll(consultation, organisation)
     if vote is None or not window_is_open(consultation, vote, now):
         raise VoteError(_l("Voting is closed: this ballot was not recorded."))
     # The organisation's people: the receipt's recipients, and the voter's own membership
