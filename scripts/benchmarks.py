@@ -388,13 +388,13 @@ def tallies(ballot_count: int = 10_000, candidate_count: int = 100) -> None:
               f"{time.perf_counter() - started:.2f} s")
 
 
-def _bench_app(url: str, folder: str) -> Any:
+def _bench_app(url: str, folder: str, **overrides: Any) -> Any:
     from tadamon import create_app
 
     return create_app({"ENV": "testing", "TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
                        "RATELIMIT_ENABLED": False, "ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024,
                        "ARGON2_PARALLELISM": 1, "MAIL_SERVER": "", "MAIL_OUTBOX": True, "PAGE_CACHE": False,
-                       "PUBLIC_BASE_URL": "http://localhost", "EXPORT_FOLDER": folder})
+                       "PUBLIC_BASE_URL": "http://localhost", "EXPORT_FOLDER": folder, **overrides})
 
 
 @contextmanager
@@ -635,6 +635,86 @@ def parallel_ballots(organisation_count: int = 400, workers: int = 8) -> None:
             db.engine.dispose()
 
 
+def _backend_cpu(pid: int) -> float:
+    """A PostgreSQL backend's CPU seconds so far (the server on this machine: /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ballot_posts(organisation_count: int = 100, rounds: int = 2) -> None:
+    """On PostgreSQL (BENCH_DATABASE_URL or TEST_DATABASE_URL, in a database of its own): one
+    ballot POST end to end in process, as a browser sends it (session cookie, CSRF token, the
+    form; logged in beforehand), one after the other: the CPU of the request in Python and in
+    its PostgreSQL backend (the server's /proc), the statements (BEGIN and COMMIT included;
+    not the pool's ping nor the WAL flush's wait) and the time, medians over
+    `organisation_count` x `rounds` ballots (each organisation's first, then replacing)."""
+    import re
+    import secrets
+
+    from flask_migrate import upgrade
+    from sqlalchemy import event, text
+
+    from tadamon.accounts.models import UserSession, token_digest
+    from tadamon.extensions import db, migrations
+
+    folder = tempfile.mkdtemp(prefix="tadamon-bench-posts-")
+    with _postgres_database("tadamon_bench_posts") as url:
+        if url is None:
+            print("ballot posts: skipped (set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL server)")
+            return
+        # As deployed: CSRF checked, no periodic work on requests, exceptions answered.
+        app = _bench_app(url, folder, TESTING=False, WTF_CSRF_ENABLED=True, TICK_ON_REQUEST=False)
+        with app.app_context(), app.test_request_context("/"):
+            migrations(app)
+            upgrade()
+            steering_id, consultation_id, pairs = _network(organisation_count)
+            keys = _open_vote(steering_id, consultation_id, pairs[0])
+            sessions = []
+            for person, _organisation in pairs:
+                sessions.append(secrets.token_urlsafe(16))
+                db.session.add(UserSession(user_id=person, token_hash=token_digest(sessions[-1])))
+            db.session.commit()
+            engine = db.engine
+        address = f"/consultations/{consultation_id}/vote"
+        voters = []
+        # Outside the application context: each request its own (flask-wtf keeps the token in `g`).
+        for n, ((person, _organisation), session_id) in enumerate(zip(pairs, sessions, strict=True)):
+            client = app.test_client()
+            with client.session_transaction() as session:
+                session.update({"_user_id": str(person), "_fresh": True, "sid": session_id})
+            page = client.get(address).get_data(as_text=True)
+            token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+            assert token, page[-2000:]
+            voters.append((client, {"csrf_token": token.group(1), "approve": keys[n % len(keys)]}))
+        statements = [0]
+
+        def count(*_args: Any) -> None:
+            statements[0] += 1
+
+        for name in ("before_cursor_execute", "begin", "commit"):
+            event.listen(engine, name, count)
+        with engine.connect() as connection:
+            backends = [row[0] for row in connection.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"))]
+        cpus, times = [], []
+        server_before = sum(_backend_cpu(pid) for pid in backends)
+        statements[0] = 0
+        for _ in range(rounds):
+            for client, form in voters:
+                cpu, started = time.process_time(), time.perf_counter()
+                answer = client.post(address, data=form, headers={"Accept-Language": "fr"})
+                cpus.append(time.process_time() - cpu)
+                times.append(time.perf_counter() - started)
+                assert answer.status_code == 302, answer.status_code
+        server = (sum(_backend_cpu(pid) for pid in backends) - server_before) / len(cpus)
+        print(f"ballot posts (PostgreSQL, in process, one at a time): {len(cpus)} ballots; per ballot: "
+              f"{statistics.median(cpus) * 1000:.2f} ms CPU in Python (median), {server * 1000:.2f} ms in "
+              f"PostgreSQL (mean, {len(backends)} backends), {statements[0] / len(cpus):.1f} statements, "
+              f"{statistics.median(times) * 1000:.1f} ms (median)")
+        with app.app_context():
+            db.engine.dispose()
+
+
 def phase_moves(organisation_count: int = 2000) -> None:
     """Prints the time and query count of a consultation's phase moves with
     `organisation_count` organisations to tell (goal: under 1 s), on SQLite, or on PostgreSQL
@@ -679,6 +759,7 @@ if __name__ == "__main__":
         globals()[sys.argv[2]]()
         sys.exit()
     parallel_ballots()
+    ballot_posts()
     phase_moves()
     command_start_up()
     worker_memory()

@@ -195,3 +195,39 @@ def test_parallel_ballots_of_many_organisations_are_all_counted_in_one_chain(liv
             for _ in range(3):
                 assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
                 db.session.commit()
+
+
+def test_a_ballot_commits_without_waiting_for_the_flush_then_waits_for_it(live_app):
+    """PostgreSQL: the turn's own statement turns `synchronous_commit` off for the ballot's
+    transaction (no SET of its own); once committed, the after_commit hook waits for the flush
+    in one autocommit statement and gives the connection back as it found it."""
+    from werkzeug.datastructures import MultiDict
+
+    from tadamon.accounts.models import User
+    from tadamon.membership.models import Organisation
+
+    if not live_app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("PostgreSQL's commit without the flush")
+    from sqlalchemy import event, text
+
+    consultation_id, voter_id, _, keys = _voting_consultation(live_app)
+    with live_app.app_context(), live_app.test_request_context("/", method="POST"):
+        statements: list[str] = []
+
+        def seen(_connection, _cursor, statement, *_args):
+            statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            services.cast_ballot(db.session.get(User, voter_id), db.session.get(Consultation, consultation_id),
+                                 db.session.scalar(select(Organisation)), MultiDict({"approve": [keys[0]]}))
+            assert not any(statement.startswith("SET") for statement in statements)
+            assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "off"
+            connection = db.session.info[services.DURABLE_AFTER_COMMIT]
+            db.session.commit()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        assert services.DURABLE_AFTER_COMMIT not in db.session.info
+        assert connection.autocommit is False
+        assert db.session.execute(text("SHOW synchronous_commit")).scalar() == "on"
+        assert db.session.scalar(select(VotingRound.ledger_length)) == 1

@@ -37,7 +37,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from babel import Locale
-from flask import current_app, render_template
+from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import String, Text, event, insert, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -117,9 +117,17 @@ def render_email(template: str, *, language: str, subject: Any, **context: Any) 
         subject_text = " ".join(str(subject).split())
         context = {"settings_link": external_url("core.notification_settings"), **context,
                    "subject": subject_text, "lang": language, "dir": direction}
-        text_body = render_template(f"emails/{template}.txt", **context)
-        html_body = render_template(f"emails/{template}.html", **context)
+        text_body = _render(f"emails/{template}.txt", context)
+        html_body = _render(f"emails/{template}.html", context)
     return language, subject_text, text_body, html_body
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    """An e-mail's template with its own context alone. Not `render_template`, which adds the
+    page's context processors: they describe the reader of the request (their count of unread
+    notifications, a query; the organisations they act for), not the recipient, and cost a
+    ballot's receipt or a phase move's messages a query and their CPU for nothing."""
+    return current_app.jinja_env.get_template(name).render(context)
 
 
 # A file sent with a message: (file name, MIME type such as "text/calendar", content).
@@ -245,12 +253,19 @@ def queue_emails(prepared: Sequence[PreparedEmail], substitutions: dict[str, str
     outside the ledger's lock and completed under it by a string replacement."""
     if substitutions:
         prepared = [message.filled(substitutions) for message in prepared]
+    rows = outbox_rows(prepared)
+    if rows:
+        db.session.execute(insert(OutboxMessage), rows)
+    emails_queued(prepared)
+
+
+def outbox_rows(prepared: Sequence[PreparedEmail]) -> list[dict[str, Any]]:
+    """The `outbox_messages` rows `queue_emails` writes: the messages to keep (queued when a
+    server sends them, else only kept), none when nothing could send them nor anyone read them."""
     server = bool(current_app.config["MAIL_SERVER"])
-    if server:
-        db.session.info.setdefault(PENDING_KEY, []).extend(m.message() for m in prepared if not m.keep_copy)
     if not server and not current_app.config["MAIL_OUTBOX"]:
-        return  # nothing could send them and nobody reads the outbox
-    rows = [{
+        return []  # nothing could send them and nobody reads the outbox
+    return [{
         "created_at": m.created_at, "recipient": m.recipient, "subject": m.subject[:300], "language": m.language,
         "text_body": m.text_body, "html_body": m.html_body, "kind": m.kind,
         "state": (MailState.QUEUED if server else MailState.KEPT).value,
@@ -259,10 +274,16 @@ def queue_emails(prepared: Sequence[PreparedEmail], substitutions: dict[str, str
         "attachments_json": json.dumps([[name, mimetype, base64.b64encode(content).decode("ascii")]
                                         for name, mimetype, content in m.attachments]),
     } for m in prepared if m.keep_copy]
-    if not rows:
+
+
+def emails_queued(prepared: Sequence[PreparedEmail]) -> None:
+    """Once the caller wrote `outbox_rows(prepared)` (`queue_emails`, or a statement of its own):
+    after the commit, the messages kept nowhere are sent, and the worker's job is asked for
+    the others (with a server, every message kept is queued)."""
+    if not current_app.config["MAIL_SERVER"]:
         return
-    db.session.execute(insert(OutboxMessage), rows)
-    if server:
+    db.session.info.setdefault(PENDING_KEY, []).extend(m.message() for m in prepared if not m.keep_copy)
+    if any(m.keep_copy for m in prepared):
         db.session.info[QUEUED_KEY] = True
 
 

@@ -35,7 +35,15 @@ from tadamon.core.bidi import isolate
 from tadamon.core.db import utcnow
 from tadamon.core.enums import LabelledEnum
 from tadamon.core.i18n import pick_text, texts_of
-from tadamon.core.mail import Attachment, PreparedEmail, prepare_alike, queue_emails
+from tadamon.core.mail import (
+    Attachment,
+    OutboxMessage,
+    PreparedEmail,
+    emails_queued,
+    outbox_rows,
+    prepare_alike,
+    queue_emails,
+)
 from tadamon.core.times import MOROCCO, format_datetime
 from tadamon.extensions import Model, db
 
@@ -245,6 +253,27 @@ def preferences_of_many(user_ids: Iterable[int]) -> dict[int, dict[Category, Fre
     return chosen
 
 
+def chosen_frequency(user_id: Any, kind: str) -> Any:
+    """A scalar subquery: the frequency the person `user_id` (a column) chose for the category of
+    `kind`, None for the default. Loads people and their choice in one query (a ballot's
+    receipt), for `preferences_for`."""
+    return (select(NotificationPreference.frequency)
+            .where(NotificationPreference.user_id == user_id,
+                   NotificationPreference.category == category_of(kind).value).scalar_subquery())
+
+
+def preferences_for(kind: str, choices: dict[int, str | None]) -> dict[int, dict[Category, Frequency]]:
+    """What `preferences_of_many` tells of `kind`'s category, from choices loaded with
+    `chosen_frequency` (person id -> the frequency chosen, or None): for `prepare_many`."""
+    category = category_of(kind)
+    preferences = {}
+    for user_id, choice in choices.items():
+        preferences[user_id] = dict(DEFAULT_FREQUENCY)
+        if choice is not None and choice in Frequency._value2member_map_:
+            preferences[user_id][category] = Frequency(choice)
+    return preferences
+
+
 def preferences_of(user: Any) -> dict[Category, Frequency]:
     return preferences_of_many([user.id])[user.id]
 
@@ -409,6 +438,21 @@ def deliver(prepared: PreparedNotifications, substitutions: dict[str, str] | Non
     if rows:
         db.session.execute(insert(Notification), rows)
     queue_emails(prepared.emails, substitutions)
+
+
+def rows_to_deliver(prepared: PreparedNotifications) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """What `deliver` writes, as (table, rows), placeholders unfilled: for a caller that writes
+    them within a statement of its own (a ballot's turn, see voting.services), then calls
+    `delivered`."""
+    tables = [(Notification.__table__, prepared.rows), (OutboxMessage.__table__, outbox_rows(prepared.emails))]
+    return [(table, rows) for table, rows in tables if rows]
+
+
+def delivered(prepared: PreparedNotifications, substitutions: dict[str, str]) -> None:
+    """After the caller wrote `rows_to_deliver(prepared)` with its placeholders filled: what
+    `deliver` does after its writes (the e-mails' sending after the commit)."""
+    # Only the messages sent from memory need filling here: the kept ones were filled as written.
+    emails_queued([message if message.keep_copy else message.filled(substitutions) for message in prepared.emails])
 
 
 def _fill(text: str, substitutions: dict[str, str]) -> str:

@@ -11,6 +11,7 @@ the ledger's positions never fork. The one-current-ballot rule is a unique const
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import secrets
@@ -21,7 +22,7 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, event, func, insert, select, update
+from sqlalchemy import Select, delete, event, false, func, insert, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -35,13 +36,17 @@ from tadamon.core.i18n import pick_text, texts_of
 from tadamon.core.mail import PreparedEmail, prepare_email
 from tadamon.core.notifications import (
     PreparedNotifications,
+    chosen_frequency,
     deliver,
-    prepare,
+    delivered,
+    preferences_for,
+    prepare_many,
     register_kind,
+    rows_to_deliver,
     texts,
     topic,
 )
-from tadamon.core.persistence import rows_changed
+from tadamon.core.persistence import insert_within, rows_changed
 from tadamon.core.urls import external_url
 from tadamon.extensions import db
 from tadamon.membership import services as membership
@@ -76,7 +81,8 @@ SECRET_RECEIPT_TEXT = _l(
     "closes, from another browser too, give this voting code: %(credential)s. Keep this e-mail: the platform does "
     "not keep the code, so that no one reading its database can tell how your organisation voted.")
 
-register_kind("voting.receipt", subject=_l("Your ballot is recorded: %(question)s"),
+RECEIPT = "voting.receipt"
+register_kind(RECEIPT, subject=_l("Your ballot is recorded: %(question)s"),
               text=_l("Your organisation's ballot on “%(question)s” is recorded. Its receipt is %(receipt)s: "
                       "find it on the consultation's public list of receipts to check that it was counted."))
 
@@ -335,6 +341,20 @@ SAME_MOMENT = _l("Another ballot of your organisation was being recorded at the 
                  "Reload the page to see which one counts.")
 
 
+def ballot_subject(consultation_id: int, organisation: Organisation | None) -> tuple[
+        Consultation | None, tuple[VotingRound | None, bool | None]]:
+    """A ballot's consultation, its round and the organisation's line on the roll (as
+    `_round_and_roll`), in one query: what a ballot's request loads before `cast_ballot`."""
+    on_roll = (EligibleOrganisation.round_id == VotingRound.id) & (
+        EligibleOrganisation.organisation_id == organisation.id if organisation is not None else false())
+    row = db.session.execute(
+        select(Consultation, VotingRound, EligibleOrganisation.has_voted)
+        .outerjoin(VotingRound, VotingRound.consultation_id == Consultation.id)
+        .outerjoin(EligibleOrganisation, on_roll)
+        .where(Consultation.id == consultation_id)).one_or_none()
+    return (None, (None, None)) if row is None else (row[0], (row[1], row[2]))
+
+
 def _round_and_roll(consultation: Consultation, organisation: Organisation) -> tuple[VotingRound | None, bool | None]:
     """The consultation's round and the organisation's line on its roll (its `has_voted`; None
     when it is not on the roll), in one query."""
@@ -347,7 +367,8 @@ def _round_and_roll(consultation: Consultation, organisation: Organisation) -> t
 
 
 def cast_ballot(user: User, consultation: Consultation, organisation: Organisation, formdata: Any,
-                now: datetime | None = None, credential: str | None = None) -> Cast:
+                now: datetime | None = None, credential: str | None = None,
+                roll: tuple[VotingRound | None, bool | None] | None = None) -> Cast:
     """Records the organisation's ballot, replacing its previous one, and appends it to the ledger.
 
     For a secret vote, `credential` is the organisation's voting code: needed to replace its
@@ -362,14 +383,15 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     position, and the rows of the organisation itself (its previous ballot, its line on a
     public roll). Then `_append` locks the round, re-checks the window, reads the head and
     writes the entry, the ballot and the head, and the caller commits at once, which ends the
-    turn (see `_append` for why the turn lasts until the commit)."""
+    turn (see `_append` for why the turn lasts until the commit). `roll` is the round and the
+    organisation's line when the caller loaded them already (`ballot_subject`)."""
     now = now or utcnow()
-    vote, voted = _round_and_roll(consultation, organisation)
+    vote, voted = roll if roll is not None else _round_and_roll(consultation, organisation)
     if vote is None or not window_is_open(consultation, vote, now):
         raise VoteError(_l("Voting is closed: this ballot was not recorded."))
     # The organisation's people: the receipt's recipients, and the voter's own membership
     # (a query of its own outside a request that loaded it already).
-    people = membership.people_of(organisation)
+    people, choices = _people_and_choices(organisation)
     reason = _refusal_given(user, consultation, organisation, vote, on_roll=lambda: voted is not None,
                             may_cast=lambda: _membership_may_cast(
                                 next((m for m in people if m.user_id == user.id), None), organisation))
@@ -389,7 +411,7 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     # A stand-in for the receipt, as long as one, replaced once the entry's hash is known.
     slot = secrets.token_hex(32)
     recipients = [user, *(m.user for m in people if m.is_representative)]
-    prepared = _receipt_notifications(recipients, consultation, slot, credential)
+    prepared = _receipt_notifications(recipients, consultation, slot, credential, choices)
     ballot = Ballot(id=random_ballot_id(), round_id=vote.id, content=canonical(content), is_current=True,
                     receipt=slot, **keys)
     entry = {
@@ -407,10 +429,9 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
     # from here on leaves written rows, which the caller's rollback undoes, as every caller's
     # does on a VoteError (run_use_case, the API's run_write).
     try:
-        receipt = _append(vote, organisation, ballot, entry, now, first_secret=first_secret)
+        _append(vote, organisation, ballot, entry, now, (slot, prepared), first_secret=first_secret)
     except IntegrityError:
         raise VoteError(SAME_MOMENT) from None
-    deliver(prepared, {slot: receipt})
     return Cast(ballot, credential)
 
 
@@ -431,8 +452,9 @@ def _replace_previous(vote_id: int, key: Any) -> str | None:
 
 
 def _append(vote: VotingRound, organisation: Organisation, ballot: Ballot, entry: dict[str, Any],
-            now: datetime, *, first_secret: bool) -> str:
-    """Writes the ballot and its ledger entry; returns the receipt.
+            now: datetime, receipts: tuple[str, PreparedNotifications], *, first_secret: bool) -> str:
+    """Writes the ballot, its ledger entry and its receipts (`receipts`: the notifications and
+    e-mails prepared with a placeholder for the receipt, and the placeholder); returns the receipt.
 
     Before the ledger's turn, the rows of this organisation alone. A public ballot first marks
     its line on the roll (unconditionally: the row lock serialises the organisation's own
@@ -459,7 +481,7 @@ def _append(vote: VotingRound, organisation: Organisation, ballot: Ballot, entry
     key = Ballot.credential_hash == ballot.credential_hash if secret else Ballot.organisation_id == organisation.id
     replaces = _replace_previous(vote.id, key)
     turn = _turn_postgresql if db.session.get_bind().dialect.name == "postgresql" else _turn
-    position, receipt = turn(vote, ballot, entry, replaces, now)
+    position, receipt = turn(vote, ballot, entry, replaces, now, receipts)
     # Written by Core statements, which the page cache's hook on the session's statements does
     # not see: the pages that show ballots and receipts are stale once this commits.
     db.session.info[page_cache.CHANGED] = True
@@ -483,13 +505,14 @@ def _commit_without_waiting_for_the_flush() -> None:
     So the ballot's transaction commits without waiting (`synchronous_commit` off for it alone:
     the lock is given back as soon as the commit is recorded), and `_make_durable` waits for the
     flush after the commit, outside the turn, before the voter is told the receipt; the
-    flushes of parallel ballots then share one fsync (PostgreSQL's group commit).
+    flushes of parallel ballots then share one fsync (PostgreSQL's group commit). The setting
+    itself is made by the turn's statement (TURN_POSTGRESQL's `set_config`, local to the
+    transaction: PostgreSQL reads it at the commit), not by a SET of its own, a round trip less.
 
     The chain stays whole: the WAL is written in order, and a ballot appends only after the
     one before it committed, so its commit record follows that one's; a flush that makes a
     ballot durable makes every ballot before it durable. A crash before the flush loses only
     the last ballots, whose voters were never answered, and never a ballot under a later one."""
-    _core().execute(sql("SET LOCAL synchronous_commit TO off"))
     # The driver's connection, which the session still holds when its after_commit hooks run
     # (it gives its connections back after them): the flush is waited for on it, so a ballot
     # never needs a second connection from the pool.
@@ -499,8 +522,10 @@ def _commit_without_waiting_for_the_flush() -> None:
 def _make_durable(session: Session) -> None:
     """After the commit of a ballot's transaction: waits until the WAL holding it is on disk. A
     transaction given an id commits with a synchronous flush of the WAL up to its own commit
-    record, so up to the ballot's too. Run on the driver's connection: the session may not
-    emit SQL in its after_commit hook, and the connection is idle between its transactions."""
+    record, so up to the ballot's too: here one statement in autocommit (BEGIN, the id, COMMIT
+    and its flush in one round trip, the connection's own `synchronous_commit` being on). Run on
+    the driver's connection: the session may not emit SQL in its after_commit hook, and the
+    connection is idle between its transactions."""
     connection = session.info.pop(DURABLE_AFTER_COMMIT, None)
     if connection is None:
         return
@@ -509,9 +534,12 @@ def _make_durable(session: Session) -> None:
     # Idle: the session's commit was the database's. Not when the session committed a
     # savepoint inside a transaction of its caller's (the test suite's), which commits later.
     if connection.info.transaction_status == TransactionStatus.IDLE:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT txid_current()")
-        connection.commit()
+        connection.autocommit = True
+        try:
+            connection.execute("SELECT txid_current()")
+        finally:
+            # As SQLAlchemy handed it over (it sets autocommit itself only when asked to).
+            connection.autocommit = False
 
 
 def _forget_durable(session: Session, _previous: Any = None) -> None:
@@ -528,10 +556,11 @@ def _closed() -> VoteError:
 
 
 def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
-          now: datetime) -> tuple[int, str]:
+          now: datetime, receipts: tuple[str, PreparedNotifications]) -> tuple[int, str]:
     """The ledger's turn, statement by statement: the round locked with the consultation's
     phase and deadline as they are now (the window checked again: a close may have won the lock
-    first), then the ballot, the entry and the new head. Returns the position and the receipt."""
+    first), then the ballot, the entry, the new head and the receipt's notifications and e-mails.
+    Returns the position and the receipt."""
     row = _core().execute(
         select(VotingRound.ledger_length, VotingRound.ledger_head, VotingRound.closed_at,
                Consultation.phase, Consultation.closed_at.label("deadline"))
@@ -548,6 +577,8 @@ def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: st
                                                canonical=text, entry_hash=receipt))
     _core().execute(update(VotingRound).where(VotingRound.id == vote.id)
                     .values(ledger_length=position, ledger_head=receipt))
+    slot, prepared = receipts
+    deliver(prepared, {slot: receipt})
     return position, receipt
 
 
@@ -555,10 +586,14 @@ def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: st
 # server and, on a busy machine, for the processor again, while every other ballot waits.
 # The round's row is locked (FOR UPDATE waits for the ballot before, then reads the head it
 # committed), the entry's text completed with its position and hashed as `chain_hash` does,
-# and the entry, the ballot and the new head written. No row: the window had closed.
-TURN_POSTGRESQL = sql("""
+# and the entry, the ballot and the new head written. No row: the window had closed. The head's
+# row also turns `synchronous_commit` off for the transaction (see
+# `_commit_without_waiting_for_the_flush`); a refused ballot's transaction is rolled back.
+# The receipt's notifications and e-mails are written by CTEs added to it (`_turn_statement`).
+TURN_POSTGRESQL = """
 WITH head AS (
-    SELECT v.id, v.ledger_length + 1 AS position, v.ledger_head AS previous
+    SELECT v.id, v.ledger_length + 1 AS position, v.ledger_head AS previous,
+           set_config('synchronous_commit', 'off', true) AS durability
     FROM voting_rounds AS v JOIN consultations AS c ON c.id = v.consultation_id
     WHERE v.id = :round_id AND v.closed_at IS NULL AND c.phase = :voting
           AND (c.closed_at IS NULL OR c.closed_at > CAST(:now AS timestamptz))
@@ -577,26 +612,47 @@ WITH head AS (
     SELECT CAST(:id AS bigint), id, CAST(:organisation_id AS integer), CAST(:credential_hash AS varchar),
            CAST(:person_id AS integer), CAST(:content AS text), CAST(:cast_at AS timestamptz), true, receipt
     FROM hashed
-)
+)"""
+TURN_POSTGRESQL_END = """
 UPDATE voting_rounds AS v SET ledger_length = hashed.position, ledger_head = hashed.receipt
 FROM hashed WHERE v.id = hashed.id
 RETURNING hashed.position, hashed.receipt
-""")
+"""
+
+
+@functools.lru_cache(maxsize=16)
+def _turn_statement(writes: tuple[str, ...]) -> Any:
+    """TURN_POSTGRESQL with the CTEs writing the receipt's rows (a few shapes: with or without
+    notifications, e-mails kept or not), each statement built once."""
+    return sql(",\n".join((TURN_POSTGRESQL, *writes)) + TURN_POSTGRESQL_END)
 
 
 def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
-                     now: datetime) -> tuple[int, str]:
+                     now: datetime, receipts: tuple[str, PreparedNotifications]) -> tuple[int, str]:
     """`_turn` in one statement (TURN_POSTGRESQL); the entry's text is made here, but its
     position, which only the turn knows: "position" sorts after every key but "replaces" (a
-    receipt or null), so the number goes between the two halves of the text with a stand-in."""
+    receipt or null), so the number goes between the two halves of the text with a stand-in.
+
+    The same statement writes the receipt's notifications and kept e-mails (`receipts`: their
+    placeholder and them, rendered before the turn), the placeholder replaced by the receipt in
+    SQL: so the turn is this one round trip and the commit, and not one more per table."""
     stand_in = -7_357_913
     before, after = canonical({**entry, "position": stand_in, "replaces": replaces}).rsplit(f":{stand_in},", 1)
-    row = _core().execute(TURN_POSTGRESQL, {
+    slot, prepared = receipts
+    writes, parameters = [], {}
+    for number, (table, rows) in enumerate(rows_to_deliver(prepared)):
+        cte, values = insert_within(f"receipts_{number}", table, rows, source="hashed",
+                                    placeholder=("slot", "hashed.receipt"))
+        writes.append(cte)
+        parameters.update(values)
+    row = _core().execute(_turn_statement(tuple(writes)), {
         "round_id": vote.id, "voting": Phase.VOTING.value, "now": now, "before": before + ":",
-        "after": "," + after, **{column: value for column, value in _ballot_row(ballot).items()
-                                 if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
+        "after": "," + after, "slot": slot, **parameters,
+        **{column: value for column, value in _ballot_row(ballot).items()
+           if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
     if row is None:
         raise _closed()
+    delivered(prepared, {slot: row.receipt})
     return row.position, row.receipt
 
 
@@ -608,18 +664,30 @@ BALLOT_COLUMNS = ("id", "round_id", "organisation_id", "credential_hash", "perso
                   "is_current", "receipt")
 
 
+def _people_and_choices(organisation: Organisation) -> tuple[list[OrganisationMember], dict[int, str | None]]:
+    """The organisation's people, as `membership.people_of` lists them, and how each chose to
+    hear of a ballot's receipt (`core.notifications.chosen_frequency`), in one query."""
+    rows = db.session.execute(
+        select(OrganisationMember, chosen_frequency(OrganisationMember.user_id, RECEIPT))
+        .where(OrganisationMember.organisation_id == organisation.id)
+        .order_by(OrganisationMember.role.desc(), OrganisationMember.joined_at)).all()
+    return [member for member, _ in rows], {member.user_id: choice for member, choice in rows}
+
+
 def _receipt_notifications(recipients: list[User], consultation: Consultation, receipt: str,
-                           credential: str | None) -> PreparedNotifications:
+                           credential: str | None, choices: dict[int, str | None]) -> PreparedNotifications:
     """The receipt for the person who voted and the organisation's representatives, rendered
-    now with `receipt` (a placeholder) in it: in-app and by e-mail as each chose; a secret
-    ballot's by e-mail only, with its credential (see `_secret_receipt_emails`)."""
+    now with `receipt` (a placeholder) in it: in-app and by e-mail as each chose (`choices`,
+    see `_people_and_choices`); a secret ballot's by e-mail only, with its credential (see
+    `_secret_receipt_emails`)."""
     link = external_url("voting.receipts", consultation_id=consultation.id)
     if credential is not None:
         return PreparedNotifications(emails=_secret_receipt_emails(recipients, consultation, link, receipt,
                                                                    credential))
-    return prepare(recipients, "voting.receipt", link=link,
-                   about=topic("consultation", consultation.id, texts(consultation, "question")),
-                   question=texts(consultation, "question"), receipt=receipt)
+    params = {"question": texts(consultation, "question"), "receipt": receipt}
+    return prepare_many(RECEIPT, [(recipients, params)], link=link,
+                        about=topic("consultation", consultation.id, texts(consultation, "question")),
+                        preferences=preferences_for(RECEIPT, choices))
 
 
 def _keys(vote: VotingRound, organisation: Organisation, user: User, credential: str | None,

@@ -108,10 +108,14 @@ def _recorded(cast: services.Cast) -> str:
 @bp.route("/consultations/<int:consultation_id>/vote", methods=["GET", "POST"])
 def ballot(consultation_id: int) -> Any:
     """Open to anyone logged in: a person who cannot vote is told why, in words."""
-    consultation = _consultation(consultation_id)
     if request.method == "GET":
-        return _ballot_page(consultation, BallotForm(formdata=None))
-    form, organisation = BallotForm(), current_actor().organisation
+        return _ballot_page(_consultation(consultation_id), BallotForm(formdata=None))
+    # A ballot: the consultation, its round and the organisation's line on the roll in one query.
+    organisation = current_actor().organisation
+    consultation, roll = services.ballot_subject(consultation_id, organisation)
+    if consultation is None or consultation.current_phase is Phase.DRAFT:
+        abort(404)
+    form = BallotForm()
     if organisation is None:
         return _ballot_page(consultation, form, sent=request.form, status=403 if form.validate() else 400)
     code, organisation_id = _credential(consultation, organisation), organisation.id
@@ -119,7 +123,7 @@ def ballot(consultation_id: int) -> Any:
     # and the commit expires the user the choice reads (it would be loaded again for it).
     current_language()
     cast = run_use_case(form, lambda: services.cast_ballot(current_user, consultation, organisation, request.form,
-                                                           credential=code), success=_recorded)
+                                                           credential=code, roll=roll), success=_recorded)
     if cast.value is not None:
         return _keep_credential(consultation_id, organisation_id, cast.value.credential)
     # A refused ballot or an expired token: the choices stay on the page, to be sent again.
