@@ -3,9 +3,12 @@
 A closed vote never changes (the close is a compare-and-set and its ledger is frozen), so its
 tally and its presentation in each language (ranks, figures in words, the chart) are computed
 at the close and stored. The results page, the action plan's source entries, the export pack
-and the API read the stored row: no request re-tallies or re-formats a results table. Rounds
-closed before the table existed get their row from the periodic task; until then a reader
-computes it in memory (a read never writes, so a GET never takes a write lock for it).
+and the API read the stored row: no request re-tallies or re-formats a results table. So that
+the results page costs the same whatever the size of the vote, the close also stores what the
+page would otherwise count or sort per request: the participation tables (the roll is frozen)
+and, for a public vote, its ballots numbered in the page's order (`ListedBallot`). Rounds
+closed before the table (or the listing) existed get their row from the periodic task; until
+then a reader computes it in memory (a read never writes, so a GET never takes a write lock).
 """
 
 from __future__ import annotations
@@ -15,21 +18,32 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import force_locale, get_locale
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, literal, select
 
 from tadamon.core.i18n import TEXT_LANGUAGES
 from tadamon.extensions import db
+from tadamon.membership.models import Organisation
 from tadamon.voting import services
-from tadamon.voting.models import VoteResult, VotingRound
+from tadamon.voting.models import (
+    Ballot,
+    EligibleOrganisation,
+    ListedBallot,
+    VoteResult,
+    VotingRound,
+)
 
 
 @dataclass
 class StoredResults:
-    """A closed vote's results: the tally (`results_of`'s dict) and {language: view data}."""
+    """A closed vote's results: the tally (`results_of`'s dict) and {language: view data};
+    `participation` ({"region"|"legal_form": [[key, eligible, voted], ...]}) and `listed`
+    (how many public ballots are listed in order) when stored, else None (computed per request)."""
 
     tally: dict[str, Any]
     views: dict[str, dict[str, Any]]
     ledger_head: str
+    participation: dict[str, list[list[Any]]] | None = None
+    listed: int | None = None
 
     def view(self, language: str) -> dict[str, Any] | None:
         return self.views.get(language)
@@ -47,9 +61,31 @@ def compute(vote: VotingRound, tally: dict[str, Any]) -> StoredResults:
     return StoredResults(tally, views, vote.published_head or vote.ledger_head)
 
 
+def participation(vote: VotingRound) -> dict[str, list[list[Any]]]:
+    """Participation by region and by legal form, as stored (two grouped reads of the roll)."""
+    return {kind: [[count.label_key, count.eligible, count.voted] for count in services.participation_by(vote, column)]
+            for kind, column in (("region", EligibleOrganisation.region),
+                                 ("legal_form", EligibleOrganisation.legal_form))}
+
+
+def list_ballots(vote: VotingRound) -> int:
+    """Numbers a closed public vote's current ballots in the results page's order, in one
+    INSERT ... SELECT; returns how many. Lists nothing for a secret vote (its ballots name no
+    organisation, and their order must tell nothing). Flushes."""
+    db.session.execute(delete(ListedBallot).where(ListedBallot.round_id == vote.id))
+    if services.is_secret(vote):
+        return 0
+    ordered = (select(literal(vote.id), func.row_number().over(order_by=services.PUBLIC_BALLOTS_ORDER), Ballot.id)
+               .join(Organisation, Organisation.id == Ballot.organisation_id)
+               .where(Ballot.round_id == vote.id, Ballot.is_current.is_(True)))
+    db.session.execute(insert(ListedBallot).from_select(["round_id", "position", "ballot_id"], ordered))
+    return int(db.session.scalar(select(func.count()).select_from(ListedBallot)
+                                 .where(ListedBallot.round_id == vote.id)) or 0)
+
+
 def store(vote: VotingRound) -> VoteResult | None:
-    """Writes a closed vote's results row (at the close, or later for an older round). Flushes;
-    None when the vote has no results yet."""
+    """Writes a closed vote's results row (at the close, or later for an older round), with its
+    participation tables and its listed ballots. Flushes; None when the vote has no results yet."""
     tally = services.results_of(vote)
     if tally is None:
         return None
@@ -57,9 +93,16 @@ def store(vote: VotingRound) -> VoteResult | None:
     row = db.session.get(VoteResult, vote.id) or VoteResult(round_id=vote.id)
     row.method, row.ledger_head = tally["method"], computed.ledger_head
     row.tally, row.views = services.canonical(tally), services.canonical(computed.views)
+    row.participation = services.canonical(participation(vote))
+    row.listed_ballots = list_ballots(vote)
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def _read(row: VoteResult) -> StoredResults:
+    return StoredResults(json.loads(row.tally), json.loads(row.views), row.ledger_head,
+                         json.loads(row.participation) if row.participation else None, row.listed_ballots)
 
 
 def stored_results(vote: VotingRound) -> StoredResults | None:
@@ -67,7 +110,7 @@ def stored_results(vote: VotingRound) -> StoredResults | None:
     memory for a round whose row the periodic task has not written yet. None before the close."""
     row = db.session.get(VoteResult, vote.id)
     if row is not None:
-        return StoredResults(json.loads(row.tally), json.loads(row.views), row.ledger_head)
+        return _read(row)
     tally = services.results_of(vote)
     return compute(vote, tally) if tally is not None else None
 
@@ -88,7 +131,7 @@ def rounds_with_results(consultation_ids: set[int]) -> tuple[dict[int, VotingRou
         if vote.results is None:
             continue
         if row is not None:
-            found[vote.id] = StoredResults(json.loads(row.tally), json.loads(row.views), row.ledger_head)
+            found[vote.id] = _read(row)
             continue
         tally = services.results_of(vote)
         if tally is not None:
@@ -107,13 +150,14 @@ _backfill_done: dict[str, bool] = {}
 
 
 def store_missing_results() -> int:
-    """The periodic task: writes the row of every closed round that has results but no row
-    (rounds closed before results were stored), a few per tick. Returns how many it wrote."""
+    """The periodic task: writes the row of every closed round that has results but no row, or
+    a row without its listed ballots (rounds closed before either was stored), a few per tick.
+    Returns how many it wrote."""
     if _backfill_done.get("done"):
         return 0
+    complete = select(VoteResult.round_id).where(VoteResult.listed_ballots.is_not(None))
     missing = db.session.scalars(
-        select(VotingRound).where(VotingRound.results.is_not(None),
-                                  VotingRound.id.not_in(select(VoteResult.round_id)))
+        select(VotingRound).where(VotingRound.results.is_not(None), VotingRound.id.not_in(complete))
         .order_by(VotingRound.id).limit(20)).all()
     for vote in missing:
         store(vote)

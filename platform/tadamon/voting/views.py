@@ -149,8 +149,8 @@ def results(consultation_id: int) -> Any:
     stored = stored_results(vote) if vote is not None else None
     if vote is None or stored is None:
         abort(404)
-    return render_template("voting/results.html", **presentation.results_page(consultation, vote, stored,
-                                                                               page_arg()))
+    return render_template("voting/results.html", **presentation.results_page(
+        consultation, vote, stored, page_arg(), full_ranking=request.args.get("ranking") == "all"))
 
 
 @bp.route("/consultations/<int:consultation_id>/participation")
