@@ -1,9 +1,10 @@
-"""results pages: the public ballots of a closed vote listed in order, participation stored
+"""results pages: the public ballots of a closed vote listed in the results page's order
 
 A closed public vote's ballots get their positions in the results page's order
-(`listed_ballots`), and its results row the participation tables and the number of ballots
-listed. Rows stored before this revision have NULLs: the periodic task
-(`voting.results.store_missing_results`) stores them again, as it stores rounds without a row.
+(`listed_ballots`), and its results row the number of ballots listed. Rows stored before this
+revision have NULL there: the periodic task (`voting.results.store_missing_results`) stores
+them again (with the views' new parts: participation, the first rows' chart), as it stores
+rounds without a row.
 
 Revision ID: 8c41f0a6d2e9
 Revises: 5e2b9c4d7f31
@@ -29,12 +30,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('round_id', 'position', name=op.f('pk_listed_ballots'))
     )
     with op.batch_alter_table('vote_results', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('participation', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('listed_ballots', sa.Integer(), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table('vote_results', schema=None) as batch_op:
         batch_op.drop_column('listed_ballots')
-        batch_op.drop_column('participation')
     op.drop_table('listed_ballots')

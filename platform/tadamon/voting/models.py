@@ -117,9 +117,6 @@ class VoteResult(Model):
     # Canonical JSON: the tally (as VotingRound.results), and {language: view} (see voting.presentation).
     tally: Mapped[str] = mapped_column(Text)
     views: Mapped[str] = mapped_column(Text)
-    # Canonical JSON: participation by region and by legal form, [[key, eligible, voted], ...]
-    # each (the roll is frozen and its `has_voted` final once the vote is closed).
-    participation: Mapped[str | None] = mapped_column(Text)
     # How many public ballots `ListedBallot` lists in order (0 for a secret vote). NULL for a row
     # stored before the listing existed: the periodic task stores it again.
     listed_ballots: Mapped[int | None] = mapped_column(Integer)

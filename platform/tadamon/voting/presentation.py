@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_percent
+from flask_babel import format_number, format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -124,7 +124,7 @@ def results_view(results: dict[str, Any], proposals: dict[str, Proposal]) -> Res
 # The results page shows the first rows of a long ranking (its chart, its table), and links to
 # the whole one: a national vote puts dozens of proposals to the vote, and the page must cost the
 # same whatever their number. The pairwise table (rows × rows) comes only with the whole ranking.
-RANKING_SHOWN = 20
+RANKING_SHOWN = 10
 
 
 def freeze_view(view: ResultsView) -> dict[str, Any]:
@@ -170,6 +170,14 @@ def participation_rows(rows: list[Any], kind: str) -> list[tuple[str, int, int, 
         share = format_percent(row.voted / row.eligible if row.eligible else 0)
         labelled.append((name, row.eligible, row.voted, share))
     return labelled
+
+
+def frozen_participation(counts: dict[str, list[services.ParticipationCount]]) -> dict[str, list[list[str]]]:
+    """The participation tables as the results page shows them, in the current language:
+    [name, eligible, voted, share] per row, every figure formatted (stored with the view)."""
+    return {kind: [[name, format_number(eligible), format_number(voted), share]
+                   for name, eligible, voted, share in participation_rows(rows, kind)]
+            for kind, rows in counts.items()}
 
 
 def summarise(method_id: str, ballot: dict[str, Any], titles: dict[str, str]) -> str:
@@ -237,15 +245,14 @@ def results_page(consultation: Consultation, vote: VotingRound, stored: StoredRe
     view = thaw_view(frozen, proposals, shown)
     ballots = services.public_ballots_page(vote, ballots_page, listed=stored.listed)
     titles = {row["key"]: row["title"] for row in frozen["rows"]} if ballots.items else {}
-    counts = stored.participation or stored_participation(vote)
+    # A view stored before these were: counted and formatted here, until the periodic task stores it again.
+    tables = frozen.get("participation") or frozen_participation(stored_participation(vote))
+    secret = frozen["secret"] if "secret" in frozen else services.is_secret(vote)
     return {
         "consultation": consultation, "vote": vote, "results": results, "proposals": proposals,
-        "method": get_method(results["method"]), "view": view,
-        "definition": services.definition_of(vote),
+        "method": get_method(results["method"]), "view": view, "secret": secret,
         "published": consultation.current_phase is Phase.RESULTS_PUBLISHED,
-        "by_region": participation_rows([services.ParticipationCount(*row) for row in counts["region"]], "region"),
-        "by_form": participation_rows([services.ParticipationCount(*row) for row in counts["legal_form"]],
-                                      "legal_form"),
+        "by_region": tables["region"], "by_form": tables["legal_form"],
         "public_ballots": ballots.items, "ballots_page": ballots,
         "ballot_summaries": [summarise(results["method"], ballot, titles) for _organisation, ballot in ballots.items],
     }

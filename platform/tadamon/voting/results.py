@@ -5,8 +5,9 @@ tally and its presentation in each language (ranks, figures in words, the chart)
 at the close and stored. The results page, the action plan's source entries, the export pack
 and the API read the stored row: no request re-tallies or re-formats a results table. So that
 the results page costs the same whatever the size of the vote, the close also stores what the
-page would otherwise count or sort per request: the participation tables (the roll is frozen)
-and, for a public vote, its ballots numbered in the page's order (`ListedBallot`). Rounds
+page would otherwise count, sort or format per request: the participation tables (the roll is
+frozen) in each language's view, and, for a public vote, its ballots numbered in the page's
+order (`ListedBallot`). Rounds
 closed before the table (or the listing) existed get their row from the periodic task; until
 then a reader computes it in memory (a read never writes, so a GET never takes a write lock).
 """
@@ -36,13 +37,12 @@ from tadamon.voting.models import (
 @dataclass
 class StoredResults:
     """A closed vote's results: the tally (`results_of`'s dict) and {language: view data};
-    `participation` ({"region"|"legal_form": [[key, eligible, voted], ...]}) and `listed`
-    (how many public ballots are listed in order) when stored, else None (computed per request)."""
+    `listed`: how many public ballots are listed in order, None when not stored (a round
+    closed before the listing existed, until the periodic task stores it)."""
 
     tally: dict[str, Any]
     views: dict[str, dict[str, Any]]
     ledger_head: str
-    participation: dict[str, list[list[Any]]] | None = None
     listed: int | None = None
 
     def view(self, language: str) -> dict[str, Any] | None:
@@ -54,16 +54,19 @@ def compute(vote: VotingRound, tally: dict[str, Any]) -> StoredResults:
     from tadamon.voting import presentation
 
     proposals = services.proposals_by_key(vote)
+    counts = participation(vote)
+    secret = services.is_secret(vote)
     views = {}
     for code in TEXT_LANGUAGES:
         with force_locale(code):
-            views[code] = presentation.freeze_view(presentation.results_view(tally, proposals))
+            views[code] = {**presentation.freeze_view(presentation.results_view(tally, proposals)), "secret": secret,
+                           "participation": presentation.frozen_participation(counts)}
     return StoredResults(tally, views, vote.published_head or vote.ledger_head)
 
 
-def participation(vote: VotingRound) -> dict[str, list[list[Any]]]:
-    """Participation by region and by legal form, as stored (two grouped reads of the roll)."""
-    return {kind: [[count.label_key, count.eligible, count.voted] for count in services.participation_by(vote, column)]
+def participation(vote: VotingRound) -> dict[str, list[services.ParticipationCount]]:
+    """Participation by region and by legal form (two grouped reads of the roll)."""
+    return {kind: services.participation_by(vote, column)
             for kind, column in (("region", EligibleOrganisation.region),
                                  ("legal_form", EligibleOrganisation.legal_form))}
 
@@ -93,7 +96,6 @@ def store(vote: VotingRound) -> VoteResult | None:
     row = db.session.get(VoteResult, vote.id) or VoteResult(round_id=vote.id)
     row.method, row.ledger_head = tally["method"], computed.ledger_head
     row.tally, row.views = services.canonical(tally), services.canonical(computed.views)
-    row.participation = services.canonical(participation(vote))
     row.listed_ballots = list_ballots(vote)
     db.session.add(row)
     db.session.flush()
@@ -101,8 +103,7 @@ def store(vote: VotingRound) -> VoteResult | None:
 
 
 def _read(row: VoteResult) -> StoredResults:
-    return StoredResults(json.loads(row.tally), json.loads(row.views), row.ledger_head,
-                         json.loads(row.participation) if row.participation else None, row.listed_ballots)
+    return StoredResults(json.loads(row.tally), json.loads(row.views), row.ledger_head, row.listed_ballots)
 
 
 def stored_results(vote: VotingRound) -> StoredResults | None:

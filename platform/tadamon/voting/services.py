@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, event, func, insert, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, load_only, raiseload
+from sqlalchemy.orm import Session, defer, load_only, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tadamon.accounts.models import User
@@ -164,6 +164,13 @@ def open_round(actor: User | None, consultation: Consultation) -> VotingRound:
 
 def round_of(consultation: Consultation) -> VotingRound | None:
     return db.session.scalar(select(VotingRound).where(VotingRound.consultation_id == consultation.id))
+
+
+def round_for_results(consultation: Consultation) -> VotingRound | None:
+    """The round, for a page that reads its results from their stored row: its definition (the
+    whole roll's ids) and its tally are left unread, loaded only if the row is missing."""
+    return db.session.scalar(select(VotingRound).options(defer(VotingRound.definition), defer(VotingRound.results))
+                             .where(VotingRound.consultation_id == consultation.id))
 
 
 def definition_of(vote: VotingRound) -> dict[str, Any]:
