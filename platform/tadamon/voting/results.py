@@ -7,9 +7,9 @@ and the API read the stored row: no request re-tallies or re-formats a results t
 the results page costs the same whatever the size of the vote, the close also stores what the
 page would otherwise count, sort or format per request: the participation tables (the roll is
 frozen) in each language's view, and, for a public vote, its ballots numbered in the page's
-order (`ListedBallot`). Rounds
-closed before the table (or the listing) existed get their row from the periodic task; until
-then a reader computes it in memory (a read never writes, so a GET never takes a write lock).
+order (`ListedBallot`). Rounds closed before the table (or the listing) existed get their row
+from the periodic task; until then a reader computes it in memory (a read never writes, so a
+GET never takes a write lock).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def participation(vote: VotingRound) -> dict[str, list[services.ParticipationCou
 def list_ballots(vote: VotingRound) -> int:
     """Numbers a closed public vote's current ballots in the results page's order, in one
     INSERT ... SELECT; returns how many. Lists nothing for a secret vote (its ballots name no
-    organisation, and their order must tell nothing). Flushes."""
+    organisation, and their order must tell nothing)."""
     db.session.execute(delete(ListedBallot).where(ListedBallot.round_id == vote.id))
     if services.is_secret(vote):
         return 0
