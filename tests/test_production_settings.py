@@ -88,3 +88,26 @@ def test_hsts_preload_needs_a_year(production_env):
 
 def test_development_sends_no_hsts(client):
     assert "Strict-Transport-Security" not in client.get("/account/login").headers
+
+
+def test_a_warm_worker_freezes_what_its_first_requests_kept():
+    """gunicorn.conf.py's post_request: the objects the first requests built are frozen out of
+    the collector's reach once (at 100 requests, then 1,000 and 10,000), not at every request."""
+    import gc
+    import runpy
+    from types import SimpleNamespace
+
+    settings = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    worker = SimpleNamespace()
+    kept = [[index] for index in range(1000)]  # what a warm-up keeps
+    frozen = gc.get_freeze_count()
+    try:
+        for _ in range(99):
+            settings["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() == frozen
+        settings["post_request"](worker, None, {}, None)
+        assert gc.get_freeze_count() >= frozen + len(kept) and worker.tadamon_served == 100
+        settings["post_request"](worker, None, {}, None)
+        assert worker.tadamon_served == 101
+    finally:
+        gc.unfreeze()  # this test process collects as before

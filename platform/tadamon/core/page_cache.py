@@ -50,7 +50,7 @@ CACHED_ENDPOINTS = frozenset({
 BOOKKEEPING_TABLES = frozenset({
     "user_sessions", "notifications", "outbox_messages", "email_digests", "notification_preferences",
     "sent_reminders", "stashed_submissions", "form_submissions", "account_tokens", "audit_entries",
-    "api_tokens", "vote_results",
+    "api_tokens", "vote_results", "listed_ballots",
 })
 TOKEN_HOLE = "\x00tadamon-csrf\x00"  # noqa: S105 - a placeholder, not a secret
 CHANGED = "tadamon_content_changed"

@@ -117,6 +117,22 @@ class VoteResult(Model):
     # Canonical JSON: the tally (as VotingRound.results), and {language: view} (see voting.presentation).
     tally: Mapped[str] = mapped_column(Text)
     views: Mapped[str] = mapped_column(Text)
+    # How many public ballots `ListedBallot` lists in order (0 for a secret vote). NULL for a row
+    # stored before the listing existed: the periodic task stores it again.
+    listed_ballots: Mapped[int | None] = mapped_column(Integer)
+
+
+class ListedBallot(Model):
+    """A closed public vote's current ballots in the order the results page lists them (by the
+    organisation's name at the close), numbered from 1 without gaps: a page of ballots is a
+    range of positions read through the primary key, whatever the number of ballots, and the
+    total is `VoteResult.listed_ballots`. Never written for a secret vote."""
+
+    __tablename__ = "listed_ballots"
+
+    round_id: Mapped[int] = mapped_column(ForeignKey("voting_rounds.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("ballots.id", ondelete="CASCADE"))
 
 
 class LedgerEntry(Model):

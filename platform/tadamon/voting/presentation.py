@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import format_percent
+from flask_babel import format_number, format_percent
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
@@ -20,8 +20,9 @@ from tadamon.membership.regions import REGIONS_BY_CODE
 from tadamon.proposals.models import Proposal
 from tadamon.voting import services
 from tadamon.voting.methods import Segment, VotingMethod, get_method
-from tadamon.voting.models import EligibleOrganisation, VotingRound
+from tadamon.voting.models import VotingRound
 from tadamon.voting.results import StoredResults, current_language
+from tadamon.voting.results import participation as stored_participation
 from tadamon.workshops.models import Consultation, Phase
 
 
@@ -47,6 +48,10 @@ class ResultsView:
     scale: float
     chart: Markup
     pairwise: list[tuple[str, list[str]]] | None = None
+    # The whole ranking's number of rows, and whether its pairwise table was left out, when
+    # `rows` are only its first ones (see RANKING_SHOWN).
+    total: int = 0
+    pairwise_cut: bool = False
 
 
 def _title(proposals: dict[str, Proposal], key: str) -> str:
@@ -116,10 +121,19 @@ def results_view(results: dict[str, Any], proposals: dict[str, Proposal]) -> Res
                        pairwise=method.pairwise(details, [row.key for row in rows]))
 
 
+# The results page shows the first rows of a long ranking (its chart, its table), and links to
+# the whole one: a national vote puts dozens of proposals to the vote, and the page must cost the
+# same whatever their number. The pairwise table (rows × rows) comes only with the whole ranking.
+RANKING_SHOWN = 10
+
+
 def freeze_view(view: ResultsView) -> dict[str, Any]:
-    """A view as JSON data, to be stored once (`voting.results`) and shown many times."""
+    """A view as JSON data, to be stored once (`voting.results`) and shown many times; with the
+    chart of its first RANKING_SHOWN rows when it has more. In the view's language (its locale)."""
+    top = (str(bar_chart(view.rows[:RANKING_SHOWN], view.scale, "results-chart-caption"))
+           if len(view.rows) > RANKING_SHOWN else None)
     return {"method": view.method, "winners_sentence": view.winners_sentence, "notes": view.notes,
-            "scale": view.scale, "chart": str(view.chart),
+            "scale": view.scale, "chart": str(view.chart), "chart_top": top,
             "legend": [[s.value, s.css_class, s.label] for s in view.legend],
             "pairwise": view.pairwise,
             "rows": [{"key": r.key, "rank": r.rank, "tied": r.tied, "title": r.title, "figure": r.figure,
@@ -127,15 +141,21 @@ def freeze_view(view: ResultsView) -> dict[str, Any]:
                      for r in view.rows]}
 
 
-def thaw_view(data: dict[str, Any], proposals: dict[str, Proposal]) -> ResultsView:
-    """A stored view, with the proposals it links to: no tally, no translation, no formatting."""
+def thaw_view(data: dict[str, Any], proposals: dict[str, Proposal], shown: int | None = None) -> ResultsView:
+    """A stored view, with the proposals it links to: no tally, no translation, no formatting.
+    `shown`: only the ranking's first rows, their chart, and no pairwise table."""
+    cut = shown is not None and len(data["rows"]) > shown
+    rows = [Row(key=r["key"], rank=r["rank"], tied=r["tied"], proposal=proposals.get(r["key"]), title=r["title"],
+                figure=r["figure"], adopted=r["adopted"], segments=[Segment(*s) for s in r["segments"]])
+            for r in (data["rows"][:shown] if cut else data["rows"])]
+    chart = data.get("chart_top") if cut else data["chart"]
     return ResultsView(
         method=data["method"], winners_sentence=data["winners_sentence"], notes=data["notes"], scale=data["scale"],
-        chart=Markup(data["chart"]),  # noqa: S704 - built by bar_chart, which escapes every text
-        legend=[Segment(*segment) for segment in data["legend"]], pairwise=data["pairwise"],
-        rows=[Row(key=r["key"], rank=r["rank"], tied=r["tied"], proposal=proposals.get(r["key"]), title=r["title"],
-                  figure=r["figure"], adopted=r["adopted"], segments=[Segment(*s) for s in r["segments"]])
-              for r in data["rows"]])
+        # Built by bar_chart, which escapes every text (a view stored before the first rows'
+        # chart was: drawn here, until the periodic task stores the view again).
+        chart=Markup(chart) if chart is not None else bar_chart(rows, data["scale"], "results-chart-caption"),  # noqa: S704
+        legend=[Segment(*segment) for segment in data["legend"]], pairwise=None if cut else data["pairwise"],
+        rows=rows, total=len(data["rows"]), pairwise_cut=bool(cut and data["pairwise"]))
 
 
 def participation_rows(rows: list[Any], kind: str) -> list[tuple[str, int, int, str]]:
@@ -152,9 +172,18 @@ def participation_rows(rows: list[Any], kind: str) -> list[tuple[str, int, int, 
     return labelled
 
 
-def summarise(method_id: str, ballot: dict[str, Any], proposals: dict[str, Proposal]) -> str:
-    """One public ballot in words, for the table of how each organisation voted."""
-    return get_method(method_id).summarise(ballot, lambda key: _title(proposals, key))
+def frozen_participation(counts: dict[str, list[services.ParticipationCount]]) -> dict[str, list[list[str]]]:
+    """The participation tables as the results page shows them, in the current language:
+    [name, eligible, voted, share] per row, every figure formatted (stored with the view)."""
+    return {kind: [[name, format_number(eligible), format_number(voted), share]
+                   for name, eligible, voted, share in participation_rows(rows, kind)]
+            for kind, rows in counts.items()}
+
+
+def summarise(method_id: str, ballot: dict[str, Any], titles: dict[str, str]) -> str:
+    """One public ballot in words, for the table of how each organisation voted; the candidates
+    named by `titles` (the stored ranking's, {key: title})."""
+    return get_method(method_id).summarise(ballot, lambda key: titles.get(key, key))
 
 
 SUMMARY_LENGTH = 360
@@ -202,21 +231,28 @@ def ballot_page(consultation: Consultation, user: Any, organisation: Organisatio
 
 
 def results_page(consultation: Consultation, vote: VotingRound, stored: StoredResults,
-                 ballots_page: int = 1) -> dict[str, Any]:
-    """What the results page shows: the ranking, participation, and (public ballots) who voted what.
-    The ranking comes as stored at the close, in the reader's language (see voting.results)."""
-    proposals = services.proposals_by_key(vote)
-    ballots = services.public_ballots_page(vote, ballots_page)
+                 ballots_page: int = 1, *, full_ranking: bool = False) -> dict[str, Any]:
+    """What the results page shows: the ranking (its first RANKING_SHOWN rows unless
+    `full_ranking`), participation, and (public ballots) one page of who voted what. All of it
+    as stored at the close (see voting.results), in the reader's language: what the page reads
+    is bounded by its rows, whatever the number of ballots, organisations or candidates."""
     results = stored.tally
     frozen = stored.view(current_language())
-    view = thaw_view(frozen, proposals) if frozen is not None else results_view(results, proposals)
+    if frozen is None:  # not stored in this language: formatted here, as the close would have
+        frozen = freeze_view(results_view(results, services.proposals_by_key(vote)))
+    shown = None if full_ranking else RANKING_SHOWN
+    proposals = services.linked_proposals([row["key"] for row in frozen["rows"][:shown]])
+    view = thaw_view(frozen, proposals, shown)
+    ballots = services.public_ballots_page(vote, ballots_page, listed=stored.listed)
+    titles = {row["key"]: row["title"] for row in frozen["rows"]} if ballots.items else {}
+    # A view stored before these were: counted and formatted here, until the periodic task stores it again.
+    tables = frozen.get("participation") or frozen_participation(stored_participation(vote))
+    secret = frozen["secret"] if "secret" in frozen else services.is_secret(vote)
     return {
         "consultation": consultation, "vote": vote, "results": results, "proposals": proposals,
-        "method": get_method(results["method"]), "view": view,
-        "definition": services.definition_of(vote),
+        "method": get_method(results["method"]), "view": view, "secret": secret,
         "published": consultation.current_phase is Phase.RESULTS_PUBLISHED,
-        "by_region": participation_rows(services.participation_by(vote, EligibleOrganisation.region), "region"),
-        "by_form": participation_rows(services.participation_by(vote, EligibleOrganisation.legal_form), "legal_form"),
+        "by_region": tables["region"], "by_form": tables["legal_form"],
         "public_ballots": ballots.items, "ballots_page": ballots,
-        "ballot_summaries": [summarise(results["method"], ballot, proposals) for _organisation, ballot in ballots.items],
+        "ballot_summaries": [summarise(results["method"], ballot, titles) for _organisation, ballot in ballots.items],
     }

@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, event, false, func, insert, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, load_only, raiseload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tadamon.accounts.models import User
@@ -64,6 +64,7 @@ from tadamon.voting.models import (
     Ballot,
     EligibleOrganisation,
     LedgerEntry,
+    ListedBallot,
     VotingRound,
     random_ballot_id,
 )
@@ -169,6 +170,13 @@ def open_round(actor: User | None, consultation: Consultation) -> VotingRound:
 
 def round_of(consultation: Consultation) -> VotingRound | None:
     return db.session.scalar(select(VotingRound).where(VotingRound.consultation_id == consultation.id))
+
+
+def round_for_results(consultation: Consultation) -> VotingRound | None:
+    """The round, for a page that reads its results from their stored row: its definition (the
+    whole roll's ids) and its tally are left unread, loaded only if the row is missing."""
+    return db.session.scalar(select(VotingRound).options(defer(VotingRound.definition), defer(VotingRound.results))
+                             .where(VotingRound.consultation_id == consultation.id))
 
 
 def definition_of(vote: VotingRound) -> dict[str, Any]:
@@ -880,10 +888,14 @@ def results_of(vote: VotingRound) -> dict[str, Any] | None:
     return json.loads(vote.results) if vote.results else None
 
 
+# The order public ballots are listed in: by organisation (the listing stored at the close, too).
+PUBLIC_BALLOTS_ORDER = (Organisation.name_fr, Organisation.name_ar, Organisation.id)
+
+
 def _public_ballots_query(vote: VotingRound) -> Select[Organisation, str]:
     return (select(Organisation, Ballot.content).join(Ballot, Ballot.organisation_id == Organisation.id)
             .where(Ballot.round_id == vote.id, Ballot.is_current.is_(True))
-            .order_by(Organisation.name_fr, Organisation.name_ar, Organisation.id))
+            .order_by(*PUBLIC_BALLOTS_ORDER))
 
 
 def public_ballots(vote: VotingRound) -> list[tuple[Organisation, dict[str, Any]]]:
@@ -897,7 +909,9 @@ def public_ballots(vote: VotingRound) -> list[tuple[Organisation, dict[str, Any]
 
 # A national vote has thousands of public ballots: the results page shows them a page at a time
 # (summarising 2,000 ballots took seconds per request), the open data and the pack hold them all.
-PUBLIC_BALLOTS_PER_PAGE = 100
+# A page's cost is its rows' (each summarised, linked, isolated): 20 keep the page of a
+# national vote within 1.5× of a local one's, whose dozen ballots fit on one page.
+PUBLIC_BALLOTS_PER_PAGE = 20
 
 
 @dataclass(frozen=True)
@@ -924,8 +938,27 @@ class BallotsPage:
         return self.page + 1
 
 
-def public_ballots_page(vote: VotingRound, page: int, per_page: int = PUBLIC_BALLOTS_PER_PAGE) -> BallotsPage:
-    """One page of `public_ballots`, in the same order (an empty page for a secret or open vote)."""
+def public_ballots_page(vote: VotingRound, page: int, per_page: int = PUBLIC_BALLOTS_PER_PAGE, *,
+                        listed: int | None = None) -> BallotsPage:
+    """One page of `public_ballots`, in the same order (an empty page for a secret or open vote).
+    `listed`: how many ballots the close numbered in that order (`ListedBallot`); the page is
+    then a range of positions read through the primary key, and the total is known without a
+    count, so a page costs the same whatever the number of ballots. Without it (a round whose
+    listing the periodic task has not stored yet) the page is sorted and counted per request."""
+    if listed is not None:
+        pages = max(1, -(-listed // per_page))
+        page = page if 1 <= page <= pages else 1  # past the last page: the first one
+        if not listed:
+            return BallotsPage([], 1, 1, 0)
+        start = (page - 1) * per_page
+        numbered = db.session.execute(
+            select(Organisation, Ballot.content).join(Ballot, Ballot.organisation_id == Organisation.id)
+            .join(ListedBallot, ListedBallot.ballot_id == Ballot.id)
+            .where(ListedBallot.round_id == vote.id, ListedBallot.position > start,
+                   ListedBallot.position <= start + per_page)
+            .order_by(ListedBallot.position)).all()
+        return BallotsPage([(organisation, json.loads(content)) for organisation, content in numbered], page, pages,
+                           listed)
     definition = definition_of(vote)
     if definition["secret"] or vote.closed_at is None:
         return BallotsPage([], 1, 1, 0)
@@ -943,6 +976,15 @@ def public_ballots_page(vote: VotingRound, page: int, per_page: int = PUBLIC_BAL
 def proposals_by_key(vote: VotingRound) -> dict[str, Proposal]:
     keys = candidate_keys(vote)
     rows = db.session.scalars(select(Proposal).where(Proposal.id.in_([proposal_id_of(k) for k in keys])))
+    return {candidate_key(p.id): p for p in rows}
+
+
+def linked_proposals(keys: list[str]) -> dict[str, Proposal]:
+    """The proposals of these candidates, with only what a link to each needs (id, language);
+    any other attribute raises rather than loading per row."""
+    rows = db.session.scalars(select(Proposal).options(load_only(Proposal.id, Proposal.language, raiseload=True),
+                                                       raiseload("*"))
+                              .where(Proposal.id.in_([proposal_id_of(k) for k in keys])))
     return {candidate_key(p.id): p for p in rows}
 
 

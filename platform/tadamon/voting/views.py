@@ -149,12 +149,12 @@ def receipts(consultation_id: int) -> Any:
 def results(consultation_id: int) -> Any:
     consultation = _consultation(consultation_id)
     require(can_view_results(current_actor(), consultation))
-    vote = services.round_of(consultation)
+    vote = services.round_for_results(consultation)
     stored = stored_results(vote) if vote is not None else None
     if vote is None or stored is None:
         abort(404)
-    return render_template("voting/results.html", **presentation.results_page(consultation, vote, stored,
-                                                                               page_arg()))
+    return render_template("voting/results.html", **presentation.results_page(
+        consultation, vote, stored, page_arg(), full_ranking=request.args.get("ranking") == "all"))
 
 
 @bp.route("/consultations/<int:consultation_id>/participation")
