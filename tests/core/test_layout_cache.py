@@ -8,9 +8,9 @@ import re
 
 import pytest
 
+from tadamon.accounts.models import RoleAssignment
 from tadamon.core import layout
 from tadamon.core.notifications import notify
-from tadamon.accounts.models import RoleAssignment
 from tadamon.core.permissions import Role
 from tadamon.extensions import db
 from tests.membership.conftest import charter, complete_application, education, steering  # noqa: F401
