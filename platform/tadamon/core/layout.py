@@ -73,12 +73,16 @@ def site_header() -> Markup:
     from flask_login import current_user
     from flask_wtf.csrf import generate_csrf
 
+    from tadamon.core.actor import current_actor
     from tadamon.core.i18n import current_language
-    from tadamon.core.permissions import can
+    from tadamon.core.permissions import predicate_of
     from tadamon.core.templating import unread_notifications
 
     signed_in = bool(current_user and current_user.is_authenticated)
-    allowed = {action: can(action) for action in MENU_ACTIONS}
+    # The rules themselves, not `can`: the menu is not part of a member page's stored content
+    # (core.member_pages), so its answers are not reported as that content's audience.
+    actor = current_actor()
+    allowed = {action: bool(predicate_of(action)(actor, None)) for action in MENU_ACTIONS}
     unread = unread_notifications() if signed_in else 0
     key = (signed_in, tuple(allowed.values()), bool(unread))
     parts = _parts("_site_header.html", key, signed_in=signed_in, allowed=allowed, has_unread=bool(unread),

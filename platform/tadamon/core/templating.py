@@ -8,7 +8,7 @@ from flask import g, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from tadamon.core import bidi, hooks, layout
+from tadamon.core import bidi, hooks, layout, member_pages
 from tadamon.core.actor import current_actor
 from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE, STASH_UNCHECKED_MESSAGE
 from tadamon.core.i18n import LANGUAGE_NATIVE_NAMES, current_language, localized, text_direction
@@ -30,6 +30,7 @@ def globals_() -> dict[str, Any]:
         "csrf_token": generate_csrf,
         "site_header": layout.site_header,
         "site_footer": layout.site_footer,
+        "fragment_mark": member_pages.fragment_mark,
         "CSRF_EXPIRED_MESSAGE": CSRF_EXPIRED_MESSAGE,
         "STASH_RESTORED_MESSAGE": STASH_RESTORED_MESSAGE,
         "STASH_UNCHECKED_MESSAGE": STASH_UNCHECKED_MESSAGE,
