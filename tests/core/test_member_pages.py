@@ -158,3 +158,37 @@ def test_visitors_and_flash_messages_are_never_served_stored_content(app, login,
     visitor_page = app.test_client().get("/workshops").get_data(as_text=True)
     assert "csrf_token" not in visitor_page and "\x00" not in visitor_page
     assert len(_stored(app)) == 1
+
+
+def test_a_page_in_the_readers_own_random_order_is_not_stored(app, login, members, consultation):
+    _same_language(members, "fr")
+    path = f"/consultations/{consultation.id}/proposals?sort=random"
+    for person, _organisation in members[:2]:
+        _get(_reader(app, login, person), path)
+    assert _stored(app) == []
+    _get(_reader(app, login, members[0][0]), f"/consultations/{consultation.id}/proposals?sort=recent")
+    assert len(_stored(app)) == 1
+
+
+def test_a_token_in_the_content_is_each_readers_own(app, create_user):
+    from flask import render_template_string
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+
+    page = ('{% extends "base.html" %}{% block title %}Titre{% endblock %}'
+            '{% block content %}<form><input name="t" value="{{ csrf_token() }}"></form>{% endblock %}')
+    def stored_only() -> str:
+        raise AssertionError("the second reader's content comes from the store")
+
+    served = []
+    for person, view in ((create_user(), lambda: render_template_string(page)), (create_user(), stored_only)):
+        with app.test_request_context("/organisations", headers={"Accept-Language": "en"}):
+            login_user(person)
+            app.preprocess_request()
+            html = member_pages._serve(view)
+            served.append((html, generate_csrf()))
+    (first, first_token), (second, second_token) = served
+    assert first_token != second_token
+    assert f'name="t" value="{first_token}"' in first and f'name="t" value="{second_token}"' in second
+    assert first_token not in second and "\x00" not in first + second
+    assert len(_stored(app)) == 1 and member_pages.TOKEN_HOLE in _stored(app)[0].content

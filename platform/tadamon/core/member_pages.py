@@ -14,7 +14,7 @@ it only when each predicate, asked again for them (on the same object, loaded by
 their own acting organisation or person where the first reader's own was asked about), gives the
 same answer. Nothing is inferred from roles: a rule that starts to depend on something new
 is asked again, as it is. A page whose rendering asked about another person, or about something
-that cannot be loaded again by its key, is not stored.
+that cannot be loaded again by its key, or that called `keep_personal`, is not stored.
 
 What a view gives its template besides permissions must be the same for every reader: that is
 what putting an endpoint in `MEMBER_CACHED_ENDPOINTS` asserts (read its view and templates
@@ -119,6 +119,14 @@ def note_answer(action: str, args: tuple[Any, ...], kwargs: dict[str, Any], answ
     recorder.answers.append((action, reference, bool(answer)))
 
 
+def keep_personal() -> None:
+    """The page being rendered shows something of the reader's own session (a per-reader order,
+    say): it is not stored for others."""
+    recorder: _Answers | None = g.get(_RECORDER) if has_request_context() else None
+    if recorder is not None:
+        recorder.refused = True
+
+
 def _reference(obj: Any, actor: Any) -> Reference:
     if obj is None:
         return None
@@ -173,7 +181,7 @@ def _key() -> tuple[Any, ...]:
     from tadamon.core import page_cache
     from tadamon.core.i18n import current_language
 
-    return (page_cache._store().current_version(), current_language(), str(get_timezone()), request.script_root,
+    return (page_cache.content_version(), current_language(), str(get_timezone()), request.script_root,
             request.full_path)
 
 
@@ -188,7 +196,7 @@ def _cacheable_request() -> bool:
 def _ttl() -> float:
     from tadamon.core import page_cache
 
-    return page_cache._ttl()
+    return page_cache.lifetime()
 
 
 def _cut(html: str, name: str) -> tuple[str, str] | None:
