@@ -16,6 +16,9 @@ from tadamon.extensions import db
 from tests import support
 from tests.membership.conftest import charter, complete_application, education, steering  # noqa: F401
 from tests.proposals.conftest import consultation  # noqa: F401
+from tests.action_plan.conftest import make_action, results  # noqa: F401
+from tests.action_plan.test_exports import published_plan  # noqa: F401
+from tests.voting.conftest import open_vote  # noqa: F401
 from tests.workshops.conftest import facilitator, members, open_workshop, theme  # noqa: F401
 
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -192,3 +195,24 @@ def test_a_token_in_the_content_is_each_readers_own(app, create_user):
     assert f'name="t" value="{first_token}"' in first and f'name="t" value="{second_token}"' in second
     assert first_token not in second and "\x00" not in first + second
     assert len(_stored(app)) == 1 and member_pages.TOKEN_HOLE in _stored(app)[0].content
+
+
+def test_a_personal_part_is_each_readers_own_in_shared_content(app, login, members, published_plan, create_user):
+    from tadamon.action_plan.services import open_to
+
+    _same_language(members, "fr")
+    (first_person, first_organisation), (second_person, second_organisation), _third = members
+    first_open = {action.id for action in open_to(first_organisation)}
+    second_open = {action.id for action in open_to(second_organisation)}
+    assert first_open != second_open  # the first organisation already leads one of them
+    section = 'id="open-actions-title"'
+    readers = [(_reader(app, login, first_person), first_open), (_reader(app, login, second_person), second_open)]
+    for _ in range(2):
+        for client, expected in readers:
+            page = _get(client, "/plan")[0]
+            box = page[page.index(section):page.index("</section>", page.index(section))]
+            shown = {int(found) for found in re.findall(r'href="/plan/actions/(\d+)"', box)}
+            assert shown == expected
+    assert len(_stored(app)) == 1 and section not in _stored(app)[0].content
+    loner = _reader(app, login, create_user(language="fr"))
+    assert section not in _get(loner, "/plan")[0]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,12 +38,18 @@ from markupsafe import Markup
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
-MEMBER_CACHED_ENDPOINTS = frozenset({"workshops.index", "membership.directory", "proposals.index", "voting.results"})
+# Each one's view and templates read: nothing but permissions' answers and personal parts
+# (`personal_part`) differs between readers of one language and time zone.
+MEMBER_CACHED_ENDPOINTS = frozenset({"workshops.index", "membership.directory", "proposals.index", "voting.results",
+                                     "action_plan.plan"})
 # Around the blocks in base.html while a page is rendered to be stored (`fragment_mark`).
 MARKS = {name: (f"\x00{name}\x00", f"\x00/{name}\x00") for name in ("title", "content")}
 TOKEN_HOLE = "\x00tadamon-csrf\x00"  # noqa: S105 - a placeholder, not a secret
 VARIANTS_PER_PAGE = 8  # audiences of one page (the menu's few role combinations, and the like)
 _RECORDER = "tadamon_member_answers"
+_PART_MARK = "\x00part:{}\x00"  # around a personal part while a page is rendered to be stored
+_PART_HOLE = "\x00hole:{}\x00"  # in its place in the stored content
+_PARTS: dict[str, Callable[[], Markup]] = {}
 
 Reference = tuple[Any, tuple[Any, ...]] | None  # a mapped class and primary key, or no object
 ACTING_ORGANISATION: Reference = ("acting organisation", ())
@@ -61,6 +68,7 @@ class _Answers:
     def __init__(self) -> None:
         self.answers: list[Answer] = []
         self.refused = False
+        self.parts: set[str] = set()
 
 
 class _Store:
@@ -152,6 +160,7 @@ def _same_answers(answers: tuple[Answer, ...]) -> bool:
     from tadamon.extensions import db
 
     actor = current_actor()
+    _load_together([reference for _action, reference, _answer in answers])
     for action, reference, answer in answers:
         obj = None
         if reference == ACTING_ORGANISATION:
@@ -165,6 +174,72 @@ def _same_answers(answers: tuple[Answer, ...]) -> bool:
         if bool(predicate_of(action)(actor, obj)) != answer:
             return False
     return True
+
+
+def _load_together(references: list[Reference]) -> None:
+    """The objects the answers were about, one query per class (a page that asked about each
+    version of the plan, say), so asking again costs no query per object."""
+    from sqlalchemy import select
+
+    from tadamon.extensions import db
+
+    wanted: dict[Any, set[Any]] = {}
+    for reference in references:
+        if reference is None or reference in (ACTING_ORGANISATION, ACTING_PERSON) or len(reference[1]) != 1:
+            continue
+        wanted.setdefault(reference[0], set()).add(reference[1][0])
+    for cls, keys in wanted.items():
+        if len(keys) > 1:
+            column = inspect(cls).primary_key[0]
+            db.session.scalars(select(cls).where(column.in_(sorted(keys)))).all()
+
+
+def register_part(name: str, render: Callable[[], Markup]) -> None:
+    """A part of a member-cached page that is each reader's own (the actions their organisation
+    may still offer to carry, say): templates write it with `personal_part(name)`; stored content
+    keeps a hole in its place, and `render` writes it again for each reader."""
+    _PARTS[name] = render
+
+
+def personal_part(name: str) -> Markup:
+    """The reader's own part `name`; while a page is rendered to be stored, between marks, and
+    with the rules it asks not counted as the page's audience (it is written for each reader)."""
+    recorder: _Answers | None = g.get(_RECORDER) if has_request_context() else None
+    if recorder is None:
+        return _PARTS[name]()
+    g.pop(_RECORDER)
+    try:
+        html = _PARTS[name]()
+    finally:
+        g.setdefault(_RECORDER, recorder)
+    recorder.parts.add(name)
+    return Markup(_PART_MARK.format(name) + str(html) + _PART_MARK.format("/" + name))  # noqa: S704 - rendered
+
+
+def _holes(content: str, names: set[str]) -> str | None:
+    """The content with each personal part's marks and text replaced by a hole, or None."""
+    for name in names:
+        opening, closing = _PART_MARK.format(name), _PART_MARK.format("/" + name)
+        while opening in content:
+            start, end = content.find(opening), content.find(closing)
+            if end < start:
+                return None
+            content = content[:start] + _PART_HOLE.format(name) + content[end + len(closing):]
+    return content
+
+
+def _without_part_marks(html: str, names: set[str]) -> str:
+    for name in names:
+        html = html.replace(_PART_MARK.format(name), "").replace(_PART_MARK.format("/" + name), "")
+    return html
+
+
+def _filled_parts(content: str) -> str:
+    for name in _PARTS:
+        hole = _PART_HOLE.format(name)
+        if hole in content:
+            content = content.replace(hole, str(_PARTS[name]()))
+    return content
 
 
 def fragment_mark(name: str) -> Markup:
@@ -219,8 +294,10 @@ def _serve(view: Any, **arguments: Any) -> Any:
     for stored in reversed(_store().get(key, _ttl())):
         if _same_answers(stored.answers):
             def filled(text: str) -> Markup:
-                # Our own rendering, escaped when stored; the token is the reader's own.
-                return Markup(text.replace(TOKEN_HOLE, generate_csrf()) if TOKEN_HOLE in text else text)  # noqa: S704
+                # Our own rendering, escaped when stored; the token and the parts are the reader's own.
+                if TOKEN_HOLE in text:
+                    text = text.replace(TOKEN_HOLE, generate_csrf())
+                return Markup(_filled_parts(text) if "\x00hole:" in text else text)  # noqa: S704
 
             return render_template("member_page.html", stored_title=filled(stored.title),
                                    stored_content=filled(stored.content))
@@ -230,29 +307,30 @@ def _serve(view: Any, **arguments: Any) -> Any:
     finally:
         g.pop(_RECORDER, None)
     if not isinstance(answer, str):  # a redirect, a Response, (body, status): as it is, marks removed
-        return _without_marks(answer)
+        return _without_marks(answer, recorder.parts)
     title, content = _cut(answer, "title"), None
     if title is not None:
         content = _cut(title[1], "content")
     if title is None or content is None:
-        return _without_marks(answer)
-    page = content[1]
-    if not recorder.refused and not session.get("_flashes"):
+        return _without_marks(answer, recorder.parts)
+    page = _without_part_marks(content[1], recorder.parts)
+    content_text = _holes(content[0], recorder.parts)
+    if not recorder.refused and not session.get("_flashes") and content_text is not None:
         token = g.get("csrf_token")
-        title_text, content_text = title[0], content[0]
+        title_text = title[0]
         if token:
             title_text, content_text = title_text.replace(token, TOKEN_HOLE), content_text.replace(token, TOKEN_HOLE)
         _store().add(key, StoredContent(tuple(recorder.answers), title_text, content_text))
     return page
 
 
-def _without_marks(answer: Any) -> Any:
+def _without_marks(answer: Any, parts: set[str]) -> Any:
     if isinstance(answer, str):
         for opening, closing in MARKS.values():
             answer = answer.replace(opening, "").replace(closing, "")
-        return answer
+        return _without_part_marks(answer, parts)
     if isinstance(answer, tuple) and answer and isinstance(answer[0], str):
-        return (_without_marks(answer[0]), *answer[1:])
+        return (_without_marks(answer[0], parts), *answer[1:])
     return answer
 
 

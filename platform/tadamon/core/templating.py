@@ -31,6 +31,7 @@ def globals_() -> dict[str, Any]:
         "site_header": layout.site_header,
         "site_footer": layout.site_footer,
         "fragment_mark": member_pages.fragment_mark,
+        "personal_part": member_pages.personal_part,
         "CSRF_EXPIRED_MESSAGE": CSRF_EXPIRED_MESSAGE,
         "STASH_RESTORED_MESSAGE": STASH_RESTORED_MESSAGE,
         "STASH_UNCHECKED_MESSAGE": STASH_UNCHECKED_MESSAGE,
