@@ -14,10 +14,10 @@ from tadamon.core.db import utcnow
 from tadamon.core.permissions import Role, can
 from tadamon.extensions import db
 from tests import support
-from tests.membership.conftest import charter, complete_application, education, steering  # noqa: F401
-from tests.proposals.conftest import consultation  # noqa: F401
 from tests.action_plan.conftest import make_action, results  # noqa: F401
 from tests.action_plan.test_exports import published_plan  # noqa: F401
+from tests.membership.conftest import charter, complete_application, education, steering  # noqa: F401
+from tests.proposals.conftest import consultation  # noqa: F401
 from tests.voting.conftest import open_vote  # noqa: F401
 from tests.workshops.conftest import facilitator, members, open_workshop, theme  # noqa: F401
 
