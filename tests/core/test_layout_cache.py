@@ -166,3 +166,26 @@ def test_the_acting_organisations_new_name_shows_at_once(app, create_user, login
     db.session.commit()
     page = _page(client)
     assert "جمعية جديدة" in page and "جمعية قديمة" not in page
+
+
+def test_the_count_read_with_the_reader_is_forgotten_when_the_request_writes_notifications(app, create_user, login):
+    from flask import g
+
+    from tadamon.core.notifications import mark_all_read, remember_unread_count
+    from tadamon.core.templating import unread_notifications
+
+    person = create_user()
+    with app.test_request_context("/"):
+        from flask_login import login_user
+
+        login_user(person)
+        remember_unread_count(0)
+        notify([person], "workshops.status_changed", link="/workshops/1", workshop="ورشة", status="open")
+        assert "unread_notifications" not in g and unread_notifications() == 1
+        mark_all_read(person)
+        assert unread_notifications() == 0
+    client = app.test_client()
+    login(client, person)
+    notify([person], "workshops.status_changed", link="/workshops/1", workshop="ورشة", status="open")
+    db.session.commit()
+    assert BADGE.findall(_page(client, language="en")) == ["1"]
