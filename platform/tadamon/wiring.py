@@ -76,6 +76,10 @@ def configure(app: Flask) -> None:
     from tadamon.core import page_cache
 
     page_cache.init_app(app)
+    # Members' pages kept per audience: wraps the views, so after every blueprint is registered.
+    from tadamon.core import member_pages
+
+    member_pages.init_app(app)
     # CSRF is checked after the log-in and two-factor gates, so a POST from an expired
     # session is kept and sent to log in, and a form re-shown after a CSRF failure never
     # bypasses a gate (see core.errors.handle_csrf_error).

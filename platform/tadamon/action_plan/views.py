@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
@@ -39,6 +40,7 @@ from tadamon.core.db import utcnow
 from tadamon.core.errors_domain import DomainError
 from tadamon.core.forms import ConfirmForm, redisplays_form
 from tadamon.core.i18n import current_language, localized
+from tadamon.core.member_pages import register_part
 from tadamon.core.permissions import require
 from tadamon.core.use_case import NOT_SUBMITTED, Message, Outcome, run_use_case
 from tadamon.extensions import db
@@ -106,8 +108,17 @@ def _plan_page(version: PlanVersion, *, is_current: bool) -> Any:
         average_progress=presentation.average_progress(shown), previous=services.previous_published(version),
         theme_choices=view.themes, region_choices=presentation.region_choices(),
         organisation_choices=presentation.organisation_choices(snapshot, view.language),
-        status_choices=presentation.status_choices(), export_form=_export_form(version),
-        open_actions=_open_actions())
+        status_choices=presentation.status_choices(), export_form=_export_form(version))
+
+
+def _open_actions_part() -> Markup:
+    """The plan page's list of actions the reader's organisation may offer to carry: the reader's
+    own, written for each reader even when the rest of the page is stored (core.member_pages)."""
+    template = current_app.jinja_env.get_template("action_plan/_open_actions.html")
+    return Markup(template.render(open_actions=_open_actions()))  # noqa: S704 - a template's output
+
+
+register_part("action_plan.open_actions", _open_actions_part)
 
 
 def _visible_version(number: int) -> PlanVersion:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -437,6 +437,7 @@ def deliver(prepared: PreparedNotifications, substitutions: dict[str, str] | Non
         rows = [{**row, "params_json": _fill(row["params_json"], substitutions)} for row in rows]
     if rows:
         db.session.execute(insert(Notification), rows)
+        forget_unread_count()
     queue_emails(prepared.emails, substitutions)
 
 
@@ -472,6 +473,25 @@ def notify(recipients: Iterable[Any], kind: str, *, link: str = "", about: Any =
     deliver(prepare(recipients, kind, link=link, about=about, attachments=attachments, **params))
 
 
+def unread_count_column(user_id: Any) -> Any:
+    """The unread count as a column, for the statement that loads the reader (accounts' user
+    loader): one round trip less on every logged-in page. See `remember_unread_count`."""
+    return (select(func.count()).select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None)).scalar_subquery())
+
+
+def remember_unread_count(count: int) -> None:
+    """The current reader's unread count, read with the reader (`unread_count_column`): the page
+    header shows it without a query of its own. Forgotten when this request writes notifications."""
+    if has_request_context():
+        g.unread_notifications = int(count)
+
+
+def forget_unread_count() -> None:
+    if has_request_context():
+        g.pop("unread_notifications", None)
+
+
 def unread_count(user: Any) -> int:
     return db.session.scalar(
         select(func.count()).select_from(Notification).where(
@@ -495,3 +515,4 @@ def mark_all_read(user: Any) -> None:
         .where(Notification.user_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+    forget_unread_count()

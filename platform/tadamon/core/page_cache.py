@@ -193,6 +193,16 @@ def _ttl() -> int:
     return int(config["PAGE_CACHE_SECONDS"] if config.get("REDIS_URL") else config["PAGE_CACHE_LOCAL_SECONDS"])
 
 
+def content_version() -> str:
+    """The site-wide content version: it changes with every committed change (see the module)."""
+    return str(_store().current_version())
+
+
+def lifetime() -> int:
+    """How long a stored page may be served (seconds): the shared cache's, or one process's."""
+    return _ttl()
+
+
 def _cacheable_request() -> bool:
     """An anonymous GET of a public page, with no flash message waiting to be shown."""
     return (request.method == "GET" and request.endpoint in CACHED_ENDPOINTS

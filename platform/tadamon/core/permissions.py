@@ -13,6 +13,7 @@ Every endpoint needs a logged-in user unless its view is marked `@public`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 
 from tadamon.core.actor import Actor, actor_for, current_actor
 from tadamon.core.enums import LabelledEnum
+from tadamon.core.member_pages import note_answer
 
 Predicate = Callable[..., bool]
 P = TypeVar("P", bound=Predicate)
@@ -41,7 +43,11 @@ ROLES_REQUIRING_TWO_FACTOR = frozenset({Role.ADMIN, Role.STEERING, Role.FACILITA
 
 
 def rule(action: str) -> Callable[[P], P]:
-    """Registers `predicate` as the answer to `can(action, obj)`."""
+    """Registers `predicate` as the answer to `can(action, obj)`.
+
+    Returns the predicate wrapped so that each answer, however it is asked (through `can` or
+    called directly), is reported to core.member_pages: a page kept for members is served to
+    another reader only when the rules it asked give that reader the same answers."""
 
     def register(predicate: P) -> P:
         existing = _RULES.get(action)
@@ -49,9 +55,25 @@ def rule(action: str) -> Callable[[P], P]:
             qualname = getattr(existing, "__qualname__", repr(existing))
             raise ValueError(f"permission {action!r} is already defined by {qualname}")
         _RULES[action] = predicate
-        return predicate
+
+        @functools.wraps(predicate)
+        def answered(*args: Any, **kwargs: Any) -> Any:
+            answer = predicate(*args, **kwargs)
+            note_answer(action, args, kwargs, answer)
+            return answer
+
+        answered.__wrapped__ = predicate
+        return answered  # type: ignore[return-value]
 
     return register
+
+
+def predicate_of(action: str) -> Predicate:
+    """The rule registered for `action`, unwrapped (its answer reported to no one)."""
+    try:
+        return _RULES[action]
+    except KeyError:
+        raise LookupError(f"unknown permission {action!r}") from None
 
 
 def registered_actions() -> list[str]:
@@ -60,17 +82,16 @@ def registered_actions() -> list[str]:
 
 def can(action: str, obj: Any = None, user: Any = None) -> bool:
     """May `user` (a person or an Actor; default: the current actor) do `action` on `obj`?"""
-    try:
-        predicate = _RULES[action]
-    except KeyError:
-        raise LookupError(f"unknown permission {action!r}") from None
+    predicate = predicate_of(action)
     if user is None:
         actor = current_actor()
     elif isinstance(user, Actor):
         actor = user
     else:
         actor = actor_for(user)
-    return bool(predicate(actor, obj))
+    answer = bool(predicate(actor, obj))
+    note_answer(action, (actor, obj), {}, answer)
+    return answer
 
 
 def require(allowed: bool) -> None:

@@ -8,7 +8,7 @@ from flask import g, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from tadamon.core import bidi, hooks
+from tadamon.core import bidi, hooks, layout, member_pages
 from tadamon.core.actor import current_actor
 from tadamon.core.forms import CSRF_EXPIRED_MESSAGE, STASH_RESTORED_MESSAGE, STASH_UNCHECKED_MESSAGE
 from tadamon.core.i18n import LANGUAGE_NATIVE_NAMES, current_language, localized, text_direction
@@ -28,6 +28,10 @@ def globals_() -> dict[str, Any]:
         "current_language": current_language,
         "language_names": LANGUAGE_NATIVE_NAMES,
         "csrf_token": generate_csrf,
+        "site_header": layout.site_header,
+        "site_footer": layout.site_footer,
+        "fragment_mark": member_pages.fragment_mark,
+        "personal_part": member_pages.personal_part,
         "CSRF_EXPIRED_MESSAGE": CSRF_EXPIRED_MESSAGE,
         "STASH_RESTORED_MESSAGE": STASH_RESTORED_MESSAGE,
         "STASH_UNCHECKED_MESSAGE": STASH_UNCHECKED_MESSAGE,
@@ -104,12 +108,18 @@ def context() -> dict[str, Any]:
         "my_organisation_choices": [],
     }
     if current_user and current_user.is_authenticated:
-        from tadamon.core.notifications import unread_count
-
-        # Once per request: every template rendered (the page, and each e-mail a request sends,
-        # such as a ballot's receipts) runs this processor.
-        if "unread_notifications" not in g:
-            g.unread_notifications = unread_count(current_user)
-        values["unread_notifications"] = g.unread_notifications
+        values["unread_notifications"] = unread_notifications()
         values["my_organisation_choices"] = hooks.organisations_of(current_user)
     return values
+
+
+def unread_notifications() -> int:
+    """The signed-in person's unread notifications, counted once per request: every template
+    rendered (the page, and each e-mail a request sends, such as a ballot's receipts) asks."""
+    from flask_login import current_user
+
+    from tadamon.core.notifications import unread_count
+
+    if "unread_notifications" not in g:
+        g.unread_notifications = unread_count(current_user)
+    return int(g.unread_notifications)

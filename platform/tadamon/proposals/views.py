@@ -110,6 +110,9 @@ def _to_proposal(proposal_id: int, anchor: str = "") -> Any:
 
 def _seed() -> int:
     """A per-visitor seed for the random order, kept in the session (stable across pages)."""
+    from tadamon.core.member_pages import keep_personal
+
+    keep_personal()  # this reader's order: a page in it is not kept for members of the same audience
     if SEED_KEY not in session:
         session[SEED_KEY] = secrets.randbelow(2_000_000) + 1
     return int(session[SEED_KEY])

@@ -28,6 +28,7 @@ from tadamon.accounts.services.common import (
     normalize_email,
 )
 from tadamon.core.db import utcnow
+from tadamon.core.notifications import remember_unread_count, unread_count_column
 from tadamon.core.persistence import rows_changed
 from tadamon.extensions import db
 
@@ -85,13 +86,18 @@ def find_session(user_id: int, session_id: str | None) -> UserSession | None:
 
 
 def find_user_session(user_id: int, session_id: str | None) -> UserSession | None:
-    """The live session `session_id` of `user_id`, with its user and their roles, in one query
-    (a join, and the roles joined too, instead of three round trips); touched like `find_session`."""
+    """The live session `session_id` of `user_id`, with its user, their roles and their unread
+    notifications' count, in one query (a join, the roles joined too, the count a column, instead
+    of four round trips); touched like `find_session`."""
     if not session_id:
         return None
-    found = db.session.scalars(_user_session_statement(),
-                               {"token_hash": token_digest(session_id), "user_id": user_id}).unique().first()
-    if found is not None and utcnow() - found.last_seen_at > SESSION_TOUCH_INTERVAL:
+    row = db.session.execute(_user_session_statement(),
+                             {"token_hash": token_digest(session_id), "user_id": user_id}).unique().first()
+    if row is None:
+        return None
+    found, unread = row
+    remember_unread_count(unread)  # read in the same statement: the page header's count
+    if utcnow() - found.last_seen_at > SESSION_TOUCH_INTERVAL:
         found.last_seen_at = utcnow()
     return found
 
@@ -100,7 +106,7 @@ def find_user_session(user_id: int, session_id: str | None) -> UserSession | Non
 def _user_session_statement() -> Select[Any]:
     """`find_user_session`'s query, built once with bound parameters: every logged-in request
     runs it, and building it (the joined loads, then its cache key) cost more than running it."""
-    return (select(UserSession)
+    return (select(UserSession, unread_count_column(UserSession.user_id))
             .where(UserSession.token_hash == bindparam("token_hash", type_=String),
                    UserSession.user_id == bindparam("user_id", type_=Integer))
             .options(joinedload(UserSession.user).joinedload(User.role_assignments)))

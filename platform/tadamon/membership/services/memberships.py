@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
+
 from flask import g, has_request_context
-from sqlalchemy import select
+from sqlalchemy import Integer, Select, bindparam, select
 from sqlalchemy.orm import joinedload, lazyload
 
 from tadamon.accounts.models import User
@@ -21,18 +24,23 @@ def memberships_by_organisation(user: User) -> dict[int, OrganisationMember]:
     )
     if cache is not None and user.id in cache:
         return cache[user.id]
-    # With their organisations (the menu's choices, the acting organisation) in the same query;
-    # the member's user is `user`, already loaded, and the organisations' fields of action are
-    # left for the pages that show them.
-    rows = db.session.scalars(
-        select(OrganisationMember).where(OrganisationMember.user_id == user.id)
-        .options(lazyload(OrganisationMember.user),
-                 joinedload(OrganisationMember.organisation).lazyload(Organisation.fields))
-    ).all()
+    rows = db.session.scalars(_memberships_statement(), {"user_id": user.id}).all()
     found = {row.organisation_id: row for row in rows}
     if cache is not None:
         cache[user.id] = found
     return found
+
+
+@cache
+def _memberships_statement() -> Select[Any]:
+    """`memberships_by_organisation`'s query, built once with a bound parameter (every logged-in
+    page runs it; building it and its cache key cost more than running it). With their
+    organisations (the menu's choices, the acting organisation) in the same query; the member's
+    user is the one asked about, already loaded, and the organisations' fields of action are left
+    for the pages that show them."""
+    return (select(OrganisationMember).where(OrganisationMember.user_id == bindparam("user_id", type_=Integer))
+            .options(lazyload(OrganisationMember.user),
+                     joinedload(OrganisationMember.organisation).lazyload(Organisation.fields)))
 
 
 def forget_cached_memberships() -> None:

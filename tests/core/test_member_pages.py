@@ -1,0 +1,218 @@
+"""Members' pages kept per audience (core.member_pages): a reader is served stored content only
+when every permission rule the page asked gives them the same answer; their header, acting
+organisation and token stay their own; languages are kept apart; a change shows at once."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tadamon.accounts.models import RoleAssignment
+from tadamon.core import member_pages, page_cache
+from tadamon.core.db import utcnow
+from tadamon.core.permissions import Role, can
+from tadamon.extensions import db
+from tests import support
+from tests.action_plan.conftest import make_action, results  # noqa: F401
+from tests.action_plan.test_exports import published_plan  # noqa: F401
+from tests.membership.conftest import charter, complete_application, education, steering  # noqa: F401
+from tests.proposals.conftest import consultation  # noqa: F401
+from tests.voting.conftest import open_vote  # noqa: F401
+from tests.workshops.conftest import facilitator, members, open_workshop, theme  # noqa: F401
+
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def cached(app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_CACHE", True)
+    monkeypatch.setitem(app.extensions, "tadamon_page_cache", page_cache.LocalStore())
+    member_pages.forget_member_pages(app)
+    yield
+    member_pages.forget_member_pages(app)
+
+
+def _reader(app, login, person):
+    client = app.test_client()
+    login(client, person)
+    return client
+
+
+def _get(client, path):
+    response, statements = support.page_statements(client, path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True), len(statements)
+
+
+def _same_language(members, language="ar"):
+    for person, _organisation in members:
+        person.preferred_language = language
+    db.session.commit()
+
+
+def _stored(app):
+    return [variant for _time, variants in app.extensions["tadamon_member_pages"].entries.values()
+            for variant in variants]
+
+
+def test_members_of_one_audience_share_the_content_but_not_their_organisation_or_token(
+        app, login, members, open_workshop):
+    open_workshop()
+    _same_language(members)
+    (first_person, first_organisation), (second_person, second_organisation), _third = members
+    first, second = _reader(app, login, first_person), _reader(app, login, second_person)
+    first_page, rendered = _get(first, "/workshops")
+    second_page, served = _get(second, "/workshops")
+    assert len(_stored(app)) == 1 and served < rendered  # the second reader's content came stored
+    assert "ورشة التضامن" in first_page and "ورشة التضامن" in second_page
+    # The acting organisation's box and the tokens are each reader's own.
+    first_tokens, second_tokens = set(TOKEN.findall(first_page)), set(TOKEN.findall(second_page))
+    assert first_tokens and second_tokens and first_tokens.isdisjoint(second_tokens)
+    first_box = first_page[first_page.index('class="acting-for"'):first_page.index("<main")]
+    second_box = second_page[second_page.index('class="acting-for"'):second_page.index("<main")]
+    assert first_organisation.name_ar in first_box and second_organisation.name_ar not in first_box
+    assert second_organisation.name_ar in second_box and first_organisation.name_ar not in second_box
+
+
+def test_a_reader_whose_permissions_answer_otherwise_gets_their_own_page(app, login, members, open_workshop,
+                                                                         facilitator):
+    open_workshop()
+    _same_language(members)
+    facilitator.preferred_language = "ar"
+    db.session.commit()
+    member = _reader(app, login, members[0][0])
+    organiser = _reader(app, login, facilitator)
+    create_link = 'href="/workshops/new"'
+    for _ in range(2):
+        assert create_link not in _get(member, "/workshops")[0]
+        assert create_link in _get(organiser, "/workshops")[0]
+    assert len(_stored(app)) == 2
+    # A new role shows at once: the rules are asked again on every request.
+    person = members[0][0]
+    person.role_assignments.append(RoleAssignment(role=Role.FACILITATOR.value))
+    person.totp_secret, person.totp_enabled_at = "JBSWY3DPEHPK3PXP", utcnow()
+    db.session.commit()
+    assert create_link in _get(member, "/workshops")[0]
+
+
+def test_answers_about_an_object_and_the_readers_organisation_are_asked_again(app, login, members, consultation,
+                                                                              create_user):
+    path = f"/consultations/{consultation.id}/proposals"
+    _same_language(members, "fr")
+    with_organisation = [_reader(app, login, person) for person, _organisation in members]
+    without = _reader(app, login, create_user(language="fr"))
+    write_link = f'href="/consultations/{consultation.id}/proposals/new"'
+    pages = [_get(client, path)[0] for client in with_organisation]
+    assert all(write_link in page for page in pages)
+    assert len(_stored(app)) == 1  # "may the organisation I act for submit": the same for all three
+    assert write_link not in _get(without, path)[0]
+    assert len(_stored(app)) == 2
+    assert write_link in _get(with_organisation[0], path)[0]
+
+
+def test_languages_are_kept_apart(app, login, create_user, open_workshop):
+    open_workshop()
+    french, arabic = create_user(language="fr"), create_user(language="ar")
+    french_page = _get(_reader(app, login, french), "/workshops")[0]
+    arabic_page = _get(_reader(app, login, arabic), "/workshops")[0]
+    assert "Atelier solidarité" in french_page and "Atelier solidarité" not in arabic_page
+    assert "ورشة التضامن" in arabic_page
+    assert len(_stored(app)) == 2
+
+
+def test_a_change_shows_at_once(app, login, create_user, open_workshop, facilitator):
+    workshop = open_workshop()
+    reader = _reader(app, login, create_user(language="fr"))
+    assert "Atelier solidarité" in _get(reader, "/workshops")[0]
+    workshop.title_fr = "Atelier renommé"
+    db.session.commit()
+    page = _get(reader, "/workshops")[0]
+    assert "Atelier renommé" in page and "Atelier solidarité" not in page
+
+
+def test_a_page_that_asked_about_someone_else_is_not_stored(app, login, create_user):
+    reader, other = create_user(), create_user(roles=[Role.ADMIN])
+    client = _reader(app, login, reader)
+    with app.test_request_context("/organisations"):
+        from flask import g
+        from flask_login import login_user
+
+        login_user(reader)
+        recorder = g.setdefault(member_pages._RECORDER, member_pages._Answers())
+        can("admin.manage_users")
+        assert not recorder.refused and recorder.answers == [("admin.manage_users", None, False)]
+        can("admin.manage_users", user=other)
+        assert recorder.refused
+    _get(client, "/organisations")
+    assert len(_stored(app)) == 1
+
+
+def test_visitors_and_flash_messages_are_never_served_stored_content(app, login, create_user, open_workshop):
+    open_workshop()
+    reader = _reader(app, login, create_user())
+    _get(reader, "/workshops")
+    assert len(_stored(app)) == 1
+    with reader.session_transaction() as session:
+        session["_flashes"] = [("info", "Un message pour vous")]
+    page = _get(reader, "/workshops")[0]
+    assert "Un message pour vous" in page
+    assert "Un message pour vous" not in _get(reader, "/workshops")[0]
+    visitor_page = app.test_client().get("/workshops").get_data(as_text=True)
+    assert "csrf_token" not in visitor_page and "\x00" not in visitor_page
+    assert len(_stored(app)) == 1
+
+
+def test_a_page_in_the_readers_own_random_order_is_not_stored(app, login, members, consultation):
+    _same_language(members, "fr")
+    path = f"/consultations/{consultation.id}/proposals?sort=random"
+    for person, _organisation in members[:2]:
+        _get(_reader(app, login, person), path)
+    assert _stored(app) == []
+    _get(_reader(app, login, members[0][0]), f"/consultations/{consultation.id}/proposals?sort=recent")
+    assert len(_stored(app)) == 1
+
+
+def test_a_token_in_the_content_is_each_readers_own(app, create_user):
+    from flask import render_template_string
+    from flask_login import login_user
+    from flask_wtf.csrf import generate_csrf
+
+    page = ('{% extends "base.html" %}{% block title %}Titre{% endblock %}'
+            '{% block content %}<form><input name="t" value="{{ csrf_token() }}"></form>{% endblock %}')
+    def stored_only() -> str:
+        raise AssertionError("the second reader's content comes from the store")
+
+    served = []
+    for person, view in ((create_user(), lambda: render_template_string(page)), (create_user(), stored_only)):
+        with app.test_request_context("/organisations", headers={"Accept-Language": "en"}):
+            login_user(person)
+            app.preprocess_request()
+            html = member_pages._serve(view)
+            served.append((html, generate_csrf()))
+    (first, first_token), (second, second_token) = served
+    assert first_token != second_token
+    assert f'name="t" value="{first_token}"' in first and f'name="t" value="{second_token}"' in second
+    assert first_token not in second and "\x00" not in first + second
+    assert len(_stored(app)) == 1 and member_pages.TOKEN_HOLE in _stored(app)[0].content
+
+
+def test_a_personal_part_is_each_readers_own_in_shared_content(app, login, members, published_plan, create_user):
+    from tadamon.action_plan.services import open_to
+
+    _same_language(members, "fr")
+    (first_person, first_organisation), (second_person, second_organisation), _third = members
+    first_open = {action.id for action in open_to(first_organisation)}
+    second_open = {action.id for action in open_to(second_organisation)}
+    assert first_open != second_open  # the first organisation already leads one of them
+    section = 'id="open-actions-title"'
+    readers = [(_reader(app, login, first_person), first_open), (_reader(app, login, second_person), second_open)]
+    for _ in range(2):
+        for client, expected in readers:
+            page = _get(client, "/plan")[0]
+            box = page[page.index(section):page.index("</section>", page.index(section))]
+            shown = {int(found) for found in re.findall(r'href="/plan/actions/(\d+)"', box)}
+            assert shown == expected
+    assert len(_stored(app)) == 1 and section not in _stored(app)[0].content
+    loner = _reader(app, login, create_user(language="fr"))
+    assert section not in _get(loner, "/plan")[0]
