@@ -19,7 +19,7 @@ from tadamon.extensions import db
 from tadamon.membership.demo import FEATURED_EMAIL
 from tadamon.membership.models import FieldOfAction, MembershipState, Organisation
 from tadamon.proposals.models import Comment, CoSignature, Proposal, ProposalState
-from tadamon.workshops.models import Consultation, Phase, Workshop
+from tadamon.workshops.models import Consultation, Participation, Phase, Workshop
 from tests import support
 
 pytestmark = pytest.mark.xdist_group("demo")
@@ -51,6 +51,13 @@ def pages(app):
     organisation = db.session.scalar(select(Organisation.id).where(Organisation.state == MembershipState.APPROVED)
                                      .order_by(Organisation.id))
     workshop = db.session.scalar(select(Workshop.id).order_by(Workshop.id))
+    # A proposal of a consultation open to the organisations registered for its workshop: its
+    # page asks who holds a place once, whatever the number of actions it offers.
+    in_workshop = db.session.scalar(
+        select(Proposal.id).join(Consultation, Consultation.id == Proposal.consultation_id)
+        .where(Consultation.participation == Participation.REGISTERED, Consultation.workshop_id.is_not(None),
+               Proposal.state == ProposalState.PUBLISHED).order_by(Proposal.id))
+    assert in_workshop is not None, "the demo has a workshop's consultation with proposals"
     # Ids as the database gave them (PostgreSQL's sequences do not restart between tests).
     action = db.session.scalar(select(Action.id).order_by(Action.id))
     version = db.session.scalar(select(PlanVersion.number).order_by(PlanVersion.number))
@@ -60,6 +67,7 @@ def pages(app):
         "proposals": f"/consultations/{listed}/proposals", "proposal": f"/proposals/{proposal}",
         "results": f"/consultations/{published}/results", "receipts": f"/consultations/{published}/receipts",
         "plan": "/plan", "action": f"/plan/actions/{action}", "diff": f"/plan/versions/{version}/diff",
+        "workshop proposal": f"/proposals/{in_workshop}",
     }, proposal
 
 

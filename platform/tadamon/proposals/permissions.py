@@ -19,11 +19,25 @@ def participates(organisation: Any, consultation: Consultation) -> bool:
     """Is `organisation` among those the consultation is open to?"""
     if organisation is None:
         return False
-    if consultation.participation == Participation.REGISTERED and consultation.workshop is not None:
-        from tadamon.workshops import services as workshops
-
-        return organisation.id in workshops.registered_organisation_ids(consultation.workshop)
+    if consultation.participation == Participation.REGISTERED and consultation.workshop_id is not None:
+        return organisation.id in _registered_ids(consultation.workshop_id)
     return True
+
+
+def _registered_ids(workshop_id: int) -> frozenset[int]:
+    """The organisations holding a place in the workshop, read once per request by its id: a
+    proposal's page asks for each of its actions (co-sign, comment, amend…), one query each
+    before, and loading the workshop itself cost three more (its facilitators and regions)."""
+    from flask import g, has_request_context
+
+    from tadamon.workshops import services as workshops
+
+    if not has_request_context():
+        return frozenset(workshops.registered_organisation_ids(workshop_id))
+    cache = g.setdefault("tadamon_registered_ids", {})
+    if workshop_id not in cache:
+        cache[workshop_id] = frozenset(workshops.registered_organisation_ids(workshop_id))
+    return cache[workshop_id]
 
 
 def _takes_part(actor: Actor, consultation: Consultation) -> Any:

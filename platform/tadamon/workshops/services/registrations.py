@@ -286,9 +286,11 @@ def has_place(user: User, workshop: Workshop) -> bool:
     return bool(cache[key])
 
 
-def registered_organisation_ids(workshop: Workshop) -> list[int]:
+def registered_organisation_ids(workshop: Workshop | int) -> list[int]:
+    """The organisations holding a place in `workshop` (or the workshop of that id)."""
+    workshop_id = workshop if isinstance(workshop, int) else workshop.id
     return list(db.session.scalars(select(Registration.organisation_id).where(
-        Registration.workshop_id == workshop.id, Registration.status.in_(HOLDING_PLACE))))
+        Registration.workshop_id == workshop_id, Registration.status.in_(HOLDING_PLACE))))
 
 
 def registration_counts(workshop_ids: list[int]) -> dict[int, dict[str, int]]:
