@@ -214,5 +214,7 @@ def test_a_personal_part_is_each_readers_own_in_shared_content(app, login, membe
             shown = {int(found) for found in re.findall(r'href="/plan/actions/(\d+)"', box)}
             assert shown == expected
     assert len(_stored(app)) == 1 and section not in _stored(app)[0].content
+    # The part itself is kept per organisation (the second round above came from there).
+    assert len(app.extensions["tadamon_member_parts"].entries) == 2
     loner = _reader(app, login, create_user(language="fr"))
     assert section not in _get(loner, "/plan")[0]

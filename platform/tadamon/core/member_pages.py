@@ -178,7 +178,9 @@ def _same_answers(answers: tuple[Answer, ...]) -> bool:
 
 def _load_together(references: list[Reference]) -> None:
     """The objects the answers were about, one query per class (a page that asked about each
-    version of the plan, say), so asking again costs no query per object."""
+    version of the plan, say), so asking again costs no query per object; their large text
+    columns deferred (a rule reads states and ids, not a plan version's snapshot: the /plan page
+    read every version's whole snapshot at each hit, ~1 MB at ten times the network's size)."""
     from sqlalchemy import select
 
     from tadamon.extensions import db
@@ -189,16 +191,53 @@ def _load_together(references: list[Reference]) -> None:
             continue
         wanted.setdefault(reference[0], set()).add(reference[1][0])
     for cls, keys in wanted.items():
-        if len(keys) > 1:
-            column = inspect(cls).primary_key[0]
-            db.session.scalars(select(cls).where(column.in_(sorted(keys)))).all()
+        column = inspect(cls).primary_key[0]
+        db.session.scalars(select(cls).options(*_large_columns_deferred(cls))
+                           .where(column.in_(sorted(keys)))).all()
 
 
-def register_part(name: str, render: Callable[[], Markup]) -> None:
+def _large_columns_deferred(cls: Any) -> list[Any]:
+    """Loader options deferring `cls`'s large columns (Text, JSON, binary): loaded on first
+    access if a rule reads one after all."""
+    from sqlalchemy import JSON, LargeBinary, Text
+    from sqlalchemy.orm import defer
+
+    return [defer(getattr(cls, attribute.key)) for attribute in inspect(cls).column_attrs
+            if isinstance(attribute.columns[0].type, (Text, JSON, LargeBinary))
+            and not attribute.columns[0].primary_key]
+
+
+def register_part(name: str, render: Callable[[], Markup],
+                  audience: Callable[[], tuple[Any, ...] | None] | None = None) -> None:
     """A part of a member-cached page that is each reader's own (the actions their organisation
     may still offer to carry, say): templates write it with `personal_part(name)`; stored content
-    keeps a hole in its place, and `render` writes it again for each reader."""
-    _PARTS[name] = render
+    keeps a hole in its place, and `render` writes it again for each reader.
+
+    `audience`, when given, says whom the part is the same for (the reader's organisation, say;
+    None: render it for this reader alone): the part is then kept per content version, language
+    and audience, as the pages are. It must hold everything `render` reads of the reader."""
+    _PARTS[name] = _kept(name, render, audience) if audience is not None else render
+
+
+def _kept(name: str, render: Callable[[], Markup], audience: Callable[[], tuple[Any, ...] | None]) -> \
+        Callable[[], Markup]:
+    def rendered() -> Markup:
+        whom = audience()
+        if whom is None or not current_app.config["PAGE_CACHE"]:
+            return render()
+        from tadamon.core import page_cache
+        from tadamon.core.i18n import current_language
+
+        key = (name, page_cache.content_version(), current_language(), *whom)
+        store: _Store = current_app.extensions["tadamon_member_parts"]
+        found = store.get(key, _ttl())
+        if found:
+            return Markup(found[0].content)  # noqa: S704 - our own rendering, stored as it was
+        html = render()
+        store.add(key, StoredContent((), "", str(html)))
+        return html
+
+    return rendered
 
 
 def personal_part(name: str) -> Markup:
@@ -336,6 +375,7 @@ def _without_marks(answer: Any, parts: set[str]) -> Any:
 
 def forget_member_pages(app: Flask) -> None:
     app.extensions["tadamon_member_pages"].clear()
+    app.extensions["tadamon_member_parts"].clear()
 
 
 def init_app(app: Flask) -> None:
@@ -344,6 +384,7 @@ def init_app(app: Flask) -> None:
     import functools
 
     app.extensions["tadamon_member_pages"] = _Store()
+    app.extensions["tadamon_member_parts"] = _Store(size=512)
     for endpoint in MEMBER_CACHED_ENDPOINTS:
         view = app.view_functions[endpoint]
         app.view_functions[endpoint] = functools.wraps(view)(functools.partial(_serve, view))
