@@ -25,7 +25,7 @@ def upgrade():
     sa.Column('round_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.Column('ballot_id', sa.BigInteger(), nullable=False),
-    sa.ForeignKeyConstraint(['ballot_id'], ['ballots.id'], name=op.f('fk_listed_ballots_ballot_id_ballots'), ondelete='CASCADE'),
+    # No foreign key to ballots: see ListedBallot (the close would wait on a racing ballot).
     sa.ForeignKeyConstraint(['round_id'], ['voting_rounds.id'], name=op.f('fk_listed_ballots_round_id_voting_rounds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('round_id', 'position', name=op.f('pk_listed_ballots'))
     )

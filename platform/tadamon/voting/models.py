@@ -126,13 +126,19 @@ class ListedBallot(Model):
     """A closed public vote's current ballots in the order the results page lists them (by the
     organisation's name at the close), numbered from 1 without gaps: a page of ballots is a
     range of positions read through the primary key, whatever the number of ballots, and the
-    total is `VoteResult.listed_ballots`. Never written for a secret vote."""
+    total is `VoteResult.listed_ballots`. Never written for a secret vote.
+
+    `ballot_id` has no foreign key, on purpose: the check would lock each listed ballot (KEY
+    SHARE) while the close holds the round, and a ballot racing the close holds its
+    organisation's previous ballot (its `is_current` is in a unique key: FOR UPDATE) while it
+    waits for the round: a deadlock (seen in tests/voting/test_parallel.py). The round's key
+    cascades; ballots of a closed round are never deleted, and the page joins them by id."""
 
     __tablename__ = "listed_ballots"
 
     round_id: Mapped[int] = mapped_column(ForeignKey("voting_rounds.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ballot_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("ballots.id", ondelete="CASCADE"))
+    ballot_id: Mapped[int] = mapped_column(BigInteger)
 
 
 class LedgerEntry(Model):
