@@ -218,3 +218,30 @@ def test_a_personal_part_is_each_readers_own_in_shared_content(app, login, membe
     assert len(app.extensions["tadamon_member_parts"].entries) == 2
     loner = _reader(app, login, create_user(language="fr"))
     assert section not in _get(loner, "/plan")[0]
+
+
+def test_the_home_page_shares_the_networks_blocks_and_keeps_each_readers_own(app, login, members, open_workshop):
+    """The network's blocks are stored once; the greeting and "what needs you" are each
+    reader's own (their organisation's registration shows for them alone)."""
+    from tadamon.workshops import services as workshop_services
+
+    workshop = open_workshop()
+    _same_language(members, "en")
+    (first_person, first_organisation), (second_person, _second_organisation), _third = members
+    workshop_services.register(first_person, workshop, first_organisation, "Amina")
+    db.session.commit()
+    first, second = _reader(app, login, first_person), _reader(app, login, second_person)
+    first_page, rendered = _get(first, "/")
+    second_page, served = _get(second, "/")
+    assert len(_stored(app)) == 1 and served <= rendered  # the second reader's own blocks were read for them
+    stored = _stored(app)[0].content
+    assert first_person.display_name not in stored and 'id="attention-title"' not in stored
+    def welcome(page):
+        return re.search(r"<p>Welcome, (.*?)\.</p>", page).group(1)
+
+    assert first_person.display_name in welcome(first_page) and second_person.display_name in welcome(second_page)
+    registered = 'id="my-registrations"'
+    assert registered in first_page and registered not in second_page
+    # The reader's own blocks are kept for them: their next visit asks no more than the layout's.
+    again, kept = _get(first, "/")
+    assert registered in again and kept < served

@@ -40,7 +40,7 @@ from sqlalchemy.exc import NoInspectionAvailable
 
 # Each one's view and templates read: nothing but permissions' answers and personal parts
 # (`personal_part`) differs between readers of one language and time zone.
-MEMBER_CACHED_ENDPOINTS = frozenset({"workshops.index", "membership.directory", "proposals.index", "voting.results",
+MEMBER_CACHED_ENDPOINTS = frozenset({"core.home", "workshops.index", "membership.directory", "proposals.index", "voting.results",
                                      "action_plan.plan"})
 # Around the blocks in base.html while a page is rendered to be stored (`fragment_mark`).
 MARKS = {name: (f"\x00{name}\x00", f"\x00/{name}\x00") for name in ("title", "content")}
@@ -160,7 +160,9 @@ def _same_answers(answers: tuple[Answer, ...]) -> bool:
     from tadamon.extensions import db
 
     actor = current_actor()
-    _load_together([reference for _action, reference, _answer in answers])
+    # Held here: the session's identity map keeps only weak references, so objects loaded and
+    # dropped at once would be loaded again, one query each, by `db.session.get` below.
+    loaded = _load_together([reference for _action, reference, _answer in answers])  # noqa: F841
     for action, reference, answer in answers:
         obj = None
         if reference == ACTING_ORGANISATION:
@@ -176,7 +178,7 @@ def _same_answers(answers: tuple[Answer, ...]) -> bool:
     return True
 
 
-def _load_together(references: list[Reference]) -> None:
+def _load_together(references: list[Reference]) -> list[Any]:
     """The objects the answers were about, one query per class (a page that asked about each
     version of the plan, say), so asking again costs no query per object; their large text
     columns deferred (a rule reads states and ids, not a plan version's snapshot: the /plan page
@@ -190,10 +192,12 @@ def _load_together(references: list[Reference]) -> None:
         if reference is None or reference in (ACTING_ORGANISATION, ACTING_PERSON) or len(reference[1]) != 1:
             continue
         wanted.setdefault(reference[0], set()).add(reference[1][0])
+    loaded: list[Any] = []
     for cls, keys in wanted.items():
         column = inspect(cls).primary_key[0]
-        db.session.scalars(select(cls).options(*_large_columns_deferred(cls))
-                           .where(column.in_(sorted(keys)))).all()
+        loaded += db.session.scalars(select(cls).options(*_large_columns_deferred(cls))
+                                     .where(column.in_(sorted(keys)))).all()
+    return loaded
 
 
 def _large_columns_deferred(cls: Any) -> list[Any]:

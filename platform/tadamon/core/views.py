@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
@@ -15,6 +16,7 @@ from tadamon.core.forms import redisplays_form
 from tadamon.core.hooks import home_sections, run_on_language_chosen
 from tadamon.core.i18n import LOCALE_COOKIE
 from tadamon.core.mail import OutboxMessage
+from tadamon.core.member_pages import register_part
 from tadamon.core.urls import safe_next
 from tadamon.core.use_case import run_use_case
 from tadamon.extensions import csrf, db
@@ -31,8 +33,45 @@ def home() -> Any:
     from tadamon.core.actor import current_actor
 
     sections = home_sections(current_actor())
-    return render_template("core/home.html", attention=[s for s in sections if s.attention],
-                           network=[s for s in sections if not s.attention])
+    g.tadamon_home_attention = [section for section in sections if section.attention]  # for attention_part
+    return render_template("core/home.html", network=[section for section in sections if not section.attention])
+
+
+def attention_part() -> Markup:
+    """The home page's "what needs you" blocks: the reader's own, written apart from the
+    network's blocks, which every member reads alike (the page is kept per audience,
+    core.member_pages). Within the request that rendered the page, its sections are reused."""
+    from tadamon.core.actor import current_actor
+
+    attention = g.pop("tadamon_home_attention", None)
+    if attention is None:
+        attention = [section for section in home_sections(current_actor()) if section.attention]
+    return Markup(render_template("core/_attention.html", attention=attention))  # noqa: S704 - a template's output
+
+
+def attention_audience() -> tuple[Any, ...] | None:
+    """Whom the blocks are the same for: this person acting for this organisation, in this
+    time zone (the blocks read the person's e-mail address and roles, the organisation's
+    registrations, drafts and votes, and write dates in the reader's zone); the language and
+    the content version are part of every kept part's key."""
+    from flask_babel import get_timezone
+
+    from tadamon.core.actor import current_actor
+
+    actor = current_actor()
+    if not actor.is_authenticated:
+        return None
+    return ("person", actor.user.id, actor.organisation.id if actor.organisation else None, str(get_timezone()))
+
+
+def welcome_part() -> Markup:
+    """The greeting and the link to the reader's drafts: their own, and cheap to write."""
+    return Markup(render_template("core/_welcome.html"))  # noqa: S704 - a template's output
+
+
+# Kept per person and organisation: each module's blocks cost a query, four to five in all.
+register_part("core.attention", attention_part, audience=attention_audience)
+register_part("core.welcome", welcome_part)
 
 
 @bp.route("/privacy")
