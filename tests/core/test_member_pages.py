@@ -245,3 +245,27 @@ def test_the_home_page_shares_the_networks_blocks_and_keeps_each_readers_own(app
     # The reader's own blocks are kept for them: their next visit asks no more than the layout's.
     again, kept = _get(first, "/")
     assert registered in again and kept < served
+
+
+def test_the_proposal_page_is_shared_but_the_co_signing_button_is_each_organisations_own(
+        app, login, members, consultation):
+    from tadamon.proposals import services as proposal_services
+    from tests.proposals.test_structure import _published
+
+    _same_language(members, "fr")
+    (first_person, first_organisation), (second_person, _second), (third_person, third_organisation) = members
+    proposal = _published(consultation, third_organisation, third_person)
+    proposal_services.cosign(proposal, first_organisation, first_person)
+    db.session.commit()
+    path = f"/proposals/{proposal.id}"
+    first, second = _reader(app, login, first_person), _reader(app, login, second_person)
+    first_page, rendered = _get(first, path)
+    second_page, served = _get(second, path)
+    assert len(_stored(app)) == 1 and served < rendered
+    withdraw = 'name="withdraw" value="1"'
+    assert withdraw in first_page and withdraw not in second_page
+    assert withdraw not in _stored(app)[0].content
+    # After the second organisation co-signs, its readers see it at once.
+    proposal_services.cosign(proposal, members[1][1], second_person)
+    db.session.commit()
+    assert withdraw in _get(second, path)[0] and withdraw in _get(first, path)[0]

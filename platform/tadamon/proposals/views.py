@@ -14,7 +14,9 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -24,6 +26,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.datastructures import FileStorage
 from wtforms.fields.choices import SelectChoice
 
@@ -33,6 +36,7 @@ from tadamon.core.auth import public
 from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
 from tadamon.core.i18n import localized
+from tadamon.core.member_pages import register_part
 from tadamon.core.permissions import require
 from tadamon.core.times import format_time
 from tadamon.core.uploads import MIMETYPES
@@ -353,11 +357,38 @@ def _reloaded_for_page(proposal: Proposal) -> Proposal:
 def _show_page(proposal: Proposal, *, comment_form: Any = None, amendment_form: Any = None) -> Any:
     if amendment_form is None:
         amendment_form = forms.AmendmentForm(formdata=None, title=proposal.title, body=proposal.body)
+    page = proposal_page(current_actor(), proposal)
+    g.tadamon_has_cosigned = (proposal.id, page.has_cosigned)  # for _cosign_part, in this request
     return render_template(
-        "proposals/show.html", proposal=proposal, page=proposal_page(current_actor(), proposal),
+        "proposals/show.html", proposal=proposal, page=page,
         amendment_form=amendment_form,
         comment_form=comment_form or forms.CommentForm(formdata=None), reason_form=forms.ReasonForm(formdata=None),
         evaluation_form=forms.EvaluationForm(formdata=None), confirm_form=ConfirmForm(formdata=None))
+
+
+def _cosign_part() -> Markup:
+    """The co-signing button: "co-sign" or "withdraw our co-signature", after what the reader's
+    organisation did (the rest of the page is kept per audience, core.member_pages; the form's
+    token stays in the page, each reader's own)."""
+    proposal_id = (request.view_args or {}).get("proposal_id")
+    found = g.pop("tadamon_has_cosigned", None)
+    if found is not None and found[0] == proposal_id:
+        signed = found[1]
+    else:
+        proposal = db.session.get(Proposal, proposal_id) if isinstance(proposal_id, int) else None
+        signed = proposal is not None and services.has_cosigned(proposal, current_actor().organisation)
+    template = current_app.jinja_env.get_template("proposals/_cosign.html")
+    return Markup(template.render(has_cosigned=signed))  # noqa: S704 - a template's output
+
+
+def _cosign_audience() -> tuple[Any, ...] | None:
+    """Whom the button is the same for: the reader's organisation, on this proposal."""
+    organisation = current_actor().organisation
+    proposal_id = (request.view_args or {}).get("proposal_id")
+    return ("organisation", organisation.id if organisation else None, proposal_id)
+
+
+register_part("proposals.cosign", _cosign_part, audience=_cosign_audience)
 
 
 @bp.route("/proposals/<int:proposal_id>/versions/<int:number>")
