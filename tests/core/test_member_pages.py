@@ -269,3 +269,19 @@ def test_the_proposal_page_is_shared_but_the_co_signing_button_is_each_organisat
     proposal_services.cosign(proposal, members[1][1], second_person)
     db.session.commit()
     assert withdraw in _get(second, path)[0] and withdraw in _get(first, path)[0]
+
+
+def test_the_consultation_page_tells_each_reader_why_their_organisation_cannot_vote(
+        app, login, members, open_vote, create_user):
+    consultation, _keys = open_vote()
+    _same_language(members, "en")
+    path = f"/consultations/{consultation.id}"
+    voter = _reader(app, login, members[0][0])
+    loner = _reader(app, login, create_user(language="en"))  # acts for no organisation
+    voter_page, rendered = _get(voter, path)
+    loner_page, _served = _get(loner, path)
+    notice = "Choose the organisation you act for before voting."
+    assert notice not in voter_page and notice in loner_page
+    assert all(notice not in stored.content for stored in _stored(app))
+    again, kept = _get(voter, path)
+    assert notice not in again and kept < rendered

@@ -40,7 +40,7 @@ from sqlalchemy.exc import NoInspectionAvailable
 
 # Each one's view and templates read: nothing but permissions' answers and personal parts
 # (`personal_part`) differs between readers of one language and time zone.
-MEMBER_CACHED_ENDPOINTS = frozenset({"core.home", "workshops.index", "membership.directory", "proposals.index", "proposals.show",
+MEMBER_CACHED_ENDPOINTS = frozenset({"core.home", "workshops.index", "workshops.consultation", "membership.directory", "proposals.index", "proposals.show",
                                      "voting.results",
                                      "action_plan.plan"})
 # Around the blocks in base.html while a page is rendered to be stored (`fragment_mark`).

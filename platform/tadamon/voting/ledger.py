@@ -6,6 +6,7 @@ verify-ledger` prints what it finds and `flask export-ballots` writes `export_do
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -135,7 +136,8 @@ def _tally_problems(vote: VotingRound, counted: list[dict[str, Any]]) -> list[Pr
     if stored is None:
         return []
     try:
-        recomputed = tally_ballots(definition_of(vote), counted, vote.eligible_count).as_dict()
+        # Parsed from the row itself, never from the processes' parsed copies: verification reads what is stored.
+        recomputed = tally_ballots(json.loads(vote.definition), counted, vote.eligible_count).as_dict()
     except BallotError as error:
         return [Problem(None, None, f"the ledger's ballots cannot be tallied: {error}")]
     published = {key: stored[key] for key in ("winners", "ranking", "details")}

@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -24,6 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import MultiDict
@@ -36,6 +38,7 @@ from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form
 from tadamon.core.hooks import consultation_notices, dashboard_counters, voting_methods
 from tadamon.core.i18n import current_language
+from tadamon.core.member_pages import register_part
 from tadamon.core.permissions import require
 from tadamon.core.uploads import MIMETYPES
 from tadamon.core.urls import int_arg, page_arg
@@ -189,9 +192,34 @@ def consultation(consultation_id: int) -> Any:
     item = db.get_or_404(Consultation, consultation_id)
     if item.current_phase is Phase.DRAFT and not can_manage_consultation(current_actor(), item):
         abort(404)
+    g.tadamon_consultation_notices = (item.id, consultation_notices(current_actor(), item))  # for _notices_part
     return render_template("workshops/consultation.html", consultation=item, phase_order=PHASE_ORDER,
-                           next_phase=services.next_phase(item),
-                           notices=consultation_notices(current_actor(), item))
+                           next_phase=services.next_phase(item))
+
+
+def _notices_part() -> Markup:
+    """What the consultation page tells the reader's organisation (why it cannot vote, say):
+    each reader's own, the rest of the page kept per audience (core.member_pages)."""
+    consultation_id = (request.view_args or {}).get("consultation_id")
+    found = g.pop("tadamon_consultation_notices", None)
+    if found is not None and found[0] == consultation_id:
+        notices = found[1]
+    else:
+        item = db.session.get(Consultation, consultation_id) if isinstance(consultation_id, int) else None
+        notices = consultation_notices(current_actor(), item) if item is not None else []
+    template = current_app.jinja_env.get_template("workshops/_consultation_notices.html")
+    return Markup(template.render(notices=notices))  # noqa: S704 - a template's output
+
+
+def _notices_audience() -> tuple[Any, ...] | None:
+    """Whom the notices are the same for: this person (their roles) acting for this
+    organisation, on this consultation."""
+    actor = current_actor()
+    return ("person", actor.id, actor.organisation.id if actor.organisation else None,
+            (request.view_args or {}).get("consultation_id"))
+
+
+register_part("workshops.consultation_notices", _notices_part, audience=_notices_audience)
 
 
 @bp.route("/steering/calendar")
