@@ -288,3 +288,30 @@ def test_the_consultation_page_tells_each_reader_why_their_organisation_cannot_v
     assert all(notice not in stored.content for stored in _stored(app))
     # Each reader's notices are kept for them alone.
     assert len(app.extensions["tadamon_member_parts"].entries) == 2
+
+
+def test_the_ballot_page_is_each_organisations_own_and_never_kept_with_a_voting_code(
+        app, login, members, open_vote):
+    from tests.voting.test_secrecy import _vote
+
+    consultation, keys = open_vote()
+    _same_language(members, "fr")
+    path = f"/consultations/{consultation.id}/vote"
+    (first_person, _first), (second_person, _second), _third = members
+    first, second = _reader(app, login, first_person), _reader(app, login, second_person)
+    assert first.post(path, data={"approve": [keys[0]]}).status_code == 302
+    first.get(path)  # the page with the flash message "recorded" is never stored
+    checked = re.compile(r'<input[^>]*value="' + keys[0] + r'"[^>]*checked')
+    first_page, rendered = _get(first, path)
+    second_page, _served = _get(second, path)
+    assert checked.search(first_page) and not checked.search(second_page)
+    assert len(_stored(app)) == 2  # one per person and organisation
+    again, kept = _get(first, path)
+    assert checked.search(again) and kept < rendered
+    # A secret vote's page, read with the voting code it shows, is never stored.
+    secret, secret_keys = open_vote("yes_no", secret=True)
+    member_pages.forget_member_pages(app)
+    assert _vote(first, secret, secret_keys[0], "yes").status_code == 302
+    first.get(f"/consultations/{secret.id}/vote")
+    page, _statements = _get(first, f"/consultations/{secret.id}/vote")
+    assert _stored(app) == []

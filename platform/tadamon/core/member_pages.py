@@ -38,9 +38,10 @@ from markupsafe import Markup
 from sqlalchemy import inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
-# Each one's view and templates read: nothing but permissions' answers and personal parts
-# (`personal_part`) differs between readers of one language and time zone.
-MEMBER_CACHED_ENDPOINTS = frozenset({"core.home", "workshops.index", "workshops.consultation", "membership.directory", "proposals.index", "proposals.show",
+# Each one's view and templates read: nothing but permissions' answers, personal parts
+# (`personal_part`) and the page's registered audience (`register_page_audience`) differs
+# between readers of one language and time zone.
+MEMBER_CACHED_ENDPOINTS = frozenset({"core.home", "workshops.index", "workshops.consultation", "voting.ballot", "membership.directory", "proposals.index", "proposals.show",
                                      "voting.results",
                                      "action_plan.plan"})
 # Around the blocks in base.html while a page is rendered to be stored (`fragment_mark`).
@@ -51,6 +52,9 @@ _RECORDER = "tadamon_member_answers"
 _PART_MARK = "\x00part:{}\x00"  # around a personal part while a page is rendered to be stored
 _PART_HOLE = "\x00hole:{}\x00"  # in its place in the stored content
 _PARTS: dict[str, Callable[[], Markup]] = {}
+# Pages that are each reader's own beyond permissions (a ballot, prefilled with the organisation's
+# choices): stored per the audience their function gives (None: not stored for this reader).
+_PAGE_AUDIENCES: dict[str, Callable[[], tuple[Any, ...] | None]] = {}
 
 Reference = tuple[Any, tuple[Any, ...]] | None  # a mapped class and primary key, or no object
 ACTING_ORGANISATION: Reference = ("acting organisation", ())
@@ -245,6 +249,14 @@ def _kept(name: str, render: Callable[[], Markup], audience: Callable[[], tuple[
     return rendered
 
 
+def register_page_audience(endpoint: str, audience: Callable[[], tuple[Any, ...] | None]) -> None:
+    """`endpoint`'s page shows its reader more than permissions' answers (their organisation's
+    ballot, say): its content is stored per `audience()` (the reader's person and organisation,
+    say), which must hold everything the view reads of the reader; None keeps this reader's page
+    from being stored at all (a secret vote's page read with a voting code, say)."""
+    _PAGE_AUDIENCES[endpoint] = audience
+
+
 def personal_part(name: str) -> Markup:
     """The reader's own part `name`; while a page is rendered to be stored, between marks, and
     with the rules it asks not counted as the page's audience (it is written for each reader)."""
@@ -300,8 +312,10 @@ def _key() -> tuple[Any, ...]:
     from tadamon.core import page_cache
     from tadamon.core.i18n import current_language
 
-    return (page_cache.content_version(), current_language(), str(get_timezone()), request.script_root,
-            request.full_path)
+    key = (page_cache.content_version(), current_language(), str(get_timezone()), request.script_root,
+           request.full_path)
+    audience = _PAGE_AUDIENCES.get(request.endpoint or "")
+    return key if audience is None else (*key, audience())
 
 
 def _cacheable_request() -> bool:
@@ -335,6 +349,8 @@ def _serve(view: Any, **arguments: Any) -> Any:
     from flask_wtf.csrf import generate_csrf
 
     key = _key()
+    if key[-1] is None and request.endpoint in _PAGE_AUDIENCES:  # this reader's page is not stored
+        return view(**arguments)
     for stored in reversed(_store().get(key, _ttl())):
         if _same_answers(stored.answers):
             def filled(text: str) -> Markup:

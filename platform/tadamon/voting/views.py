@@ -25,6 +25,7 @@ from tadamon.core.auth import public
 from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm
 from tadamon.core.i18n import current_language
+from tadamon.core.member_pages import register_page_audience
 from tadamon.core.permissions import require
 from tadamon.core.urls import page_arg
 from tadamon.core.use_case import run_use_case
@@ -98,7 +99,22 @@ def _ballot_page(consultation: Consultation, form: BallotForm, *, sent: Any = No
                                     credential=_credential(consultation, actor.organisation))
     if page["reason"] is not None and status == 200:
         status = 403
-    return render_template("voting/ballot.html", form=form, **page), status
+    html = render_template("voting/ballot.html", form=form, **page)
+    return html if status == 200 else (html, status)  # a plain 200 page may be stored (core.member_pages)
+
+
+def _ballot_audience() -> tuple[Any, ...] | None:
+    """Whom the ballot page is the same for: this person (may they cast for the organisation)
+    acting for this organisation (its place on the roll, its ballot). A page read with a secret
+    vote's voting code (which it shows, with the ballot it opens) is never stored."""
+    actor = current_actor()
+    organisation = actor.organisation
+    if organisation is not None and request.cookies.get(_cookie_name(organisation.id)):
+        return None
+    return ("person", actor.id, organisation.id if organisation else None)
+
+
+register_page_audience("voting.ballot", _ballot_audience)
 
 
 def _recorded(cast: services.Cast) -> str:
