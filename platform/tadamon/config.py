@@ -70,8 +70,8 @@ def load_config(instance_path: Path, overrides: dict[str, Any] | None = None) ->
         # up to 2 MB for a statement joining many eager relationships), kept per worker. The main
         # pages in three languages use about 80, the load test's mix about 65; SQLAlchemy's
         # default of 500 let a long-lived worker grow to tens of MB more (issue 18).
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
-                                      "query_cache_size": _integer("TADAMON_QUERY_CACHE_SIZE", 250)},
+        # No `pool_pre_ping`: core.db pings a PostgreSQL connection only after it sat idle.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"query_cache_size": _integer("TADAMON_QUERY_CACHE_SIZE", 250)},
         "REDIS_URL": redis_url,
         # Sessions: signed cookie holding a server-side session id (see core.sessions).
         "SESSION_COOKIE_NAME": "tadamon_session",

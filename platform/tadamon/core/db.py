@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -10,9 +11,10 @@ from datetime import UTC, datetime
 from enum import Enum as PyEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, event
+from sqlalchemy import ColumnElement, DateTime, Enum, MetaData, event, exc
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints let migrations drop and alter them on every database alike.
@@ -102,6 +104,43 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+
+
+# A pooled PostgreSQL connection is pinged before use only when it sat unused this long: a
+# connection the server closed meanwhile (a restart, an idle timeout) is then replaced before a
+# request meets it. SQLAlchemy's `pool_pre_ping` pinged at every checkout, one more round trip
+# for every request (a fifth of a logged-in page's, issue 18); a busy pool's connections are
+# never idle that long. A server restart while connections are in use costs the requests that
+# meet a dead connection an error, after which the pool is replaced whole (SQLAlchemy's
+# disconnect handling).
+IDLE_PING_SECONDS = 10.0
+_CHECKED_IN = "tadamon_checked_in"
+
+
+@event.listens_for(Pool, "checkin")
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    if record is not None:
+        record.info[_CHECKED_IN] = time.monotonic()
+
+
+@event.listens_for(Pool, "checkout")
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """SQLAlchemy's documented pessimistic check, for idle connections only: a dead one raises
+    DisconnectionError, on which the pool discards it and checks out another."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(dbapi_connection, psycopg.Connection):
+        return
+    checked_in = record.info.get(_CHECKED_IN)
+    if checked_in is not None and time.monotonic() - checked_in < IDLE_PING_SECONDS:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except psycopg.Error as error:
+        raise exc.DisconnectionError() from error
+    finally:
+        if dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+            dbapi_connection.rollback()  # the ping's own transaction, not the request's
 
 
 # Set (by `writing()`) around work that writes during a read-only request: the periodic tick.
