@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -118,9 +119,11 @@ _CHECKED_IN = "tadamon_checked_in"
 
 
 @event.listens_for(Pool, "checkin")
-def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+def _note_checkin(dbapi_connection: Any, record: Any) -> None:
     if record is not None:
         record.info[_CHECKED_IN] = time.monotonic()
+        if record.info.pop(BEGUN, None) == READING and dbapi_connection is not None:
+            dbapi_connection.autocommit = False  # back to transactions for whoever checks it out next
 
 
 @event.listens_for(Pool, "checkout")
@@ -175,7 +178,54 @@ def reads_only() -> bool:
 BEGUN = "tadamon_begun"
 
 
+READING = "reading"  # a PostgreSQL read request's statements, each on its own (see `_begin`)
+
+
 @event.listens_for(Engine, "begin")
+def _begin(connection: Any) -> None:
+    if connection.dialect.name == "sqlite":
+        _sqlite_begin(connection)
+    elif connection.dialect.name == "postgresql":
+        _postgresql_begin(connection)
+
+
+def _postgresql_begin(connection: Any) -> None:
+    """A read request's statements run outside a transaction block (the driver's autocommit):
+    at PostgreSQL's READ COMMITTED, each statement of a transaction takes its own snapshot
+    anyway, so a read sees the same data, and the request spares the BEGIN and ROLLBACK round
+    trips (two of a logged-in page's five, issue 18). The first statement that is not a plain
+    read (a write, a SAVEPOINT, SELECT … FOR UPDATE) turns transactions back on before it is
+    sent (`_transaction_for_writes`): from there the request writes in one transaction, committed
+    or rolled back as before."""
+    dbapi_connection = connection.connection.dbapi_connection
+    if reads_only() and not dbapi_connection.autocommit and _idle(dbapi_connection):
+        dbapi_connection.autocommit = True
+        connection.info[BEGUN] = READING
+    else:
+        connection.info[BEGUN] = "transaction"
+
+
+def _idle(dbapi_connection: Any) -> bool:
+    psycopg = sys.modules.get("psycopg")
+    return psycopg is not None and dbapi_connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+
+
+# Statements a read request may send outside a transaction block: plain reads.
+_PLAIN_READ = re.compile(r"\s*(SELECT|SHOW)\b", re.IGNORECASE)
+_LOCKING = re.compile(r"\bFOR\s+(UPDATE|NO\s+KEY\s+UPDATE|SHARE|KEY\s+SHARE)\b", re.IGNORECASE)
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _transaction_for_writes(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if connection.info.get(BEGUN) != READING:
+        return
+    if _PLAIN_READ.match(statement) and not _LOCKING.search(statement) and "set_config(" not in statement:
+        return
+    # The driver opens a transaction (BEGIN) before this statement; the reads before it are done.
+    connection.connection.dbapi_connection.autocommit = False
+    connection.info[BEGUN] = "write in a read request"
+
+
 def _sqlite_begin(connection: Any) -> None:
     # A write transaction begins IMMEDIATE: it takes the write lock at the start, so it waits
     # (busy_timeout) for another writer instead of failing. A deferred transaction that later
@@ -184,15 +234,16 @@ def _sqlite_begin(connection: Any) -> None:
     # A read request's transaction begins deferred: it takes no lock, so readers never wait
     # for each other nor block a writer (WAL gives each reader its snapshot). Read requests
     # write only inside `writing()` (the periodic tick), which begins IMMEDIATE again.
-    if connection.dialect.name == "sqlite":
-        deferred = reads_only()
-        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
-        connection.info[BEGUN] = "deferred" if deferred else "write in a read request" if _in_read_request() \
-            else "immediate"
+    deferred = reads_only()
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+    connection.info[BEGUN] = "deferred" if deferred else "write in a read request" if _in_read_request() \
+        else "immediate"
 
 
 def begun_as() -> str | None:
-    """How the session's current SQLite transaction began (see `_sqlite_begin`); None otherwise."""
+    """How the session's current transaction began: on SQLite "deferred", "immediate" or "write
+    in a read request" (see `_sqlite_begin`); on PostgreSQL "reading" until a read request's
+    first write, then "write in a read request", else "transaction" (`_postgresql_begin`)."""
     from tadamon.extensions import db
 
     if not db.session().in_transaction():
