@@ -37,7 +37,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, has_request_context, request, session
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -194,8 +194,18 @@ def _ttl() -> int:
 
 
 def content_version() -> str:
-    """The site-wide content version: it changes with every committed change (see the module)."""
-    return str(_store().current_version())
+    """The site-wide content version: it changes with every committed change (see the module).
+    Read once per request (a member's page and its kept parts each ask; with Redis, each
+    reading is a round trip), again after the request commits."""
+    if not has_request_context():
+        return str(_store().current_version())
+    version = g.get(_VERSION_READ)
+    if version is None:
+        version = g.setdefault(_VERSION_READ, str(_store().current_version()))
+    return str(version)
+
+
+_VERSION_READ = "tadamon_content_version"
 
 
 def lifetime() -> int:
@@ -212,7 +222,7 @@ def _cacheable_request() -> bool:
 def _key() -> str:
     from tadamon.core.i18n import current_language
 
-    return f"{_store().current_version()}:{current_language()}:{request.full_path}"
+    return f"{content_version()}:{current_language()}:{request.full_path}"
 
 
 def serve_from_cache() -> Response | None:
@@ -293,6 +303,7 @@ def _bump_after_commit(session_: Session) -> None:
         from flask import has_app_context
 
         if has_app_context() and "tadamon_page_cache" in current_app.extensions:
+            g.pop(_VERSION_READ, None)  # read again after this change
             try:
                 _store().bump()
             except Exception:  # noqa: BLE001 - a cache that cannot be reached is emptied by its TTL
