@@ -24,8 +24,12 @@ def memberships_by_organisation(user: User) -> dict[int, OrganisationMember]:
     )
     if cache is not None and user.id in cache:
         return cache[user.id]
-    rows = db.session.scalars(_memberships_statement(), {"user_id": user.id}).all()
-    found = {row.organisation_id: row for row in rows}
+    from tadamon.membership.services.charter import remember_adherence
+
+    rows = db.session.execute(_memberships_statement(), {"user_id": user.id}).unique().all()
+    found = {member.organisation_id: member for member, _adheres in rows}
+    for member, adheres in rows:  # the permissions' "adheres to the current charter", asked on most pages
+        remember_adherence(member.organisation_id, adheres)
     if cache is not None:
         cache[user.id] = found
     return found
@@ -37,8 +41,12 @@ def _memberships_statement() -> Select[Any]:
     page runs it; building it and its cache key cost more than running it). With their
     organisations (the menu's choices, the acting organisation) in the same query; the member's
     user is the one asked about, already loaded, and the organisations' fields of action are left
-    for the pages that show them."""
-    return (select(OrganisationMember).where(OrganisationMember.user_id == bindparam("user_id", type_=Integer))
+    for the pages that show them. With each organisation's adherence to the current charter
+    (taking part needs it: most pages' permissions ask it, a query of its own otherwise)."""
+    from tadamon.membership.services.charter import current_charter_adherence
+
+    return (select(OrganisationMember, current_charter_adherence(OrganisationMember.organisation_id))
+            .where(OrganisationMember.user_id == bindparam("user_id", type_=Integer))
             .options(lazyload(OrganisationMember.user),
                      joinedload(OrganisationMember.organisation).lazyload(Organisation.fields)))
 
