@@ -315,3 +315,28 @@ def test_the_ballot_page_is_each_organisations_own_and_never_kept_with_a_voting_
     first.get(f"/consultations/{secret.id}/vote")
     page, _statements = _get(first, f"/consultations/{secret.id}/vote")
     assert _stored(app) == []
+
+
+def test_the_account_page_is_each_persons_own_and_never_kept_with_what_they_typed(app, login, create_user):
+    from tadamon.core import stash
+
+    first_person, second_person = create_user(language="en"), create_user(language="en")
+    first, second = _reader(app, login, first_person), _reader(app, login, second_person)
+    first_page, rendered = _get(first, "/account/")
+    second_page, _served = _get(second, "/account/")
+    assert first_person.email in first_page and first_person.email not in second_page
+    assert second_person.email in second_page
+    again, kept = _get(first, "/account/")
+    assert first_person.email in again and kept < rendered and len(_stored(app)) == 2
+    # A form refilled from what the person typed before their session expired is theirs alone.
+    import json
+
+    from tadamon.core.stash import StashedSubmission
+
+    member_pages.forget_member_pages(app)
+    db.session.add(StashedSubmission(token="typed-before-expiry", path="/account/",  # noqa: S106 - a test token
+                                     payload=json.dumps([["display_name", "Typed before the expiry"]])))
+    db.session.commit()
+    with first.session_transaction() as browser_session:
+        browser_session[stash.SESSION_KEY] = "typed-before-expiry"
+    assert "Typed before the expiry" in _get(first, "/account/")[0] and _stored(app) == []

@@ -30,8 +30,9 @@ from tadamon.core.actor import current_actor
 from tadamon.core.auth import public
 from tadamon.core.forms import ConfirmForm, redisplays_form
 from tadamon.core.i18n import current_language
+from tadamon.core.member_pages import register_page_audience
 from tadamon.core.permissions import require
-from tadamon.core.urls import safe_next
+from tadamon.core.urls import came_from, safe_next
 from tadamon.core.use_case import run_use_case
 from tadamon.extensions import db, limiter, login_manager
 
@@ -284,6 +285,15 @@ def profile() -> Any:
                     success=_("Your profile is saved.")):
         return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form)
+
+
+def _profile_audience() -> tuple[Any, ...] | None:
+    """Whom the account page is the same for: this person (the form shows their details), come
+    from the same page (its "Cancel" goes back there)."""
+    return ("person", current_actor().id, came_from(url_for("core.home")))
+
+
+register_page_audience("accounts.profile", _profile_audience)
 
 
 @bp.route("/security", methods=["GET"])

@@ -79,6 +79,9 @@ class TadamonForm(FlaskForm):
             restored_data = stash.take_stashed_submission(request.path)
             if restored_data is not None:
                 kwargs["formdata"] = restored_data
+                from tadamon.core.member_pages import keep_personal
+
+                keep_personal()  # what this reader typed: a member page showing it is never stored
         super().__init__(*args, **kwargs)
         self.restored = restored_data is not None
         self.restored_unchecked = self.restored and unchecked

@@ -41,9 +41,9 @@ from sqlalchemy.exc import NoInspectionAvailable
 # Each one's view and templates read: nothing but permissions' answers, personal parts
 # (`personal_part`) and the page's registered audience (`register_page_audience`) differs
 # between readers of one language and time zone.
-MEMBER_CACHED_ENDPOINTS = frozenset({"core.home", "workshops.index", "workshops.consultation", "voting.ballot", "membership.directory", "proposals.index", "proposals.show",
-                                     "voting.results",
-                                     "action_plan.plan"})
+MEMBER_CACHED_ENDPOINTS = frozenset({
+    "core.home", "accounts.profile", "membership.directory", "workshops.index", "workshops.consultation",
+    "proposals.index", "proposals.show", "voting.ballot", "voting.results", "action_plan.plan"})
 # Around the blocks in base.html while a page is rendered to be stored (`fragment_mark`).
 MARKS = {name: (f"\x00{name}\x00", f"\x00/{name}\x00") for name in ("title", "content")}
 TOKEN_HOLE = "\x00tadamon-csrf\x00"  # noqa: S105 - a placeholder, not a secret
