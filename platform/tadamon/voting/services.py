@@ -385,29 +385,32 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
 
     Ballots of a consultation append to one chain, so they take turns; the turn lasts only the
     append. Everything that does not depend on the chain's head is done first, without the
-    lock: the round, the roll and the organisation's people in two queries, the permissions,
-    the ballot's parsing and validation, the credential, the receipt's notifications and
-    e-mails (rendered with a placeholder for the receipt), the entry's canonical text but its
-    position, and the rows of the organisation itself (its previous ballot, its line on a
-    public roll). Then `_append` locks the round, re-checks the window, reads the head and
-    writes the entry, the ballot and the head, and the caller commits at once, which ends the
-    turn (see `_append` for why the turn lasts until the commit). `roll` is the round and the
-    organisation's line when the caller loaded them already (`ballot_subject`)."""
+    lock: the round and the roll in one query, the permissions (the voter's membership, which a
+    request loaded already), the ballot's parsing and validation, the credential, the
+    organisation's people with its line on a public roll marked (one statement), the receipt's
+    notifications and e-mails (rendered with a placeholder for the receipt), the entry's
+    canonical text but its position and what it replaces. Then `_append` locks the round,
+    re-checks the window, reads the head, marks the previous ballot replaced and writes the
+    entry, the ballot and the head, in one statement on PostgreSQL, and the caller commits at
+    once, which ends the turn (see `_append` for why the turn lasts until the commit). `roll`
+    is the round and the organisation's line when the caller loaded them already
+    (`ballot_subject`)."""
     now = now or utcnow()
     vote, voted = roll if roll is not None else _round_and_roll(consultation, organisation)
     if vote is None or not window_is_open(consultation, vote, now):
         raise VoteError(_l("Voting is closed: this ballot was not recorded."))
-    # The organisation's people: the receipt's recipients, and the voter's own membership
-    # (a query of its own outside a request that loaded it already).
-    people, choices = _people_and_choices(organisation)
+    # The voter's own membership: the one the request loaded already (the actor's), a query of
+    # its own outside a request.
     reason = _refusal_given(user, consultation, organisation, vote, on_roll=lambda: voted is not None,
-                            may_cast=lambda: _membership_may_cast(
-                                next((m for m in people if m.user_id == user.id), None), organisation))
+                            may_cast=lambda: may_cast_for(user, organisation))
     if reason is not None:
         raise VoteError(reason)
     definition = definition_of(vote)
     content = _parse_ballot_of(definition, formdata)
     secret, first_secret = bool(definition["secret"]), False
+    # Allowed: the organisation's people (the receipt's recipients) and, for a public ballot,
+    # its line on the roll marked, in one statement (see `_people_and_choices`).
+    people, choices = _people_and_choices(organisation, None if secret else vote)
     if secret:
         # Replacing needs the credential of the current ballot; a first ballot gets a new one
         # (the roll's compare-and-set under the lock issues one per organisation).
@@ -451,8 +454,7 @@ def _core() -> Any:
 
 def _replace_previous(vote_id: int, key: Any) -> str | None:
     """Marks the organisation's current ballot replaced; its receipt (None at a first ballot).
-    Its row stays locked until the commit: a parallel ballot of the same organisation waits
-    here, outside the ledger's turn."""
+    SQLite's turn; PostgreSQL's does it within its statement (TURN_POSTGRESQL's `replaced`)."""
     replaced = _core().execute(
         update(Ballot).where(Ballot.round_id == vote_id, key, Ballot.is_current.is_(True))
         .values(is_current=None).returning(Ballot.receipt)).scalars().all()
@@ -464,32 +466,28 @@ def _append(vote: VotingRound, organisation: Organisation, ballot: Ballot, entry
     """Writes the ballot, its ledger entry and its receipts (`receipts`: the notifications and
     e-mails prepared with a placeholder for the receipt, and the placeholder); returns the receipt.
 
-    Before the ledger's turn, the rows of this organisation alone. A public ballot first marks
-    its line on the roll (unconditionally: the row lock serialises the organisation's own
-    ballots, a parallel one waits there, outside the turn), then marks its previous ballot
-    replaced (read after the line's lock, so a ballot of the organisation committed meanwhile
-    is the one it replaces). Then the turn, `_turn` (one statement on PostgreSQL), and a first
-    secret ballot's compare-and-set of its line.
+    A public ballot has marked its line on the roll already (`_people_and_choices`): the row
+    lock serialises the organisation's own ballots, a parallel one waits there, outside the
+    turn, and starts its turn once this one is committed. Then the turn, `_turn` (one
+    statement on PostgreSQL): the organisation's previous ballot marked replaced (read in the
+    turn, after the line's lock, so a ballot of the organisation committed meanwhile is the one
+    it replaces), the entry, the ballot and the head; and a first secret ballot's
+    compare-and-set of its line.
 
     The turn lasts until the caller's commit, and must: the next entry hashes this one's hash,
     so it may only be read once this one is committed (PostgreSQL gives a row lock back at the
     end of the transaction, never earlier); the commit's cost, the WAL's flush, is the floor of
-    a turn. A secret roll is marked in the turn: the roll's rewrite in neutral order locks the
-    round, then the whole roll; a ballot locking its line first, then waiting for the round,
-    would deadlock with it. So two ballots cast at once with one secret credential may clash
-    (IntegrityError: the later is refused, saying so)."""
+    a turn. Every ballot's row lock is taken in a turn (the replaced one), so a turn never waits
+    for a ballot that waits for the round. A secret roll is marked in the turn: the roll's
+    rewrite in neutral order locks the round, then the whole roll; a ballot locking its line
+    first, then waiting for the round, would deadlock with it. So two ballots cast at once with
+    one secret credential may clash (IntegrityError: the later is refused, saying so)."""
     secret = ballot.credential_hash is not None
-    if db.session.get_bind().dialect.name == "postgresql":
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         _commit_without_waiting_for_the_flush()
-    if not secret:
-        _core().execute(update(EligibleOrganisation)
-                        .where(EligibleOrganisation.round_id == vote.id,
-                               EligibleOrganisation.organisation_id == organisation.id)
-                        .values(has_voted=True))
-    key = Ballot.credential_hash == ballot.credential_hash if secret else Ballot.organisation_id == organisation.id
-    replaces = _replace_previous(vote.id, key)
-    turn = _turn_postgresql if db.session.get_bind().dialect.name == "postgresql" else _turn
-    position, receipt = turn(vote, ballot, entry, replaces, now, receipts)
+    turn = _turn_postgresql if postgresql else _turn
+    position, receipt = turn(vote, ballot, entry, now, receipts, by_credential=secret)
     # Written by Core statements, which the page cache's hook on the session's statements does
     # not see: the pages that show ballots and receipts are stale once this commits.
     db.session.info[page_cache.CHANGED] = True
@@ -563,12 +561,19 @@ def _closed() -> VoteError:
     return VoteError(_l("Voting is closed: this ballot was not recorded."))
 
 
-def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
-          now: datetime, receipts: tuple[str, PreparedNotifications]) -> tuple[int, str]:
+def _previous_key(ballot: Ballot, by_credential: bool) -> Any:
+    """What names the ballot a new one replaces: its credential's hash (secret), else its organisation."""
+    return (Ballot.credential_hash == ballot.credential_hash if by_credential
+            else Ballot.organisation_id == ballot.organisation_id)
+
+
+def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], now: datetime,
+          receipts: tuple[str, PreparedNotifications], *, by_credential: bool) -> tuple[int, str]:
     """The ledger's turn, statement by statement: the round locked with the consultation's
     phase and deadline as they are now (the window checked again: a close may have won the lock
-    first), then the ballot, the entry, the new head and the receipt's notifications and e-mails.
-    Returns the position and the receipt."""
+    first), then the previous ballot marked replaced (`by_credential`: the one of the same
+    credential, else of the same organisation), the ballot, the entry, the new head and the
+    receipt's notifications and e-mails. Returns the position and the receipt."""
     row = _core().execute(
         select(VotingRound.ledger_length, VotingRound.ledger_head, VotingRound.closed_at,
                Consultation.phase, Consultation.closed_at.label("deadline"))
@@ -577,6 +582,7 @@ def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: st
     if row.closed_at is not None or Phase(row.phase) is not Phase.VOTING \
             or (row.deadline is not None and now >= row.deadline):
         raise _closed()
+    replaces = _replace_previous(vote.id, _previous_key(ballot, by_credential))
     position = row.ledger_length + 1
     text = canonical({**entry, "position": position, "replaces": replaces})
     receipt = chain_hash(row.ledger_head, text)
@@ -593,11 +599,19 @@ def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: st
 # The turn on PostgreSQL, in one round trip: each round trip in the turn is a wait for the
 # server and, on a busy machine, for the processor again, while every other ballot waits.
 # The round's row is locked (FOR UPDATE waits for the ballot before, then reads the head it
-# committed), the entry's text completed with its position and hashed as `chain_hash` does,
-# and the entry, the ballot and the new head written. No row: the window had closed. The head's
-# row also turns `synchronous_commit` off for the transaction (see
-# `_commit_without_waiting_for_the_flush`); a refused ballot's transaction is rolled back.
-# The receipt's notifications and e-mails are written by CTEs added to it (`_turn_statement`).
+# committed); the previous ballot of the same organisation (or credential: `{key}`) marked
+# replaced, its receipt the entry's "replaces"; the entry's text completed with its position
+# and that receipt, and hashed as `chain_hash` does; the entry, the ballot and the new head
+# written. No row: the window had closed. The head's row also turns `synchronous_commit` off
+# for the transaction (see `_commit_without_waiting_for_the_flush`); a refused ballot's
+# transaction is rolled back. The receipt's notifications and e-mails are written by CTEs added
+# to it (`_turn_statement`).
+#
+# The statement's CTEs share one snapshot, taken before the round's lock is granted: a public
+# ballot's `replaced` sees the organisation's ballot committed just before because the ballot
+# waited for its line on the roll first, in a statement before this one (`_people_and_choices`).
+# The new ballot is inserted from `hashed`, which reads `replaced` to its end first: the
+# previous ballot is no longer current when the new one meets the unique constraint.
 TURN_POSTGRESQL = """
 WITH head AS (
     SELECT v.id, v.ledger_length + 1 AS position, v.ledger_head AS previous,
@@ -606,8 +620,14 @@ WITH head AS (
     WHERE v.id = :round_id AND v.closed_at IS NULL AND c.phase = :voting
           AND (c.closed_at IS NULL OR c.closed_at > CAST(:now AS timestamptz))
     FOR UPDATE OF v
+), replaced AS (
+    UPDATE ballots AS b SET is_current = NULL FROM head
+    WHERE b.round_id = head.id AND {key} AND b.is_current = true
+    RETURNING b.receipt
 ), entry AS (
-    SELECT id, position, previous, CAST(:before AS text) || position || CAST(:after AS text) AS canonical
+    SELECT id, position, previous,
+           CAST(:before AS text) || position || ',"replaces":'
+           || COALESCE('"' || (SELECT receipt FROM replaced) || '"', 'null') || '}}' AS canonical
     FROM head
 ), hashed AS (
     SELECT entry.*, encode(sha256(convert_to(previous || canonical, 'UTF8')), 'hex') AS receipt FROM entry
@@ -626,26 +646,32 @@ UPDATE voting_rounds AS v SET ledger_length = hashed.position, ledger_head = has
 FROM hashed WHERE v.id = hashed.id
 RETURNING hashed.position, hashed.receipt
 """
+# The previous ballot's key in `replaced`: the bind parameter is the new ballot's own.
+PREVIOUS_KEY = {False: "b.organisation_id = CAST(:organisation_id AS integer)",
+                True: "b.credential_hash = CAST(:credential_hash AS varchar)"}
 
 
 @functools.lru_cache(maxsize=16)
-def _turn_statement(writes: tuple[str, ...]) -> Any:
-    """TURN_POSTGRESQL with the CTEs writing the receipt's rows (a few shapes: with or without
-    notifications, e-mails kept or not), each statement built once."""
-    return sql(",\n".join((TURN_POSTGRESQL, *writes)) + TURN_POSTGRESQL_END)
+def _turn_statement(by_credential: bool, writes: tuple[str, ...]) -> Any:
+    """TURN_POSTGRESQL with its previous ballot's key and the CTEs writing the receipt's rows
+    (a few shapes: public or secret, with or without notifications, e-mails kept or not), each
+    statement built once."""
+    return sql(",\n".join((TURN_POSTGRESQL.format(key=PREVIOUS_KEY[by_credential]), *writes)) + TURN_POSTGRESQL_END)
 
 
-def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
-                     now: datetime, receipts: tuple[str, PreparedNotifications]) -> tuple[int, str]:
+def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], now: datetime,
+                     receipts: tuple[str, PreparedNotifications], *, by_credential: bool) -> tuple[int, str]:
     """`_turn` in one statement (TURN_POSTGRESQL); the entry's text is made here, but its
-    position, which only the turn knows: "position" sorts after every key but "replaces" (a
-    receipt or null), so the number goes between the two halves of the text with a stand-in.
+    position and what it replaces, which only the turn knows: "position" and "replaces" (a
+    receipt or null) sort after every other key, so the text before them is made here, the
+    rest in SQL (a stand-in for the position shows where the text is cut).
 
     The same statement writes the receipt's notifications and kept e-mails (`receipts`: their
     placeholder and them, rendered before the turn), the placeholder replaced by the receipt in
     SQL: so the turn is this one round trip and the commit, and not one more per table."""
     stand_in = -7_357_913
-    before, after = canonical({**entry, "position": stand_in, "replaces": replaces}).rsplit(f":{stand_in},", 1)
+    before, after = canonical({**entry, "position": stand_in, "replaces": None}).rsplit(f":{stand_in},", 1)
+    assert after == '"replaces":null}', after  # the SQL completes exactly this text
     slot, prepared = receipts
     writes, parameters = [], {}
     for number, (table, rows) in enumerate(rows_to_deliver(prepared)):
@@ -653,11 +679,10 @@ def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], r
                                     placeholder=("slot", "hashed.receipt"))
         writes.append(cte)
         parameters.update(values)
-    row = _core().execute(_turn_statement(tuple(writes)), {
-        "round_id": vote.id, "voting": Phase.VOTING.value, "now": now, "before": before + ":",
-        "after": "," + after, "slot": slot, **parameters,
-        **{column: value for column, value in _ballot_row(ballot).items()
-           if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
+    row = _core().execute(_turn_statement(by_credential, tuple(writes)), {
+        "round_id": vote.id, "voting": Phase.VOTING.value, "now": now, "before": before + ":", "slot": slot,
+        **parameters, **{column: value for column, value in _ballot_row(ballot).items()
+                         if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
     if row is None:
         raise _closed()
     delivered(prepared, {slot: row.receipt})
@@ -672,13 +697,28 @@ BALLOT_COLUMNS = ("id", "round_id", "organisation_id", "credential_hash", "perso
                   "is_current", "receipt")
 
 
-def _people_and_choices(organisation: Organisation) -> tuple[list[OrganisationMember], dict[int, str | None]]:
+def _people_and_choices(organisation: Organisation, line_of: VotingRound | None = None) -> tuple[
+        list[OrganisationMember], dict[int, str | None]]:
     """The organisation's people, as `membership.people_of` lists them, and how each chose to
-    hear of a ballot's receipt (`core.notifications.chosen_frequency`), in one query."""
-    rows = db.session.execute(
-        select(OrganisationMember, chosen_frequency(OrganisationMember.user_id, RECEIPT))
-        .where(OrganisationMember.organisation_id == organisation.id)
-        .order_by(OrganisationMember.role.desc(), OrganisationMember.joined_at)).all()
+    hear of a ballot's receipt (`core.notifications.chosen_frequency`), in one query.
+
+    `line_of`: a public ballot's round, whose roll line of the organisation is marked voted in
+    the same statement on PostgreSQL (a CTE: a round trip less), a statement before it on
+    SQLite. The line's row lock serialises the organisation's own ballots until the commit,
+    outside the ledger's turn: a parallel ballot of the organisation waits here, then sees
+    this one committed (see `_append`)."""
+    query = (select(OrganisationMember, chosen_frequency(OrganisationMember.user_id, RECEIPT))
+             .where(OrganisationMember.organisation_id == organisation.id)
+             .order_by(OrganisationMember.role.desc(), OrganisationMember.joined_at))
+    if line_of is not None:
+        line = (update(EligibleOrganisation).where(EligibleOrganisation.round_id == line_of.id,
+                                                   EligibleOrganisation.organisation_id == organisation.id)
+                .values(has_voted=True))
+        if db.session.get_bind().dialect.name == "postgresql":
+            query = query.add_cte(line.cte("line"))
+        else:
+            _core().execute(line)
+    rows = db.session.execute(query).all()
     return [member for member, _ in rows], {member.user_id: choice for member, choice in rows}
 
 
