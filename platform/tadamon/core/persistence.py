@@ -31,15 +31,17 @@ def rows_changed(statement: Executable) -> int:
 
 
 def insert_within(name: str, table: Table, rows: Sequence[dict[str, Any]], *, source: str,
-                  placeholder: tuple[str, str] | None = None) -> tuple[str, dict[str, Any]]:
+                  placeholder: tuple[str, str, str] | None = None) -> tuple[str, dict[str, Any]]:
     """`rows` for `table` as a data-modifying CTE named `name`, for a PostgreSQL statement of
     the caller's: written by that statement, without a round trip of their own.
 
     The rows are sent as one array per column (`unnest`), joined with the caller's CTE
     `source`: one row, or none, and then nothing is written. `placeholder` is (the name of a
-    bind parameter holding a placeholder, an SQL expression over `source`): in every text
-    column the placeholder is replaced by the expression's value, one known only inside the
-    statement (a ballot's receipt, see voting.services). The model's column defaults are
+    bind parameter holding a placeholder, the placeholder, an SQL expression over `source`):
+    in every text column where a row holds the placeholder, it is replaced by the expression's
+    value, one known only inside the statement (a ballot's receipt, see voting.services); the
+    other columns are written as they are (a shorter statement, which the driver parses once
+    and keeps, and no replace() per column for the server). The model's column defaults are
     filled as SQLAlchemy's insert() fills them. Returns the CTE's text and its parameters."""
     names: list[str] = []
     expressions: list[str] = []
@@ -55,8 +57,8 @@ def insert_within(name: str, table: Table, rows: Sequence[dict[str, Any]], *, so
         arrays.append(f"CAST(:{parameter} AS {array_type})")
         names.append(column)
         value = f"{name}_row.{column}"
-        if placeholder is not None and is_text:
-            value = f"replace({value}, :{placeholder[0]}, {placeholder[1]})"
+        if placeholder is not None and is_text and any(placeholder[1] in (text or "") for text in values):
+            value = f"replace({value}, :{placeholder[0]}, {placeholder[2]})"
         expressions.append(value)
     columns = ", ".join(names)
     # Names from the model and the caller's code; every value is a bind parameter.

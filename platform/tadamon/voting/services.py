@@ -22,7 +22,19 @@ from typing import Any
 
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, event, false, func, insert, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    bindparam,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, load_only, raiseload
@@ -353,25 +365,49 @@ def ballot_subject(consultation_id: int, organisation: Organisation | None) -> t
         Consultation | None, tuple[VotingRound | None, bool | None]]:
     """A ballot's consultation, its round and the organisation's line on the roll (as
     `_round_and_roll`), in one query: what a ballot's request loads before `cast_ballot`."""
-    on_roll = (EligibleOrganisation.round_id == VotingRound.id) & (
-        EligibleOrganisation.organisation_id == organisation.id if organisation is not None else false())
-    row = db.session.execute(
-        select(Consultation, VotingRound, EligibleOrganisation.has_voted)
-        .outerjoin(VotingRound, VotingRound.consultation_id == Consultation.id)
-        .outerjoin(EligibleOrganisation, on_roll)
-        .where(Consultation.id == consultation_id)).one_or_none()
+    parameters = {"consultation_id": consultation_id}
+    if organisation is not None:
+        parameters["organisation_id"] = organisation.id
+    row = db.session.execute(_ballot_subject_statement(organisation is not None), parameters).one_or_none()
     return (None, (None, None)) if row is None else (row[0], (row[1], row[2]))
+
+
+# What a ballot's request leaves unread: the consultation's descriptions (any length, in three
+# languages; neither the ballot nor its refusal shows them) and the round's results (none yet).
+_UNREAD_BY_A_BALLOT = (defer(Consultation.description_ar), defer(Consultation.description_fr),
+                       defer(Consultation.description_en), defer(VotingRound.results))
+
+
+@functools.cache
+def _ballot_subject_statement(with_organisation: bool) -> Select[Any]:
+    """`ballot_subject`'s query, built once with bound parameters (every ballot runs it; building
+    it and its cache key cost about as much as running it)."""
+    on_roll = (EligibleOrganisation.round_id == VotingRound.id) & (
+        EligibleOrganisation.organisation_id == bindparam("organisation_id", type_=Integer) if with_organisation
+        else false())
+    return (select(Consultation, VotingRound, EligibleOrganisation.has_voted)
+            .outerjoin(VotingRound, VotingRound.consultation_id == Consultation.id)
+            .outerjoin(EligibleOrganisation, on_roll)
+            .where(Consultation.id == bindparam("consultation_id", type_=Integer))
+            .options(*_UNREAD_BY_A_BALLOT))
 
 
 def _round_and_roll(consultation: Consultation, organisation: Organisation) -> tuple[VotingRound | None, bool | None]:
     """The consultation's round and the organisation's line on its roll (its `has_voted`; None
     when it is not on the roll), in one query."""
-    row = db.session.execute(
-        select(VotingRound, EligibleOrganisation.has_voted)
-        .outerjoin(EligibleOrganisation, (EligibleOrganisation.round_id == VotingRound.id)
-                   & (EligibleOrganisation.organisation_id == organisation.id))
-        .where(VotingRound.consultation_id == consultation.id)).one_or_none()
+    row = db.session.execute(_round_and_roll_statement(), {"consultation_id": consultation.id,
+                                                           "organisation_id": organisation.id}).one_or_none()
     return (None, None) if row is None else (row[0], row[1])
+
+
+@functools.cache
+def _round_and_roll_statement() -> Select[Any]:
+    """`_round_and_roll`'s query, built once with bound parameters."""
+    return (select(VotingRound, EligibleOrganisation.has_voted)
+            .outerjoin(EligibleOrganisation, (EligibleOrganisation.round_id == VotingRound.id)
+                       & (EligibleOrganisation.organisation_id == bindparam("organisation_id", type_=Integer)))
+            .where(VotingRound.consultation_id == bindparam("consultation_id", type_=Integer))
+            .options(defer(VotingRound.results)))
 
 
 def cast_ballot(user: User, consultation: Consultation, organisation: Organisation, formdata: Any,
@@ -655,8 +691,11 @@ PREVIOUS_KEY = {False: "b.organisation_id = CAST(:organisation_id AS integer)",
 def _turn_statement(by_credential: bool, writes: tuple[str, ...]) -> Any:
     """TURN_POSTGRESQL with its previous ballot's key and the CTEs writing the receipt's rows
     (a few shapes: public or secret, with or without notifications, e-mails kept or not), each
-    statement built once."""
-    return sql(",\n".join((TURN_POSTGRESQL.format(key=PREVIOUS_KEY[by_credential]), *writes)) + TURN_POSTGRESQL_END)
+    statement built once. Its runs of spaces and line breaks made one space (none is in a
+    literal of its): psycopg parses a statement of up to 4,096 characters once per process,
+    a longer one at each ballot."""
+    statement = ",\n".join((TURN_POSTGRESQL.format(key=PREVIOUS_KEY[by_credential]), *writes)) + TURN_POSTGRESQL_END
+    return sql(" ".join(statement.split()))
 
 
 def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], now: datetime,
@@ -676,7 +715,7 @@ def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], n
     writes, parameters = [], {}
     for number, (table, rows) in enumerate(rows_to_deliver(prepared)):
         cte, values = insert_within(f"receipts_{number}", table, rows, source="hashed",
-                                    placeholder=("slot", "hashed.receipt"))
+                                    placeholder=("slot", slot, "hashed.receipt"))
         writes.append(cte)
         parameters.update(values)
     row = _core().execute(_turn_statement(by_credential, tuple(writes)), {
@@ -707,19 +746,37 @@ def _people_and_choices(organisation: Organisation, line_of: VotingRound | None 
     SQLite. The line's row lock serialises the organisation's own ballots until the commit,
     outside the ledger's turn: a parallel ballot of the organisation waits here, then sees
     this one committed (see `_append`)."""
-    query = (select(OrganisationMember, chosen_frequency(OrganisationMember.user_id, RECEIPT))
-             .where(OrganisationMember.organisation_id == organisation.id)
-             .order_by(OrganisationMember.role.desc(), OrganisationMember.joined_at))
+    parameters = {"people_of": organisation.id}
+    with_line = False
     if line_of is not None:
-        line = (update(EligibleOrganisation).where(EligibleOrganisation.round_id == line_of.id,
-                                                   EligibleOrganisation.organisation_id == organisation.id)
-                .values(has_voted=True))
+        parameters["line_round"] = line_of.id
         if db.session.get_bind().dialect.name == "postgresql":
-            query = query.add_cte(line.cte("line"))
+            with_line = True
         else:
-            _core().execute(line)
-    rows = db.session.execute(query).all()
+            _core().execute(_line_statement(), parameters)
+    rows = db.session.execute(_people_statement(with_line), parameters).all()
     return [member for member, _ in rows], {member.user_id: choice for member, choice in rows}
+
+
+@functools.cache
+def _line_statement() -> Any:
+    """The organisation's line on the roll marked voted, built once (bound parameters
+    `line_round` and `people_of`: an UPDATE would take parameters named after its columns for
+    values to set)."""
+    return (update(EligibleOrganisation)
+            .where(EligibleOrganisation.round_id == bindparam("line_round", type_=Integer),
+                   EligibleOrganisation.organisation_id == bindparam("people_of", type_=Integer))
+            .values(has_voted=true()))
+
+
+@functools.cache
+def _people_statement(with_line: bool) -> Select[Any]:
+    """`_people_and_choices`' query, built once with bound parameters, with the line's UPDATE as
+    a CTE (`with_line`, PostgreSQL): every ballot runs it."""
+    query = (select(OrganisationMember, chosen_frequency(OrganisationMember.user_id, RECEIPT))
+             .where(OrganisationMember.organisation_id == bindparam("people_of", type_=Integer))
+             .order_by(OrganisationMember.role.desc(), OrganisationMember.joined_at))
+    return query.add_cte(_line_statement().cte("line")) if with_line else query
 
 
 def _receipt_notifications(recipients: list[User], consultation: Consultation, receipt: str,
