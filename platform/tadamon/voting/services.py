@@ -95,6 +95,12 @@ SECRET_RECEIPT_TEXT = _l(
     "not keep the code, so that no one reading its database can tell how your organisation voted.")
 
 RECEIPT = "voting.receipt"
+# The stand-in for a ballot's receipt in its notifications and e-mails, rendered before the
+# receipt is known (see `cast_ballot`), replaced by it in the turn. Random, so that no text a
+# person types can hold it, and the same for every ballot of the process, so that a receipt's
+# e-mail is the same message at every ballot of a consultation in a language and is rendered
+# once (core.mail's `prepare_alike` keeps it). It never leaves the process.
+RECEIPT_SLOT = secrets.token_hex(32)
 register_kind(RECEIPT, subject=_l("Your ballot is recorded: %(question)s"),
               text=_l("Your organisation's ballot on “%(question)s” is recorded. Its receipt is %(receipt)s: "
                       "find it on the consultation's public list of receipts to check that it was counted."))
@@ -456,7 +462,7 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
         credential = None
     keys = _keys(vote, organisation, user, credential, now)
     # A stand-in for the receipt, as long as one, replaced once the entry's hash is known.
-    slot = secrets.token_hex(32)
+    slot = RECEIPT_SLOT
     recipients = [user, *(m.user for m in people if m.is_representative)]
     prepared = _receipt_notifications(recipients, consultation, slot, credential, choices)
     ballot = Ballot(id=random_ballot_id(), round_id=vote.id, content=canonical(content), is_current=True,
