@@ -649,6 +649,9 @@ def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], now: datetim
 # transaction is rolled back. The receipt's notifications and e-mails are written by CTEs added
 # to it (`_turn_statement`).
 #
+# `replaced` runs once `head` holds the round (its EXISTS is a one-time filter, evaluated before
+# the ballots are read), so a ballot's row is only ever locked in a turn; its key is all
+# constants, so that the planner reads the unique key's index, not the round's every ballot.
 # The statement's CTEs share one snapshot, taken before the round's lock is granted: a public
 # ballot's `replaced` sees the organisation's ballot committed just before because the ballot
 # waited for its line on the roll first, in a statement before this one (`_people_and_choices`).
@@ -663,8 +666,8 @@ WITH head AS (
           AND (c.closed_at IS NULL OR c.closed_at > CAST(:now AS timestamptz))
     FOR UPDATE OF v
 ), replaced AS (
-    UPDATE ballots AS b SET is_current = NULL FROM head
-    WHERE b.round_id = head.id AND {key} AND b.is_current = true
+    UPDATE ballots AS b SET is_current = NULL
+    WHERE b.round_id = CAST(:round_id AS integer) AND {key} AND b.is_current = true AND EXISTS (SELECT FROM head)
     RETURNING b.receipt
 ), entry AS (
     SELECT id, position, previous,
