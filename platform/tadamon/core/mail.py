@@ -317,7 +317,9 @@ def emails_queued(prepared: Sequence[PreparedEmail]) -> None:
     the others (with a server, every message kept is queued)."""
     if not current_app.config["MAIL_SERVER"]:
         return
-    db.session.info.setdefault(PENDING_KEY, []).extend(m.message() for m in prepared if not m.keep_copy)
+    # Built into messages after the commit (`_send_after_commit`): a secret ballot's e-mail is
+    # queued in the ledger's turn, which lasts until the commit.
+    db.session.info.setdefault(PENDING_KEY, []).extend(m for m in prepared if not m.keep_copy)
     if any(m.keep_copy for m in prepared):
         db.session.info[QUEUED_KEY] = True
 
@@ -349,8 +351,9 @@ QUEUED_KEY = "tadamon_mail_queued"
 
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING_KEY, [])
-    for message in pending:
+    pending: list[PreparedEmail] = session.info.pop(PENDING_KEY, [])
+    for prepared in pending:
+        message = prepared.message()
         for _attempt in range(3):
             if _deliver(message) is None:
                 break
