@@ -385,7 +385,7 @@ _UNREAD_BY_A_BALLOT = (defer(Consultation.description_ar), defer(Consultation.de
 
 
 @functools.cache
-def _ballot_subject_statement(with_organisation: bool) -> Select[Any]:
+def _ballot_subject_statement(with_organisation: bool) -> Select[Consultation, VotingRound, bool]:
     """`ballot_subject`'s query, built once with bound parameters (every ballot runs it; building
     it and its cache key cost about as much as running it)."""
     on_roll = (EligibleOrganisation.round_id == VotingRound.id) & (
@@ -407,7 +407,7 @@ def _round_and_roll(consultation: Consultation, organisation: Organisation) -> t
 
 
 @functools.cache
-def _round_and_roll_statement() -> Select[Any]:
+def _round_and_roll_statement() -> Select[VotingRound, bool]:
     """`_round_and_roll`'s query, built once with bound parameters."""
     return (select(VotingRound, EligibleOrganisation.has_voted)
             .outerjoin(EligibleOrganisation, (EligibleOrganisation.round_id == VotingRound.id)
