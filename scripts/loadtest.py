@@ -10,8 +10,10 @@ thousands). TLS is the topology test's business, not this measurement's.
 Per page: SQL statements per request (counted in process on the same database, after a warm-up
 request), requests/s, p50/p99 and the ratio to a hello-world app served the same way (same
 gunicorn config and workers, same nginx site) in the same run; each the median of RUNS runs of
-DURATION seconds with CLIENTS connections. Then voters casting ballots (ballots/s, counted in
-the ledger), the workers' memory after the run, and the first load's weight compressed. The
+DURATION seconds with CLIENTS connections. Then voters casting ballots, each connection for an
+organisation of its own (ballots/s, counted in the ledger), and again with LATENCY_CLIENTS
+voters for a ballot's own time (p50), the workers' memory after the run, and the first load's
+weight compressed. The
 goals are printed beside the figures. The database is dropped at the end, whatever happens.
 
 Growth: a second database seeded at SMALL_SCALE (1 by default), and every page's median time
@@ -47,6 +49,10 @@ LUA = ROOT / "scripts" / "loadtest"
 GOALS = {"anonymous": 0.30, "logged-in": 0.10}
 GROWTH_GOAL = 1.5  # at ten times the size, every page within 1.5× of its small-data time
 P99_GOAL_MS, RSS_GOAL_MB, BALLOTS_GOAL, WEIGHT_GOAL_KB = 250, 100, 200, 60
+# A ballot's p50, measured with LATENCY_CLIENTS voters (2 by default, one per processor of the
+# machines we measure on): few enough that a ballot seldom waits behind others queued before it.
+BALLOT_P50_GOAL_MS = 15
+LATENCY_CLIENTS = int(os.environ.get("LATENCY_CLIENTS") or 2)
 # The databases made and dropped on LOADTEST_DATABASE_URL's server are named <prefix>_<random>.
 DATABASE_PREFIX = os.environ.get("LOADTEST_DATABASE_PREFIX") or "tadamon_loadtest"
 MEMBER = "member@demo.tadamon.ma"  # the featured representative: its organisation may vote
@@ -192,9 +198,12 @@ def measure_growth(server: str, scale: int, small_scale: int, requests_each: int
             return growth(small, small_url, seeded, large_url, requests_each)
 
 
-def wrk(url: str, script: str, seconds: float, clients: int, *args: str, env: dict[str, str] | None = None) -> dict[str, float]:
-    """One wrk run; its report (report.lua) with requests/s added."""
-    command = [shutil.which("wrk") or "wrk", "-t", str(min(clients, 4)), "-c", str(clients), "-d", f"{seconds:g}s",
+def wrk(url: str, script: str, seconds: float, clients: int, *args: str, env: dict[str, str] | None = None,
+        threads: int | None = None) -> dict[str, float]:
+    """One wrk run; its report (report.lua) with requests/s added. `threads`: wrk's threads, which
+    share the connections (at most 4 by default: the generator must stay light)."""
+    command = [shutil.which("wrk") or "wrk", "-t", str(threads or min(clients, 4)), "-c", str(clients),
+               "-d", f"{seconds:g}s",
                "--timeout", "30s", "-s", str(LUA / script), url]
     if args:
         command += ["--", *args]
@@ -358,12 +367,25 @@ def main() -> None:
                 print(f"== logged-in {page}", flush=True)
                 results["logged-in"][page] = measure(base + page, seconds, clients, runs, cookie)
             print(f"== {clients} voters casting ballots for {seconds:g} s", flush=True)
+            lines = voters(url, base, seeded["voting"], clients)
             with tempfile.NamedTemporaryFile("w", suffix=".tsv", dir=folder, delete=False) as handle:
-                handle.write("\n".join(voters(url, base, seeded["voting"], clients)) + "\n")
+                handle.write("\n".join(lines) + "\n")
+            # One wrk thread per connection: ballot.lua gives each thread its voter, so every
+            # connection votes for an organisation of its own (two connections of one
+            # organisation would take turns on its ballot, which is not the goal's load).
+            ballot_url = f"{base}/consultations/{seeded['voting']}/vote"
             before = ledger_length(url, seeded["voting"])
-            casting = wrk(f"{base}/consultations/{seeded['voting']}/vote", "ballot.lua", seconds, clients,
-                          env={"TADAMON_VOTERS": handle.name})
+            casting = wrk(ballot_url, "ballot.lua", seconds, clients, env={"TADAMON_VOTERS": handle.name},
+                          threads=clients)
             cast = ledger_length(url, seeded["voting"]) - before
+            # A ballot's own time: with CLIENTS connections always busy, a ballot waits for the
+            # ones ahead of it (its p50 is about CLIENTS / ballots per second, Little's law).
+            # A run with LATENCY_CLIENTS voters shows it.
+            quiet = min(LATENCY_CLIENTS, len(lines))
+            print(f"== {quiet} voters casting ballots for {seconds:g} s (a ballot's own time)", flush=True)
+            before = ledger_length(url, seeded["voting"])
+            alone = wrk(ballot_url, "ballot.lua", seconds, quiet, env={"TADAMON_VOTERS": handle.name}, threads=quiet)
+            cast_alone = ledger_length(url, seeded["voting"]) - before
             rss = worker_rss_mb(deployed)
             sent_kb, gzip_kb = first_load_kb(base)
         print()
@@ -385,9 +407,16 @@ def main() -> None:
                       f"{row['p99']:>7.1f} {ratio:>6.1%}  ≥{GOALS[role]:.0%}, p99 ≤{P99_GOAL_MS} ms: "
                       f"{'OK' if met else 'MISSED'}{errors}")
         rate = cast / casting["seconds"]
-        print(f"ballots: {cast} recorded in {casting['seconds']:.1f} s by {clients} voters = {rate:.1f} ballots/s "
-              f"(p50 {casting['p50']:.0f} ms, p99 {casting['p99']:.0f} ms, {casting['status_errors']:.0f} HTTP errors; "
-              f"goal {BALLOTS_GOAL}/s: {'OK' if rate >= BALLOTS_GOAL else 'MISSED'})")
+        print(f"ballots: {cast} recorded in {casting['seconds']:.1f} s by {clients} voters of {len(set(lines))} "
+              f"organisations = {rate:.1f} ballots/s (p50 {casting['p50']:.0f} ms, about {clients} / rate = "
+              f"{clients / rate * 1000 if rate else 0:.0f} ms with every connection busy; p99 {casting['p99']:.0f} ms, "
+              f"{casting['status_errors']:.0f} HTTP errors; goal {BALLOTS_GOAL}/s: "
+              f"{'OK' if rate >= BALLOTS_GOAL else 'MISSED'})")
+        rate_alone = cast_alone / alone["seconds"]
+        print(f"ballots, a ballot's own time: {cast_alone} recorded in {alone['seconds']:.1f} s by {quiet} voters = "
+              f"{rate_alone:.1f} ballots/s, p50 {alone['p50']:.1f} ms, p99 {alone['p99']:.0f} ms, "
+              f"{alone['status_errors']:.0f} HTTP errors (goal p50 ≤{BALLOT_P50_GOAL_MS} ms: "
+              f"{'OK' if alone['p50'] <= BALLOT_P50_GOAL_MS else 'MISSED'})")
         print(f"worker RSS after the run: {', '.join(f'{size:.0f} MB' for size in rss)} "
               f"(goal ≤{RSS_GOAL_MB} MB: {'OK' if max(rss) <= RSS_GOAL_MB else 'MISSED'})")
         print(f"first load of / (HTML + linked CSS/JS): {sent_kb:.1f} KB as nginx sends it, {gzip_kb:.1f} KB gzipped "

@@ -1,6 +1,7 @@
--- Voters casting ballots: each wrk thread (one connection) is one organisation's representative,
--- logged in beforehand; it posts its ballot again and again, each post a new ledger entry that
--- replaces its previous ballot. TADAMON_VOTERS names a file of lines "cookie<TAB>body<TAB>referer"
+-- Voters casting ballots: each wrk thread is one organisation's representative, logged in
+-- beforehand (scripts/loadtest.py runs one thread per connection, so that no two connections
+-- vote for the same organisation); it posts its ballot again and again, each post a new ledger
+-- entry that replaces its previous ballot. TADAMON_VOTERS names a file of lines "cookie<TAB>body<TAB>referer"
 -- written by scripts/loadtest.py (the session, the form with its CSRF token, the page's address).
 local report = dofile((os.getenv("TADAMON_LUA_DIR") or ".") .. "/report.lua")
 local voters, started = {}, 0

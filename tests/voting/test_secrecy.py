@@ -117,7 +117,8 @@ def test_the_credential_is_emailed_never_stored(open_vote, members, app, outbox)
         from werkzeug.datastructures import MultiDict
 
         cast = services.cast_ballot(person, consultation, organisation, MultiDict({f"vote-{keys[0]}": "yes"}))
-        sent = db.session.info.pop(PENDING_KEY, [])
+        # Kept as prepared, built into messages once the transaction commits.
+        sent = [prepared.message() for prepared in db.session.info.pop(PENDING_KEY, [])]
     finally:
         app.config["MAIL_SERVER"] = ""
     assert cast.credential and sent

@@ -208,11 +208,46 @@ def prepare_email(
                          attachments=tuple(attachments), keep_copy=keep_copy)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _StandIn:
     """The recipient a message is rendered for once, in place of each real one (`prepare_alike`)."""
 
     display_name: str
+
+
+# `prepare_alike`'s stand-ins for the name and the unsubscribe link: random, so that nothing a
+# person types can hold them, and one pair per process, so that the same message renders to the
+# same text at every call (`_render_alike` keeps it). They never leave the process: each is
+# replaced by the recipient's own before a message is written.
+_STAND_IN_NAME = "n" + secrets.token_hex(16)
+_STAND_IN_LINK = "https://u" + secrets.token_hex(16) + ".invalid/"
+# The messages `_render_alike` keeps, per application: a few per consultation and language.
+RENDERED_ALIKE = "tadamon_rendered_alike"
+RENDERED_ALIKE_SIZE = 256
+
+
+def _render_alike(template: str, language: str, subject: Any, context: dict[str, Any]) -> tuple[str, str, str, str]:
+    """`render_email` for `prepare_alike`'s stand-ins, kept for the same arguments: a ballot's
+    receipt is the same message at every ballot of a consultation in one language (its receipt
+    a placeholder, see voting.services), and its rendering cost more than the rest of the
+    ballot's receipt. Not kept while templates reload (development), nor for arguments that
+    cannot be a key."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    arguments = dict(context, user=_StandIn(_STAND_IN_NAME), unsubscribe_link=_STAND_IN_LINK)
+    if app.jinja_env.auto_reload:
+        return render_email(template, language=language, subject=subject, **arguments)
+    try:
+        key = (template, language, str(subject), *sorted(context.items(), key=lambda item: item[0]))
+        rendered: dict[Any, tuple[str, str, str, str]] = app.extensions.setdefault(RENDERED_ALIKE, {})
+        found = rendered.get(key)
+    except TypeError:  # a value that is not hashable
+        return render_email(template, language=language, subject=subject, **arguments)
+    if found is None:
+        found = render_email(template, language=language, subject=subject, **arguments)
+        if len(rendered) >= RENDERED_ALIKE_SIZE:
+            rendered.clear()
+        rendered[key] = found
+    return found
 
 
 def prepare_alike(recipients: Sequence[tuple[Any, str, dict[str, str]]], template: str, *, language: str,
@@ -223,16 +258,16 @@ def prepare_alike(recipients: Sequence[tuple[Any, str, dict[str, str]]], templat
     are rendered for a stand-in whose name and unsubscribe link are placeholders, which are
     then replaced by each person's, filtered exactly as the templates filter them (isolated in
     the text, `<bdi>` and escaped in the HTML). A phase move tells thousands of people the
-    same thing: rendering it per person cost more than everything else of the move."""
+    same thing: rendering it per person cost more than everything else of the move. The
+    rendering is kept for the next call with the same arguments (`_render_alike`)."""
     if not recipients:
         return []
     from markupsafe import escape
 
     from tadamon.core.bidi import bdi, isolate
 
-    name, link = "n" + secrets.token_hex(16), "https://u" + secrets.token_hex(16) + ".invalid/"
-    language, subject_text, text_body, html_body = render_email(
-        template, language=language, subject=subject, user=_StandIn(name), unsubscribe_link=link, **context)
+    name, link = _STAND_IN_NAME, _STAND_IN_LINK
+    language, subject_text, text_body, html_body = _render_alike(template, language, subject, context)
     prepared = []
     for user, unsubscribe_link, headers in recipients:
         own = user.display_name
@@ -282,7 +317,9 @@ def emails_queued(prepared: Sequence[PreparedEmail]) -> None:
     the others (with a server, every message kept is queued)."""
     if not current_app.config["MAIL_SERVER"]:
         return
-    db.session.info.setdefault(PENDING_KEY, []).extend(m.message() for m in prepared if not m.keep_copy)
+    # Built into messages after the commit (`_send_after_commit`): a secret ballot's e-mail is
+    # queued in the ledger's turn, which lasts until the commit.
+    db.session.info.setdefault(PENDING_KEY, []).extend(m for m in prepared if not m.keep_copy)
     if any(m.keep_copy for m in prepared):
         db.session.info[QUEUED_KEY] = True
 
@@ -314,8 +351,9 @@ QUEUED_KEY = "tadamon_mail_queued"
 
 @event.listens_for(Session, "after_commit")
 def _send_after_commit(session: Session) -> None:
-    pending = session.info.pop(PENDING_KEY, [])
-    for message in pending:
+    pending: list[PreparedEmail] = session.info.pop(PENDING_KEY, [])
+    for prepared in pending:
+        message = prepared.message()
         for _attempt in range(3):
             if _deliver(message) is None:
                 break

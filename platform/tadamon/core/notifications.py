@@ -18,6 +18,7 @@ by it.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -322,7 +323,14 @@ def _serializer() -> URLSafeSerializer:
 def unsubscribe_token(user: Any, scope: str) -> str:
     """A signed, unguessable token that turns off `scope` (a category, or "daily"/"weekly"
     for a digest) for `user`, with no log-in: mail clients follow it (RFC 8058)."""
-    return _serializer().dumps([user.id, scope])
+    return _unsubscribe_token(current_app.config["SECRET_KEY"], user.id, scope)
+
+
+@functools.lru_cache(maxsize=1024)
+def _unsubscribe_token(secret_key: str | bytes, user_id: int, scope: str) -> str:
+    """`unsubscribe_token`, signed once per process for a person and a scope (the token is the
+    same at every signing): every ballot's receipt e-mail carries the voter's."""
+    return URLSafeSerializer(secret_key, salt=UNSUBSCRIBE_SALT).dumps([user_id, scope])
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, str] | None:

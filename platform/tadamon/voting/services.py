@@ -23,7 +23,19 @@ from typing import Any
 from flask import g, has_request_context
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, delete, event, false, func, insert, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    bindparam,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, load_only, raiseload
@@ -84,6 +96,12 @@ SECRET_RECEIPT_TEXT = _l(
     "not keep the code, so that no one reading its database can tell how your organisation voted.")
 
 RECEIPT = "voting.receipt"
+# The stand-in for a ballot's receipt in its notifications and e-mails, rendered before the
+# receipt is known (see `cast_ballot`), replaced by it in the turn. Random, so that no text a
+# person types can hold it, and the same for every ballot of the process, so that a receipt's
+# e-mail is the same message at every ballot of a consultation in a language and is rendered
+# once (core.mail's `prepare_alike` keeps it). It never leaves the process.
+RECEIPT_SLOT = secrets.token_hex(32)
 register_kind(RECEIPT, subject=_l("Your ballot is recorded: %(question)s"),
               text=_l("Your organisation's ballot on “%(question)s” is recorded. Its receipt is %(receipt)s: "
                       "find it on the consultation's public list of receipts to check that it was counted."))
@@ -380,25 +398,49 @@ def ballot_subject(consultation_id: int, organisation: Organisation | None) -> t
         Consultation | None, tuple[VotingRound | None, bool | None]]:
     """A ballot's consultation, its round and the organisation's line on the roll (as
     `_round_and_roll`), in one query: what a ballot's request loads before `cast_ballot`."""
-    on_roll = (EligibleOrganisation.round_id == VotingRound.id) & (
-        EligibleOrganisation.organisation_id == organisation.id if organisation is not None else false())
-    row = db.session.execute(
-        select(Consultation, VotingRound, EligibleOrganisation.has_voted)
-        .outerjoin(VotingRound, VotingRound.consultation_id == Consultation.id)
-        .outerjoin(EligibleOrganisation, on_roll)
-        .where(Consultation.id == consultation_id)).one_or_none()
+    parameters = {"consultation_id": consultation_id}
+    if organisation is not None:
+        parameters["organisation_id"] = organisation.id
+    row = db.session.execute(_ballot_subject_statement(organisation is not None), parameters).one_or_none()
     return (None, (None, None)) if row is None else (row[0], (row[1], row[2]))
+
+
+# What a ballot's request leaves unread: the consultation's descriptions (any length, in three
+# languages; neither the ballot nor its refusal shows them) and the round's results (none yet).
+_UNREAD_BY_A_BALLOT = (defer(Consultation.description_ar), defer(Consultation.description_fr),
+                       defer(Consultation.description_en), defer(VotingRound.results))
+
+
+@functools.cache
+def _ballot_subject_statement(with_organisation: bool) -> Select[Consultation, VotingRound, bool]:
+    """`ballot_subject`'s query, built once with bound parameters (every ballot runs it; building
+    it and its cache key cost about as much as running it)."""
+    on_roll = (EligibleOrganisation.round_id == VotingRound.id) & (
+        EligibleOrganisation.organisation_id == bindparam("organisation_id", type_=Integer) if with_organisation
+        else false())
+    return (select(Consultation, VotingRound, EligibleOrganisation.has_voted)
+            .outerjoin(VotingRound, VotingRound.consultation_id == Consultation.id)
+            .outerjoin(EligibleOrganisation, on_roll)
+            .where(Consultation.id == bindparam("consultation_id", type_=Integer))
+            .options(*_UNREAD_BY_A_BALLOT))
 
 
 def _round_and_roll(consultation: Consultation, organisation: Organisation) -> tuple[VotingRound | None, bool | None]:
     """The consultation's round and the organisation's line on its roll (its `has_voted`; None
     when it is not on the roll), in one query."""
-    row = db.session.execute(
-        select(VotingRound, EligibleOrganisation.has_voted)
-        .outerjoin(EligibleOrganisation, (EligibleOrganisation.round_id == VotingRound.id)
-                   & (EligibleOrganisation.organisation_id == organisation.id))
-        .where(VotingRound.consultation_id == consultation.id)).one_or_none()
+    row = db.session.execute(_round_and_roll_statement(), {"consultation_id": consultation.id,
+                                                           "organisation_id": organisation.id}).one_or_none()
     return (None, None) if row is None else (row[0], row[1])
+
+
+@functools.cache
+def _round_and_roll_statement() -> Select[VotingRound, bool]:
+    """`_round_and_roll`'s query, built once with bound parameters."""
+    return (select(VotingRound, EligibleOrganisation.has_voted)
+            .outerjoin(EligibleOrganisation, (EligibleOrganisation.round_id == VotingRound.id)
+                       & (EligibleOrganisation.organisation_id == bindparam("organisation_id", type_=Integer)))
+            .where(VotingRound.consultation_id == bindparam("consultation_id", type_=Integer))
+            .options(defer(VotingRound.results)))
 
 
 def cast_ballot(user: User, consultation: Consultation, organisation: Organisation, formdata: Any,
@@ -412,29 +454,32 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
 
     Ballots of a consultation append to one chain, so they take turns; the turn lasts only the
     append. Everything that does not depend on the chain's head is done first, without the
-    lock: the round, the roll and the organisation's people in two queries, the permissions,
-    the ballot's parsing and validation, the credential, the receipt's notifications and
-    e-mails (rendered with a placeholder for the receipt), the entry's canonical text but its
-    position, and the rows of the organisation itself (its previous ballot, its line on a
-    public roll). Then `_append` locks the round, re-checks the window, reads the head and
-    writes the entry, the ballot and the head, and the caller commits at once, which ends the
-    turn (see `_append` for why the turn lasts until the commit). `roll` is the round and the
-    organisation's line when the caller loaded them already (`ballot_subject`)."""
+    lock: the round and the roll in one query, the permissions (the voter's membership, which a
+    request loaded already), the ballot's parsing and validation, the credential, the
+    organisation's people with its line on a public roll marked (one statement), the receipt's
+    notifications and e-mails (rendered with a placeholder for the receipt), the entry's
+    canonical text but its position and what it replaces. Then `_append` locks the round,
+    re-checks the window, reads the head, marks the previous ballot replaced and writes the
+    entry, the ballot and the head, in one statement on PostgreSQL, and the caller commits at
+    once, which ends the turn (see `_append` for why the turn lasts until the commit). `roll`
+    is the round and the organisation's line when the caller loaded them already
+    (`ballot_subject`)."""
     now = now or utcnow()
     vote, voted = roll if roll is not None else _round_and_roll(consultation, organisation)
     if vote is None or not window_is_open(consultation, vote, now):
         raise VoteError(_l("Voting is closed: this ballot was not recorded."))
-    # The organisation's people: the receipt's recipients, and the voter's own membership
-    # (a query of its own outside a request that loaded it already).
-    people, choices = _people_and_choices(organisation)
+    # The voter's own membership: the one the request loaded already (the actor's), a query of
+    # its own outside a request.
     reason = _refusal_given(user, consultation, organisation, vote, on_roll=lambda: voted is not None,
-                            may_cast=lambda: _membership_may_cast(
-                                next((m for m in people if m.user_id == user.id), None), organisation))
+                            may_cast=lambda: may_cast_for(user, organisation))
     if reason is not None:
         raise VoteError(reason)
     definition = definition_of(vote)
     content = _parse_ballot_of(definition, formdata)
     secret, first_secret = bool(definition["secret"]), False
+    # Allowed: the organisation's people (the receipt's recipients) and, for a public ballot,
+    # its line on the roll marked, in one statement (see `_people_and_choices`).
+    people, choices = _people_and_choices(organisation, None if secret else vote)
     if secret:
         # Replacing needs the credential of the current ballot; a first ballot gets a new one
         # (the roll's compare-and-set under the lock issues one per organisation).
@@ -444,7 +489,7 @@ def cast_ballot(user: User, consultation: Consultation, organisation: Organisati
         credential = None
     keys = _keys(vote, organisation, user, credential, now)
     # A stand-in for the receipt, as long as one, replaced once the entry's hash is known.
-    slot = secrets.token_hex(32)
+    slot = RECEIPT_SLOT
     recipients = [user, *(m.user for m in people if m.is_representative)]
     prepared = _receipt_notifications(recipients, consultation, slot, credential, choices)
     ballot = Ballot(id=random_ballot_id(), round_id=vote.id, content=canonical(content), is_current=True,
@@ -478,8 +523,7 @@ def _core() -> Any:
 
 def _replace_previous(vote_id: int, key: Any) -> str | None:
     """Marks the organisation's current ballot replaced; its receipt (None at a first ballot).
-    Its row stays locked until the commit: a parallel ballot of the same organisation waits
-    here, outside the ledger's turn."""
+    SQLite's turn; PostgreSQL's does it within its statement (TURN_POSTGRESQL's `replaced`)."""
     replaced = _core().execute(
         update(Ballot).where(Ballot.round_id == vote_id, key, Ballot.is_current.is_(True))
         .values(is_current=None).returning(Ballot.receipt)).scalars().all()
@@ -491,32 +535,28 @@ def _append(vote: VotingRound, organisation: Organisation, ballot: Ballot, entry
     """Writes the ballot, its ledger entry and its receipts (`receipts`: the notifications and
     e-mails prepared with a placeholder for the receipt, and the placeholder); returns the receipt.
 
-    Before the ledger's turn, the rows of this organisation alone. A public ballot first marks
-    its line on the roll (unconditionally: the row lock serialises the organisation's own
-    ballots, a parallel one waits there, outside the turn), then marks its previous ballot
-    replaced (read after the line's lock, so a ballot of the organisation committed meanwhile
-    is the one it replaces). Then the turn, `_turn` (one statement on PostgreSQL), and a first
-    secret ballot's compare-and-set of its line.
+    A public ballot has marked its line on the roll already (`_people_and_choices`): the row
+    lock serialises the organisation's own ballots, a parallel one waits there, outside the
+    turn, and starts its turn once this one is committed. Then the turn, `_turn` (one
+    statement on PostgreSQL): the organisation's previous ballot marked replaced (read in the
+    turn, after the line's lock, so a ballot of the organisation committed meanwhile is the one
+    it replaces), the entry, the ballot and the head; and a first secret ballot's
+    compare-and-set of its line.
 
     The turn lasts until the caller's commit, and must: the next entry hashes this one's hash,
     so it may only be read once this one is committed (PostgreSQL gives a row lock back at the
     end of the transaction, never earlier); the commit's cost, the WAL's flush, is the floor of
-    a turn. A secret roll is marked in the turn: the roll's rewrite in neutral order locks the
-    round, then the whole roll; a ballot locking its line first, then waiting for the round,
-    would deadlock with it. So two ballots cast at once with one secret credential may clash
-    (IntegrityError: the later is refused, saying so)."""
+    a turn. Every ballot's row lock is taken in a turn (the replaced one), so a turn never waits
+    for a ballot that waits for the round. A secret roll is marked in the turn: the roll's
+    rewrite in neutral order locks the round, then the whole roll; a ballot locking its line
+    first, then waiting for the round, would deadlock with it. So two ballots cast at once with
+    one secret credential may clash (IntegrityError: the later is refused, saying so)."""
     secret = ballot.credential_hash is not None
-    if db.session.get_bind().dialect.name == "postgresql":
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         _commit_without_waiting_for_the_flush()
-    if not secret:
-        _core().execute(update(EligibleOrganisation)
-                        .where(EligibleOrganisation.round_id == vote.id,
-                               EligibleOrganisation.organisation_id == organisation.id)
-                        .values(has_voted=True))
-    key = Ballot.credential_hash == ballot.credential_hash if secret else Ballot.organisation_id == organisation.id
-    replaces = _replace_previous(vote.id, key)
-    turn = _turn_postgresql if db.session.get_bind().dialect.name == "postgresql" else _turn
-    position, receipt = turn(vote, ballot, entry, replaces, now, receipts)
+    turn = _turn_postgresql if postgresql else _turn
+    position, receipt = turn(vote, ballot, entry, now, receipts, by_credential=secret)
     # Written by Core statements, which the page cache's hook on the session's statements does
     # not see: the pages that show ballots and receipts are stale once this commits.
     db.session.info[page_cache.CHANGED] = True
@@ -590,12 +630,19 @@ def _closed() -> VoteError:
     return VoteError(_l("Voting is closed: this ballot was not recorded."))
 
 
-def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
-          now: datetime, receipts: tuple[str, PreparedNotifications]) -> tuple[int, str]:
+def _previous_key(ballot: Ballot, by_credential: bool) -> Any:
+    """What names the ballot a new one replaces: its credential's hash (secret), else its organisation."""
+    return (Ballot.credential_hash == ballot.credential_hash if by_credential
+            else Ballot.organisation_id == ballot.organisation_id)
+
+
+def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], now: datetime,
+          receipts: tuple[str, PreparedNotifications], *, by_credential: bool) -> tuple[int, str]:
     """The ledger's turn, statement by statement: the round locked with the consultation's
     phase and deadline as they are now (the window checked again: a close may have won the lock
-    first), then the ballot, the entry, the new head and the receipt's notifications and e-mails.
-    Returns the position and the receipt."""
+    first), then the previous ballot marked replaced (`by_credential`: the one of the same
+    credential, else of the same organisation), the ballot, the entry, the new head and the
+    receipt's notifications and e-mails. Returns the position and the receipt."""
     row = _core().execute(
         select(VotingRound.ledger_length, VotingRound.ledger_head, VotingRound.closed_at,
                Consultation.phase, Consultation.closed_at.label("deadline"))
@@ -604,6 +651,7 @@ def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: st
     if row.closed_at is not None or Phase(row.phase) is not Phase.VOTING \
             or (row.deadline is not None and now >= row.deadline):
         raise _closed()
+    replaces = _replace_previous(vote.id, _previous_key(ballot, by_credential))
     position = row.ledger_length + 1
     text = canonical({**entry, "position": position, "replaces": replaces})
     receipt = chain_hash(row.ledger_head, text)
@@ -620,11 +668,22 @@ def _turn(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: st
 # The turn on PostgreSQL, in one round trip: each round trip in the turn is a wait for the
 # server and, on a busy machine, for the processor again, while every other ballot waits.
 # The round's row is locked (FOR UPDATE waits for the ballot before, then reads the head it
-# committed), the entry's text completed with its position and hashed as `chain_hash` does,
-# and the entry, the ballot and the new head written. No row: the window had closed. The head's
-# row also turns `synchronous_commit` off for the transaction (see
-# `_commit_without_waiting_for_the_flush`); a refused ballot's transaction is rolled back.
-# The receipt's notifications and e-mails are written by CTEs added to it (`_turn_statement`).
+# committed); the previous ballot of the same organisation (or credential: `{key}`) marked
+# replaced, its receipt the entry's "replaces"; the entry's text completed with its position
+# and that receipt, and hashed as `chain_hash` does; the entry, the ballot and the new head
+# written. No row: the window had closed. The head's row also turns `synchronous_commit` off
+# for the transaction (see `_commit_without_waiting_for_the_flush`); a refused ballot's
+# transaction is rolled back. The receipt's notifications and e-mails are written by CTEs added
+# to it (`_turn_statement`).
+#
+# `replaced` runs once `head` holds the round (its EXISTS is a one-time filter, evaluated before
+# the ballots are read), so a ballot's row is only ever locked in a turn; its key is all
+# constants, so that the planner reads the unique key's index, not the round's every ballot.
+# The statement's CTEs share one snapshot, taken before the round's lock is granted: a public
+# ballot's `replaced` sees the organisation's ballot committed just before because the ballot
+# waited for its line on the roll first, in a statement before this one (`_people_and_choices`).
+# The new ballot is inserted from `hashed`, which reads `replaced` to its end first: the
+# previous ballot is no longer current when the new one meets the unique constraint.
 TURN_POSTGRESQL = """
 WITH head AS (
     SELECT v.id, v.ledger_length + 1 AS position, v.ledger_head AS previous,
@@ -633,8 +692,14 @@ WITH head AS (
     WHERE v.id = :round_id AND v.closed_at IS NULL AND c.phase = :voting
           AND (c.closed_at IS NULL OR c.closed_at > CAST(:now AS timestamptz))
     FOR UPDATE OF v
+), replaced AS (
+    UPDATE ballots AS b SET is_current = NULL
+    WHERE b.round_id = CAST(:round_id AS integer) AND {key} AND b.is_current = true AND EXISTS (SELECT FROM head)
+    RETURNING b.receipt
 ), entry AS (
-    SELECT id, position, previous, CAST(:before AS text) || position || CAST(:after AS text) AS canonical
+    SELECT id, position, previous,
+           CAST(:before AS text) || position || ',"replaces":'
+           || COALESCE('"' || (SELECT receipt FROM replaced) || '"', 'null') || '}}' AS canonical
     FROM head
 ), hashed AS (
     SELECT entry.*, encode(sha256(convert_to(previous || canonical, 'UTF8')), 'hex') AS receipt FROM entry
@@ -653,38 +718,46 @@ UPDATE voting_rounds AS v SET ledger_length = hashed.position, ledger_head = has
 FROM hashed WHERE v.id = hashed.id
 RETURNING hashed.position, hashed.receipt
 """
+# The previous ballot's key in `replaced`: the bind parameter is the new ballot's own.
+PREVIOUS_KEY = {False: "b.organisation_id = CAST(:organisation_id AS integer)",
+                True: "b.credential_hash = CAST(:credential_hash AS varchar)"}
 
 
 @functools.lru_cache(maxsize=16)
-def _turn_statement(writes: tuple[str, ...]) -> Any:
-    """TURN_POSTGRESQL with the CTEs writing the receipt's rows (a few shapes: with or without
-    notifications, e-mails kept or not), each statement built once."""
-    return sql(",\n".join((TURN_POSTGRESQL, *writes)) + TURN_POSTGRESQL_END)
+def _turn_statement(by_credential: bool, writes: tuple[str, ...]) -> Any:
+    """TURN_POSTGRESQL with its previous ballot's key and the CTEs writing the receipt's rows
+    (a few shapes: public or secret, with or without notifications, e-mails kept or not), each
+    statement built once. Its runs of spaces and line breaks made one space (none is in a
+    literal of its): psycopg parses a statement of up to 4,096 characters once per process,
+    a longer one at each ballot."""
+    statement = ",\n".join((TURN_POSTGRESQL.format(key=PREVIOUS_KEY[by_credential]), *writes)) + TURN_POSTGRESQL_END
+    return sql(" ".join(statement.split()))
 
 
-def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], replaces: str | None,
-                     now: datetime, receipts: tuple[str, PreparedNotifications]) -> tuple[int, str]:
+def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], now: datetime,
+                     receipts: tuple[str, PreparedNotifications], *, by_credential: bool) -> tuple[int, str]:
     """`_turn` in one statement (TURN_POSTGRESQL); the entry's text is made here, but its
-    position, which only the turn knows: "position" sorts after every key but "replaces" (a
-    receipt or null), so the number goes between the two halves of the text with a stand-in.
+    position and what it replaces, which only the turn knows: "position" and "replaces" (a
+    receipt or null) sort after every other key, so the text before them is made here, the
+    rest in SQL (a stand-in for the position shows where the text is cut).
 
     The same statement writes the receipt's notifications and kept e-mails (`receipts`: their
     placeholder and them, rendered before the turn), the placeholder replaced by the receipt in
     SQL: so the turn is this one round trip and the commit, and not one more per table."""
     stand_in = -7_357_913
-    before, after = canonical({**entry, "position": stand_in, "replaces": replaces}).rsplit(f":{stand_in},", 1)
+    before, after = canonical({**entry, "position": stand_in, "replaces": None}).rsplit(f":{stand_in},", 1)
+    assert after == '"replaces":null}', after  # the SQL completes exactly this text
     slot, prepared = receipts
     writes, parameters = [], {}
     for number, (table, rows) in enumerate(rows_to_deliver(prepared)):
         cte, values = insert_within(f"receipts_{number}", table, rows, source="hashed",
-                                    placeholder=("slot", "hashed.receipt"))
+                                    placeholder=("slot", slot, "hashed.receipt"))
         writes.append(cte)
         parameters.update(values)
-    row = _core().execute(_turn_statement(tuple(writes)), {
-        "round_id": vote.id, "voting": Phase.VOTING.value, "now": now, "before": before + ":",
-        "after": "," + after, "slot": slot, **parameters,
-        **{column: value for column, value in _ballot_row(ballot).items()
-           if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
+    row = _core().execute(_turn_statement(by_credential, tuple(writes)), {
+        "round_id": vote.id, "voting": Phase.VOTING.value, "now": now, "before": before + ":", "slot": slot,
+        **parameters, **{column: value for column, value in _ballot_row(ballot).items()
+                         if column not in ("round_id", "is_current", "receipt")}}).one_or_none()
     if row is None:
         raise _closed()
     delivered(prepared, {slot: row.receipt})
@@ -699,14 +772,47 @@ BALLOT_COLUMNS = ("id", "round_id", "organisation_id", "credential_hash", "perso
                   "is_current", "receipt")
 
 
-def _people_and_choices(organisation: Organisation) -> tuple[list[OrganisationMember], dict[int, str | None]]:
+def _people_and_choices(organisation: Organisation, line_of: VotingRound | None = None) -> tuple[
+        list[OrganisationMember], dict[int, str | None]]:
     """The organisation's people, as `membership.people_of` lists them, and how each chose to
-    hear of a ballot's receipt (`core.notifications.chosen_frequency`), in one query."""
-    rows = db.session.execute(
-        select(OrganisationMember, chosen_frequency(OrganisationMember.user_id, RECEIPT))
-        .where(OrganisationMember.organisation_id == organisation.id)
-        .order_by(OrganisationMember.role.desc(), OrganisationMember.joined_at)).all()
+    hear of a ballot's receipt (`core.notifications.chosen_frequency`), in one query.
+
+    `line_of`: a public ballot's round, whose roll line of the organisation is marked voted in
+    the same statement on PostgreSQL (a CTE: a round trip less), a statement before it on
+    SQLite. The line's row lock serialises the organisation's own ballots until the commit,
+    outside the ledger's turn: a parallel ballot of the organisation waits here, then sees
+    this one committed (see `_append`)."""
+    parameters = {"people_of": organisation.id}
+    with_line = False
+    if line_of is not None:
+        parameters["line_round"] = line_of.id
+        if db.session.get_bind().dialect.name == "postgresql":
+            with_line = True
+        else:
+            _core().execute(_line_statement(), parameters)
+    rows = db.session.execute(_people_statement(with_line), parameters).all()
     return [member for member, _ in rows], {member.user_id: choice for member, choice in rows}
+
+
+@functools.cache
+def _line_statement() -> Any:
+    """The organisation's line on the roll marked voted, built once (bound parameters
+    `line_round` and `people_of`: an UPDATE would take parameters named after its columns for
+    values to set)."""
+    return (update(EligibleOrganisation)
+            .where(EligibleOrganisation.round_id == bindparam("line_round", type_=Integer),
+                   EligibleOrganisation.organisation_id == bindparam("people_of", type_=Integer))
+            .values(has_voted=true()))
+
+
+@functools.cache
+def _people_statement(with_line: bool) -> Select[Any]:
+    """`_people_and_choices`' query, built once with bound parameters, with the line's UPDATE as
+    a CTE (`with_line`, PostgreSQL): every ballot runs it."""
+    query = (select(OrganisationMember, chosen_frequency(OrganisationMember.user_id, RECEIPT))
+             .where(OrganisationMember.organisation_id == bindparam("people_of", type_=Integer))
+             .order_by(OrganisationMember.role.desc(), OrganisationMember.joined_at))
+    return query.add_cte(_line_statement().cte("line")) if with_line else query
 
 
 def _receipt_notifications(recipients: list[User], consultation: Consultation, receipt: str,
