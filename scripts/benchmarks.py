@@ -103,6 +103,25 @@ def main(scale: int = 10) -> None:
                   f"median {median * 1000:.1f} ms, worst {worst * 1000:.1f} ms")
 
 
+_REFERENCE: dict[str, float] = {}
+
+
+def machine_reference(loops: int = 10_000_000, runs: int = 5) -> float:
+    """Prints the CPU seconds of a fixed pure-Python loop (`loops` additions), median of `runs`:
+    the machine's speed in this run, beside which the other figures can be read (the shared
+    machines of this project have run it 2.5 times slower on one day than on another)."""
+    seconds = []
+    for _ in range(runs):
+        started, total = time.process_time(), 0
+        for number in range(loops):
+            total += number
+        seconds.append(time.process_time() - started)
+    _REFERENCE["loop"] = statistics.median(seconds)
+    print(f"machine reference: {loops:,} Python additions in {_REFERENCE['loop']:.2f} s of CPU "
+          f"(median of {runs}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f})")
+    return _REFERENCE["loop"]
+
+
 def plan_exports(action_count: int = 200) -> None:
     """Prints how long each export format takes for a plan of `action_count` actions: the
     demo's plan, its actions repeated with their sources, progress and trail."""
@@ -189,9 +208,11 @@ def _pdf_export(exports: Any, snapshot: dict[str, Any], language: str, action_co
     finally:
         pdf_log.removeHandler(breakdown)
         pdf_log.setLevel(level)
+    reference = _REFERENCE.get("loop") or machine_reference()
     print(f"export pdf ({language}) of {action_count} actions: wall median {statistics.median(walls):.2f} s "
           f"(max {max(walls):.2f}), CPU median {statistics.median(cpus):.2f} s of {runs} runs; goal: 5 s wall on "
-          f"2 cores, ~10 s CPU; {len(data) // 1024} KiB, {os.cpu_count()} cores")
+          f"2 cores, ~10 s CPU; {len(data) // 1024} KiB, {os.cpu_count()} cores; wall = "
+          f"{statistics.median(walls) / reference:.1f} × the machine reference loop")
     parts = [f"HTML (Jinja) {statistics.median(html_cpus):.2f}"]
     if breakdown.seconds:
         parts += [f"{name} {statistics.median(run[name] for run in breakdown.seconds):.2f}"
@@ -762,6 +783,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 2:  # one function while developing: benchmarks.py SCALE NAME
         globals()[sys.argv[2]]()
         sys.exit()
+    machine_reference()
     parallel_ballots()
     ballot_posts()
     phase_moves()
