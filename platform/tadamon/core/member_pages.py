@@ -189,20 +189,41 @@ def _load_together(references: list[Reference]) -> list[Any]:
     columns deferred (a rule reads states and ids, not a plan version's snapshot: the /plan page
     read every version's whole snapshot at each hit, ~1 MB at ten times the network's size)."""
     from sqlalchemy import select
+    from sqlalchemy.orm.util import identity_key
 
     from tadamon.extensions import db
 
-    wanted: dict[Any, set[Any]] = {}
+    wanted: dict[Any, list[Any]] = {}
     for reference in references:
         if reference is None or reference in (ACTING_ORGANISATION, ACTING_PERSON) or len(reference[1]) != 1:
             continue
-        wanted.setdefault(reference[0], set()).add(reference[1][0])
+        keys = wanted.setdefault(reference[0], [])
+        if reference[1][0] not in keys:
+            keys.append(reference[1][0])
     loaded: list[Any] = []
+    identity_map = db.session.identity_map
     for cls, keys in wanted.items():
+        # Those already loaded (joined to another's row, say) are not asked for again.
+        present = [identity_map.get(identity_key(cls, key)) for key in keys]
+        loaded += [found for found in present if found is not None]
+        missing = sorted(key for key, found in zip(keys, present, strict=True) if found is None)
+        if not missing:
+            continue
         column = inspect(cls).primary_key[0]
-        loaded += db.session.scalars(select(cls).options(*_large_columns_deferred(cls))
-                                     .where(column.in_(sorted(keys)))).all()
+        options = [*_large_columns_deferred(cls), *(_LOADER_OPTIONS[cls]() if cls in _LOADER_OPTIONS else [])]
+        loaded += db.session.scalars(select(cls).options(*options).where(column.in_(missing))).unique().all()
     return loaded
+
+
+# Loader options per mapped class for `_load_together` (`load_answers_with`).
+_LOADER_OPTIONS: dict[Any, Callable[[], list[Any]]] = {}
+
+
+def load_answers_with(cls: Any, options: Callable[[], list[Any]]) -> None:
+    """What the rules asked about `cls` read besides its row (a proposal's consultation, say):
+    loaded in the same query when a stored page's answers are asked again, not one lazy load
+    each."""
+    _LOADER_OPTIONS[cls] = options
 
 
 def _large_columns_deferred(cls: Any) -> list[Any]:
