@@ -83,14 +83,15 @@ def trim_locale_data(languages: tuple[str, ...]) -> None:
     from tadamon.core.times import FORMATTING_LOCALES
 
     names = {name for language in languages for name in (language, FORMATTING_LOCALES.get(language, language))}
-    for name in sorted(names):
+    for first in sorted(names):
+        name: str | None = first
         while name:
             data = localedata.load(name)
             for key in UNSHOWN_LOCALE_DATA:
                 data.pop(key, None)
             name = _parent_locale(name)
     for key in UNSHOWN_GLOBAL_DATA:
-        get_global(key).clear()  # type: ignore[attr-defined]
+        get_global(key).clear()  # type: ignore[arg-type,attr-defined]
 
 
 def _parent_locale(name: str) -> str | None:
