@@ -42,6 +42,10 @@ NOT_AT_START_UP = {
     "redis": "REDIS_URL", "rq": "REDIS_URL",
     # PostgreSQL's driver is imported only for a PostgreSQL DATABASE_URL (SQLite here).
     "psycopg": "a PostgreSQL database",
+    # Sending e-mail: the mail queue's worker (core.mail._deliver); a web worker only queues.
+    "smtplib": "sending e-mail",
+    # Backup archives: `flask backup` and `flask restore` (core.backup).
+    "tarfile": "backup archives",
     # Demo seeds: `flask demo` only (core.modules.seed_from).
     "tadamon.demo": "flask demo", "tadamon.demo_volume": "flask demo --scale",
 }

@@ -30,7 +30,6 @@ import enum
 import hashlib
 import json
 import math
-import tarfile
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
@@ -130,6 +129,8 @@ def opened_archive(path: Path) -> Iterator[Path]:
         return
     if not path.is_file():
         raise BackupError(f"{path}: no such file or folder")
+    import tarfile  # only `flask restore`: every process registers the commands (issue 18)
+
     with tempfile.TemporaryDirectory(prefix="tadamon-restore-") as folder:
         with tarfile.open(path) as archive:
             # The "data" filter refuses absolute names, links out of the folder and devices.
@@ -222,6 +223,8 @@ def write_backup(output: Path, echo: Callable[[str], None] = lambda _line: None)
         echo(f"  files: {len(manifest['files'])}")
         (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         if is_tar(output):
+            import tarfile  # only `flask backup`: every process registers the commands (issue 18)
+
             output.parent.mkdir(parents=True, exist_ok=True)
             partial = output.with_name(f".{output.name}.part")
             with tarfile.open(partial, "w:gz" if output.name.endswith(("gz", "tgz")) else "w") as archive:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import NamedTuple
 
-from babel import Locale
+from babel import Locale, localedata
+from babel.core import get_global
 from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, get_translations
@@ -24,6 +26,7 @@ def supported_languages() -> tuple[str, ...]:
 def select_locale() -> str:
     """The user's saved choice, else the cookie, else Accept-Language, else Arabic."""
     languages = supported_languages()
+    trim_locale_data(languages)
     if not has_request_context():
         # Commands and background jobs: messages in the platform's default language.
         return current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -43,6 +46,63 @@ def select_locale() -> str:
     g.locale_sources = ("Cookie", "Accept-Language")
     best = request.accept_languages.best_match(languages)
     return best or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+# CLDR data Babel loads with a locale that the platform never shows (issue 18: in every web
+# worker, a language's data weighed ~1.4 MB and Babel's global data 2.2 MB, most of it the
+# entries below). Names of other languages, countries, scripts, currencies, units and time
+# zones: the language switcher writes each language in itself (LANGUAGE_NATIVE_NAMES), no page
+# shows money or units, numbers are written in full (no "1,2 k"), times never name a zone in
+# CLDR's words (core.times: "heure du Maroc" is ours) and no time is relative ("in 3 days").
+# What the platform writes with Babel (dates, times, intervals, numbers, percentages, lists,
+# text direction) reads none of them; tests/core/test_locale_data.py compares every kind with
+# untrimmed data in ar, fr and en.
+UNSHOWN_LOCALE_DATA = (
+    "languages", "territories", "scripts", "variants",
+    "currency_names", "currency_names_plural", "currency_symbols", "currency_formats",
+    "currency_unit_patterns", "compact_currency_formats",
+    "unit_patterns", "unit_display_names", "compound_unit_patterns", "compact_decimal_formats",
+    "time_zones", "meta_zones", "date_fields",
+)
+# Babel's global data used only to guess a locale that has no data of its own (likely subtags
+# and aliases: the platform asks only for its languages and FORMATTING_LOCALES, which all have
+# data), and to tell which languages and currencies a country uses.
+UNSHOWN_GLOBAL_DATA = ("likely_subtags", "territory_languages", "territory_currencies", "territory_aliases",
+                       "language_aliases", "all_currencies")
+
+
+@cache
+def trim_locale_data(languages: tuple[str, ...]) -> None:
+    """Loads the locale data of `languages` (and of the locales their dates are written with)
+    once per process, without UNSHOWN_LOCALE_DATA, and empties UNSHOWN_GLOBAL_DATA.
+
+    `babel.localedata.load` returns the very dictionary Babel keeps for a locale (a locale's
+    data is a copy of its parent's with its own merged in, so each of the chain is trimmed);
+    `get_global` the very mapping of the global data. A locale loaded later (none the
+    platform asks for) keeps its data whole."""
+    from tadamon.core.times import FORMATTING_LOCALES
+
+    names = {name for language in languages for name in (language, FORMATTING_LOCALES.get(language, language))}
+    for first in sorted(names):
+        name: str | None = first
+        while name:
+            data = localedata.load(name)
+            for key in UNSHOWN_LOCALE_DATA:
+                data.pop(key, None)
+            name = _parent_locale(name)
+    for key in UNSHOWN_GLOBAL_DATA:
+        get_global(key).clear()  # type: ignore[arg-type,attr-defined]
+
+
+def _parent_locale(name: str) -> str | None:
+    """The locale whose data `name`'s inherits, as `babel.localedata.load` finds it (en_GB's is
+    en_001, then en, then root); None for root."""
+    if name == "root":
+        return None
+    parent = get_global("parent_exceptions").get(name)
+    if parent:
+        return str(parent)
+    return name.rsplit("_", 1)[0] if "_" in name else "root"
 
 
 def select_timezone() -> str:

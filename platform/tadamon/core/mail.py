@@ -26,7 +26,6 @@ import enum
 import json
 import logging
 import secrets
-import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -400,6 +399,10 @@ def send_queued_job() -> None:
 
 def _deliver(message: EmailMessage) -> tuple[str, bool] | None:
     """Sends one message: None when the server took it, else (the error, whether to retry)."""
+    # Here, not at the top: a web worker only queues e-mails (the mail queue's worker sends
+    # them), and it would hold smtplib for nothing (issue 18).
+    import smtplib
+
     config = current_app.config
     try:
         smtp_class = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP

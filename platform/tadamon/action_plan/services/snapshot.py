@@ -279,13 +279,13 @@ def load_action(action_id: int, organisation: Organisation | None = None) -> Act
 
 
 @cache
-def _action_statement(with_organisation: bool) -> Select[Any]:
-    """`load_action`'s query, built once per shape with bound parameters (building it and its
+def _action_statement() -> Select[Any]:
+    """`load_action`'s query, built once with bound parameters (building it and its
     cache key costs more than running it)."""
     from tadamon.membership.services import with_adherence
 
     action_id = bindparam("action_id", type_=Integer)
-    return select(*with_adherence([Action], with_organisation)).where(Action.id == action_id).options(
+    return select(*with_adherence([Action])).where(Action.id == action_id).options(
         joinedload(Action.milestones), joinedload(Action.indicators), joinedload(Action.theme),
         _sources_with_proposals(), selectinload(Action.commitments))
 

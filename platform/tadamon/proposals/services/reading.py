@@ -25,11 +25,11 @@ def load_for_page(proposal_id: int, organisation: Organisation | None) -> Propos
 
 
 @cache
-def _page_statement(with_organisation: bool) -> Select[Any]:
-    """Built once (two shapes: with or without a reader's organisation), with bound parameters:
-    building this many-table statement and its cache key costs more than running it."""
+def _page_statement() -> Select[Any]:
+    """Built once, with bound parameters: building this many-table statement and its cache key
+    costs more than running it."""
     proposal_id = bindparam("proposal_id", type_=Integer)
-    return select(*with_adherence([Proposal], with_organisation)).where(Proposal.id == proposal_id).options(
+    return select(*with_adherence([Proposal])).where(Proposal.id == proposal_id).options(
         joinedload(Proposal.coauthor_rows), joinedload(Proposal.attachment_rows), _room_origin(Proposal),
         joinedload(Proposal.lineage_steps).options(
             joinedload(Lineage.source).options(lazyload(Proposal.consultation), _room_origin(Proposal)),
