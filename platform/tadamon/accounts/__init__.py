@@ -48,11 +48,13 @@ def enforce_two_factor() -> Any:
 
 
 def _setup(app: Flask) -> None:
+    from tadamon.accounts.services.sessions import touch_session
     from tadamon.accounts.views import session_needed
 
     login_manager.user_loader(load_user)
     login_manager.unauthorized_handler(session_needed)
     app.before_request(enforce_two_factor)
+    app.teardown_request(touch_session)
 
 
 def module() -> Module:

@@ -7,9 +7,12 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, Select, String, bindparam, delete, select
+from sqlalchemy import Integer, Select, String, bindparam, delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from tadamon.accounts.models import (
     User,
@@ -80,9 +83,44 @@ def find_session(user_id: int, session_id: str | None) -> UserSession | None:
             UserSession.token_hash == token_digest(session_id), UserSession.user_id == user_id
         )
     )
-    if found is not None and utcnow() - found.last_seen_at > SESSION_TOUCH_INTERVAL:
-        found.last_seen_at = utcnow()
+    if found is not None:
+        _touch_when_due(found)
     return found
+
+
+def _touch_when_due(found: UserSession) -> None:
+    """Notes that the session was used, at most every SESSION_TOUCH_INTERVAL: written after the
+    response, in a transaction of its own (`touch_session`). Setting the attribute on the loaded
+    row instead made every read request write (a write lock on SQLite, a transaction on
+    PostgreSQL) and roll the write back at its end, so the time advanced only when a form was
+    saved, and every page did the write again."""
+    now = utcnow()
+    if now - found.last_seen_at <= SESSION_TOUCH_INTERVAL:
+        return
+    set_committed_value(found, "last_seen_at", now)
+    if has_request_context():
+        request.environ[_TOUCH] = (found.id, now)
+
+
+_TOUCH = "tadamon.session_touch"  # in the request's environ: (session id, time)
+
+
+def touch_session(_error: BaseException | None = None) -> None:
+    """`teardown_request`: the session's last use written, alone in its transaction, after
+    whatever the request left uncommitted is rolled back (as the end of the request would)."""
+    touch = request.environ.pop(_TOUCH, None) if has_request_context() else None
+    if touch is None:
+        return
+    from tadamon.core.db import writing
+
+    try:
+        with writing():
+            db.session.rollback()
+            db.session.execute(update(UserSession).where(UserSession.id == touch[0]).values(last_seen_at=touch[1]))
+            db.session.commit()
+    except SQLAlchemyError:  # the next request touches it again
+        db.session.rollback()
+        current_app.logger.warning("the session's last use could not be written", exc_info=True)
 
 
 def find_user_session(user_id: int, session_id: str | None) -> UserSession | None:
@@ -97,8 +135,7 @@ def find_user_session(user_id: int, session_id: str | None) -> UserSession | Non
         return None
     found, unread = row
     remember_unread_count(unread)  # read in the same statement: the page header's count
-    if utcnow() - found.last_seen_at > SESSION_TOUCH_INTERVAL:
-        found.last_seen_at = utcnow()
+    _touch_when_due(found)
     return found
 
 

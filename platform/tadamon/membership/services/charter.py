@@ -8,6 +8,7 @@ from typing import Any
 from flask import g, has_request_context
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Integer, bindparam, func, or_, select
+from sqlalchemy.orm import QueryableAttribute
 
 from tadamon.accounts.models import User
 from tadamon.core import audit
@@ -167,7 +168,7 @@ def adheres_to_current_charter(organisation: Organisation) -> bool:
     return bool(cache[organisation.id])
 
 
-def current_charter_adherence(organisation_id: int | ColumnElement[int]) -> ColumnElement[bool]:
+def current_charter_adherence(organisation_id: int | ColumnElement[int] | QueryableAttribute[int]) -> ColumnElement[bool]:
     """`adheres_to_current_charter` as a column a page adds to the query that loads its subject
     (true when no charter is published yet), so that a member's page does not spend a query of
     its own on it; the page then hands the answer to `remember_adherence`. `organisation_id` may

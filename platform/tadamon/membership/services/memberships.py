@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from flask import g, has_request_context
 from sqlalchemy import Integer, Select, bindparam, select
@@ -36,7 +35,7 @@ def memberships_by_organisation(user: User) -> dict[int, OrganisationMember]:
 
 
 @cache
-def _memberships_statement() -> Select[Any]:
+def _memberships_statement() -> Select[OrganisationMember, bool]:
     """`memberships_by_organisation`'s query, built once with a bound parameter (every logged-in
     page runs it; building it and its cache key cost more than running it). With their
     organisations (the menu's choices, the acting organisation) in the same query; the member's
