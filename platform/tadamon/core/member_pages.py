@@ -278,6 +278,22 @@ def register_page_audience(endpoint: str, audience: Callable[[], tuple[Any, ...]
     _PAGE_AUDIENCES[endpoint] = audience
 
 
+_HANDED = "tadamon_part_inputs"
+
+
+def hand_to_part(name: str, value: Any) -> None:
+    """What the view computed that personal part `name` shows (the page's co-signatures, say):
+    the part, rendered in the same request, takes it instead of reading it again."""
+    g.setdefault(_HANDED, {})[name] = (request.path, value)
+
+
+def handed_to_part(name: str, compute: Callable[[], Any]) -> Any:
+    """Personal part `name`'s input: as the view handed it in this request (`hand_to_part`),
+    else `compute()` (the page came stored: no view ran)."""
+    found = g.get(_HANDED, {}).pop(name, None)
+    return found[1] if found is not None and found[0] == request.path else compute()
+
+
 def personal_part(name: str) -> Markup:
     """The reader's own part `name`; while a page is rendered to be stored, between marks, and
     with the rules it asks not counted as the page's audience (it is written for each reader)."""

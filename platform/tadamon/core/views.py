@@ -7,7 +7,6 @@ from typing import Any
 from flask import (
     Blueprint,
     current_app,
-    g,
     make_response,
     redirect,
     render_template,
@@ -25,7 +24,7 @@ from tadamon.core.forms import redisplays_form
 from tadamon.core.hooks import home_sections, run_on_language_chosen
 from tadamon.core.i18n import LOCALE_COOKIE
 from tadamon.core.mail import OutboxMessage
-from tadamon.core.member_pages import register_part
+from tadamon.core.member_pages import hand_to_part, handed_to_part, register_part
 from tadamon.core.urls import safe_next
 from tadamon.core.use_case import run_use_case
 from tadamon.extensions import csrf, db
@@ -42,7 +41,7 @@ def home() -> Any:
     from tadamon.core.actor import current_actor
 
     sections = home_sections(current_actor())
-    g.tadamon_home_attention = [section for section in sections if section.attention]  # for attention_part
+    hand_to_part("core.attention", [section for section in sections if section.attention])
     return render_template("core/home.html", network=[section for section in sections if not section.attention])
 
 
@@ -52,9 +51,8 @@ def attention_part() -> Markup:
     core.member_pages). Within the request that rendered the page, its sections are reused."""
     from tadamon.core.actor import current_actor
 
-    attention = g.pop("tadamon_home_attention", None)
-    if attention is None:
-        attention = [section for section in home_sections(current_actor()) if section.attention]
+    attention = handed_to_part("core.attention", lambda: [section for section in home_sections(current_actor())
+                                                           if section.attention])
     return Markup(render_template("core/_attention.html", attention=attention))  # noqa: S704 - a template's output
 
 

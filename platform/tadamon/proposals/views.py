@@ -16,7 +16,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     jsonify,
     redirect,
     render_template,
@@ -36,7 +35,7 @@ from tadamon.core.auth import public
 from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form, show_error
 from tadamon.core.i18n import localized
-from tadamon.core.member_pages import register_part
+from tadamon.core.member_pages import hand_to_part, handed_to_part, register_part
 from tadamon.core.permissions import require
 from tadamon.core.times import format_time
 from tadamon.core.uploads import MIMETYPES
@@ -358,7 +357,7 @@ def _show_page(proposal: Proposal, *, comment_form: Any = None, amendment_form: 
     if amendment_form is None:
         amendment_form = forms.AmendmentForm(formdata=None, title=proposal.title, body=proposal.body)
     page = proposal_page(current_actor(), proposal)
-    g.tadamon_has_cosigned = (proposal.id, page.has_cosigned)  # for _cosign_part, in this request
+    hand_to_part("proposals.cosign", page.has_cosigned)
     return render_template(
         "proposals/show.html", proposal=proposal, page=page,
         amendment_form=amendment_form,
@@ -370,13 +369,11 @@ def _cosign_part() -> Markup:
     """The co-signing button: "co-sign" or "withdraw our co-signature", after what the reader's
     organisation did (the rest of the page is kept per audience, core.member_pages; the form's
     token stays in the page, each reader's own)."""
-    proposal_id = (request.view_args or {}).get("proposal_id")
-    found = g.pop("tadamon_has_cosigned", None)
-    if found is not None and found[0] == proposal_id:
-        signed = found[1]
-    else:
-        proposal = db.session.get(Proposal, proposal_id) if isinstance(proposal_id, int) else None
-        signed = proposal is not None and services.has_cosigned(proposal, current_actor().organisation)
+    def read() -> bool:
+        proposal = db.session.get(Proposal, (request.view_args or {}).get("proposal_id"))
+        return proposal is not None and services.has_cosigned(proposal, current_actor().organisation)
+
+    signed = handed_to_part("proposals.cosign", read)
     template = current_app.jinja_env.get_template("proposals/_cosign.html")
     return Markup(template.render(has_cosigned=signed))  # noqa: S704 - a template's output
 

@@ -16,7 +16,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -38,7 +37,7 @@ from tadamon.core.bidi import isolate
 from tadamon.core.forms import ConfirmForm, edit_form, enum_choices, redisplays_form
 from tadamon.core.hooks import consultation_notices, dashboard_counters, voting_methods
 from tadamon.core.i18n import current_language
-from tadamon.core.member_pages import register_part
+from tadamon.core.member_pages import hand_to_part, handed_to_part, register_part
 from tadamon.core.permissions import require
 from tadamon.core.uploads import MIMETYPES
 from tadamon.core.urls import int_arg, page_arg
@@ -192,7 +191,7 @@ def consultation(consultation_id: int) -> Any:
     item = db.get_or_404(Consultation, consultation_id)
     if item.current_phase is Phase.DRAFT and not can_manage_consultation(current_actor(), item):
         abort(404)
-    g.tadamon_consultation_notices = (item.id, consultation_notices(current_actor(), item))  # for _notices_part
+    hand_to_part("workshops.consultation_notices", consultation_notices(current_actor(), item))
     return render_template("workshops/consultation.html", consultation=item, phase_order=PHASE_ORDER,
                            next_phase=services.next_phase(item))
 
@@ -200,13 +199,11 @@ def consultation(consultation_id: int) -> Any:
 def _notices_part() -> Markup:
     """What the consultation page tells the reader's organisation (why it cannot vote, say):
     each reader's own, the rest of the page kept per audience (core.member_pages)."""
-    consultation_id = (request.view_args or {}).get("consultation_id")
-    found = g.pop("tadamon_consultation_notices", None)
-    if found is not None and found[0] == consultation_id:
-        notices = found[1]
-    else:
-        item = db.session.get(Consultation, consultation_id) if isinstance(consultation_id, int) else None
-        notices = consultation_notices(current_actor(), item) if item is not None else []
+    def read() -> list[Any]:
+        item = db.session.get(Consultation, (request.view_args or {}).get("consultation_id"))
+        return consultation_notices(current_actor(), item) if item is not None else []
+
+    notices = handed_to_part("workshops.consultation_notices", read)
     template = current_app.jinja_env.get_template("workshops/_consultation_notices.html")
     return Markup(template.render(notices=notices))  # noqa: S704 - a template's output
 
