@@ -339,3 +339,36 @@ def test_the_account_page_is_each_persons_own_and_never_kept_with_what_they_type
     with first.session_transaction() as browser_session:
         browser_session[stash.SESSION_KEY] = "typed-before-expiry"
     assert "Typed before the expiry" in _get(first, "/account/")[0] and _stored(app) == []
+
+
+def test_a_readers_answers_are_asked_once_per_content_version(app, login, members, consultation, create_user):
+    """The rules read the database and the reader only, and a stored content lives within one
+    content version: the reader found to get the same answers is not asked again at the next hit,
+    another reader still is, and a committed change asks everyone again."""
+    path = f"/consultations/{consultation.id}/proposals"
+    _same_language(members, "fr")
+    (first_person, _first), (second_person, _second), _third = members
+    first, second = _reader(app, login, first_person), _reader(app, login, second_person)
+    asked: list[tuple] = []
+    same_answers = member_pages._same_answers
+
+    def counting(answers):
+        asked.append(answers)
+        return same_answers(answers)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(member_pages, "_same_answers", counting)
+        _get(first, path)  # rendered and stored: the answers are the first reader's own
+        assert asked == []
+        _get(second, path)
+        assert asked  # another reader: every answer asked again
+        asked.clear()
+        _get(second, path), _get(first, path)
+        assert asked == []  # both known for this content version
+        consultation.question_fr = "Question reformulée ?"
+        db.session.commit()
+        page = _get(second, path)[0]
+        assert "Question reformulée" in page
+        _get(first, path)
+        assert asked  # a new version: stored anew by one, asked again for the other
+    assert len(_stored(app)) == 2

@@ -30,7 +30,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask, current_app, g, has_request_context, render_template, request, session
@@ -62,11 +62,25 @@ ACTING_PERSON: Reference = ("acting person", ())
 Answer = tuple[str, Reference, bool]
 
 
+# Readers a stored content remembers having been checked for (see StoredContent.verified_for).
+READERS_REMEMBERED = 4096
+
+
 @dataclass(frozen=True)
 class StoredContent:
     answers: tuple[Answer, ...]
     title: str
     content: str
+    # The readers (person, acting organisation) the answers were found the same for. The rules
+    # read nothing but the database and the reader (never the clock), and the content's key holds
+    # the content version, which changes with any committed change: within one version, the same
+    # reader gets the same answers, so they are asked once per reader and version, not at every
+    # hit (a proposal page's answers cost two queries: the proposal, the workshop's registrations).
+    verified_for: set[tuple[Any, Any]] = field(default_factory=set, compare=False, repr=False)
+
+    def remember(self, reader: tuple[Any, Any]) -> None:
+        if len(self.verified_for) < READERS_REMEMBERED:
+            self.verified_for.add(reader)
 
 
 class _Answers:
@@ -157,6 +171,14 @@ def _reference(obj: Any, actor: Any) -> Reference:
     if identity is None or getattr(state, "mapper", None) is None:
         return None
     return state.mapper.class_, tuple(identity)
+
+
+def _reader() -> tuple[Any, Any]:
+    """Whom the rules are asked for: the person and the organisation they act for."""
+    from tadamon.core.actor import current_actor
+
+    actor = current_actor()
+    return actor.id, getattr(actor.organisation, "id", None)
 
 
 def _same_answers(answers: tuple[Answer, ...]) -> bool:
@@ -388,8 +410,15 @@ def _serve(view: Any, **arguments: Any) -> Any:
     key = _key()
     if key[-1] is None and request.endpoint in _PAGE_AUDIENCES:  # this reader's page is not stored
         return view(**arguments)
-    for stored in reversed(_store().get(key, _ttl())):
-        if _same_answers(stored.answers):
+    variants = _store().get(key, _ttl())
+    reader = _reader()
+    # A variant already found right for this reader in this content version, else the first whose
+    # answers are the same for them (asked again).
+    known = [stored for stored in variants if reader in stored.verified_for]
+    for stored in known or reversed(variants):
+        if known or _same_answers(stored.answers):
+            stored.remember(reader)
+
             def filled(text: str) -> Markup:
                 # Our own rendering, escaped when stored; the token and the parts are the reader's own.
                 if TOKEN_HOLE in text:
@@ -417,7 +446,9 @@ def _serve(view: Any, **arguments: Any) -> Any:
         title_text = title[0]
         if token:
             title_text, content_text = title_text.replace(token, TOKEN_HOLE), content_text.replace(token, TOKEN_HOLE)
-        _store().add(key, StoredContent(tuple(recorder.answers), title_text, content_text))
+        stored = StoredContent(tuple(recorder.answers), title_text, content_text)
+        stored.remember(reader)  # the answers are this reader's own
+        _store().add(key, stored)
     return page
 
 
