@@ -26,6 +26,7 @@ its own (`PAGE_CACHE_LOCAL_SECONDS` or `PAGE_CACHE_SECONDS` at most, like the vi
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -248,15 +249,17 @@ def load_answers_with(cls: Any, options: Callable[[], list[Any]]) -> None:
     _LOADER_OPTIONS[cls] = options
 
 
-def _large_columns_deferred(cls: Any) -> list[Any]:
+@functools.cache
+def _large_columns_deferred(cls: Any) -> tuple[Any, ...]:
     """Loader options deferring `cls`'s large columns (Text, JSON, binary): loaded on first
-    access if a rule reads one after all."""
+    access if a rule reads one after all. Built once per class (options are immutable; building
+    them was a sixth of asking a proposal page's answers again)."""
     from sqlalchemy import JSON, LargeBinary, Text
     from sqlalchemy.orm import defer
 
-    return [defer(getattr(cls, attribute.key)) for attribute in inspect(cls).column_attrs
-            if isinstance(attribute.columns[0].type, (Text, JSON, LargeBinary))
-            and not attribute.columns[0].primary_key]
+    return tuple(defer(getattr(cls, attribute.key)) for attribute in inspect(cls).column_attrs
+                 if isinstance(attribute.columns[0].type, (Text, JSON, LargeBinary))
+                 and not attribute.columns[0].primary_key)
 
 
 def register_part(name: str, render: Callable[[], Markup],
@@ -470,8 +473,6 @@ def forget_member_pages(app: Flask) -> None:
 def init_app(app: Flask) -> None:
     """Wraps the member-cached endpoints' views: after every before_request hook (the log-in
     gate, the second factor, CSRF), so a stored page is only served where the view would run."""
-    import functools
-
     app.extensions["tadamon_member_pages"] = _Store()
     app.extensions["tadamon_member_parts"] = _Store(size=512)
     for endpoint in MEMBER_CACHED_ENDPOINTS:
