@@ -8,10 +8,13 @@ from tadamon.core.modules import Module, seed_from
 
 
 def _setup(app: Flask) -> None:
+    from tadamon.accounts.services import load_with_the_person
     from tadamon.core.actor import set_organisation_resolver
     from tadamon.membership.acting import resolve_organisation
+    from tadamon.membership.services.memberships import memberships_with_the_person
 
     set_organisation_resolver(resolve_organisation)
+    load_with_the_person(memberships_with_the_person)
 
 
 def module() -> Module:

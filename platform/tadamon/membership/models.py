@@ -19,7 +19,7 @@ from sqlalchemy import (
     column,
     desc,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from tadamon.accounts.models import User
 from tadamon.core.db import string_enum, utcnow
@@ -279,10 +279,22 @@ class OrganisationMember(Model):
 
     organisation: Mapped[Organisation] = relationship(back_populates="people")
     user: Mapped[User] = relationship(lazy="joined")
+    # The organisation's adherence to the current charter, when the query that loaded the
+    # membership asked for it (`with_expression`): the logged-in person's query does.
+    charter_adherence: Mapped[bool | None] = query_expression()
 
     @property
     def is_representative(self) -> bool:
         return self.role == OrganisationRole.REPRESENTATIVE
+
+
+# A person's memberships, seen from the person: read-only (memberships are written as
+# OrganisationMember rows), and loaded only when a query asks (the logged-in person's query
+# does, so that who is reading, their roles and the organisations they act for come in one
+# statement). Added here: accounts knows nothing of organisations.
+User.memberships = relationship(
+    OrganisationMember, primaryjoin=User.id == OrganisationMember.user_id, viewonly=True, lazy="select",
+    order_by=OrganisationMember.organisation_id)
 
 
 class Invitation(Model):

@@ -51,6 +51,7 @@ from tadamon.accounts.services.sessions import (
     find_session,
     find_user_session,
     list_sessions,
+    load_with_the_person,
     start_session,
 )
 from tadamon.accounts.services.tokens import TOKEN_LIFETIMES, consume_token, issue_token, peek_token
@@ -68,7 +69,7 @@ __all__ = [
     "InvalidCode", "InvalidCredentials", "InvalidToken", "WeakPassword", "authenticate", "change_password",
     "check_password_strength", "check_totp", "confirm_email_change", "consume_token", "create_admin",
     "disable_totp", "enable_totp", "end_other_sessions", "end_session", "find_session", "find_user_session", "issue_token",
-    "list_sessions", "new_account", "new_totp_secret", "normalize_email", "peek_token", "register_user",
+    "list_sessions", "load_with_the_person", "new_account", "new_totp_secret", "normalize_email", "peek_token", "register_user",
     "request_email_change", "request_password_reset", "requires_two_factor", "reset_password",
     "resend_verification", "save_account", "send_verification_email", "set_enabled", "set_password",
     "set_preferred_language", "set_roles", "start_session", "totp_provisioning_uri", "update_profile",

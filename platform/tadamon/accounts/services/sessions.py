@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import cache
 from typing import Any
@@ -124,9 +125,10 @@ def touch_session(_error: BaseException | None = None) -> None:
 
 
 def find_user_session(user_id: int, session_id: str | None) -> UserSession | None:
-    """The live session `session_id` of `user_id`, with its user, their roles and their unread
-    notifications' count, in one query (a join, the roles joined too, the count a column, instead
-    of four round trips); touched like `find_session`."""
+    """The live session `session_id` of `user_id`, with its user, their roles, their unread
+    notifications' count and what other modules join to the person (`load_with_the_person`), in
+    one query (joins, the count a column, instead of five round trips); touched like
+    `find_session`."""
     if not session_id:
         return None
     row = db.session.execute(_user_session_statement(),
@@ -139,6 +141,20 @@ def find_user_session(user_id: int, session_id: str | None) -> UserSession | Non
     return found
 
 
+# Loader options, relative to the person, that other modules add to the logged-in person's
+# query (`load_with_the_person`): membership adds the organisations they act for.
+_PERSON_LOADS: list[Callable[[], Any]] = []
+
+
+def load_with_the_person(option: Callable[[], Any]) -> None:
+    """`option()` (a loader option on `User`, such as `joinedload(User.x)`) joins what another
+    module reads of every logged-in person to the query that finds their session: one statement
+    for who is reading instead of one more per module. Registered when the module is set up,
+    before the first request builds the query."""
+    _PERSON_LOADS.append(option)
+    _user_session_statement.cache_clear()
+
+
 @cache
 def _user_session_statement() -> Select[Any]:
     """`find_user_session`'s query, built once with bound parameters: every logged-in request
@@ -146,7 +162,8 @@ def _user_session_statement() -> Select[Any]:
     return (select(UserSession, unread_count_column(UserSession.user_id))
             .where(UserSession.token_hash == bindparam("token_hash", type_=String),
                    UserSession.user_id == bindparam("user_id", type_=Integer))
-            .options(joinedload(UserSession.user).joinedload(User.role_assignments)))
+            .options(joinedload(UserSession.user).options(
+                joinedload(User.role_assignments), *(option() for option in _PERSON_LOADS))))
 
 
 def end_session(session_id: str | None) -> None:
