@@ -45,7 +45,7 @@ def test_the_organisations_and_their_adherence_come_with_the_person(app, create_
             db.session.commit()
         db.session.expunge_all()  # as a request starts: nothing loaded yet
         with app.test_request_context():
-            person = find_user_session(person_id, session_id).user
+            person = find_user_session(person_id, session_id)
             seen: list[str] = []
             listener = lambda *args: seen.append(args[2])  # noqa: E731
             event.listen(db.engine, "before_cursor_execute", listener)

@@ -27,9 +27,9 @@ def load_user(user_id: str) -> Any:
     # a password change or an administrator ends it everywhere. The person, that session and
     # their platform roles come in one query (every logged-in page pays it).
     found = services.find_user_session(int(user_id), session.get(SESSION_ID_KEY))
-    if found is None or not found.user.is_enabled:
+    if found is None or not found.is_enabled:
         return None
-    return found.user
+    return found
 
 
 def enforce_two_factor() -> Any:

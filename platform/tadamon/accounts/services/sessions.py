@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -12,7 +12,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Integer, Select, String, bindparam, delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 from sqlalchemy.orm.attributes import set_committed_value
 
 from tadamon.accounts.models import (
@@ -95,12 +95,20 @@ def _touch_when_due(found: UserSession) -> None:
     row instead made every read request write (a write lock on SQLite, a transaction on
     PostgreSQL) and roll the write back at its end, so the time advanced only when a form was
     saved, and every page did the write again."""
+    now = _touch_due(found.id, found.last_seen_at)
+    if now is not None:
+        set_committed_value(found, "last_seen_at", now)
+
+
+def _touch_due(session_row_id: int, last_seen_at: datetime) -> datetime | None:
+    """`_touch_when_due` for a session known by its id and last use (not loaded as an object);
+    the time written after the response, or None when not due."""
     now = utcnow()
-    if now - found.last_seen_at <= SESSION_TOUCH_INTERVAL:
-        return
-    set_committed_value(found, "last_seen_at", now)
+    if now - last_seen_at <= SESSION_TOUCH_INTERVAL:
+        return None
     if has_request_context():
-        request.environ[_TOUCH] = (found.id, now)
+        request.environ[_TOUCH] = (session_row_id, now)
+    return now
 
 
 _TOUCH = "tadamon.session_touch"  # in the request's environ: (session id, time)
@@ -124,21 +132,21 @@ def touch_session(_error: BaseException | None = None) -> None:
         current_app.logger.warning("the session's last use could not be written", exc_info=True)
 
 
-def find_user_session(user_id: int, session_id: str | None) -> UserSession | None:
-    """The live session `session_id` of `user_id`, with its user, their roles, their unread
-    notifications' count and what other modules join to the person (`load_with_the_person`), in
-    one query (joins, the count a column, instead of five round trips); touched like
-    `find_session`."""
+def find_user_session(user_id: int, session_id: str | None) -> User | None:
+    """The person `user_id` when `session_id` is one of their live sessions, with their roles,
+    their unread notifications' count and what other modules join to the person
+    (`load_with_the_person`), in one query (joins, the count a column, instead of five round
+    trips); the session touched like `find_session`."""
     if not session_id:
         return None
     row = db.session.execute(_user_session_statement(),
                              {"token_hash": token_digest(session_id), "user_id": user_id}).unique().first()
     if row is None:
         return None
-    found, unread = row
+    user, session_row_id, last_seen_at, unread = row
     remember_unread_count(unread)  # read in the same statement: the page header's count
-    _touch_when_due(found)
-    return found
+    _touch_due(session_row_id, last_seen_at)
+    return user
 
 
 # Loader options, relative to the person, that other modules add to the logged-in person's
@@ -158,12 +166,17 @@ def load_with_the_person(option: Callable[[], Any]) -> None:
 @cache
 def _user_session_statement() -> Select[Any]:
     """`find_user_session`'s query, built once with bound parameters: every logged-in request
-    runs it, and building it (the joined loads, then its cache key) cost more than running it."""
-    return (select(UserSession, unread_count_column(UserSession.user_id))
+    runs it, and building it (the joined loads, then its cache key) cost more than running it.
+    The person is the one entity loaded, with their roles joined by the statement itself
+    (`contains_eager`); of the session, only the two columns the touch needs: a second entity
+    and a joined eager load (whose aliasing is adapted again at each execution) cost an eighth
+    more instructions than this query does now, on every logged-in request."""
+    return (select(User, UserSession.id, UserSession.last_seen_at, unread_count_column(UserSession.user_id))
+            .join(UserSession, UserSession.user_id == User.id)
+            .outerjoin(User.role_assignments)
             .where(UserSession.token_hash == bindparam("token_hash", type_=String),
                    UserSession.user_id == bindparam("user_id", type_=Integer))
-            .options(joinedload(UserSession.user).options(
-                joinedload(User.role_assignments), *(option() for option in _PERSON_LOADS))))
+            .options(contains_eager(User.role_assignments), *(option() for option in _PERSON_LOADS)))
 
 
 def end_session(session_id: str | None) -> None:
