@@ -155,7 +155,8 @@ def test_a_deferred_module_loads_when_used(tmp_path: Path) -> None:
             "assert asyncio.run(limits.aio.storage.MemoryStorage().incr('key', 60)) == 1\n"
             "assert yaml.safe_load(yaml.safe_dump({'a': [1, 2]})) == {'a': [1, 2]}\n"
             "for driver in ('asyncpg', 'pg8000', 'psycopg2', 'psycopg2cffi'):\n"
-            "    assert getattr(postgresql, driver).dialect.driver == driver\n")
+            "    assert getattr(postgresql, driver).dialect.driver == driver\n"
+            "import click.testing\nassert click.testing.pdb.Pdb.__name__ == 'Pdb'\n")
     assert _loaded_deferred(code, tmp_path) == sorted(
         ["limits.aio", "yaml", "sqlalchemy.dialects.postgresql.asyncpg", "sqlalchemy.dialects.postgresql.pg8000",
-         "sqlalchemy.dialects.postgresql.psycopg2", "sqlalchemy.dialects.postgresql.psycopg2cffi"])
+         "sqlalchemy.dialects.postgresql.psycopg2", "sqlalchemy.dialects.postgresql.psycopg2cffi", "pdb"])

@@ -37,6 +37,9 @@ DEFERRED = frozenset({
     "sqlalchemy.dialects.postgresql.pg8000",
     "sqlalchemy.dialects.postgresql.psycopg2",
     "sqlalchemy.dialects.postgresql.psycopg2cffi",
+    # click.testing binds the debugger (`import pdb`, with bdb, cmd, code) for its test runner;
+    # flask_login loads click.testing through flask.testing for its test client.
+    "pdb",
 })
 
 
