@@ -21,7 +21,7 @@ import importlib.abc
 import importlib.util
 import sys
 from collections.abc import Sequence
-from importlib.machinery import ModuleSpec
+from importlib.machinery import ModuleSpec, PathFinder, SourceFileLoader, SourcelessFileLoader
 from types import ModuleType
 
 DEFERRED = frozenset({
@@ -44,22 +44,18 @@ DEFERRED = frozenset({
 
 
 class _DeferringFinder(importlib.abc.MetaPathFinder):
-    """Finds a DEFERRED module as the other finders would, and wraps its loader in LazyLoader."""
+    """Finds a DEFERRED module where Python's path finder does (each is a file on sys.path),
+    with its loader wrapped in LazyLoader."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None) -> ModuleSpec | None:
         if fullname not in DEFERRED:
             return None
-        for finder in sys.meta_path:
-            if finder is self or not hasattr(finder, "find_spec"):
-                continue
-            spec: ModuleSpec | None = finder.find_spec(fullname, path, target)
-            if spec is not None:
-                # LazyLoader needs a loader that runs the module's code (exec_module): Python
-                # source and bytecode have one; anything else is left to load as usual.
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = importlib.util.LazyLoader(spec.loader)
-                return spec
-        return None
+        spec = PathFinder.find_spec(fullname, path, target)
+        # LazyLoader needs a loader that runs the module's code (exec_module): Python source
+        # and bytecode have one; anything else (none here) is left to load as usual.
+        if spec is not None and isinstance(spec.loader, SourceFileLoader | SourcelessFileLoader):
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
 
 
 def defer_unused_modules() -> None:
