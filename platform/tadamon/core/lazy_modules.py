@@ -12,7 +12,7 @@ MB after the requests (USS 90.3-90.5 → 88.3-88.6).
 
 Only modules bound by name qualify: `from limits.aio import x` or `import limits.aio.storage`
 loads the module at once (LazyLoader defers nothing then), so each entry below names who binds
-it and what would use it. tests/core/test_lazy_modules.py checks that each stays unloaded once
+it and what would use it. tests/test_startup.py checks that each stays unloaded once
 the application is built, and still works when used.
 """
 
