@@ -118,3 +118,45 @@ def test_the_guard_sees_a_heavy_import(tmp_path: Path) -> None:
     """The same check fails once a watched library is imported along with the application."""
     loaded = _loaded_modules("import wsgi\nimport markdown_it", tmp_path)
     assert _heavy_modules_in(loaded) == ["markdown_it"]
+
+
+# Bound by a library's __init__ for features the platform never uses, and loaded only when used
+# (core.lazy_modules, issue 18): the module object exists, unloaded, and none of its own code ran.
+REPORT_DEFERRED = ("import atexit, json, sys\n"
+                   "from tadamon.core.lazy_modules import DEFERRED\n"
+                   "atexit.register(lambda: print(json.dumps(sorted(\n"
+                   "    name for name in DEFERRED if name in sys.modules and type(sys.modules[name]).__name__ != '_LazyModule'\n"
+                   "    or any(module.startswith(name + '.') for module in sys.modules)))))")
+
+
+def _loaded_deferred(code: str, tmp_path: Path) -> list[str]:
+    settings = {"TADAMON_PROXY_COMPRESSES": "1", "DATABASE_URL": "postgresql+psycopg://tadamon@127.0.0.1:9/tadamon"}
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "TADAMON_ENV")}
+    environment.update({"PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+                        "TADAMON_INSTANCE_PATH": str(tmp_path), **settings})
+    completed = subprocess.run([sys.executable, "-c", f"{REPORT_DEFERRED}\n{code}"], cwd=ROOT,  # noqa: S603
+                               env=environment, capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    return list(json.loads(completed.stdout.strip().splitlines()[-1]))
+
+
+def test_a_web_worker_leaves_the_deferred_modules_unloaded(tmp_path: Path) -> None:
+    """As deployed (PostgreSQL): the application built, its engine made, none of them ran."""
+    code = ("import wsgi\nfrom tadamon.extensions import db\n"
+            "with wsgi.app.app_context():\n    assert db.engine.dialect.driver == 'psycopg'\n")
+    assert _loaded_deferred(code, tmp_path) == []
+
+
+def test_a_deferred_module_loads_when_used(tmp_path: Path) -> None:
+    """Used after the application was built, each works as if imported at once; the report
+    above then names it (so the check above can fail)."""
+    code = ("import asyncio, wsgi, limits, yaml\nimport sqlalchemy.dialects.postgresql as postgresql\n"
+            "assert asyncio.run(limits.aio.storage.MemoryStorage().incr('key', 60)) == 1\n"
+            "assert yaml.safe_load(yaml.safe_dump({'a': [1, 2]})) == {'a': [1, 2]}\n"
+            "for driver in ('asyncpg', 'pg8000', 'psycopg2', 'psycopg2cffi'):\n"
+            "    assert getattr(postgresql, driver).dialect.driver == driver\n"
+            "import click.testing\nassert click.testing.pdb.Pdb.__name__ == 'Pdb'\n")
+    assert _loaded_deferred(code, tmp_path) == sorted(
+        ["limits.aio", "yaml", "sqlalchemy.dialects.postgresql.asyncpg", "sqlalchemy.dialects.postgresql.pg8000",
+         "sqlalchemy.dialects.postgresql.psycopg2", "sqlalchemy.dialects.postgresql.psycopg2cffi", "pdb"])

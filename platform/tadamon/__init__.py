@@ -11,6 +11,11 @@ from flask import Flask
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application factory: settings from the environment, overridden by `config`."""
+    from tadamon.core.lazy_modules import defer_unused_modules
+
+    # Before the libraries load: what they import for features the platform never uses waits
+    # for a use (issue 18).
+    defer_unused_modules()
     from tadamon.config import PROJECT_ROOT, load_config
 
     app = Flask(
