@@ -474,6 +474,30 @@ def test_a_long_pdf_rendered_in_parts_keeps_its_pages_numbers_contents_and_bookm
     assert reader.outline and reader.metadata.title
 
 
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_each_contents_entry_shows_its_page_number_on_its_line(published_plan, app, monkeypatch, tmp_path,
+                                                               language):
+    """On the contents page, the line of each action's title holds the number of the page the
+    action starts on, at the line's end (left in Arabic: the Arabic contents once had no number,
+    the float holding it being drawn off the page in a right-to-left line)."""
+    from tadamon.core import pdf
+
+    monkeypatch.setattr(pdf, "PARALLEL_FROM", 1)
+    with app.test_request_context("/"):
+        path = tmp_path / "plan.pdf"
+        path.write_bytes(exports.render(_snapshot(published_plan), "pdf", language))
+    pages = _pdftotext(path).split("\f")
+    contents = next(index for index, page in enumerate(pages)
+                    if all(_plain(title) in _plain(page) for title in TITLES[language]))
+    lines = [_plain(line) for line in _pdftotext(path, "-layout", "-f", str(contents + 1), "-l",
+                                                 str(contents + 1)).splitlines()]
+    for title in TITLES[language]:
+        page = next(index for index, text in enumerate(pages) if index != contents and _plain(title) in _plain(text))
+        line = next(line for line in lines if _plain(title) in line)
+        number = line.split()[0] if language == "ar" else line.split()[-1]
+        assert number == str(page + 1), line
+
+
 @pytest.mark.parametrize("language", ["ar", "fr", "en"])
 def test_a_long_plan_pdf_rendered_in_parts_is_tagged_like_the_one_piece_render(published_plan, app, monkeypatch,
                                                                                  tmp_path, language):

@@ -108,6 +108,10 @@ def render_part(html: str, base_url: str, options: dict[str, Any] | None = None,
     layout is done: the page count and anchors, not the PDF."""
     from weasyprint import HTML
 
+    from tadamon.core.weasyprint_fixes import fix_rtl_lines
+
+    # Each right-to-left line laid out once, not twice (see weasyprint_fixes).
+    fix_rtl_lines()
     options = options or {}
     if isinstance(finisher, str):
         finisher = _FINISHERS[finisher]
@@ -263,6 +267,9 @@ def _warm_up(cut: _Cut, base_url: str) -> None:
     each child otherwise loaded again for itself (~0.2 s of CPU per child and render)."""
     import weasyprint
 
+    from tadamon.core.weasyprint_fixes import fix_rtl_lines
+
+    fix_rtl_lines()  # before the fork: the workers inherit the fixed line layout
     head = hash(cut.head)
     if head in _WARM_HEADS:
         return
