@@ -124,7 +124,17 @@ def _application_context_id() -> int:
     return id(app_ctx._get_current_object())
 
 
-TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+def _test_redis_url() -> str:
+    """The tests' Redis database: 15 for the first pytest-xdist worker (or no worker), 13, 11 and 9
+    for the next ones. One per worker, because a test's cleanup deletes the keys that appeared
+    while it ran: sharing one database, it deleted those of a test running at the same time on
+    the other worker (RQ's queues, seen once in CI in tests/core/test_metrics.py)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    number = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    return f"redis://127.0.0.1:6379/{15 - 2 * (number % 4)}"
+
+
+TEST_REDIS_URL = _test_redis_url()
 
 
 @contextmanager
