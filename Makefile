@@ -36,8 +36,13 @@ install: $(STAMP)
 # Tadamon's own bytecode, compiled ahead (only what changed since): a process that may not
 # write __pycache__ (PYTHONDONTWRITEBYTECODE, a read-only checkout under systemd) would otherwise
 # compile ~190 modules at every start, a third of a command's start-up.
+# The web instances run with PYTHONOPTIMIZE=2 (deploy/systemd/tadamon-web@.service): their
+# *.opt-2.pyc too, the libraries' and the standard library's included (each only once; the
+# standard library's test and demo folders, which hold files that are not Python 3, left out).
 bytecode: $(STAMP)
-	$(PY) -m compileall -q platform wsgi.py gunicorn.conf.py
+	$(PY) -m compileall -q -o 0 -o 2 platform wsgi.py gunicorn.conf.py
+	$(PY) -m compileall -q -o 2 -x '/(test|tests|idlelib|lib2to3|turtledemo|tkinter|ensurepip)/' \
+	  $$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"), sysconfig.get_path("stdlib"))') > /dev/null
 
 # Debian packages, installed only when missing: the runtime's for `make demo`, all for the tests.
 define install_missing

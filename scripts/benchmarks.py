@@ -277,7 +277,8 @@ def command_start_up(repeat: int = 5) -> None:
 
 def worker_memory() -> None:
     """Prints the resident memory (VmRSS, what `scripts/loadtest.py` reads of each gunicorn
-    worker; goal: 100 MB) of a fresh process that builds the application as a web worker does,
+    worker; goal: 100 MB) of a fresh process that builds the application as a web worker does
+    (without docstrings, PYTHONOPTIMIZE=2),
     then serves the main pages in the three languages, anonymous and logged in, on the demo
     (SQLite, scale 1): after the imports, after `create_app()`, after a first and a second
     round of the pages, and after the heap's free pages are given back as gunicorn.conf.py's
@@ -295,8 +296,9 @@ def worker_memory() -> None:
     url = f"sqlite:///{folder}/memory.sqlite3"
     _seed_demo(url, folder)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([os.path.join(root, "platform"),
-                                                               os.path.join(root, "scripts")])}
+    # Without docstrings, as the web units run (deploy/systemd/tadamon-web@.service).
+    environment = {**os.environ, "PYTHONOPTIMIZE": "2",
+                   "PYTHONPATH": os.pathsep.join([os.path.join(root, "platform"), os.path.join(root, "scripts")])}
     code = f"import benchmarks; benchmarks.serve_main_pages({url!r}, {folder!r}, {demo.DEMO_PASSWORD!r})"
     report = subprocess.run([sys.executable, "-c", code], cwd=root, env=environment,  # noqa: S603
                             check=True, capture_output=True, text=True).stdout
@@ -365,12 +367,14 @@ def serve_main_pages(url: str, folder: str, password: str) -> None:
             client = app.test_client()
             if member:
                 answer = client.post("/account/login", data={"email": member, "password": password})
-                assert answer.status_code == 302, answer.status_code
+                if answer.status_code != 302:  # not an assert: this process runs with -OO
+                    raise RuntimeError(f"log-in answered {answer.status_code}")
             for language in app.config["LANGUAGES"]:
                 client.post("/language", data={"language": language})
                 for page in pages + (["/account/"] if member else []):
                     status = client.get(page, headers={"Accept-Language": language}).status_code
-                    assert status == 200, (page, status)
+                    if status != 200:
+                        raise RuntimeError(f"{page} answered {status}")
         readings[round_name] = _resident_mb()
     import ctypes
 

@@ -160,3 +160,31 @@ def test_a_deferred_module_loads_when_used(tmp_path: Path) -> None:
     assert _loaded_deferred(code, tmp_path) == sorted(
         ["limits.aio", "yaml", "sqlalchemy.dialects.postgresql.asyncpg", "sqlalchemy.dialects.postgresql.pg8000",
          "sqlalchemy.dialects.postgresql.psycopg2", "sqlalchemy.dialects.postgresql.psycopg2cffi", "pdb"])
+
+
+# The web instances run without docstrings or asserts (PYTHONOPTIMIZE=2 in
+# deploy/systemd/tadamon-web@.service: 6-7 MB less per worker, issue 18). What the application
+# serves must not depend on a docstring: the API's OpenAPI document (flask-smorest reads an
+# operation's summary from its view's docstring unless given, api/v1.py gives each) is the same.
+SERVE_OPENAPI = ("import json, sys\nfrom tadamon import create_app\n"
+                 "assert sys.flags.optimize == 2 and create_app.__doc__ is None\n"
+                 "app = create_app({'ENV': 'testing', 'TESTING': True, 'SQLALCHEMY_DATABASE_URI': 'sqlite://',\n"
+                 "                  'LOG_CONFIGURE': False, 'TICK_ON_REQUEST': False})\n"
+                 "answer = app.test_client().get('/api/v1/openapi.json')\n"
+                 "print(json.dumps(answer.get_json()))\n")
+
+
+def test_the_api_document_is_the_same_without_docstrings(app, tmp_path: Path) -> None:
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in ("DATABASE_URL", "REDIS_URL", "RATELIMIT_STORAGE_URI", "TADAMON_ENV")}
+    environment.update({"PYTHONPATH": os.pathsep.join([str(ROOT / "platform"), str(ROOT)]),
+                        "TADAMON_INSTANCE_PATH": str(tmp_path), "PYTHONOPTIMIZE": "2"})
+    completed = subprocess.run([sys.executable, "-c", SERVE_OPENAPI], cwd=ROOT, env=environment,  # noqa: S603
+                               capture_output=True, text=True, timeout=120, check=False)
+    assert completed.returncode == 0, completed.stderr
+    served = json.loads(completed.stdout.strip().splitlines()[-1])
+    expected = app.test_client().get("/api/v1/openapi.json").get_json()
+    operations = [operation for path in expected["paths"].values() for method, operation in path.items()
+                  if method in ("get", "post", "put", "patch", "delete")]
+    assert operations and all(operation.get("summary") for operation in operations)
+    assert served == expected

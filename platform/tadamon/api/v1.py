@@ -61,6 +61,10 @@ from .services import audit_write, authenticate
 blp = Blueprint("api_v1", __name__, url_prefix="/api/v1",
                 description="Tadamon's public data, and writes with a personal access token.")
 csrf.exempt(blp)  # authenticated by a bearer token only, never by the session cookie
+# Each operation's summary and description are given to `blp.doc`, not left to flask-smorest's
+# reading of the view's docstring: the web instances run without docstrings
+# (PYTHONOPTIMIZE=2, deploy/systemd/tadamon-web@.service), and the OpenAPI document they serve
+# must say the same as everywhere else (tests/api/test_contract.py builds it both ways).
 
 BEARER: dict[str, list[str]] = {"bearerAuth": []}
 
@@ -265,8 +269,8 @@ def _published() -> Any:
 @blp.arguments(schemas.OrganisationArgs, location="query")
 @blp.response(200, schemas.OrganisationPage)
 @public
+@blp.doc(summary="The network's member organisations (public profile fields only).")
 def list_organisations(args: dict[str, Any]) -> Any:
-    """The network's member organisations (public profile fields only)."""
     query = _approved()
     if args["region"]:
         query = query.where(OrganisationModel.region == args["region"])
@@ -278,8 +282,8 @@ def list_organisations(args: dict[str, Any]) -> Any:
 @blp.route("/organisations/<int:organisation_id>")
 @blp.response(200, schemas.Organisation)
 @public
+@blp.doc(summary="One member organisation.")
 def get_organisation(organisation_id: int) -> Any:
-    """One member organisation."""
     organisation = db.session.scalar(_approved().where(OrganisationModel.id == organisation_id))
     if organisation is None:
         not_found()
@@ -290,8 +294,8 @@ def get_organisation(organisation_id: int) -> Any:
 @blp.arguments(schemas.ConsultationArgs, location="query")
 @blp.response(200, schemas.ConsultationPage)
 @public
+@blp.doc(summary="Consultations with their phases and dates (those being prepared are not shown).")
 def list_consultations(args: dict[str, Any]) -> Any:
-    """Consultations with their phases and dates (those being prepared are not shown)."""
     query = _visible_consultations()
     if args["phase"]:
         query = query.where(ConsultationModel.phase == Phase(args["phase"]))
@@ -303,8 +307,8 @@ def list_consultations(args: dict[str, Any]) -> Any:
 @blp.route("/consultations/<int:consultation_id>")
 @blp.response(200, schemas.Consultation)
 @public
+@blp.doc(summary="One consultation.")
 def get_consultation(consultation_id: int) -> Any:
-    """One consultation."""
     consultation = db.session.scalar(_visible_consultations().where(ConsultationModel.id == consultation_id))
     if consultation is None:
         not_found()
@@ -315,8 +319,8 @@ def get_consultation(consultation_id: int) -> Any:
 @blp.arguments(schemas.ProposalArgs, location="query")
 @blp.response(200, schemas.ProposalPage)
 @public
+@blp.doc(summary="Published proposals.")
 def list_proposals(args: dict[str, Any]) -> Any:
-    """Published proposals."""
     query = _published()
     if args["consultation_id"]:
         query = query.where(ProposalModel.consultation_id == args["consultation_id"])
@@ -330,8 +334,8 @@ def list_proposals(args: dict[str, Any]) -> Any:
 @blp.route("/proposals/<int:proposal_id>")
 @blp.response(200, schemas.ProposalDetail)
 @public
+@blp.doc(summary="A published proposal, with its versions and co-signing organisations.")
 def get_proposal(proposal_id: int) -> Any:
-    """A published proposal, with its versions and co-signing organisations."""
     proposal = db.session.scalar(_published().where(ProposalModel.id == proposal_id))
     if proposal is None:
         not_found()
@@ -341,8 +345,8 @@ def get_proposal(proposal_id: int) -> Any:
 @blp.route("/charter")
 @blp.response(200, schemas.Charter)
 @public
+@blp.doc(summary="The charter in force, with its principles.")
 def get_charter() -> Any:
-    """The charter in force, with its principles."""
     charter = membership.current_charter()
     if charter is None:
         not_found()
@@ -355,8 +359,8 @@ def get_charter() -> Any:
 @blp.route("/themes")
 @blp.response(200, schemas.ThemeList)
 @public
+@blp.doc(summary="The themes workshops and proposals are filed under.")
 def list_themes() -> Any:
-    """The themes workshops and proposals are filed under."""
     rows = db.session.scalars(select(ThemeModel).where(ThemeModel.is_active.is_(True)).order_by(ThemeModel.id))
     return {"data": [{"id": t.id, "name": _picked(t, "name"), "name_i18n": texts_of(t, "name")} for t in rows]}
 
@@ -377,8 +381,8 @@ def _workshop(workshop: WorkshopModel) -> dict[str, Any]:
 @blp.arguments(schemas.WorkshopArgs, location="query")
 @blp.response(200, schemas.WorkshopPage)
 @public
+@blp.doc(summary="Workshops, with a link to each one's calendar file.")
 def list_workshops(args: dict[str, Any]) -> Any:
-    """Workshops, with a link to each one's calendar file."""
     query = select(WorkshopModel)
     if args["theme_id"]:
         query = query.where(WorkshopModel.theme_id == args["theme_id"])
@@ -390,8 +394,8 @@ def list_workshops(args: dict[str, Any]) -> Any:
 @blp.route("/workshops/<int:workshop_id>")
 @blp.response(200, schemas.Workshop)
 @public
+@blp.doc(summary="One workshop.")
 def get_workshop(workshop_id: int) -> Any:
-    """One workshop."""
     workshop = db.session.get(WorkshopModel, workshop_id)
     if workshop is None:
         not_found()
@@ -415,8 +419,8 @@ def _head(entries: list[Any]) -> dict[str, Any]:
 @blp.route("/consultations/<int:consultation_id>/results")
 @blp.response(200, schemas.Results)
 @public
+@blp.doc(summary="The published results of a consultation's vote.")
 def get_results(consultation_id: int) -> Any:
-    """The published results of a consultation's vote."""
     vote = _vote_of(consultation_id, voting_rules.can_view_results)
     data = voting.results_of(vote)
     if data is None:
@@ -427,8 +431,8 @@ def get_results(consultation_id: int) -> Any:
 @blp.route("/consultations/<int:consultation_id>/receipts")
 @blp.response(200, schemas.Receipts)
 @public
+@blp.doc(summary="The ledger's receipts (from the opening of the vote), and its head.")
 def list_receipts(consultation_id: int) -> Any:
-    """The ledger's receipts (from the opening of the vote), and its head."""
     vote = _vote_of(consultation_id, voting_rules.can_view_receipts)
     entries = voting.receipts(vote)
     replaced = voting.superseded_receipts(entries)
@@ -440,9 +444,9 @@ def list_receipts(consultation_id: int) -> Any:
 @blp.route("/consultations/<int:consultation_id>/ballots")
 @blp.response(200, schemas.Ballots)
 @public
+@blp.doc(summary="The anonymised ballots, once the results are published.",
+         description="Before, they would let anyone count the vote ahead of the steering group's publication.")
 def get_ballots(consultation_id: int) -> Any:
-    """The anonymised ballots, once the results are published (before, they would let anyone
-    count the vote ahead of the steering group's publication)."""
     vote = _vote_of(consultation_id, voting_rules.can_view_results)
     try:
         document = ledger.export_document(vote)
@@ -464,8 +468,8 @@ def _published_versions() -> Any:
 @blp.route("/plan/versions")
 @blp.response(200, schemas.PlanVersionList)
 @public
+@blp.doc(summary="The published versions of the shared action plan, the latest first.")
 def list_plan_versions() -> Any:
-    """The published versions of the shared action plan, the latest first."""
     rows = db.session.scalars(_published_versions().order_by(PlanVersionModel.number.desc()))
     return {"data": [_plan_version(version) for version in rows]}
 
@@ -473,8 +477,8 @@ def list_plan_versions() -> Any:
 @blp.route("/plan/versions/<int:number>")
 @blp.response(200, schemas.PlanVersionDetail)
 @public
+@blp.doc(summary="One published version of the plan, with its actions.")
 def get_plan_version(number: int) -> Any:
-    """One published version of the plan, with its actions."""
     version = db.session.scalar(_published_versions().where(PlanVersionModel.number == number))
     if version is None:
         not_found()
@@ -510,8 +514,8 @@ def _require(allowed: bool, reason: Any = None) -> None:
 @blp.arguments(schemas.NewProposal)
 @blp.response(201, schemas.Proposal)
 @blp.doc(security=[BEARER])
+@blp.doc(summary="Writes a draft proposal for the token's organisation (scope `proposals`).")
 def create_proposal(data: dict[str, Any], consultation_id: int) -> ResponseReturnValue:
-    """Writes a draft proposal for the token's organisation (scope `proposals`)."""
     consultation = _consultation_or_404(consultation_id)
     actor = g.api_actor
     _require(proposal_rules.can_submit(actor, consultation))
@@ -531,8 +535,8 @@ def create_proposal(data: dict[str, Any], consultation_id: int) -> ResponseRetur
 @token_required("cosign")
 @blp.response(201, schemas.Cosignature)
 @blp.doc(security=[BEARER])
+@blp.doc(summary="Co-signs a proposal for the token's organisation (scope `cosign`).")
 def cosign(proposal_id: int) -> ResponseReturnValue:
-    """Co-signs a proposal for the token's organisation (scope `cosign`)."""
     proposal = _proposal_or_404(proposal_id)
     actor = g.api_actor
     _require(proposal_rules.can_cosign(actor, proposal))
@@ -555,8 +559,8 @@ def cosign(proposal_id: int) -> ResponseReturnValue:
 @blp.arguments(schemas.NewComment)
 @blp.response(201, schemas.Comment)
 @blp.doc(security=[BEARER])
+@blp.doc(summary="Comments on a proposal in deliberation for the token's organisation (scope `comments`).")
 def comment(data: dict[str, Any], proposal_id: int) -> ResponseReturnValue:
-    """Comments on a proposal in deliberation for the token's organisation (scope `comments`)."""
     proposal = _proposal_or_404(proposal_id)
     actor = g.api_actor
     _require(proposal_rules.can_comment(actor, proposal))
@@ -592,9 +596,9 @@ def _registration(registration: Any) -> dict[str, Any]:
 @blp.arguments(schemas.NewRegistration)
 @blp.response(201, schemas.Registration)
 @blp.doc(security=[BEARER])
+@blp.doc(summary="Registers the token's organisation for a workshop (scope `registrations`).",
+         description="It holds a place if one is free, else joins the waiting list. Only a representative's token may.")
 def register(data: dict[str, Any], workshop_id: int) -> ResponseReturnValue:
-    """Registers the token's organisation for a workshop (scope `registrations`): it holds a place
-    if one is free, else joins the waiting list. Only a representative's token may."""
     workshop = _workshop_or_404(workshop_id)
     actor = g.api_actor
     _require(workshop_rules.can_register(actor, (workshop, actor.organisation)),
@@ -618,9 +622,9 @@ def register(data: dict[str, Any], workshop_id: int) -> ResponseReturnValue:
 @token_required("registrations")
 @blp.response(200, schemas.Registration)
 @blp.doc(security=[BEARER])
+@blp.doc(summary="Withdraws the token's organisation from a workshop (scope `registrations`).",
+         description="A freed place goes to the waiting list. Withdrawing twice changes nothing.")
 def unregister(workshop_id: int) -> ResponseReturnValue:
-    """Withdraws the token's organisation from a workshop (scope `registrations`); a freed place
-    goes to the waiting list. Withdrawing twice changes nothing."""
     workshop = _workshop_or_404(workshop_id)
     actor = g.api_actor
     registration = workshops.registration_of(workshop, actor.organisation)
@@ -646,9 +650,9 @@ def unregister(workshop_id: int) -> ResponseReturnValue:
 @blp.arguments(schemas.NewProgressUpdate)
 @blp.response(201, schemas.ProgressUpdate)
 @blp.doc(security=[BEARER])
+@blp.doc(summary="Posts a dated progress update on a plan action (scope `progress`).",
+         description="With indicator values, on a plan action the token's organisation carries, as its page's form does.")
 def post_progress(data: dict[str, Any], action_id: int) -> ResponseReturnValue:
-    """Posts a dated progress update, with indicator values, on a plan action the token's
-    organisation carries (scope `progress`), as its page's form does."""
     action = db.session.get(ActionModel, action_id)
     actor = g.api_actor
     if action is None or not plan_rules.can_view_action(actor, action):
@@ -691,10 +695,9 @@ def _ballot_form(vote: Any, choices: dict[str, str]) -> MultiDict[str, str]:
 @blp.arguments(schemas.NewBallot)
 @blp.response(201, schemas.CastBallot)
 @blp.doc(security=[BEARER])
+@blp.doc(summary="Casts or changes the token's organisation's ballot in an open vote (scope `votes`).",
+         description="Under every rule of the ballot page: the frozen roll, who may vote for the organisation, the window, the method's validation, and a secret vote's voting code. Returns the receipt.")
 def cast_ballot(data: dict[str, Any], consultation_id: int) -> ResponseReturnValue:
-    """Casts or changes the token's organisation's ballot in an open vote (scope `votes`), under
-    every rule of the ballot page: the frozen roll, who may vote for the organisation, the
-    window, the method's validation, and a secret vote's voting code. Returns the receipt."""
     consultation = _consultation_or_404(consultation_id)
     actor = g.api_actor
     reason = voting.refusal(actor.user, consultation, actor.organisation)
@@ -726,9 +729,9 @@ def cast_ballot(data: dict[str, Any], consultation_id: int) -> ResponseReturnVal
 @blp.route("/open-data")
 @blp.response(200, schemas.OpenDataList)
 @public
+@blp.doc(summary="The open datasets (the /open-data page's list).",
+         description="Each one's ZIP archive, with its CSV and JSON files, its data dictionary in three languages and its licence.")
 def list_open_data() -> Any:
-    """The open datasets (the /open-data page's list): each one's ZIP archive, with its CSV and
-    JSON files, its data dictionary in three languages and its licence."""
     from tadamon.opendata import services as opendata
 
     return {"license": opendata.license_id(), "page": url_for("opendata.index", _external=True),

@@ -746,7 +746,8 @@ def _turn_postgresql(vote: VotingRound, ballot: Ballot, entry: dict[str, Any], n
     SQL: so the turn is this one round trip and the commit, and not one more per table."""
     stand_in = -7_357_913
     before, after = canonical({**entry, "position": stand_in, "replaces": None}).rsplit(f":{stand_in},", 1)
-    assert after == '"replaces":null}', after  # the SQL completes exactly this text
+    if after != '"replaces":null}':  # the SQL completes exactly this text (a check, not an assert: -OO)
+        raise RuntimeError(f"the ledger entry's text ends unexpectedly: {after!r}")
     slot, prepared = receipts
     writes, parameters = [], {}
     for number, (table, rows) in enumerate(rows_to_deliver(prepared)):
