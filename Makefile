@@ -41,7 +41,7 @@ install: $(STAMP)
 # standard library's test and demo folders, which hold files that are not Python 3, left out).
 bytecode: $(STAMP)
 	$(PY) -m compileall -q -o 0 -o 2 platform wsgi.py gunicorn.conf.py
-	$(PY) -m compileall -q -o 2 -x '/(test|tests|idlelib|lib2to3|turtledemo|tkinter|ensurepip)/' \
+	$(PY) -m compileall -q -j 0 -o 2 -x '/(test|tests|idlelib|lib2to3|turtledemo|tkinter|ensurepip)/' \
 	  $$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"), sysconfig.get_path("stdlib"))') > /dev/null
 
 # Debian packages, installed only when missing: the runtime's for `make demo`, all for the tests.
