@@ -200,3 +200,63 @@ def test_the_byte_budget_is_a_setting(app):
     assert getattr(store, "copies", store).max_bytes == app.config["PAGE_CACHE_LOCAL_BYTES"] == 4 * 1024 * 1024
     redis_store = page_cache.RedisStore("redis://127.0.0.1:6379/12", copies_bytes=1234)  # connects on first use
     assert redis_store.copies.max_bytes == 1234
+
+
+@pytest.fixture
+def two_workers():
+    """Two processes' stores on one Redis (two workers, or two instances), keys of this test alone."""
+    import os
+    import uuid
+
+    with support.redis_database(os.environ.get("TEST_REDIS_URL", support.TEST_REDIS_URL)) as url:
+        prefix = f"tadamon-test-{uuid.uuid4().hex}:"
+        yield page_cache.RedisStore(url, prefix=prefix), page_cache.RedisStore(url, prefix=prefix)
+
+
+def _count_reads(store, monkeypatch) -> list[str]:
+    reads: list[str] = []
+    real = store.client.get
+
+    def get(name):
+        reads.append(name)
+        return real(name)
+
+    monkeypatch.setattr(store.client, "get", get)
+    return reads
+
+
+def test_a_worker_knows_the_version_without_asking_redis_until_a_change_is_announced(two_workers, monkeypatch):
+    reader, writer = two_workers
+    reads = _count_reads(reader, monkeypatch)
+    first = reader.current_version()
+    assert [reader.current_version() for _ in range(50)] == [first] * 50
+    assert len(reads) == 1  # one GET, then none while nothing changes
+    writer.bump()  # another worker commits a change
+    second = reader.current_version()
+    assert second != first and second == writer.current_version()
+    assert len(reads) == 2  # read again once, after the announcement
+    reader.bump()  # its own change: known at once too
+    assert reader.current_version() not in (first, second)
+
+
+def test_a_broken_subscription_falls_back_to_asking_redis_and_subscribes_again(two_workers, monkeypatch):
+    reader, writer = two_workers
+    first = reader.current_version()
+    reader._watch.connection.disconnect()  # Redis restarted, the connection dropped, …
+    writer.bump()
+    assert reader.current_version() != first  # not the version it knew: asked again
+    reads = _count_reads(reader, monkeypatch)
+    writer.bump()
+    fresh = reader.current_version()  # subscribed again: announced, read once
+    assert fresh == writer.current_version() and reader.current_version() == fresh
+    assert len(reads) == 1
+
+
+def test_a_forked_worker_makes_its_own_subscription(two_workers, monkeypatch):
+    """gunicorn forks its workers: a child never reads the parent's subscription's socket."""
+    reader, _writer = two_workers
+    reader.current_version()
+    parents = reader._watch
+    monkeypatch.setattr(page_cache.os, "getpid", lambda: -1)
+    reader.current_version()
+    assert reader._watch is not parents and reader._watch_pid == -1
