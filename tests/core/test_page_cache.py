@@ -260,3 +260,20 @@ def test_a_forked_worker_makes_its_own_subscription(two_workers, monkeypatch):
     monkeypatch.setattr(page_cache.os, "getpid", lambda: -1)
     reader.current_version()
     assert reader._watch is not parents and reader._watch_pid == -1
+
+
+def test_a_silently_failed_subscription_delays_a_change_by_a_second_at_most(two_workers, monkeypatch):
+    """A connection left half-open by the network says nothing: the known version is read
+    again from Redis once a second, and one found moved without a word is subscribed anew."""
+    reader, writer = two_workers
+    first = reader.current_version()
+    watch = reader._watch
+    writer.client.incr(writer.version_key)  # a change whose announcement never arrives
+    assert reader.current_version() == first  # within the second: the version it knew
+    monkeypatch.setattr(reader, "VERSION_READ_AGAIN_SECONDS", 0.0)
+    moved = reader.current_version()
+    assert moved != first and moved == writer._read_version()
+    monkeypatch.setattr(reader, "VERSION_READ_AGAIN_SECONDS", 60.0)
+    assert reader.current_version() == moved and reader._watch is not watch  # a new subscription
+    writer.bump()
+    assert reader.current_version() == writer._read_version() != moved

@@ -167,6 +167,8 @@ class RedisStore:
         self._known: str | None = None
         # Whether Redis confirmed the subscription on its present connection (see _on_reconnect).
         self._confirmed = False
+        # When the known version was read from Redis (see VERSION_READ_AGAIN_SECONDS).
+        self._known_at = 0.0
         self._watch_lock = threading.Lock()
 
     def get(self, key: str, ttl: int) -> StoredPage | None:
@@ -214,12 +216,28 @@ class RedisStore:
                 if not self._confirmed:  # reconnected, not confirmed yet: asked each time
                     self._known = None
                     return self._read_version()
+                if self._known is not None and time.monotonic() - self._known_at > self.VERSION_READ_AGAIN_SECONDS:
+                    self._check_known()
                 if self._known is None:
-                    self._known = self._read_version()
+                    self._known, self._known_at = self._read_version(), time.monotonic()
                 return self._known
             except RedisError:
                 self._watch, self._known = None, None
         return self._read_version()
+
+    # A subscription can fail silently (a connection to a Redis on another machine left
+    # half-open by the network: no error, no announcement): the known version is read again
+    # from Redis at most this often, so such a failure delays a change by at most this long, and
+    # a version that moved without an announcement drops the subscription for a new one. A
+    # busy worker still asks Redis about once a second instead of at every request.
+    VERSION_READ_AGAIN_SECONDS = 1.0
+
+    def _check_known(self) -> None:
+        version = self._read_version()
+        if version != self._known:  # moved, and no announcement said so
+            self._watch.close()
+            self._watch = None
+        self._known, self._known_at = version, time.monotonic()
 
     def _read_version(self) -> str:
         return bytes(self.client.get(self.version_key) or b"0").decode()  # type: ignore[arg-type]
