@@ -25,7 +25,7 @@ ARABIC = re.compile("[\u0600-\u06ff]")
 
 
 def _audited(action):
-    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action)).all()
+    return db.session.scalars(select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)).all()
 
 
 def _problem(response, status):

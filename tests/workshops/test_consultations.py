@@ -46,7 +46,9 @@ def test_facilitator_moves_a_consultation_through_every_phase(app, client, login
             put_a_proposal(consultation, *members[0])  # voting opens only with something to vote on
         public = app.test_client().get(f"/consultations/{consultation.id}", headers={"Accept-Language": "fr"})
         assert 'aria-current="step"' in public.get_data(as_text=True)
-    moves = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "consultation.phase_changed")).all()
+    # In the order they were written (a query without ORDER BY has none on PostgreSQL: a CI flake).
+    moves = db.session.scalars(select(AuditEntry).where(AuditEntry.action == "consultation.phase_changed")
+                               .order_by(AuditEntry.id)).all()
     assert [m.after["phase"] for m in moves] == ["proposals_open", "deliberation", "voting", "closed",
                                                  "results_published"]
     notified = {m.recipient for m in outbox()[before:]}
